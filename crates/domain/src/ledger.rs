@@ -1,0 +1,349 @@
+//! Step 5: the double-entry ledger of a budget account.
+//!
+//! Every journal entry's postings add up to zero, so money is never created or lost: it
+//! only moves between ledger accounts. Sign convention: a positive amount is money arriving
+//! in an account (a debit). `CouncilFunding` goes negative as the council commits money.
+
+use crate::codes::coded_enum;
+use crate::deployment::DeploymentOption;
+use crate::money::Money;
+use crate::plan::FundingStream;
+use crate::validation::Problems;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use time::Date;
+use uuid::Uuid;
+
+coded_enum!(
+    /// Where a budget's money is at any moment.
+    LedgerAccount {
+        CouncilFunding => ("council_funding", "Council funding committed"),
+        Available => ("available", "Held by the council, not yet paid out"),
+        HeldByBudgetHolder => ("held_by_budget_holder", "In the direct-payment bank account"),
+        HeldByProvider => ("held_by_provider", "Held by the individual service fund provider"),
+        Spent => ("spent", "Spent on support"),
+    }
+);
+
+coded_enum!(
+    /// What a journal entry records.
+    EntryKind {
+        BudgetAllocated => ("budget_allocated", "Budget allocated"),
+        PaymentToBudgetHolder => ("payment_to_budget_holder", "Direct payment paid"),
+        PaymentToProvider => ("payment_to_provider", "Paid to provider"),
+        Spending => ("spending", "Spending recorded"),
+    }
+);
+
+/// One side of a movement of money.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Posting {
+    pub account: LedgerAccount,
+    pub stream: FundingStream,
+    /// The plan line this money is for, when it is for one.
+    pub plan_line_id: Option<Uuid>,
+    pub amount: Money,
+}
+
+/// A balanced set of postings: the only way money moves.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct JournalEntry {
+    pub kind: EntryKind,
+    pub occurred_on: Date,
+    pub description: String,
+    pub postings: Vec<Posting>,
+}
+
+/// A journal entry that would break the ledger's rules.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LedgerError {
+    #[error("a journal entry needs at least two postings")]
+    TooFewPostings,
+    #[error("a posting of £0.00 records nothing")]
+    ZeroPosting,
+    #[error("postings add up to {0}, not £0.00: money would be created or lost")]
+    Unbalanced(Money),
+}
+
+impl JournalEntry {
+    /// Builds an entry, refusing one whose postings do not add up to zero.
+    pub fn new(kind: EntryKind, occurred_on: Date, description: impl Into<String>, postings: Vec<Posting>) -> Result<JournalEntry, LedgerError> {
+        if postings.len() < 2 {
+            return Err(LedgerError::TooFewPostings);
+        }
+        if postings.iter().any(|p| p.amount.is_zero()) {
+            return Err(LedgerError::ZeroPosting);
+        }
+        let sum = postings.iter().try_fold(Money::ZERO, |acc, p| acc.checked_add(p.amount)).ok_or(LedgerError::Unbalanced(Money::from_pence(i64::MAX)))?;
+        if !sum.is_zero() {
+            return Err(LedgerError::Unbalanced(sum));
+        }
+        Ok(JournalEntry { kind, occurred_on, description: description.into(), postings })
+    }
+
+    /// A movement of `amount` from one ledger account to another within one stream.
+    #[allow(clippy::too_many_arguments)]
+    pub fn transfer(
+        kind: EntryKind,
+        occurred_on: Date,
+        description: impl Into<String>,
+        from: LedgerAccount,
+        to: LedgerAccount,
+        stream: FundingStream,
+        plan_line_id: Option<Uuid>,
+        amount: Money,
+    ) -> Result<JournalEntry, LedgerError> {
+        JournalEntry::new(
+            kind,
+            occurred_on,
+            description,
+            vec![
+                Posting { account: from, stream, plan_line_id, amount: -amount },
+                Posting { account: to, stream, plan_line_id, amount },
+            ],
+        )
+    }
+}
+
+/// Balances per (ledger account, stream), from replaying postings.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Balances(BTreeMap<(LedgerAccount, FundingStream), Money>);
+
+impl Balances {
+    pub fn from_postings<'a>(postings: impl IntoIterator<Item = &'a Posting>) -> Balances {
+        let mut b = Balances::default();
+        for p in postings {
+            b.apply(p);
+        }
+        b
+    }
+
+    pub fn apply(&mut self, posting: &Posting) {
+        *self.0.entry((posting.account, posting.stream)).or_default() += posting.amount;
+    }
+
+    pub fn get(&self, account: LedgerAccount, stream: FundingStream) -> Money {
+        self.0.get(&(account, stream)).copied().unwrap_or_default()
+    }
+
+    pub fn total(&self, account: LedgerAccount) -> Money {
+        self.0.iter().filter(|((a, _), _)| *a == account).map(|(_, m)| *m).sum()
+    }
+
+    /// The sum of every balance; zero while the ledger is sound.
+    pub fn sum(&self) -> Money {
+        self.0.values().copied().sum()
+    }
+
+    /// Money in the budget not yet spent: with the council, the person, or the ISF provider.
+    pub fn unspent(&self) -> Money {
+        self.total(LedgerAccount::Available) + self.total(LedgerAccount::HeldByBudgetHolder) + self.total(LedgerAccount::HeldByProvider)
+    }
+
+    pub fn streams(&self) -> Vec<FundingStream> {
+        let mut s: Vec<_> = self.0.keys().map(|(_, s)| *s).collect();
+        s.dedup();
+        s.sort();
+        s.dedup();
+        s
+    }
+}
+
+/// A plan line as the money rules need it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FundedLine {
+    pub id: Uuid,
+    pub stream: FundingStream,
+    pub deployment: DeploymentOption,
+    pub annual_cost: Money,
+}
+
+/// Commits the council's money for an approved plan: one pair of postings per stream.
+pub fn allocate_budget(lines: &[FundedLine], on: Date) -> Result<JournalEntry, LedgerError> {
+    let mut per_stream: BTreeMap<FundingStream, Money> = BTreeMap::new();
+    for line in lines {
+        *per_stream.entry(line.stream).or_default() += line.annual_cost;
+    }
+    let mut postings = Vec::new();
+    for (stream, amount) in per_stream.into_iter().filter(|(_, a)| !a.is_zero()) {
+        postings.push(Posting { account: LedgerAccount::CouncilFunding, stream, plan_line_id: None, amount: -amount });
+        postings.push(Posting { account: LedgerAccount::Available, stream, plan_line_id: None, amount });
+    }
+    JournalEntry::new(EntryKind::BudgetAllocated, on, "Personal budget allocated from the approved support plan", postings)
+}
+
+/// Who a payment goes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum Payee {
+    BudgetHolder,
+    Provider,
+}
+
+/// Pays money out of what the council holds for the person.
+///
+/// - To the budget holder: a direct payment, into their direct-payment account.
+/// - To a provider for a council-managed line: the money is spent on that line.
+/// - To a provider for an individual-service-fund line: the provider now holds it.
+pub fn pay(balances: &Balances, payee: Payee, stream: FundingStream, line: Option<&FundedLine>, amount: Money, on: Date, description: &str) -> Result<JournalEntry, Problems> {
+    let mut p = Problems::new();
+    if !amount.is_negative() && amount.is_zero() {
+        p.add("amount", "must be more than £0.00");
+    }
+    let available = balances.get(LedgerAccount::Available, stream);
+    if amount > available {
+        p.add("amount", format!("is {amount}, but only {available} of the {} stream is available to pay", stream.label()));
+    }
+    let (kind, to) = match (payee, line) {
+        (Payee::BudgetHolder, Some(l)) if l.deployment != DeploymentOption::DirectPayment => {
+            p.add("plan_line_id", format!("this line is held as a {}, not a direct payment", l.deployment.label().to_lowercase()));
+            (EntryKind::PaymentToBudgetHolder, LedgerAccount::HeldByBudgetHolder)
+        }
+        (Payee::BudgetHolder, _) => (EntryKind::PaymentToBudgetHolder, LedgerAccount::HeldByBudgetHolder),
+        (Payee::Provider, None) => {
+            p.add("plan_line_id", "is required for a payment to a provider: say which line of the plan it pays for");
+            (EntryKind::PaymentToProvider, LedgerAccount::Spent)
+        }
+        (Payee::Provider, Some(l)) => match l.deployment {
+            DeploymentOption::CouncilManaged => (EntryKind::PaymentToProvider, LedgerAccount::Spent),
+            DeploymentOption::IndividualServiceFund => (EntryKind::PaymentToProvider, LedgerAccount::HeldByProvider),
+            DeploymentOption::DirectPayment => {
+                p.add("payee", "this line is a direct payment: pay the budget holder, who pays the provider");
+                (EntryKind::PaymentToProvider, LedgerAccount::Spent)
+            }
+        },
+    };
+    if let Some(l) = line {
+        if l.stream != stream {
+            p.add("stream", format!("the plan line is funded by {}, not {}", l.stream.label(), stream.label()));
+        }
+    }
+    if !p.is_empty() {
+        return Err(p);
+    }
+    JournalEntry::transfer(kind, on, description, LedgerAccount::Available, to, stream, line.map(|l| l.id), amount).map_err(ledger_problem)
+}
+
+/// Records that money already paid out (to the person or an ISF provider) was spent on a line.
+pub fn record_spending(balances: &Balances, line: &FundedLine, amount: Money, on: Date, description: &str) -> Result<JournalEntry, Problems> {
+    let mut p = Problems::new();
+    if amount.is_zero() {
+        p.add("amount", "must be more than £0.00");
+    }
+    let from = match line.deployment {
+        DeploymentOption::DirectPayment => LedgerAccount::HeldByBudgetHolder,
+        DeploymentOption::IndividualServiceFund => LedgerAccount::HeldByProvider,
+        DeploymentOption::CouncilManaged => {
+            p.add("plan_line_id", "this line is council-managed: it is spent when the council pays the provider");
+            return Err(p);
+        }
+    };
+    let held = balances.get(from, line.stream);
+    if amount > held {
+        p.add("amount", format!("is {amount}, but only {held} of the {} stream has been paid out to spend ({})", line.stream.label(), from.label().to_lowercase()));
+    }
+    if !p.is_empty() {
+        return Err(p);
+    }
+    JournalEntry::transfer(EntryKind::Spending, on, description, from, LedgerAccount::Spent, line.stream, Some(line.id), amount).map_err(ledger_problem)
+}
+
+fn ledger_problem(e: LedgerError) -> Problems {
+    let mut p = Problems::new();
+    p.add("amount", e.to_string());
+    p
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use time::macros::date;
+
+    fn line(deployment: DeploymentOption, stream: FundingStream, pounds: i64) -> FundedLine {
+        FundedLine { id: Uuid::now_v7(), stream, deployment, annual_cost: Money::from_pounds(pounds) }
+    }
+
+    fn replay(entries: &[JournalEntry]) -> Balances {
+        Balances::from_postings(entries.iter().flat_map(|e| e.postings.iter()))
+    }
+
+    #[test]
+    fn unbalanced_entries_are_refused() {
+        let p = |amount| Posting { account: LedgerAccount::Available, stream: FundingStream::AdultSocialCare, plan_line_id: None, amount: Money::from_pence(amount) };
+        assert_eq!(JournalEntry::new(EntryKind::Spending, date!(2026 - 01 - 01), "x", vec![p(5), p(-4)]), Err(LedgerError::Unbalanced(Money::from_pence(1))));
+        assert_eq!(JournalEntry::new(EntryKind::Spending, date!(2026 - 01 - 01), "x", vec![p(5)]), Err(LedgerError::TooFewPostings));
+        assert_eq!(JournalEntry::new(EntryKind::Spending, date!(2026 - 01 - 01), "x", vec![p(0), p(0)]), Err(LedgerError::ZeroPosting));
+    }
+
+    #[test]
+    fn a_direct_payment_year() {
+        use DeploymentOption::*;
+        use FundingStream::*;
+        let pa = line(DirectPayment, AdultSocialCare, 10_400);
+        let isf = line(IndividualServiceFund, NhsPersonalHealthBudget, 5_200);
+        let managed = line(CouncilManaged, AdultSocialCare, 1_300);
+        let on = date!(2026 - 04 - 01);
+        let mut entries = vec![allocate_budget(&[pa, isf, managed], on).unwrap()];
+        let b = replay(&entries);
+        assert_eq!(b.get(LedgerAccount::Available, AdultSocialCare), Money::from_pounds(11_700));
+        entries.push(pay(&b, Payee::BudgetHolder, AdultSocialCare, None, Money::from_pounds(800), on, "4 weeks").unwrap());
+        entries.push(pay(&replay(&entries), Payee::Provider, NhsPersonalHealthBudget, Some(&isf), Money::from_pounds(400), on, "ISF").unwrap());
+        entries.push(pay(&replay(&entries), Payee::Provider, AdultSocialCare, Some(&managed), Money::from_pounds(100), on, "Gym").unwrap());
+        entries.push(record_spending(&replay(&entries), &pa, Money::from_pence(43_550), on, "PA wages").unwrap());
+        let b = replay(&entries);
+        assert_eq!(b.sum(), Money::ZERO);
+        assert_eq!(b.total(LedgerAccount::Spent), Money::from_pence(10_000 + 43_550));
+        assert_eq!(b.get(LedgerAccount::HeldByBudgetHolder, AdultSocialCare), Money::from_pence(80_000 - 43_550));
+        assert_eq!(b.unspent(), Money::from_pounds(16_900) - Money::from_pence(10_000 + 43_550));
+    }
+
+    #[test]
+    fn cannot_pay_or_spend_more_than_is_held() {
+        let pa = line(DeploymentOption::DirectPayment, FundingStream::AdultSocialCare, 1_000);
+        let on = date!(2026 - 04 - 01);
+        let b = replay(&[allocate_budget(&[pa], on).unwrap()]);
+        let err = pay(&b, Payee::BudgetHolder, FundingStream::AdultSocialCare, None, Money::from_pence(100_001), on, "x").unwrap_err();
+        assert_eq!(err.as_slice()[0].field, "amount");
+        assert!(err.as_slice()[0].problem.contains("only £1,000.00"), "{err}");
+        let err = record_spending(&b, &pa, Money::from_pounds(1), on, "x").unwrap_err();
+        assert!(err.as_slice()[0].problem.contains("only £0.00"), "{err}");
+    }
+
+    proptest! {
+        /// Whatever sequence of payments and spending is tried, accepted entries keep the
+        /// ledger summing to zero, nothing held goes below zero, and replay reproduces balances.
+        #[test]
+        fn the_ledger_never_loses_a_penny(ops in proptest::collection::vec((0u8..4, 1i64..500_000), 1..60)) {
+            use DeploymentOption::*;
+            let dp = line(DirectPayment, FundingStream::AdultSocialCare, 20_000);
+            let isf = line(IndividualServiceFund, FundingStream::AdultSocialCare, 5_000);
+            let managed = line(CouncilManaged, FundingStream::NhsPersonalHealthBudget, 3_000);
+            let on = date!(2026 - 04 - 01);
+            let mut entries = vec![allocate_budget(&[dp, isf, managed], on).unwrap()];
+            let mut running = replay(&entries);
+            for (op, pence) in ops {
+                let amount = Money::from_pence(pence);
+                let result = match op {
+                    0 => pay(&running, Payee::BudgetHolder, FundingStream::AdultSocialCare, None, amount, on, "dp"),
+                    1 => pay(&running, Payee::Provider, FundingStream::AdultSocialCare, Some(&isf), amount, on, "isf"),
+                    2 => pay(&running, Payee::Provider, FundingStream::NhsPersonalHealthBudget, Some(&managed), amount, on, "managed"),
+                    _ => record_spending(&running, &dp, amount, on, "spend"),
+                };
+                if let Ok(entry) = result {
+                    for posting in &entry.postings { running.apply(posting); }
+                    entries.push(entry);
+                }
+                prop_assert_eq!(running.sum(), Money::ZERO);
+                for account in [LedgerAccount::Available, LedgerAccount::HeldByBudgetHolder, LedgerAccount::HeldByProvider, LedgerAccount::Spent] {
+                    prop_assert!(!running.total(account).is_negative());
+                }
+            }
+            prop_assert_eq!(&replay(&entries), &running);
+            prop_assert_eq!(running.total(LedgerAccount::CouncilFunding), -Money::from_pounds(28_000));
+        }
+    }
+}

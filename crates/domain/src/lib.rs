@@ -1,0 +1,28 @@
+//! The rules of self-directed support, as plain types and functions (no I/O).
+//!
+//! Modules follow the chain a person goes through:
+//! 1. [`person`] and [`assessment`] — who the person is and one reusable self-assessment;
+//! 2. [`ras`] — the Resource Allocation System: points to an indicative budget, explained;
+//! 3. [`plan`] — the support plan, its lines, costs and approval states;
+//! 4. [`deployment`] — how the money is held (direct payment, managed, ISF, mixed);
+//! 5. [`ledger`] — the double-entry ledger of a budget account;
+//! 6. [`review`] — when reviews fall due;
+//! 7. [`uptake`] — the share of people on personal budgets and direct payments.
+//!
+//! [`money`], [`dates`] and [`validation`] are shared by all steps.
+
+pub mod assessment;
+pub mod codes;
+pub mod dates;
+pub mod deployment;
+pub mod ledger;
+pub mod money;
+pub mod person;
+pub mod plan;
+pub mod ras;
+pub mod review;
+pub mod uptake;
+pub mod validation;
+
+pub use money::Money;
+pub use validation::{FieldError, Problems};

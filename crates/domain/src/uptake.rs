@@ -1,0 +1,56 @@
+//! Step 7: uptake — the share of people receiving long-term support who direct it
+//! themselves (the ASCOF 1C measures).
+
+use rust_decimal::{Decimal, RoundingStrategy};
+use serde::{Deserialize, Serialize};
+
+/// Counts behind the uptake measures for one council.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UptakeCounts {
+    /// People receiving long-term support, however it is arranged.
+    pub long_term_support: i64,
+    /// Of those, people with a personal budget (an approved plan with a budget account).
+    pub personal_budget: i64,
+    /// Of those, people with some of their budget as a direct payment.
+    pub direct_payment: i64,
+}
+
+/// The uptake measures, as percentages to one decimal place.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Uptake {
+    #[serde(flatten)]
+    pub counts: UptakeCounts,
+    /// Percentage with a personal budget; `None` when nobody receives long-term support.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, example = "62.5"))]
+    #[serde(with = "rust_decimal::serde::str_option")]
+    pub personal_budget_percent: Option<Decimal>,
+    /// Percentage with a direct payment.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, example = "31.3"))]
+    #[serde(with = "rust_decimal::serde::str_option")]
+    pub direct_payment_percent: Option<Decimal>,
+}
+
+pub fn uptake(counts: UptakeCounts) -> Uptake {
+    let percent = |n: i64| {
+        (counts.long_term_support > 0).then(|| {
+            (Decimal::from(n) * Decimal::ONE_HUNDRED / Decimal::from(counts.long_term_support))
+                .round_dp_with_strategy(1, RoundingStrategy::MidpointAwayFromZero)
+        })
+    };
+    Uptake { counts, personal_budget_percent: percent(counts.personal_budget), direct_payment_percent: percent(counts.direct_payment) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shares_to_one_decimal_place() {
+        let u = uptake(UptakeCounts { long_term_support: 16, personal_budget: 10, direct_payment: 5 });
+        assert_eq!(u.personal_budget_percent, Some(Decimal::new(625, 1)));
+        assert_eq!(u.direct_payment_percent, Some(Decimal::new(313, 1)));
+        assert_eq!(uptake(UptakeCounts::default()).personal_budget_percent, None);
+    }
+}
