@@ -1,1 +1,161 @@
+//! Storage for selfdirect: the use cases of the chain, each one transaction, over SQLite
+//! (the embedded default) or PostgreSQL, with one set of migrations.
+//!
+//! This is the adapter between the pure rules in `selfdirect-domain` and the database:
+//! it loads what a rule needs, calls the rule, and writes the result — or writes nothing
+//! when the rule says no.
 
+mod accounts;
+mod assessments;
+mod codec;
+mod people;
+mod plans;
+pub mod records;
+mod reviews;
+pub mod testing;
+
+pub use accounts::{OpenAccountInput, PaymentInput, SpendingInput};
+pub use records::*;
+
+use selfdirect_domain::Problems;
+use sqlx::any::AnyPoolOptions;
+use sqlx::{AnyPool, Executor};
+use std::path::Path;
+use std::str::FromStr;
+
+/// Why a use case did not happen. Nothing is written in any of these cases.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The input is wrong; every problem names its field.
+    #[error("{0}")]
+    Invalid(Problems),
+    #[error("no {what} with id '{id}'")]
+    NotFound { what: &'static str, id: String },
+    /// The request clashes with the record's current state (already approved, changed by someone else).
+    #[error("{0}")]
+    Conflict(String),
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration error: {0}")]
+    Migration(#[from] sqlx::migrate::MigrateError),
+    /// Stored data that cannot be read back: a bug or outside tampering, never user input.
+    #[error("stored data is unreadable: {0}")]
+    Corrupt(String),
+}
+
+impl From<Problems> for StoreError {
+    fn from(p: Problems) -> StoreError {
+        StoreError::Invalid(p)
+    }
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Which database is behind the store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The system of record.
+#[derive(Clone)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+impl Store {
+    /// Opens the embedded SQLite database `selfdirect.sqlite` in `data_dir`, creating both.
+    pub async fn open_data_dir(data_dir: &Path) -> Result<Store> {
+        std::fs::create_dir_all(data_dir)
+            .map_err(|e| StoreError::Corrupt(format!("cannot create data directory {}: {e}", data_dir.display())))?;
+        let file = data_dir.join("selfdirect.sqlite");
+        Store::connect(&format!("sqlite://{}?mode=rwc", file.display())).await
+    }
+
+    /// Connects to `sqlite://…` or `postgres://…`, without migrating.
+    pub async fn connect(url: &str) -> Result<Store> {
+        sqlx::any::install_default_drivers();
+        let backend = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Backend::Postgres
+        } else if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else {
+            let mut p = Problems::new();
+            p.add("database_url", format!("'{url}' is neither a sqlite: nor a postgres:// URL"));
+            return Err(StoreError::Invalid(p));
+        };
+        let options = sqlx::any::AnyConnectOptions::from_str(url)?;
+        let pool = match backend {
+            // SQLite allows one writer at a time; one connection queues writers in the
+            // application instead of failing them with SQLITE_BUSY. WAL keeps a crash from
+            // losing committed transactions and lets the file be read while it is written.
+            Backend::Sqlite => {
+                AnyPoolOptions::new()
+                    .max_connections(1)
+                    .after_connect(|conn, _| {
+                        Box::pin(async move {
+                            conn.execute("PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;").await?;
+                            Ok(())
+                        })
+                    })
+                    .connect_with(options)
+                    .await?
+            }
+            Backend::Postgres => AnyPoolOptions::new().max_connections(16).connect_with(options).await?,
+        };
+        Ok(Store { pool, backend })
+    }
+
+    /// Connects and brings the schema up to date.
+    pub async fn connect_and_migrate(url: &str) -> Result<Store> {
+        let store = Store::connect(url).await?;
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// Applies any migrations not yet applied. Safe to run repeatedly.
+    pub async fn migrate(&self) -> Result<()> {
+        MIGRATOR.run(&self.pool).await?;
+        Ok(())
+    }
+
+    /// The names of the migrations that exist, in order.
+    pub fn migration_names() -> Vec<String> {
+        MIGRATOR.iter().map(|m| format!("{} {}", m.version, m.description)).collect()
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+pub(crate) fn now() -> String {
+    time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).expect("now formats")
+}
+
+pub(crate) fn today() -> time::Date {
+    time::OffsetDateTime::now_utc().date()
+}
+
+pub(crate) fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+/// A single-problem validation error.
+pub(crate) fn invalid(field: &str, problem: impl Into<String>) -> StoreError {
+    let mut p = Problems::new();
+    p.add(field, problem);
+    StoreError::Invalid(p)
+}

@@ -1,0 +1,492 @@
+//! Steps 4–5: opening a budget account from an approved plan, and moving its money.
+
+use crate::codec::{self, id_param};
+use crate::plans::load_plan;
+use crate::records::{AccountView, BudgetAccount, CouncilUptake, LedgerEntryRecord, StreamBalance, TrialBalance, TrialBalanceLine};
+use crate::{invalid, new_id, now, today, Result, Store, StoreError};
+use selfdirect_domain::dates::iso;
+use selfdirect_domain::deployment::{overall, AccountDeployment, DeploymentOption};
+use selfdirect_domain::ledger::{self, Balances, EntryKind, FundedLine, JournalEntry, LedgerAccount, Payee, Posting};
+use selfdirect_domain::plan::{FundingStream, PlanStatus};
+use selfdirect_domain::review::first_review_due;
+use selfdirect_domain::uptake::{uptake, UptakeCounts};
+use selfdirect_domain::{Money, Problems};
+use serde::Deserialize;
+use sqlx::{Any, Row, Transaction};
+use std::collections::BTreeMap;
+use time::Date;
+
+/// How the person chose to hold their money.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OpenAccountInput {
+    /// One option for the whole budget: `direct_payment`, `council_managed` or `individual_service_fund`.
+    #[serde(default)]
+    pub deployment: Option<String>,
+    /// An option per plan line (plan line id → option), for a mixed budget. Overrides `deployment` for those lines.
+    #[serde(default)]
+    pub line_deployments: BTreeMap<String, String>,
+    /// When the money starts (`YYYY-MM-DD`); the plan's start date if left out.
+    #[serde(default)]
+    pub start_date: Option<String>,
+}
+
+/// A payment out of the money the council holds for the person.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PaymentInput {
+    /// `budget_holder` (a direct payment) or `provider`.
+    pub payee: String,
+    /// Who is paid, as it appears on the payment.
+    pub payee_name: String,
+    /// Pounds, e.g. `812.50`.
+    pub amount: String,
+    /// `YYYY-MM-DD`
+    pub paid_on: String,
+    /// The plan line paid for; required for a provider.
+    #[serde(default)]
+    pub plan_line_id: Option<String>,
+    /// Funding stream code; needed only when the budget has several streams and no line is named.
+    #[serde(default)]
+    pub stream: Option<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+/// Spending from money already paid out (direct payment or ISF), against a plan line.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SpendingInput {
+    pub plan_line_id: String,
+    /// Pounds, e.g. `145.00`.
+    pub amount: String,
+    /// `YYYY-MM-DD`
+    pub spent_on: String,
+    pub description: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct AccountRow {
+    id: String,
+    council_id: String,
+    person_id: String,
+    plan_id: String,
+    deployment: String,
+    includes_direct_payment: i64,
+    final_budget_pence: i64,
+    start_date: String,
+    end_date: String,
+    next_review_due: String,
+}
+
+const ACCOUNT_COLUMNS: &str = "id, council_id, person_id, plan_id, deployment, includes_direct_payment, final_budget_pence, start_date, end_date, next_review_due";
+
+impl AccountRow {
+    fn into_account(self) -> Result<BudgetAccount> {
+        Ok(BudgetAccount {
+            id: codec::uuid("budget_accounts.id", &self.id)?,
+            person_id: codec::uuid("budget_accounts.person_id", &self.person_id)?,
+            plan_id: codec::uuid("budget_accounts.plan_id", &self.plan_id)?,
+            deployment: codec::code("budget_accounts.deployment", &self.deployment, AccountDeployment::from_code)?,
+            includes_direct_payment: self.includes_direct_payment != 0,
+            final_budget: Money::from_pence(self.final_budget_pence),
+            start_date: codec::date("budget_accounts.start_date", &self.start_date)?,
+            end_date: codec::date("budget_accounts.end_date", &self.end_date)?,
+            next_review_due: codec::date("budget_accounts.next_review_due", &self.next_review_due)?,
+        })
+    }
+}
+
+/// An account loaded inside a transaction, with what the money rules need.
+struct LockedAccount {
+    council_id: String,
+    account: BudgetAccount,
+    lines: Vec<FundedLine>,
+    balances: Balances,
+}
+
+impl Store {
+    /// Opens the budget account for an approved plan: records how each line's money is
+    /// held, commits the final budget in the ledger, and sets the first review date.
+    pub async fn open_account(&self, plan_id: &str, input: &OpenAccountInput) -> Result<BudgetAccount> {
+        let mut tx = self.pool.begin().await?;
+        let loaded = load_plan(&mut tx, plan_id).await?;
+        let plan = &loaded.plan;
+        if plan.status != PlanStatus::Approved {
+            return Err(StoreError::Conflict(format!("the plan is {}; only an approved plan can have a budget account", plan.status.label().to_lowercase())));
+        }
+        let mut p = Problems::new();
+        let whole = input.deployment.as_deref().and_then(|d| DeploymentOption::parse(&mut p, "deployment", d));
+        let mut per_line = BTreeMap::new();
+        for (line_id, option) in &input.line_deployments {
+            let field = format!("line_deployments.{line_id}");
+            match plan.lines.iter().find(|l| l.id.to_string() == *line_id) {
+                None => p.add(&field, "is not a line of this plan"),
+                Some(l) => {
+                    if let Some(o) = DeploymentOption::parse(&mut p, &field, option) {
+                        per_line.insert(l.id, o);
+                    }
+                }
+            }
+        }
+        let mut chosen = Vec::with_capacity(plan.lines.len());
+        for (i, line) in plan.lines.iter().enumerate() {
+            match per_line.get(&line.id).copied().or(whole) {
+                Some(o) => chosen.push(o),
+                None if input.deployment.is_none() => p.add(format!("line_deployments.{}", line.id), format!("choose how the money for line {} ({}) is held", i + 1, line.line.description)),
+                None => {}
+            }
+        }
+        let start = match input.start_date.as_deref() {
+            Some(s) => p.date("start_date", s),
+            None => Some(plan.start_date),
+        };
+        if let Some(s) = start {
+            if s < plan.start_date || s > plan.end_date {
+                p.add("start_date", format!("must be within the plan period, {} to {}", iso(plan.start_date), iso(plan.end_date)));
+            }
+        }
+        if !p.is_empty() {
+            return Err(p.into());
+        }
+        let start = start.expect("checked");
+        let exists = sqlx::query("SELECT id FROM budget_accounts WHERE plan_id = $1").bind(plan.id.to_string()).fetch_optional(&mut *tx).await?;
+        if exists.is_some() {
+            return Err(StoreError::Conflict("this plan already has a budget account".into()));
+        }
+        let deployment = overall(chosen.iter().copied()).ok_or_else(|| invalid("deployment", "the plan has no lines to hold money for"))?;
+        let includes_direct_payment = chosen.contains(&DeploymentOption::DirectPayment);
+        let account_id = new_id();
+        let next_review = first_review_due(start, includes_direct_payment);
+        let final_budget = plan.final_budget.unwrap_or(plan.total);
+        sqlx::query(
+            "INSERT INTO budget_accounts (id, council_id, person_id, plan_id, deployment, includes_direct_payment, final_budget_pence, start_date, end_date, next_review_due, lock_version, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, $11)",
+        )
+        .bind(&account_id)
+        .bind(&loaded.council_id)
+        .bind(plan.person_id.to_string())
+        .bind(plan.id.to_string())
+        .bind(deployment.code())
+        .bind(i64::from(includes_direct_payment))
+        .bind(final_budget.pence())
+        .bind(iso(start))
+        .bind(iso(plan.end_date))
+        .bind(iso(next_review))
+        .bind(now())
+        .execute(&mut *tx)
+        .await?;
+        let mut funded = Vec::with_capacity(plan.lines.len());
+        for (line, option) in plan.lines.iter().zip(&chosen) {
+            sqlx::query("UPDATE plan_lines SET deployment = $1 WHERE id = $2").bind(option.code()).bind(line.id.to_string()).execute(&mut *tx).await?;
+            funded.push(FundedLine { id: line.id, stream: line.line.stream, deployment: *option, annual_cost: line.annual_cost });
+        }
+        // A person with a personal budget receives long-term support by definition.
+        sqlx::query("UPDATE people SET long_term_support = 1 WHERE id = $1").bind(plan.person_id.to_string()).execute(&mut *tx).await?;
+        if !final_budget.is_zero() {
+            let entry = ledger::allocate_budget(&funded, start).map_err(|e| invalid("plan", e.to_string()))?;
+            insert_entry(&mut tx, &loaded.council_id, &account_id, &entry, None).await?;
+        }
+        tx.commit().await?;
+        self.account(&account_id).await
+    }
+
+    pub async fn account(&self, id: &str) -> Result<BudgetAccount> {
+        let uuid = id_param("budget account", id)?;
+        let row: AccountRow = sqlx::query_as(&format!("SELECT {ACCOUNT_COLUMNS} FROM budget_accounts WHERE id = $1"))
+            .bind(uuid.to_string())
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or_else(|| StoreError::NotFound { what: "budget account", id: id.to_string() })?;
+        row.into_account()
+    }
+
+    /// The person's budget account for their latest approved plan, if any.
+    pub async fn account_for_person(&self, person_id: &str) -> Result<Option<BudgetAccount>> {
+        let person = self.person(person_id).await?;
+        let row: Option<AccountRow> = sqlx::query_as(&format!("SELECT {ACCOUNT_COLUMNS} FROM budget_accounts WHERE person_id = $1 ORDER BY start_date DESC, id DESC LIMIT 1"))
+            .bind(person.id.to_string())
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(AccountRow::into_account).transpose()
+    }
+
+    /// The account with its balances per stream and its ledger entries, newest last.
+    pub async fn account_view(&self, id: &str) -> Result<AccountView> {
+        let account = self.account(id).await?;
+        let entries = load_entries(&self.pool, &account.id.to_string()).await?;
+        let balances = Balances::from_postings(entries.iter().flat_map(|e| e.postings.iter()));
+        let stream_balances = balances
+            .streams()
+            .into_iter()
+            .map(|stream| StreamBalance {
+                stream,
+                allocated: -balances.get(LedgerAccount::CouncilFunding, stream),
+                available: balances.get(LedgerAccount::Available, stream),
+                held_by_budget_holder: balances.get(LedgerAccount::HeldByBudgetHolder, stream),
+                held_by_provider: balances.get(LedgerAccount::HeldByProvider, stream),
+                spent: balances.get(LedgerAccount::Spent, stream),
+            })
+            .collect();
+        Ok(AccountView { account, balances: stream_balances, unspent: balances.unspent(), spent: balances.total(LedgerAccount::Spent), entries })
+    }
+
+    /// Pays money out of what the council holds: to the budget holder (a direct payment)
+    /// or to a provider for a plan line. Never more than is available.
+    pub async fn make_payment(&self, account_id: &str, input: &PaymentInput) -> Result<AccountView> {
+        let mut p = Problems::new();
+        let payee = match input.payee.trim() {
+            "budget_holder" => Some(Payee::BudgetHolder),
+            "provider" => Some(Payee::Provider),
+            other => {
+                p.add("payee", format!("'{other}' is not one of: budget_holder, provider"));
+                None
+            }
+        };
+        let payee_name = p.text("payee_name", &input.payee_name, 200);
+        let amount = p.positive_money("amount", &input.amount);
+        let paid_on = p.date("paid_on", &input.paid_on);
+        let description = p.optional_text("description", input.description.as_deref(), 500);
+        let mut tx = self.pool.begin().await?;
+        let locked = lock_account(&mut tx, account_id).await?;
+        check_within_account("paid_on", paid_on, &locked.account, &mut p);
+        let line = find_line(&locked, input.plan_line_id.as_deref(), &mut p);
+        let stream = choose_stream(&locked, line, input.stream.as_deref(), &mut p);
+        if !p.is_empty() {
+            return Err(p.into());
+        }
+        let (payee, amount, paid_on) = (payee.expect("checked"), amount.expect("checked"), paid_on.expect("checked"));
+        let stream = stream.expect("checked");
+        let payee_name = payee_name.expect("checked");
+        let description = description.unwrap_or_else(|| match payee {
+            Payee::BudgetHolder => "Direct payment".to_string(),
+            Payee::Provider => format!("Payment to {payee_name}"),
+        });
+        let entry = ledger::pay(&locked.balances, payee, stream, line, amount, paid_on, &description)?;
+        insert_entry(&mut tx, &locked.council_id, account_id, &entry, Some(&payee_name)).await?;
+        tx.commit().await?;
+        self.account_view(account_id).await
+    }
+
+    /// Records spending of money already paid out, against a plan line.
+    pub async fn record_spending(&self, account_id: &str, input: &SpendingInput) -> Result<AccountView> {
+        let mut p = Problems::new();
+        let amount = p.positive_money("amount", &input.amount);
+        let spent_on = p.date("spent_on", &input.spent_on);
+        let description = p.text("description", &input.description, 500);
+        let mut tx = self.pool.begin().await?;
+        let locked = lock_account(&mut tx, account_id).await?;
+        check_within_account("spent_on", spent_on, &locked.account, &mut p);
+        let line = find_line(&locked, Some(&input.plan_line_id), &mut p);
+        if !p.is_empty() {
+            return Err(p.into());
+        }
+        let line = line.expect("checked: a line was named and found");
+        let entry = ledger::record_spending(&locked.balances, line, amount.expect("checked"), spent_on.expect("checked"), description.as_deref().expect("checked"))?;
+        insert_entry(&mut tx, &locked.council_id, account_id, &entry, None).await?;
+        tx.commit().await?;
+        self.account_view(account_id).await
+    }
+
+    /// The ledger's own check for a council.
+    pub async fn trial_balance(&self, council_id: &str) -> Result<TrialBalance> {
+        let council = self.council(council_id).await?;
+        let cid = council.id.to_string();
+        let entries: i64 = sqlx::query("SELECT COUNT(*) AS n FROM ledger_entries WHERE council_id = $1").bind(&cid).fetch_one(&self.pool).await?.try_get("n")?;
+        let postings_row = sqlx::query("SELECT COUNT(*) AS n, CAST(COALESCE(SUM(amount_pence), 0) AS BIGINT) AS total FROM ledger_postings WHERE council_id = $1")
+            .bind(&cid)
+            .fetch_one(&self.pool)
+            .await?;
+        let unbalanced: i64 = sqlx::query(
+            "SELECT COUNT(*) AS n FROM (SELECT entry_id FROM ledger_postings WHERE council_id = $1 GROUP BY entry_id HAVING SUM(amount_pence) <> 0) AS u",
+        )
+        .bind(&cid)
+        .fetch_one(&self.pool)
+        .await?
+        .try_get("n")?;
+        let rows = sqlx::query(
+            "SELECT account, stream, CAST(SUM(amount_pence) AS BIGINT) AS balance FROM ledger_postings WHERE council_id = $1 GROUP BY account, stream ORDER BY account, stream",
+        )
+        .bind(&cid)
+        .fetch_all(&self.pool)
+        .await?;
+        let accounts = rows
+            .into_iter()
+            .map(|r| {
+                Ok(TrialBalanceLine {
+                    account: codec::code("ledger_postings.account", &r.try_get::<String, _>("account")?, LedgerAccount::from_code)?,
+                    stream: codec::code("ledger_postings.stream", &r.try_get::<String, _>("stream")?, FundingStream::from_code)?,
+                    balance: Money::from_pence(r.try_get("balance")?),
+                })
+            })
+            .collect::<Result<_>>()?;
+        Ok(TrialBalance {
+            council_id: council.id,
+            entries,
+            postings: postings_row.try_get("n")?,
+            unbalanced_entries: unbalanced,
+            sum_of_postings: Money::from_pence(postings_row.try_get("total")?),
+            accounts,
+        })
+    }
+
+    /// The ASCOF-style uptake measures for a council on a date (default today).
+    pub async fn uptake(&self, council_id: &str, as_of: Option<Date>) -> Result<CouncilUptake> {
+        let council = self.council(council_id).await?;
+        let as_of = as_of.unwrap_or_else(today);
+        let row = sqlx::query(
+            "SELECT \
+               (SELECT COUNT(*) FROM people WHERE council_id = $1 AND long_term_support = 1) AS long_term, \
+               (SELECT COUNT(DISTINCT a.person_id) FROM budget_accounts a WHERE a.council_id = $1 AND a.start_date <= $2 AND a.end_date >= $2) AS with_budget, \
+               (SELECT COUNT(DISTINCT a.person_id) FROM budget_accounts a WHERE a.council_id = $1 AND a.start_date <= $2 AND a.end_date >= $2 AND a.includes_direct_payment = 1) AS with_dp",
+        )
+        .bind(council.id.to_string())
+        .bind(iso(as_of))
+        .fetch_one(&self.pool)
+        .await?;
+        let counts = UptakeCounts { long_term_support: row.try_get("long_term")?, personal_budget: row.try_get("with_budget")?, direct_payment: row.try_get("with_dp")? };
+        Ok(CouncilUptake { council_id: council.id, as_of, uptake: uptake(counts) })
+    }
+}
+
+/// Loads an account for a money movement. The first statement writes to the account row,
+/// which makes concurrent movements on one account wait for each other (a row lock on
+/// PostgreSQL, the write lock on SQLite), so balances read next cannot go stale.
+async fn lock_account(tx: &mut Transaction<'_, Any>, account_id: &str) -> Result<LockedAccount> {
+    let uuid = id_param("budget account", account_id)?;
+    let id = uuid.to_string();
+    let bumped = sqlx::query("UPDATE budget_accounts SET lock_version = lock_version + 1 WHERE id = $1").bind(&id).execute(&mut **tx).await?;
+    if bumped.rows_affected() == 0 {
+        return Err(StoreError::NotFound { what: "budget account", id: account_id.to_string() });
+    }
+    let row: AccountRow = sqlx::query_as(&format!("SELECT {ACCOUNT_COLUMNS} FROM budget_accounts WHERE id = $1")).bind(&id).fetch_one(&mut **tx).await?;
+    let council_id = row.council_id.clone();
+    let account = row.into_account()?;
+    let line_rows = sqlx::query("SELECT id, stream, deployment, annual_cost_pence FROM plan_lines WHERE plan_id = $1 ORDER BY position")
+        .bind(account.plan_id.to_string())
+        .fetch_all(&mut **tx)
+        .await?;
+    let mut lines = Vec::with_capacity(line_rows.len());
+    for r in line_rows {
+        let deployment: Option<String> = r.try_get("deployment")?;
+        let deployment = deployment.ok_or_else(|| StoreError::Corrupt("a line of a plan with an account has no deployment".into()))?;
+        lines.push(FundedLine {
+            id: codec::uuid("plan_lines.id", &r.try_get::<String, _>("id")?)?,
+            stream: codec::code("plan_lines.stream", &r.try_get::<String, _>("stream")?, FundingStream::from_code)?,
+            deployment: codec::code("plan_lines.deployment", &deployment, DeploymentOption::from_code)?,
+            annual_cost: Money::from_pence(r.try_get("annual_cost_pence")?),
+        });
+    }
+    let postings = load_postings(&mut **tx, &id).await?;
+    Ok(LockedAccount { council_id, account, lines, balances: Balances::from_postings(postings.iter().map(|(_, p)| p)) })
+}
+
+fn check_within_account(field: &str, date: Option<Date>, account: &BudgetAccount, p: &mut Problems) {
+    if let Some(d) = date {
+        if d < account.start_date || d > account.end_date {
+            p.add(field, format!("must be within the budget period, {} to {}", iso(account.start_date), iso(account.end_date)));
+        }
+    }
+}
+
+fn find_line<'a>(locked: &'a LockedAccount, line_id: Option<&str>, p: &mut Problems) -> Option<&'a FundedLine> {
+    let text = line_id.map(str::trim).filter(|t| !t.is_empty())?;
+    let found = locked.lines.iter().find(|l| l.id.to_string() == text);
+    if found.is_none() {
+        p.add("plan_line_id", format!("'{text}' is not a line of this budget's plan"));
+    }
+    found
+}
+
+fn choose_stream(locked: &LockedAccount, line: Option<&FundedLine>, requested: Option<&str>, p: &mut Problems) -> Option<FundingStream> {
+    let requested = requested.map(str::trim).filter(|s| !s.is_empty()).and_then(|s| FundingStream::parse(p, "stream", s));
+    if let Some(s) = requested.or(line.map(|l| l.stream)) {
+        return Some(s);
+    }
+    let mut streams: Vec<FundingStream> = locked.lines.iter().map(|l| l.stream).collect();
+    streams.sort();
+    streams.dedup();
+    match streams.as_slice() {
+        [only] => Some(*only),
+        _ => {
+            p.add("stream", "is required: this budget has more than one funding stream");
+            None
+        }
+    }
+}
+
+async fn insert_entry(tx: &mut Transaction<'_, Any>, council_id: &str, account_id: &str, entry: &JournalEntry, payee_name: Option<&str>) -> Result<()> {
+    let entry_id = new_id();
+    sqlx::query("INSERT INTO ledger_entries (id, council_id, budget_account_id, kind, occurred_on, description, payee_name, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
+        .bind(&entry_id)
+        .bind(council_id)
+        .bind(account_id)
+        .bind(entry.kind.code())
+        .bind(iso(entry.occurred_on))
+        .bind(&entry.description)
+        .bind(payee_name)
+        .bind(now())
+        .execute(&mut **tx)
+        .await?;
+    for (line_no, posting) in entry.postings.iter().enumerate() {
+        sqlx::query(
+            "INSERT INTO ledger_postings (entry_id, line_no, council_id, budget_account_id, account, stream, plan_line_id, amount_pence) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(&entry_id)
+        .bind(line_no as i64)
+        .bind(council_id)
+        .bind(account_id)
+        .bind(posting.account.code())
+        .bind(posting.stream.code())
+        .bind(posting.plan_line_id.map(|u| u.to_string()))
+        .bind(posting.amount.pence())
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
+async fn load_postings<'e, E: sqlx::Executor<'e, Database = Any>>(executor: E, account_id: &str) -> Result<Vec<(String, Posting)>> {
+    let rows = sqlx::query("SELECT entry_id, account, stream, plan_line_id, amount_pence FROM ledger_postings WHERE budget_account_id = $1 ORDER BY entry_id, line_no")
+        .bind(account_id)
+        .fetch_all(executor)
+        .await?;
+    rows.into_iter()
+        .map(|r| {
+            let line: Option<String> = r.try_get("plan_line_id")?;
+            Ok((
+                r.try_get("entry_id")?,
+                Posting {
+                    account: codec::code("ledger_postings.account", &r.try_get::<String, _>("account")?, LedgerAccount::from_code)?,
+                    stream: codec::code("ledger_postings.stream", &r.try_get::<String, _>("stream")?, FundingStream::from_code)?,
+                    plan_line_id: line.as_deref().map(|l| codec::uuid("ledger_postings.plan_line_id", l)).transpose()?,
+                    amount: Money::from_pence(r.try_get("amount_pence")?),
+                },
+            ))
+        })
+        .collect()
+}
+
+async fn load_entries(pool: &sqlx::AnyPool, account_id: &str) -> Result<Vec<LedgerEntryRecord>> {
+    let rows = sqlx::query("SELECT id, kind, occurred_on, description, payee_name FROM ledger_entries WHERE budget_account_id = $1 ORDER BY occurred_on, id")
+        .bind(account_id)
+        .fetch_all(pool)
+        .await?;
+    let mut postings: BTreeMap<String, Vec<Posting>> = BTreeMap::new();
+    for (entry_id, posting) in load_postings(pool, account_id).await? {
+        postings.entry(entry_id).or_default().push(posting);
+    }
+    rows.into_iter()
+        .map(|r| {
+            let id: String = r.try_get("id")?;
+            Ok(LedgerEntryRecord {
+                id: codec::uuid("ledger_entries.id", &id)?,
+                kind: codec::code("ledger_entries.kind", &r.try_get::<String, _>("kind")?, EntryKind::from_code)?,
+                occurred_on: codec::date("ledger_entries.occurred_on", &r.try_get::<String, _>("occurred_on")?)?,
+                description: r.try_get("description")?,
+                payee_name: r.try_get("payee_name")?,
+                postings: postings.remove(&id).unwrap_or_default(),
+            })
+        })
+        .collect()
+}

@@ -1,0 +1,109 @@
+//! Steps 1–2: recording a supported self-assessment and its indicative budget.
+
+use crate::codec::{self, id_param};
+use crate::records::Assessment;
+use crate::{new_id, now, today, Result, Store, StoreError};
+use selfdirect_domain::dates::iso;
+use selfdirect_domain::ras::allocate;
+use selfdirect_domain::Problems;
+use std::collections::BTreeMap;
+
+#[derive(sqlx::FromRow)]
+struct AssessmentRow {
+    id: String,
+    person_id: String,
+    questionnaire_id: String,
+    questionnaire_version: i64,
+    completed_on: String,
+    assessor: String,
+    answers: String,
+    scores: String,
+    allocation: String,
+}
+
+const COLUMNS: &str = "id, person_id, questionnaire_id, questionnaire_version, completed_on, assessor, answers, scores, allocation";
+
+impl AssessmentRow {
+    fn into_assessment(self) -> Result<Assessment> {
+        Ok(Assessment {
+            id: codec::uuid("assessments.id", &self.id)?,
+            person_id: codec::uuid("assessments.person_id", &self.person_id)?,
+            questionnaire_id: self.questionnaire_id,
+            questionnaire_version: self.questionnaire_version,
+            completed_on: codec::date("assessments.completed_on", &self.completed_on)?,
+            assessor: self.assessor,
+            answers: codec::json("assessments.answers", &self.answers)?,
+            scores: codec::json("assessments.scores", &self.scores)?,
+            allocation: codec::json("assessments.allocation", &self.allocation)?,
+        })
+    }
+}
+
+impl Store {
+    /// Scores a completed assessment against the council's current questionnaire, works
+    /// out the indicative budget, and keeps both with the questionnaire version used.
+    pub async fn record_assessment(&self, person_id: &str, answers: &BTreeMap<String, String>, completed_on: &str, assessor: &str) -> Result<Assessment> {
+        let person = self.person(person_id).await?;
+        let questionnaire = self.current_questionnaire(&person.council_id.to_string()).await?;
+        let mut p = Problems::new();
+        let completed = p.date("completed_on", completed_on);
+        if completed.is_some_and(|d| d > today()) {
+            p.add("completed_on", "must not be in the future");
+        }
+        let assessor = p.text("assessor", assessor, 200);
+        let scores = match questionnaire.score(answers) {
+            Ok(s) => Some(s),
+            Err(problems) => {
+                p.extend(problems);
+                None
+            }
+        };
+        if !p.is_empty() {
+            return Err(p.into());
+        }
+        let scores = scores.expect("checked");
+        let allocation = allocate(&questionnaire.allocation, &scores);
+        let id = new_id();
+        sqlx::query(
+            "INSERT INTO assessments (id, council_id, person_id, questionnaire_id, questionnaire_version, completed_on, assessor, answers, scores, total_points, indicative_budget_pence, allocation, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+        )
+        .bind(&id)
+        .bind(person.council_id.to_string())
+        .bind(person.id.to_string())
+        .bind(&questionnaire.id)
+        .bind(questionnaire.version)
+        .bind(iso(completed.expect("checked")))
+        .bind(assessor.as_deref())
+        .bind(codec::to_json(answers))
+        .bind(codec::to_json(&scores))
+        .bind(scores.total_points())
+        .bind(allocation.total.pence())
+        .bind(codec::to_json(&allocation))
+        .bind(now())
+        .execute(&self.pool)
+        .await?;
+        self.assessment(&id).await
+    }
+
+    pub async fn assessment(&self, id: &str) -> Result<Assessment> {
+        let uuid = id_param("assessment", id)?;
+        let row: AssessmentRow = sqlx::query_as(&format!("SELECT {COLUMNS} FROM assessments WHERE id = $1"))
+            .bind(uuid.to_string())
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or_else(|| StoreError::NotFound { what: "assessment", id: id.to_string() })?;
+        row.into_assessment()
+    }
+
+    /// The person's most recent assessment: the one later steps reuse ("tell us once").
+    pub async fn latest_assessment(&self, person_id: &str) -> Result<Option<Assessment>> {
+        let person = self.person(person_id).await?;
+        let row: Option<AssessmentRow> =
+            sqlx::query_as(&format!("SELECT {COLUMNS} FROM assessments WHERE person_id = $1 ORDER BY completed_on DESC, id DESC LIMIT 1"))
+                .bind(person.id.to_string())
+                .fetch_optional(&self.pool)
+                .await?;
+        row.map(AssessmentRow::into_assessment).transpose()
+    }
+}

@@ -1,0 +1,32 @@
+//! Turning stored text back into typed values. A failure here means the database holds
+//! something selfdirect never wrote, so it is reported as corrupt, not as bad input.
+
+use crate::{Result, StoreError};
+use selfdirect_domain::dates::parse_iso_date;
+use time::Date;
+use uuid::Uuid;
+
+pub(crate) fn date(column: &str, text: &str) -> Result<Date> {
+    parse_iso_date(text).map_err(|_| StoreError::Corrupt(format!("{column} holds '{text}', not a date")))
+}
+
+pub(crate) fn uuid(column: &str, text: &str) -> Result<Uuid> {
+    Uuid::parse_str(text).map_err(|_| StoreError::Corrupt(format!("{column} holds '{text}', not an id")))
+}
+
+pub(crate) fn code<T>(column: &str, text: &str, from_code: fn(&str) -> Option<T>) -> Result<T> {
+    from_code(text).ok_or_else(|| StoreError::Corrupt(format!("{column} holds unknown code '{text}'")))
+}
+
+pub(crate) fn json<T: serde::de::DeserializeOwned>(column: &str, text: &str) -> Result<T> {
+    serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("{column} holds unreadable JSON: {e}")))
+}
+
+pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_string(value).expect("records serialise")
+}
+
+/// An id from a URL or request: anything that is not a UUID cannot name a record.
+pub(crate) fn id_param(what: &'static str, text: &str) -> Result<Uuid> {
+    Uuid::parse_str(text.trim()).map_err(|_| StoreError::NotFound { what, id: text.to_string() })
+}

@@ -1,0 +1,214 @@
+//! Step 1: councils, people and their contacts.
+
+use crate::codec::{self, id_param};
+use crate::records::{Contact, Council, Person};
+use crate::{invalid, new_id, now, today, Result, Store, StoreError};
+use selfdirect_domain::assessment::Questionnaire;
+use selfdirect_domain::dates::iso;
+use selfdirect_domain::person::{validate_new_person, ClientGroup, ContactRole, NewPersonInput};
+use selfdirect_domain::Problems;
+use sqlx::Row;
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct PersonRow {
+    id: String,
+    council_id: String,
+    given_name: String,
+    family_name: String,
+    date_of_birth: String,
+    address: String,
+    postcode: String,
+    client_group: String,
+    long_term_support: i64,
+}
+
+pub(crate) const PERSON_COLUMNS: &str =
+    "id, council_id, given_name, family_name, date_of_birth, address, postcode, client_group, long_term_support";
+
+impl PersonRow {
+    pub(crate) fn into_person(self) -> Result<Person> {
+        Ok(Person {
+            id: codec::uuid("people.id", &self.id)?,
+            council_id: codec::uuid("people.council_id", &self.council_id)?,
+            given_name: self.given_name,
+            family_name: self.family_name,
+            date_of_birth: codec::date("people.date_of_birth", &self.date_of_birth)?,
+            address: self.address,
+            postcode: self.postcode,
+            client_group: codec::code("people.client_group", &self.client_group, ClientGroup::from_code)?,
+            long_term_support: self.long_term_support != 0,
+        })
+    }
+}
+
+impl Store {
+    /// Registers a council and publishes the standard questionnaire for it.
+    pub async fn create_council(&self, code: &str, name: &str) -> Result<Council> {
+        let mut p = Problems::new();
+        let code = p.text("code", code, 20);
+        if code.as_deref().is_some_and(|c| !c.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '-')) {
+            p.add("code", "may contain only letters, digits and hyphens");
+        }
+        let name = p.text("name", name, 200);
+        if !p.is_empty() {
+            return Err(p.into());
+        }
+        let (code, name) = (code.expect("checked").to_ascii_uppercase(), name.expect("checked"));
+        let mut tx = self.pool.begin().await?;
+        let taken = sqlx::query("SELECT id FROM councils WHERE code = $1").bind(&code).fetch_optional(&mut *tx).await?;
+        if taken.is_some() {
+            return Err(invalid("code", format!("council code '{code}' is already registered")));
+        }
+        let id = new_id();
+        sqlx::query("INSERT INTO councils (id, code, name, created_at) VALUES ($1, $2, $3, $4)")
+            .bind(&id)
+            .bind(&code)
+            .bind(&name)
+            .bind(now())
+            .execute(&mut *tx)
+            .await?;
+        let questionnaire = Questionnaire::standard();
+        sqlx::query("INSERT INTO questionnaires (council_id, questionnaire_id, version, definition, published_at) VALUES ($1, $2, $3, $4, $5)")
+            .bind(&id)
+            .bind(&questionnaire.id)
+            .bind(questionnaire.version)
+            .bind(codec::to_json(&questionnaire))
+            .bind(now())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(Council { id: codec::uuid("councils.id", &id)?, code, name })
+    }
+
+    pub async fn council(&self, id: &str) -> Result<Council> {
+        let uuid = id_param("council", id)?;
+        let row = sqlx::query("SELECT id, code, name FROM councils WHERE id = $1")
+            .bind(uuid.to_string())
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or_else(|| StoreError::NotFound { what: "council", id: id.to_string() })?;
+        Ok(Council { id: uuid, code: row.try_get("code")?, name: row.try_get("name")? })
+    }
+
+    pub async fn councils(&self) -> Result<Vec<Council>> {
+        let rows = sqlx::query("SELECT id, code, name FROM councils ORDER BY name").fetch_all(&self.pool).await?;
+        rows.into_iter()
+            .map(|r| {
+                let id: String = r.try_get("id")?;
+                Ok(Council { id: codec::uuid("councils.id", &id)?, code: r.try_get("code")?, name: r.try_get("name")? })
+            })
+            .collect()
+    }
+
+    /// The newest published questionnaire of a council.
+    pub async fn current_questionnaire(&self, council_id: &str) -> Result<Questionnaire> {
+        let council = self.council(council_id).await?;
+        let row = sqlx::query("SELECT definition FROM questionnaires WHERE council_id = $1 ORDER BY version DESC LIMIT 1")
+            .bind(council.id.to_string())
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or_else(|| StoreError::Corrupt(format!("council {} has no questionnaire", council.code)))?;
+        codec::json("questionnaires.definition", &row.try_get::<String, _>("definition")?)
+    }
+
+    pub async fn create_person(&self, council_id: &str, input: &NewPersonInput<'_>) -> Result<Person> {
+        let council = self.council(council_id).await?;
+        let person = validate_new_person(input, today())?;
+        let id = new_id();
+        sqlx::query(
+            "INSERT INTO people (id, council_id, given_name, family_name, date_of_birth, address, postcode, client_group, long_term_support, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        )
+        .bind(&id)
+        .bind(council.id.to_string())
+        .bind(&person.given_name)
+        .bind(&person.family_name)
+        .bind(iso(person.date_of_birth))
+        .bind(&person.address)
+        .bind(&person.postcode)
+        .bind(person.client_group.code())
+        .bind(i64::from(person.long_term_support))
+        .bind(now())
+        .execute(&self.pool)
+        .await?;
+        self.person(&id).await
+    }
+
+    pub async fn person(&self, id: &str) -> Result<Person> {
+        let uuid = id_param("person", id)?;
+        let row: PersonRow = sqlx::query_as(&format!("SELECT {PERSON_COLUMNS} FROM people WHERE id = $1"))
+            .bind(uuid.to_string())
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or_else(|| StoreError::NotFound { what: "person", id: id.to_string() })?;
+        row.into_person()
+    }
+
+    /// People of a council, by family name; `limit` keeps pages short.
+    pub async fn people(&self, council_id: &str, limit: i64) -> Result<Vec<Person>> {
+        let council = self.council(council_id).await?;
+        let rows: Vec<PersonRow> =
+            sqlx::query_as(&format!("SELECT {PERSON_COLUMNS} FROM people WHERE council_id = $1 ORDER BY family_name, given_name LIMIT $2"))
+                .bind(council.id.to_string())
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?;
+        rows.into_iter().map(PersonRow::into_person).collect()
+    }
+
+    pub async fn add_contact(&self, person_id: &str, role: &str, name: &str, relationship: &str, phone: Option<&str>) -> Result<Contact> {
+        let person = self.person(person_id).await?;
+        let mut p = Problems::new();
+        let role = ContactRole::parse(&mut p, "role", role);
+        let name = p.text("name", name, 200);
+        let relationship = p.text("relationship", relationship, 100);
+        let phone = p.optional_text("phone", phone, 30);
+        if phone.as_deref().is_some_and(|ph| !ph.chars().all(|c| c.is_ascii_digit() || " +()-".contains(c))) {
+            p.add("phone", "may contain only digits, spaces, +, ( ) and -");
+        }
+        if !p.is_empty() {
+            return Err(p.into());
+        }
+        let id = new_id();
+        let role = role.expect("checked");
+        sqlx::query("INSERT INTO contacts (id, council_id, person_id, role, name, relationship, phone, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
+            .bind(&id)
+            .bind(person.council_id.to_string())
+            .bind(person.id.to_string())
+            .bind(role.code())
+            .bind(name.as_deref())
+            .bind(relationship.as_deref())
+            .bind(phone.as_deref())
+            .bind(now())
+            .execute(&self.pool)
+            .await?;
+        Ok(Contact {
+            id: codec::uuid("contacts.id", &id)?,
+            person_id: person.id,
+            role,
+            name: name.expect("checked"),
+            relationship: relationship.expect("checked"),
+            phone,
+        })
+    }
+
+    pub async fn contacts(&self, person_id: &str) -> Result<Vec<Contact>> {
+        let person = self.person(person_id).await?;
+        let rows = sqlx::query("SELECT id, role, name, relationship, phone FROM contacts WHERE person_id = $1 ORDER BY created_at")
+            .bind(person.id.to_string())
+            .fetch_all(&self.pool)
+            .await?;
+        rows.into_iter()
+            .map(|r| {
+                Ok(Contact {
+                    id: codec::uuid("contacts.id", &r.try_get::<String, _>("id")?)?,
+                    person_id: person.id,
+                    role: codec::code("contacts.role", &r.try_get::<String, _>("role")?, ContactRole::from_code)?,
+                    name: r.try_get("name")?,
+                    relationship: r.try_get("relationship")?,
+                    phone: r.try_get("phone")?,
+                })
+            })
+            .collect()
+    }
+}

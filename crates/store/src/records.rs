@@ -1,0 +1,234 @@
+//! What the store gives back: records as people and the API see them.
+
+use selfdirect_domain::assessment::Scores;
+use selfdirect_domain::deployment::AccountDeployment;
+use selfdirect_domain::ledger::{EntryKind, Posting};
+use selfdirect_domain::person::{ClientGroup, ContactRole};
+use selfdirect_domain::plan::{FundingStream, PlanLine, PlanStatus};
+use selfdirect_domain::ras::Allocation;
+use selfdirect_domain::uptake::Uptake;
+use selfdirect_domain::Money;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use time::Date;
+use uuid::Uuid;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Council {
+    pub id: Uuid,
+    pub code: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Person {
+    pub id: Uuid,
+    pub council_id: Uuid,
+    pub given_name: String,
+    pub family_name: String,
+    pub date_of_birth: Date,
+    pub address: String,
+    pub postcode: String,
+    pub client_group: ClientGroup,
+    pub long_term_support: bool,
+}
+
+impl Person {
+    pub fn full_name(&self) -> String {
+        format!("{} {}", self.given_name, self.family_name)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Contact {
+    pub id: Uuid,
+    pub person_id: Uuid,
+    pub role: ContactRole,
+    pub name: String,
+    pub relationship: String,
+    pub phone: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Assessment {
+    pub id: Uuid,
+    pub person_id: Uuid,
+    pub questionnaire_id: String,
+    pub questionnaire_version: i64,
+    pub completed_on: Date,
+    pub assessor: String,
+    /// Question id → chosen answer id.
+    pub answers: BTreeMap<String, String>,
+    pub scores: Scores,
+    /// The indicative budget and its explanation.
+    pub allocation: Allocation,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PlanLineRecord {
+    pub id: Uuid,
+    #[serde(flatten)]
+    pub line: PlanLine,
+    pub annual_cost: Money,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Plan {
+    pub id: Uuid,
+    pub person_id: Uuid,
+    pub assessment_id: Uuid,
+    pub status: PlanStatus,
+    pub outcomes: Vec<String>,
+    pub lines: Vec<PlanLineRecord>,
+    pub start_date: Date,
+    pub end_date: Date,
+    pub over_budget_reason: Option<String>,
+    pub indicative_budget: Money,
+    /// The annual cost of all lines.
+    pub total: Money,
+    /// Set on approval: the approved total.
+    pub final_budget: Option<Money>,
+    pub decided_by: Option<String>,
+    pub return_reasons: Option<String>,
+    /// Incremented by every change; send it back when editing so that a change made by
+    /// someone else in between is detected instead of overwritten.
+    pub version: i64,
+}
+
+/// A plan waiting in a queue, with enough to decide on it at a glance.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PlanSummary {
+    pub id: Uuid,
+    pub person_id: Uuid,
+    pub person_name: String,
+    pub status: PlanStatus,
+    pub indicative_budget: Money,
+    pub total: Money,
+    pub over_budget_reason: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BudgetAccount {
+    pub id: Uuid,
+    pub person_id: Uuid,
+    pub plan_id: Uuid,
+    pub deployment: AccountDeployment,
+    pub includes_direct_payment: bool,
+    pub final_budget: Money,
+    pub start_date: Date,
+    pub end_date: Date,
+    pub next_review_due: Date,
+}
+
+/// Where one funding stream's money is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct StreamBalance {
+    pub stream: FundingStream,
+    /// Committed by the council for this budget.
+    pub allocated: Money,
+    /// Held by the council, not yet paid out.
+    pub available: Money,
+    pub held_by_budget_holder: Money,
+    pub held_by_provider: Money,
+    pub spent: Money,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LedgerEntryRecord {
+    pub id: Uuid,
+    pub kind: EntryKind,
+    pub occurred_on: Date,
+    pub description: String,
+    pub payee_name: Option<String>,
+    pub postings: Vec<Posting>,
+}
+
+/// A budget account with its balances and its ledger.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AccountView {
+    pub account: BudgetAccount,
+    pub balances: Vec<StreamBalance>,
+    /// Not yet spent, wherever it is held.
+    pub unspent: Money,
+    pub spent: Money,
+    pub entries: Vec<LedgerEntryRecord>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ReviewDue {
+    pub budget_account_id: Uuid,
+    pub person_id: Uuid,
+    pub person_name: String,
+    pub due_on: Date,
+    pub overdue: bool,
+    pub includes_direct_payment: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Review {
+    pub id: Uuid,
+    pub budget_account_id: Uuid,
+    pub due_on: Date,
+    pub completed_on: Date,
+    pub reviewer: String,
+    pub notes: String,
+    pub next_review_due: Date,
+}
+
+/// Uptake for one council on one date.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CouncilUptake {
+    pub council_id: Uuid,
+    pub as_of: Date,
+    #[serde(flatten)]
+    pub uptake: Uptake,
+}
+
+/// The ledger's own check: every entry balances and the whole ledger sums to zero.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TrialBalance {
+    pub council_id: Uuid,
+    pub entries: i64,
+    pub postings: i64,
+    /// Entries whose postings do not add up to zero; always 0 in a sound ledger.
+    pub unbalanced_entries: i64,
+    /// Sum of every posting; always £0.00 in a sound ledger.
+    pub sum_of_postings: Money,
+    /// Totals per ledger account and stream.
+    pub accounts: Vec<TrialBalanceLine>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TrialBalanceLine {
+    pub account: selfdirect_domain::ledger::LedgerAccount,
+    pub stream: FundingStream,
+    pub balance: Money,
+}
+
+/// Everything about one person, for their page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PersonOverview {
+    pub person: Person,
+    pub contacts: Vec<Contact>,
+    pub assessment: Option<Assessment>,
+    pub plan: Option<Plan>,
+    pub account: Option<AccountView>,
+    pub reviews: Vec<Review>,
+}

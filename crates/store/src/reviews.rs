@@ -1,0 +1,123 @@
+//! Step 6: reviews falling due and being completed.
+
+use crate::codec::{self, id_param};
+use crate::records::{PersonOverview, Review, ReviewDue};
+use crate::{new_id, now, today, Result, Store};
+use selfdirect_domain::dates::iso;
+use selfdirect_domain::review::{is_overdue, next_review_due};
+use selfdirect_domain::Problems;
+use sqlx::Row;
+use time::Date;
+
+impl Store {
+    /// Budgets whose review falls due on or before `by`, most overdue first.
+    pub async fn reviews_due(&self, council_id: &str, by: Date) -> Result<Vec<ReviewDue>> {
+        let council = self.council(council_id).await?;
+        let rows = sqlx::query(
+            "SELECT a.id, a.person_id, a.next_review_due, a.includes_direct_payment, p.given_name, p.family_name \
+             FROM budget_accounts a JOIN people p ON p.id = a.person_id \
+             WHERE a.council_id = $1 AND a.next_review_due <= $2 ORDER BY a.next_review_due, a.id",
+        )
+        .bind(council.id.to_string())
+        .bind(iso(by))
+        .fetch_all(&self.pool)
+        .await?;
+        let today = today();
+        rows.into_iter()
+            .map(|r| {
+                let due_on = codec::date("budget_accounts.next_review_due", &r.try_get::<String, _>("next_review_due")?)?;
+                Ok(ReviewDue {
+                    budget_account_id: codec::uuid("budget_accounts.id", &r.try_get::<String, _>("id")?)?,
+                    person_id: codec::uuid("budget_accounts.person_id", &r.try_get::<String, _>("person_id")?)?,
+                    person_name: format!("{} {}", r.try_get::<String, _>("given_name")?, r.try_get::<String, _>("family_name")?),
+                    due_on,
+                    overdue: is_overdue(due_on, today),
+                    includes_direct_payment: r.try_get::<i64, _>("includes_direct_payment")? != 0,
+                })
+            })
+            .collect()
+    }
+
+    /// Records a completed review; the next falls due a year later.
+    pub async fn complete_review(&self, account_id: &str, completed_on: &str, reviewer: &str, notes: &str) -> Result<Review> {
+        let account = self.account(account_id).await?;
+        let mut p = Problems::new();
+        let completed = p.date("completed_on", completed_on);
+        if let Some(d) = completed {
+            if d < account.start_date {
+                p.add("completed_on", format!("must be on or after the budget started ({})", iso(account.start_date)));
+            } else if d > today() {
+                p.add("completed_on", "must not be in the future");
+            }
+        }
+        let reviewer = p.text("reviewer", reviewer, 200);
+        let notes = p.text("notes", notes, 10_000);
+        p.into_result(())?;
+        let completed = completed.expect("checked");
+        let next = next_review_due(completed);
+        let id = new_id();
+        let person = self.person(&account.person_id.to_string()).await?;
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("INSERT INTO reviews (id, council_id, person_id, budget_account_id, due_on, completed_on, reviewer, notes, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
+            .bind(&id)
+            .bind(person.council_id.to_string())
+            .bind(person.id.to_string())
+            .bind(account.id.to_string())
+            .bind(iso(account.next_review_due))
+            .bind(iso(completed))
+            .bind(reviewer.as_deref())
+            .bind(notes.as_deref())
+            .bind(now())
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("UPDATE budget_accounts SET next_review_due = $1 WHERE id = $2").bind(iso(next)).bind(account.id.to_string()).execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(Review {
+            id: codec::uuid("reviews.id", &id)?,
+            budget_account_id: account.id,
+            due_on: account.next_review_due,
+            completed_on: completed,
+            reviewer: reviewer.expect("checked"),
+            notes: notes.expect("checked"),
+            next_review_due: next,
+        })
+    }
+
+    pub async fn reviews(&self, person_id: &str) -> Result<Vec<Review>> {
+        let uuid = id_param("person", person_id)?;
+        let rows = sqlx::query(
+            "SELECT r.id, r.budget_account_id, r.due_on, r.completed_on, r.reviewer, r.notes FROM reviews r WHERE r.person_id = $1 ORDER BY r.completed_on DESC, r.id DESC",
+        )
+        .bind(uuid.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|r| {
+                let completed_on = codec::date("reviews.completed_on", &r.try_get::<String, _>("completed_on")?)?;
+                Ok(Review {
+                    id: codec::uuid("reviews.id", &r.try_get::<String, _>("id")?)?,
+                    budget_account_id: codec::uuid("reviews.budget_account_id", &r.try_get::<String, _>("budget_account_id")?)?,
+                    due_on: codec::date("reviews.due_on", &r.try_get::<String, _>("due_on")?)?,
+                    completed_on,
+                    reviewer: r.try_get("reviewer")?,
+                    notes: r.try_get("notes")?,
+                    next_review_due: next_review_due(completed_on),
+                })
+            })
+            .collect()
+    }
+
+    /// Everything about a person for their page, in one call.
+    pub async fn person_overview(&self, person_id: &str) -> Result<PersonOverview> {
+        let person = self.person(person_id).await?;
+        let contacts = self.contacts(person_id).await?;
+        let assessment = self.latest_assessment(person_id).await?;
+        let plan = self.latest_plan(person_id).await?;
+        let account = match self.account_for_person(person_id).await? {
+            Some(a) => Some(self.account_view(&a.id.to_string()).await?),
+            None => None,
+        };
+        let reviews = self.reviews(person_id).await?;
+        Ok(PersonOverview { person, contacts, assessment, plan, account, reviews })
+    }
+}
