@@ -1,1 +1,34 @@
+//! selfdirect's HTTP adapters: the JSON API (with its OpenAPI document at
+//! `/api/openapi.json`) and server-rendered pages in the GOV.UK Design System style.
+//! Handlers only translate HTTP to store calls and back; the rules live in the domain.
 
+mod api;
+mod assets;
+mod error;
+mod pages;
+
+pub use api::ApiDoc;
+pub use error::ApiError;
+
+use axum::Router;
+use selfdirect_store::Store;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+}
+
+/// The whole web application: pages, API and assets.
+pub fn app(store: Store) -> Router {
+    let state = AppState { store };
+    Router::new().merge(pages::routes()).nest("/api", api::routes()).merge(assets::routes()).with_state(state)
+}
+
+/// Serves the application on `listener` until the process is stopped.
+pub async fn serve(listener: tokio::net::TcpListener, store: Store) -> std::io::Result<()> {
+    axum::serve(listener, app(store)).with_graceful_shutdown(shutdown_signal()).await
+}
+
+async fn shutdown_signal() {
+    let _ = tokio::signal::ctrl_c().await;
+}

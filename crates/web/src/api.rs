@@ -1,0 +1,349 @@
+//! The JSON API, version 1. Every handler is a thin translation to one store use case.
+
+use crate::error::{ApiError, ErrorBody};
+use crate::AppState;
+use axum::extract::{FromRequest, FromRequestParts, Path, State};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use selfdirect_domain::assessment::Questionnaire;
+use selfdirect_domain::person::NewPersonInput;
+use selfdirect_domain::plan::{PlanInput, PlanStatus};
+use selfdirect_domain::Problems;
+use selfdirect_store::{
+    AccountView, Assessment, BudgetAccount, Contact, Council, CouncilUptake, OpenAccountInput, PaymentInput, Person, PersonOverview, Plan, PlanSummary, Review,
+    ReviewDue, SpendingInput, TrialBalance,
+};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use time::Date;
+use utoipa::{IntoParams, OpenApi, ToSchema};
+
+/// A JSON body whose syntax or shape errors come back as an [`ApiError`] body.
+#[derive(FromRequest)]
+#[from_request(via(axum::Json), rejection(ApiError))]
+pub struct ApiJson<T>(pub T);
+
+/// Query parameters whose errors come back as an [`ApiError`] body.
+#[derive(FromRequestParts)]
+#[from_request(via(axum::extract::Query), rejection(ApiError))]
+pub struct ApiQuery<T>(pub T);
+
+type ApiResult<T> = Result<T, ApiError>;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/openapi.json", get(openapi_document))
+        .route("/v1/councils", get(list_councils).post(create_council))
+        .route("/v1/councils/{council_id}", get(get_council))
+        .route("/v1/councils/{council_id}/questionnaire", get(get_questionnaire))
+        .route("/v1/councils/{council_id}/people", get(list_people).post(create_person))
+        .route("/v1/councils/{council_id}/plans", get(list_plans))
+        .route("/v1/councils/{council_id}/reviews-due", get(reviews_due))
+        .route("/v1/councils/{council_id}/uptake", get(uptake))
+        .route("/v1/councils/{council_id}/trial-balance", get(trial_balance))
+        .route("/v1/people/{person_id}", get(get_person))
+        .route("/v1/people/{person_id}/contacts", post(add_contact))
+        .route("/v1/people/{person_id}/assessments", post(record_assessment))
+        .route("/v1/people/{person_id}/plans", post(create_plan))
+        .route("/v1/assessments/{assessment_id}", get(get_assessment))
+        .route("/v1/plans/{plan_id}", get(get_plan).put(update_plan))
+        .route("/v1/plans/{plan_id}/submit", post(submit_plan))
+        .route("/v1/plans/{plan_id}/approve", post(approve_plan))
+        .route("/v1/plans/{plan_id}/return", post(return_plan))
+        .route("/v1/plans/{plan_id}/account", post(open_account))
+        .route("/v1/accounts/{account_id}", get(get_account))
+        .route("/v1/accounts/{account_id}/payments", post(make_payment))
+        .route("/v1/accounts/{account_id}/spending", post(record_spending))
+        .route("/v1/accounts/{account_id}/reviews", post(complete_review))
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "selfdirect API",
+        description = "Personal budgets and self-directed support: people, assessments, the Resource Allocation System, support plans, budget accounts and their ledger, reviews and uptake. Money is a decimal string in pounds (\"1234.50\"); dates are YYYY-MM-DD. Errors come as {error, message, errors: [{field, problem}]}."
+    ),
+    paths(
+        list_councils, create_council, get_council, get_questionnaire, list_people, create_person, list_plans, reviews_due, uptake, trial_balance,
+        get_person, add_contact, record_assessment, create_plan, get_assessment, get_plan, update_plan, submit_plan, approve_plan, return_plan,
+        open_account, get_account, make_payment, record_spending, complete_review
+    ),
+    components(schemas(ErrorBody))
+)]
+pub struct ApiDoc;
+
+async fn openapi_document() -> impl IntoResponse {
+    Json(ApiDoc::openapi())
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct NewCouncil {
+    /// A short code, e.g. `KNT`.
+    code: String,
+    name: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct NewPerson {
+    given_name: String,
+    family_name: String,
+    /// `YYYY-MM-DD`
+    date_of_birth: String,
+    address: String,
+    postcode: String,
+    /// e.g. `older_person`, `learning_disability`.
+    client_group: String,
+    /// Receiving long-term support now, however arranged (default false).
+    #[serde(default)]
+    long_term_support: bool,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct NewContact {
+    /// `carer` or `representative`.
+    role: String,
+    name: String,
+    relationship: String,
+    #[serde(default)]
+    phone: Option<String>,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct NewAssessment {
+    /// Question id → answer id, for every question of the council's questionnaire.
+    answers: BTreeMap<String, String>,
+    /// `YYYY-MM-DD`
+    completed_on: String,
+    /// Who supported the person to complete it.
+    assessor: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct NewPlan {
+    /// The assessment the plan is built on; the person's latest if left out.
+    #[serde(default)]
+    assessment_id: Option<String>,
+    #[serde(flatten)]
+    plan: PlanInput,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct PlanUpdate {
+    /// The version being edited, as last read.
+    version: i64,
+    #[serde(flatten)]
+    plan: PlanInput,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct Approval {
+    approved_by: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct PlanReturn {
+    returned_by: String,
+    /// What needs to change before the plan can be approved.
+    reasons: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct CompletedReview {
+    /// `YYYY-MM-DD`
+    completed_on: String,
+    reviewer: String,
+    notes: String,
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct StatusQuery {
+    /// `draft`, `submitted` (default), `approved` or `returned`.
+    status: Option<String>,
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct ByQuery {
+    /// Include reviews due on or before this date (`YYYY-MM-DD`); default four weeks from today.
+    by: Option<String>,
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct AsOfQuery {
+    /// The date to measure on (`YYYY-MM-DD`); default today.
+    as_of: Option<String>,
+}
+
+/// Parses an optional date query parameter, naming it when it is wrong.
+fn optional_date(field: &str, value: Option<&str>) -> ApiResult<Option<Date>> {
+    match value {
+        None => Ok(None),
+        Some(v) => {
+            let mut p = Problems::new();
+            let d = p.date(field, v);
+            p.into_result(d).map_err(|p| ApiError::invalid(p.into_vec()))
+        }
+    }
+}
+
+#[utoipa::path(get, path = "/api/v1/councils", tag = "people", responses((status = 200, body = Vec<Council>)))]
+async fn list_councils(State(s): State<AppState>) -> ApiResult<Json<Vec<Council>>> {
+    Ok(Json(s.store.councils().await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/councils", tag = "people", request_body = NewCouncil,
+    responses((status = 201, body = Council), (status = 422, body = ErrorBody)))]
+async fn create_council(State(s): State<AppState>, ApiJson(body): ApiJson<NewCouncil>) -> ApiResult<(StatusCode, Json<Council>)> {
+    Ok((StatusCode::CREATED, Json(s.store.create_council(&body.code, &body.name).await?)))
+}
+
+#[utoipa::path(get, path = "/api/v1/councils/{council_id}", tag = "people", responses((status = 200, body = Council), (status = 404, body = ErrorBody)))]
+async fn get_council(State(s): State<AppState>, Path(council_id): Path<String>) -> ApiResult<Json<Council>> {
+    Ok(Json(s.store.council(&council_id).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/councils/{council_id}/questionnaire", tag = "assessment",
+    responses((status = 200, description = "The council's current self-assessment questionnaire and allocation rules", body = Questionnaire), (status = 404, body = ErrorBody)))]
+async fn get_questionnaire(State(s): State<AppState>, Path(council_id): Path<String>) -> ApiResult<Json<Questionnaire>> {
+    Ok(Json(s.store.current_questionnaire(&council_id).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/councils/{council_id}/people", tag = "people", responses((status = 200, body = Vec<Person>), (status = 404, body = ErrorBody)))]
+async fn list_people(State(s): State<AppState>, Path(council_id): Path<String>) -> ApiResult<Json<Vec<Person>>> {
+    Ok(Json(s.store.people(&council_id, 1000).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/councils/{council_id}/people", tag = "people", request_body = NewPerson,
+    responses((status = 201, body = Person), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn create_person(State(s): State<AppState>, Path(council_id): Path<String>, ApiJson(b): ApiJson<NewPerson>) -> ApiResult<(StatusCode, Json<Person>)> {
+    let input = NewPersonInput {
+        given_name: &b.given_name,
+        family_name: &b.family_name,
+        date_of_birth: &b.date_of_birth,
+        address: &b.address,
+        postcode: &b.postcode,
+        client_group: &b.client_group,
+        long_term_support: b.long_term_support,
+    };
+    Ok((StatusCode::CREATED, Json(s.store.create_person(&council_id, &input).await?)))
+}
+
+#[utoipa::path(get, path = "/api/v1/councils/{council_id}/plans", tag = "plans", params(StatusQuery),
+    responses((status = 200, description = "Plans in that state, oldest first", body = Vec<PlanSummary>), (status = 422, body = ErrorBody)))]
+async fn list_plans(State(s): State<AppState>, Path(council_id): Path<String>, ApiQuery(q): ApiQuery<StatusQuery>) -> ApiResult<Json<Vec<PlanSummary>>> {
+    let mut p = Problems::new();
+    let status = match q.status.as_deref() {
+        None => Some(PlanStatus::Submitted),
+        Some(code) => PlanStatus::parse(&mut p, "status", code),
+    };
+    let status = p.into_result(status).map_err(|p| ApiError::invalid(p.into_vec()))?.expect("checked");
+    Ok(Json(s.store.plans_with_status(&council_id, status).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/councils/{council_id}/reviews-due", tag = "reviews", params(ByQuery),
+    responses((status = 200, body = Vec<ReviewDue>), (status = 422, body = ErrorBody)))]
+async fn reviews_due(State(s): State<AppState>, Path(council_id): Path<String>, ApiQuery(q): ApiQuery<ByQuery>) -> ApiResult<Json<Vec<ReviewDue>>> {
+    let by = optional_date("by", q.by.as_deref())?.unwrap_or_else(|| time::OffsetDateTime::now_utc().date() + time::Duration::days(28));
+    Ok(Json(s.store.reviews_due(&council_id, by).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/councils/{council_id}/uptake", tag = "learning", params(AsOfQuery),
+    responses((status = 200, description = "Share of people on long-term support with a personal budget and with a direct payment (ASCOF 1C)", body = CouncilUptake)))]
+async fn uptake(State(s): State<AppState>, Path(council_id): Path<String>, ApiQuery(q): ApiQuery<AsOfQuery>) -> ApiResult<Json<CouncilUptake>> {
+    let as_of = optional_date("as_of", q.as_of.as_deref())?;
+    Ok(Json(s.store.uptake(&council_id, as_of).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/councils/{council_id}/trial-balance", tag = "money",
+    responses((status = 200, description = "The ledger's own check: every entry balances and all postings sum to zero", body = TrialBalance)))]
+async fn trial_balance(State(s): State<AppState>, Path(council_id): Path<String>) -> ApiResult<Json<TrialBalance>> {
+    Ok(Json(s.store.trial_balance(&council_id).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/people/{person_id}", tag = "people",
+    responses((status = 200, description = "The person with their assessment, budget, plan, account and reviews", body = PersonOverview), (status = 404, body = ErrorBody)))]
+async fn get_person(State(s): State<AppState>, Path(person_id): Path<String>) -> ApiResult<Json<PersonOverview>> {
+    Ok(Json(s.store.person_overview(&person_id).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/people/{person_id}/contacts", tag = "people", request_body = NewContact,
+    responses((status = 201, body = Contact), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn add_contact(State(s): State<AppState>, Path(person_id): Path<String>, ApiJson(b): ApiJson<NewContact>) -> ApiResult<(StatusCode, Json<Contact>)> {
+    Ok((StatusCode::CREATED, Json(s.store.add_contact(&person_id, &b.role, &b.name, &b.relationship, b.phone.as_deref()).await?)))
+}
+
+#[utoipa::path(post, path = "/api/v1/people/{person_id}/assessments", tag = "assessment", request_body = NewAssessment,
+    responses((status = 201, description = "The scored assessment with the indicative budget and its explanation", body = Assessment), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn record_assessment(State(s): State<AppState>, Path(person_id): Path<String>, ApiJson(b): ApiJson<NewAssessment>) -> ApiResult<(StatusCode, Json<Assessment>)> {
+    Ok((StatusCode::CREATED, Json(s.store.record_assessment(&person_id, &b.answers, &b.completed_on, &b.assessor).await?)))
+}
+
+#[utoipa::path(get, path = "/api/v1/assessments/{assessment_id}", tag = "assessment", responses((status = 200, body = Assessment), (status = 404, body = ErrorBody)))]
+async fn get_assessment(State(s): State<AppState>, Path(assessment_id): Path<String>) -> ApiResult<Json<Assessment>> {
+    Ok(Json(s.store.assessment(&assessment_id).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/people/{person_id}/plans", tag = "plans", request_body = NewPlan,
+    responses((status = 201, description = "A draft plan", body = Plan), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn create_plan(State(s): State<AppState>, Path(person_id): Path<String>, ApiJson(b): ApiJson<NewPlan>) -> ApiResult<(StatusCode, Json<Plan>)> {
+    Ok((StatusCode::CREATED, Json(s.store.create_plan(&person_id, b.assessment_id.as_deref(), &b.plan).await?)))
+}
+
+#[utoipa::path(get, path = "/api/v1/plans/{plan_id}", tag = "plans", responses((status = 200, body = Plan), (status = 404, body = ErrorBody)))]
+async fn get_plan(State(s): State<AppState>, Path(plan_id): Path<String>) -> ApiResult<Json<Plan>> {
+    Ok(Json(s.store.plan(&plan_id).await?))
+}
+
+#[utoipa::path(put, path = "/api/v1/plans/{plan_id}", tag = "plans", request_body = PlanUpdate,
+    responses((status = 200, body = Plan), (status = 409, description = "Not editable now, or changed by someone else since `version`", body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn update_plan(State(s): State<AppState>, Path(plan_id): Path<String>, ApiJson(b): ApiJson<PlanUpdate>) -> ApiResult<Json<Plan>> {
+    Ok(Json(s.store.update_plan(&plan_id, b.version, &b.plan).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/plans/{plan_id}/submit", tag = "plans",
+    responses((status = 200, body = Plan), (status = 409, body = ErrorBody), (status = 422, description = "Incomplete, or over budget without a reason", body = ErrorBody)))]
+async fn submit_plan(State(s): State<AppState>, Path(plan_id): Path<String>) -> ApiResult<Json<Plan>> {
+    Ok(Json(s.store.submit_plan(&plan_id).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/plans/{plan_id}/approve", tag = "plans", request_body = Approval,
+    responses((status = 200, description = "Approved: the total is now the final budget", body = Plan), (status = 409, description = "Not waiting for approval", body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn approve_plan(State(s): State<AppState>, Path(plan_id): Path<String>, ApiJson(b): ApiJson<Approval>) -> ApiResult<Json<Plan>> {
+    Ok(Json(s.store.approve_plan(&plan_id, &b.approved_by).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/plans/{plan_id}/return", tag = "plans", request_body = PlanReturn,
+    responses((status = 200, body = Plan), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn return_plan(State(s): State<AppState>, Path(plan_id): Path<String>, ApiJson(b): ApiJson<PlanReturn>) -> ApiResult<Json<Plan>> {
+    Ok(Json(s.store.return_plan(&plan_id, &b.returned_by, &b.reasons).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/plans/{plan_id}/account", tag = "money", request_body = OpenAccountInput,
+    responses((status = 201, description = "The budget account, with the final budget committed in the ledger", body = BudgetAccount), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn open_account(State(s): State<AppState>, Path(plan_id): Path<String>, ApiJson(b): ApiJson<OpenAccountInput>) -> ApiResult<(StatusCode, Json<BudgetAccount>)> {
+    Ok((StatusCode::CREATED, Json(s.store.open_account(&plan_id, &b).await?)))
+}
+
+#[utoipa::path(get, path = "/api/v1/accounts/{account_id}", tag = "money", responses((status = 200, body = AccountView), (status = 404, body = ErrorBody)))]
+async fn get_account(State(s): State<AppState>, Path(account_id): Path<String>) -> ApiResult<Json<AccountView>> {
+    Ok(Json(s.store.account_view(&account_id).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/accounts/{account_id}/payments", tag = "money", request_body = PaymentInput,
+    responses((status = 201, body = AccountView), (status = 404, body = ErrorBody), (status = 422, description = "Including: more than is available", body = ErrorBody)))]
+async fn make_payment(State(s): State<AppState>, Path(account_id): Path<String>, ApiJson(b): ApiJson<PaymentInput>) -> ApiResult<(StatusCode, Json<AccountView>)> {
+    Ok((StatusCode::CREATED, Json(s.store.make_payment(&account_id, &b).await?)))
+}
+
+#[utoipa::path(post, path = "/api/v1/accounts/{account_id}/spending", tag = "money", request_body = SpendingInput,
+    responses((status = 201, body = AccountView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn record_spending(State(s): State<AppState>, Path(account_id): Path<String>, ApiJson(b): ApiJson<SpendingInput>) -> ApiResult<(StatusCode, Json<AccountView>)> {
+    Ok((StatusCode::CREATED, Json(s.store.record_spending(&account_id, &b).await?)))
+}
+
+#[utoipa::path(post, path = "/api/v1/accounts/{account_id}/reviews", tag = "reviews", request_body = CompletedReview,
+    responses((status = 201, body = Review), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn complete_review(State(s): State<AppState>, Path(account_id): Path<String>, ApiJson(b): ApiJson<CompletedReview>) -> ApiResult<(StatusCode, Json<Review>)> {
+    Ok((StatusCode::CREATED, Json(s.store.complete_review(&account_id, &b.completed_on, &b.reviewer, &b.notes).await?)))
+}

@@ -1,0 +1,73 @@
+//! API errors: a status code and a JSON body that says what is wrong, field by field.
+
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use selfdirect_domain::FieldError;
+use selfdirect_store::StoreError;
+use serde::Serialize;
+
+/// The body of every error response.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    /// A stable code: `invalid`, `not_found`, `conflict`, `bad_request`, `internal`.
+    pub error: &'static str,
+    /// One sentence for a person.
+    pub message: String,
+    /// Each problem with the input, naming its field.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+}
+
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub body: ErrorBody,
+}
+
+impl ApiError {
+    pub fn bad_request(message: impl Into<String>) -> ApiError {
+        ApiError { status: StatusCode::BAD_REQUEST, body: ErrorBody { error: "bad_request", message: message.into(), errors: vec![] } }
+    }
+
+    pub fn invalid(errors: Vec<FieldError>) -> ApiError {
+        let message = if errors.len() == 1 { "There is a problem with the request".to_string() } else { format!("There are {} problems with the request", errors.len()) };
+        ApiError { status: StatusCode::UNPROCESSABLE_ENTITY, body: ErrorBody { error: "invalid", message, errors } }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> ApiError {
+        match e {
+            StoreError::Invalid(problems) => ApiError::invalid(problems.into_vec()),
+            StoreError::NotFound { .. } => ApiError { status: StatusCode::NOT_FOUND, body: ErrorBody { error: "not_found", message: e.to_string(), errors: vec![] } },
+            StoreError::Conflict(message) => ApiError { status: StatusCode::CONFLICT, body: ErrorBody { error: "conflict", message, errors: vec![] } },
+            other => {
+                tracing::error!(error = %other, "request failed");
+                ApiError {
+                    status: StatusCode::INTERNAL_SERVER_ERROR,
+                    body: ErrorBody { error: "internal", message: "Something went wrong on our side; nothing was changed. Try again later.".into(), errors: vec![] },
+                }
+            }
+        }
+    }
+}
+
+impl From<JsonRejection> for ApiError {
+    fn from(rejection: JsonRejection) -> ApiError {
+        ApiError { status: rejection.status(), body: ErrorBody { error: "bad_request", message: rejection.body_text(), errors: vec![] } }
+    }
+}
+
+impl From<QueryRejection> for ApiError {
+    fn from(rejection: QueryRejection) -> ApiError {
+        ApiError::bad_request(rejection.body_text())
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.status, Json(self.body)).into_response()
+    }
+}

@@ -1,0 +1,1 @@
+use crate::AppState; use axum::Router; pub fn routes() -> Router<AppState> { Router::new() }
