@@ -1,1 +1,474 @@
-use crate::AppState; use axum::Router; pub fn routes() -> Router<AppState> { Router::new() }
+//! Server-rendered pages in the GOV.UK Design System style. They work without JavaScript.
+
+use crate::AppState;
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use selfdirect_domain::dates::long;
+use selfdirect_domain::ledger::EntryKind;
+use selfdirect_domain::plan::PlanStatus;
+use selfdirect_domain::ras::{weekly, Allocation};
+use selfdirect_domain::Money;
+use selfdirect_store::{AccountView, Council, Plan, StoreError};
+use serde::Deserialize;
+use std::collections::HashMap;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home))
+        .route("/councils/{council_id}", get(council))
+        .route("/councils/{council_id}/approvals", get(approvals))
+        .route("/people/{person_id}", get(person))
+        .route("/plans/{plan_id}", get(plan))
+        .route("/plans/{plan_id}/approve", post(approve))
+        .route("/plans/{plan_id}/return", post(return_for_changes))
+        .fallback(not_found)
+}
+
+/// A page, or a helpful error page.
+type PageResult = Result<Response, PageError>;
+
+pub struct PageError(StoreError);
+
+impl From<StoreError> for PageError {
+    fn from(e: StoreError) -> PageError {
+        PageError(e)
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        let (status, title, message) = match &self.0 {
+            StoreError::NotFound { what, .. } => (StatusCode::NOT_FOUND, "Page not found".to_string(), format!("We could not find that {what}. Check the link, or start again from the list of councils.")),
+            StoreError::Invalid(p) => (StatusCode::UNPROCESSABLE_ENTITY, "There is a problem".to_string(), p.to_string()),
+            StoreError::Conflict(m) => (StatusCode::CONFLICT, "That cannot be done now".to_string(), m.clone()),
+            other => {
+                tracing::error!(error = %other, "page failed");
+                (StatusCode::INTERNAL_SERVER_ERROR, "Sorry, there is a problem with the service".to_string(), "Nothing was changed. Try again later.".to_string())
+            }
+        };
+        render(status, &ErrorPage { title, message })
+    }
+}
+
+fn render(status: StatusCode, template: &impl Template) -> Response {
+    match template.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "template failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "Sorry, there is a problem with the service.").into_response()
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    title: String,
+    message: String,
+}
+
+async fn not_found() -> Response {
+    render(StatusCode::NOT_FOUND, &ErrorPage { title: "Page not found".into(), message: "If you typed the web address, check it is correct.".into() })
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    councils: Vec<Council>,
+}
+
+async fn home(State(s): State<AppState>) -> PageResult {
+    Ok(render(StatusCode::OK, &HomePage { councils: s.store.councils().await? }))
+}
+
+struct PersonRow {
+    id: String,
+    name: String,
+    client_group: &'static str,
+    postcode: String,
+}
+
+struct ReviewRow {
+    person_id: String,
+    person_name: String,
+    due_on: String,
+    overdue: bool,
+}
+
+#[derive(Template)]
+#[template(path = "council.html")]
+struct CouncilPage {
+    council: Council,
+    long_term: i64,
+    personal_budget: String,
+    direct_payment: String,
+    awaiting_approval: usize,
+    reviews: Vec<ReviewRow>,
+    people: Vec<PersonRow>,
+}
+
+/// "12 (34.5%)", or just the count when there is no percentage to show.
+fn count_and_percent(n: i64, percent: Option<String>) -> String {
+    match percent {
+        Some(p) => format!("{n} ({p}%)"),
+        None => n.to_string(),
+    }
+}
+
+async fn council(State(s): State<AppState>, Path(council_id): Path<String>) -> PageResult {
+    let council = s.store.council(&council_id).await?;
+    let uptake = s.store.uptake(&council_id, None).await?.uptake;
+    let today = time::OffsetDateTime::now_utc().date();
+    let reviews = s.store.reviews_due(&council_id, today + time::Duration::days(28)).await?;
+    let awaiting = s.store.plans_with_status(&council_id, PlanStatus::Submitted).await?;
+    let people = s.store.people(&council_id, 500).await?;
+    let page = CouncilPage {
+        long_term: uptake.counts.long_term_support,
+        personal_budget: count_and_percent(uptake.counts.personal_budget, uptake.personal_budget_percent.map(|p| p.to_string())),
+        direct_payment: count_and_percent(uptake.counts.direct_payment, uptake.direct_payment_percent.map(|p| p.to_string())),
+        awaiting_approval: awaiting.len(),
+        reviews: reviews
+            .into_iter()
+            .map(|r| ReviewRow { person_id: r.person_id.to_string(), person_name: r.person_name, due_on: long(r.due_on), overdue: r.overdue })
+            .collect(),
+        people: people
+            .into_iter()
+            .map(|p| PersonRow { id: p.id.to_string(), name: p.full_name(), client_group: p.client_group.label(), postcode: p.postcode })
+            .collect(),
+        council,
+    };
+    Ok(render(StatusCode::OK, &page))
+}
+
+struct QueueRow {
+    id: String,
+    person_name: String,
+    indicative_budget: Money,
+    total: Money,
+    over_budget: bool,
+}
+
+#[derive(Template)]
+#[template(path = "approvals.html")]
+struct ApprovalsPage {
+    council: Council,
+    plans: Vec<QueueRow>,
+}
+
+async fn approvals(State(s): State<AppState>, Path(council_id): Path<String>) -> PageResult {
+    let council = s.store.council(&council_id).await?;
+    let plans = s
+        .store
+        .plans_with_status(&council_id, PlanStatus::Submitted)
+        .await?
+        .into_iter()
+        .map(|p| QueueRow { id: p.id.to_string(), person_name: p.person_name, indicative_budget: p.indicative_budget, total: p.total, over_budget: p.total > p.indicative_budget })
+        .collect();
+    Ok(render(StatusCode::OK, &ApprovalsPage { council, plans }))
+}
+
+struct LineView {
+    description: String,
+    provider: String,
+    category: &'static str,
+    stream: &'static str,
+    how_often: String,
+    deployment: &'static str,
+    annual_cost: Money,
+}
+
+struct PlanView {
+    id: String,
+    status: &'static str,
+    status_class: &'static str,
+    period: String,
+    outcomes: Vec<String>,
+    lines: Vec<LineView>,
+    total: Money,
+    indicative_budget: Money,
+    over_budget_reason: Option<String>,
+    return_reasons: Option<String>,
+    awaiting_approval: bool,
+}
+
+impl PlanView {
+    fn new(plan: &Plan) -> PlanView {
+        PlanView {
+            id: plan.id.to_string(),
+            status: plan.status.label(),
+            status_class: match plan.status {
+                PlanStatus::Draft => "govuk-tag--grey",
+                PlanStatus::Submitted => "govuk-tag--blue",
+                PlanStatus::Approved => "govuk-tag--green",
+                PlanStatus::Returned => "govuk-tag--orange",
+            },
+            period: format!("from {} to {}", long(plan.start_date), long(plan.end_date)),
+            outcomes: plan.outcomes.clone(),
+            lines: plan
+                .lines
+                .iter()
+                .map(|l| LineView {
+                    description: l.line.description.clone(),
+                    provider: l.line.provider.clone(),
+                    category: l.line.category.label(),
+                    stream: l.line.stream.label(),
+                    how_often: format!("{} × {} {}", l.line.units_per_period.normalize(), l.line.unit_cost, l.line.frequency.label()),
+                    deployment: l.line.deployment.map(|d| d.label()).unwrap_or("Not chosen yet"),
+                    annual_cost: l.annual_cost,
+                })
+                .collect(),
+            total: plan.total,
+            indicative_budget: plan.indicative_budget,
+            over_budget_reason: plan.over_budget_reason.clone(),
+            return_reasons: plan.return_reasons.clone(),
+            awaiting_approval: plan.status == PlanStatus::Submitted,
+        }
+    }
+}
+
+struct ContactView {
+    role: &'static str,
+    name: String,
+    relationship: String,
+    phone: Option<String>,
+}
+
+struct BalanceView {
+    stream: &'static str,
+    allocated: Money,
+    available: Money,
+    held_by_budget_holder: Money,
+    held_by_provider: Money,
+    spent: Money,
+}
+
+struct StatementRow {
+    date: String,
+    what: String,
+    amount: Money,
+}
+
+struct AccountPageView {
+    deployment: &'static str,
+    final_budget: Money,
+    period: String,
+    balances: Vec<BalanceView>,
+    spent: Money,
+    unspent: Money,
+    statement: Vec<StatementRow>,
+    next_review: String,
+    includes_direct_payment: bool,
+}
+
+impl AccountPageView {
+    fn new(view: &AccountView) -> AccountPageView {
+        let a = &view.account;
+        AccountPageView {
+            deployment: a.deployment.label(),
+            final_budget: a.final_budget,
+            period: format!("{} to {}", long(a.start_date), long(a.end_date)),
+            balances: view
+                .balances
+                .iter()
+                .map(|b| BalanceView {
+                    stream: b.stream.label(),
+                    allocated: b.allocated,
+                    available: b.available,
+                    held_by_budget_holder: b.held_by_budget_holder,
+                    held_by_provider: b.held_by_provider,
+                    spent: b.spent,
+                })
+                .collect(),
+            spent: view.spent,
+            unspent: view.unspent,
+            statement: view
+                .entries
+                .iter()
+                .map(|e| StatementRow {
+                    date: long(e.occurred_on),
+                    what: match (&e.payee_name, e.kind) {
+                        (Some(payee), EntryKind::PaymentToBudgetHolder | EntryKind::PaymentToProvider) => format!("{}: {} (paid to {payee})", e.kind.label(), e.description),
+                        _ => format!("{}: {}", e.kind.label(), e.description),
+                    },
+                    // The amount moved is the sum of the entry's positive postings.
+                    amount: e.postings.iter().filter(|p| !p.amount.is_negative()).map(|p| p.amount).sum(),
+                })
+                .collect(),
+            next_review: long(a.next_review_due),
+            includes_direct_payment: a.includes_direct_payment,
+        }
+    }
+}
+
+struct ReviewView {
+    completed_on: String,
+    reviewer: String,
+    notes: String,
+}
+
+#[derive(Template)]
+#[template(path = "person.html")]
+struct PersonPage {
+    council_id: String,
+    name: String,
+    client_group: &'static str,
+    date_of_birth: String,
+    address: String,
+    postcode: String,
+    contacts: Vec<ContactView>,
+    allocation: Option<Allocation>,
+    budget_headline: String,
+    budget_caption: String,
+    assessed_on: String,
+    assessor: String,
+    plan: Option<PlanView>,
+    account: Option<AccountPageView>,
+    reviews: Vec<ReviewView>,
+}
+
+async fn person(State(s): State<AppState>, Path(person_id): Path<String>) -> PageResult {
+    let o = s.store.person_overview(&person_id).await?;
+    let final_budget = o.plan.as_ref().and_then(|p| p.final_budget);
+    let (budget_headline, budget_caption) = match (&o.assessment, final_budget) {
+        (Some(a), Some(f)) => (
+            format!("Your personal budget is {f} a year"),
+            format!("About {} a week, agreed in your support plan. Your indicative budget was {}.", weekly(f), a.allocation.total),
+        ),
+        (Some(a), None) => (
+            format!("Your indicative budget is {} a year", a.allocation.total),
+            format!("About {} a week. Use it to plan your support.", weekly(a.allocation.total)),
+        ),
+        (None, _) => (String::new(), String::new()),
+    };
+    let page = PersonPage {
+        council_id: o.person.council_id.to_string(),
+        name: o.person.full_name(),
+        client_group: o.person.client_group.label(),
+        date_of_birth: long(o.person.date_of_birth),
+        address: o.person.address.clone(),
+        postcode: o.person.postcode.clone(),
+        contacts: o.contacts.iter().map(|c| ContactView { role: c.role.label(), name: c.name.clone(), relationship: c.relationship.clone(), phone: c.phone.clone() }).collect(),
+        assessed_on: o.assessment.as_ref().map(|a| long(a.completed_on)).unwrap_or_default(),
+        assessor: o.assessment.as_ref().map(|a| a.assessor.clone()).unwrap_or_default(),
+        allocation: o.assessment.map(|a| a.allocation),
+        budget_headline,
+        budget_caption,
+        plan: o.plan.as_ref().map(PlanView::new),
+        account: o.account.as_ref().map(AccountPageView::new),
+        reviews: o.reviews.iter().map(|r| ReviewView { completed_on: long(r.completed_on), reviewer: r.reviewer.clone(), notes: r.notes.clone() }).collect(),
+    };
+    Ok(render(StatusCode::OK, &page))
+}
+
+struct SummaryError {
+    field: String,
+    message: String,
+}
+
+#[derive(Template)]
+#[template(path = "plan.html")]
+struct PlanPage {
+    council_id: String,
+    person_id: String,
+    person_name: String,
+    plan: PlanView,
+    notice: Option<String>,
+    errors: Vec<SummaryError>,
+    approved_by: String,
+    approved_by_error: Option<String>,
+    returned_by: String,
+    returned_by_error: Option<String>,
+    reasons: String,
+    reasons_error: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct PlanQuery {
+    done: Option<String>,
+}
+
+async fn plan_page(s: &AppState, plan_id: &str) -> Result<PlanPage, StoreError> {
+    let plan = s.store.plan(plan_id).await?;
+    let person = s.store.person(&plan.person_id.to_string()).await?;
+    Ok(PlanPage {
+        council_id: person.council_id.to_string(),
+        person_id: person.id.to_string(),
+        person_name: person.full_name(),
+        plan: PlanView::new(&plan),
+        notice: None,
+        errors: Vec::new(),
+        approved_by: String::new(),
+        approved_by_error: None,
+        returned_by: String::new(),
+        returned_by_error: None,
+        reasons: String::new(),
+        reasons_error: None,
+    })
+}
+
+async fn plan(State(s): State<AppState>, Path(plan_id): Path<String>, Query(q): Query<PlanQuery>) -> PageResult {
+    let mut page = plan_page(&s, &plan_id).await?;
+        page.notice = match q.done.as_deref() {
+        Some("approved") => Some(format!("Plan approved. The final budget is {} a year.", page.plan.total)),
+        Some("returned") => Some("Plan returned for changes.".to_string()),
+        _ => None,
+    };
+    Ok(render(StatusCode::OK, &page))
+}
+
+/// Turns a store refusal into the same page with the GOV.UK error summary, keeping what
+/// was typed. Field problems go beside their fields; a conflict goes in the summary.
+async fn refused(s: &AppState, plan_id: &str, error: StoreError, typed: HashMap<String, String>) -> PageResult {
+    let status = match error {
+        StoreError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        StoreError::Conflict(_) => StatusCode::CONFLICT,
+        other => return Err(other.into()),
+    };
+    let mut page = plan_page(s, plan_id).await?;
+    let field = |name: &str| typed.get(name).cloned().unwrap_or_default();
+    page.approved_by = field("approved_by");
+    page.returned_by = field("returned_by");
+    page.reasons = field("reasons");
+    match error {
+        StoreError::Invalid(problems) => {
+            for problem in problems.into_vec() {
+                let message = match problem.field.as_str() {
+                    "approved_by" | "returned_by" => "Enter your name".to_string(),
+                    "reasons" => "Enter what needs to change".to_string(),
+                    _ => problem.to_string(),
+                };
+                match problem.field.as_str() {
+                    "approved_by" => page.approved_by_error = Some(message.clone()),
+                    "returned_by" => page.returned_by_error = Some(message.clone()),
+                    "reasons" => page.reasons_error = Some(message.clone()),
+                    _ => {}
+                }
+                page.errors.push(SummaryError { field: problem.field, message });
+            }
+        }
+        StoreError::Conflict(message) => page.errors.push(SummaryError { field: "main-content".into(), message }),
+        _ => unreachable!("other errors returned above"),
+    }
+    Ok(render(status, &page))
+}
+
+async fn approve(State(s): State<AppState>, Path(plan_id): Path<String>, Form(form): Form<HashMap<String, String>>) -> PageResult {
+    let approver = form.get("approved_by").map(String::as_str).unwrap_or("");
+    match s.store.approve_plan(&plan_id, approver).await {
+        Ok(plan) => Ok(Redirect::to(&format!("/plans/{}?done=approved", plan.id)).into_response()),
+        Err(e) => refused(&s, &plan_id, e, form).await,
+    }
+}
+
+async fn return_for_changes(State(s): State<AppState>, Path(plan_id): Path<String>, Form(form): Form<HashMap<String, String>>) -> PageResult {
+    let by = form.get("returned_by").map(String::as_str).unwrap_or("");
+    let reasons = form.get("reasons").map(String::as_str).unwrap_or("");
+    match s.store.return_plan(&plan_id, by, reasons).await {
+        Ok(plan) => Ok(Redirect::to(&format!("/plans/{}?done=returned", plan.id)).into_response()),
+        Err(e) => refused(&s, &plan_id, e, form).await,
+    }
+}

@@ -1,0 +1,327 @@
+//! A demo council with realistic synthetic people, made only through the store's own use
+//! cases, so every figure on its pages came through the real rules.
+
+use indicatif::{ProgressBar, ProgressStyle};
+use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rust_decimal::Decimal;
+use selfdirect_domain::assessment::Questionnaire;
+use selfdirect_domain::dates::{add_months, iso};
+use selfdirect_domain::person::{ClientGroup, NewPersonInput};
+use selfdirect_domain::plan::{PlanInput, PlanLineInput};
+use selfdirect_domain::Money;
+use selfdirect_store::{Council, OpenAccountInput, PaymentInput, Plan, SpendingInput, Store};
+use std::collections::BTreeMap;
+use time::{Date, Duration};
+
+pub struct Options {
+    pub people: u32,
+    pub seed: u64,
+    pub show_progress: bool,
+}
+
+const GIVEN: &[&str] = &[
+    "Margaret", "Arthur", "Priya", "Tomasz", "Aisha", "David", "Eileen", "Kwame", "Siobhan", "Mohammed", "Grace", "Hamish", "Nia", "Oluwaseun", "Patricia", "Rhys",
+    "Sunita", "Callum", "Fatima", "George", "Joan", "Imran", "Megan", "Winston", "Ling", "Declan", "Bronwen", "Yusuf", "Harriet", "Stanley",
+];
+const FAMILY: &[&str] = &[
+    "Okafor", "Smith", "Patel", "Kowalski", "Rahman", "Jones", "O'Brien", "Mensah", "Murphy", "Hussain", "Taylor", "MacLeod", "Evans", "Adeyemi", "Brown", "Williams",
+    "Sharma", "Campbell", "Begum", "Wright", "Clarke", "Khan", "Davies", "Thompson", "Chen", "Walsh", "Griffiths", "Ali", "Hughes", "Green",
+];
+const STREETS: &[&str] = &["Mill Lane", "Church Street", "Victoria Road", "The Crescent", "Orchard Close", "Station Road", "Park View", "Meadow Way", "High Street", "Canal Walk"];
+
+struct Item {
+    description: &'static str,
+    provider: &'static str,
+    category: &'static str,
+    frequency: &'static str,
+    unit_cost: &'static str,
+    units: (u32, u32),
+    stream: &'static str,
+    /// The main line is scaled so the plan comes near the indicative budget.
+    main: bool,
+}
+
+const fn item(description: &'static str, provider: &'static str, category: &'static str, frequency: &'static str, unit_cost: &'static str, units: (u32, u32)) -> Item {
+    Item { description, provider, category, frequency, unit_cost, units, stream: "adult_social_care", main: false }
+}
+
+const fn main_item(description: &'static str, provider: &'static str, category: &'static str, unit_cost: &'static str) -> Item {
+    Item { description, provider, category, frequency: "weekly", unit_cost, units: (1, 1), stream: "adult_social_care", main: true }
+}
+
+fn catalogue(rng: &mut ChaCha8Rng, group: ClientGroup) -> Vec<Item> {
+    let pa = main_item("Personal assistant hours", "Personal assistant (employed directly)", "personal_assistant", "14.75");
+    let home_care = main_item("Home care visits (hours)", "Bluebell Home Care Ltd", "personal_care", "24.50");
+    let supported_living = main_item("Support worker hours", "Harbour Support Services", "personal_care", "22.80");
+    let mut items = match group {
+        ClientGroup::OlderPerson => vec![
+            home_care,
+            item("Lunch club", "St Mark's Community Centre", "day_service", "weekly", "12.00", (1, 3)),
+            item("Taxi to the lunch club", "Demoton Cabs", "transport", "weekly", "9.50", (1, 2)),
+            item("Short break at a holiday cottage instead of respite care", "Seaview Cottages", "respite", "yearly", "650.00", (1, 1)),
+            item("Personal alarm and falls sensor", "Telecare Direct", "equipment", "monthly", "18.50", (1, 1)),
+        ],
+        ClientGroup::LearningDisability | ClientGroup::Autism => vec![
+            supported_living,
+            item("Day service", "Riverside Day Centre", "day_service", "weekly", "48.00", (1, 3)),
+            item("Art course at Demoton College", "Demoton College", "education", "yearly", "420.00", (1, 1)),
+            item("Swimming and gym membership", "Demoton Leisure Centre", "leisure", "monthly", "32.00", (1, 1)),
+            item("Job coach", "Pathways Employment", "employment", "weekly", "22.00", (2, 4)),
+            item("Digital camera for the photography group", "High street shop", "equipment", "one_off", "329.00", (1, 1)),
+        ],
+        ClientGroup::MentalHealth => vec![
+            pa,
+            item("Tenancy support", "Homeward Housing Support", "housing_support", "weekly", "19.80", (2, 5)),
+            item("Allotment plot and tools", "Demoton Allotment Society", "leisure", "yearly", "85.00", (1, 1)),
+            item("Peer support worker", "Mind the Gap Peer Support", "other", "weekly", "21.00", (1, 3)),
+            Item { stream: "nhs_phb", ..item("Talking therapy sessions", "Open Door Therapy", "other", "weekly", "45.00", (1, 1)) },
+        ],
+        ClientGroup::PhysicalDisability | ClientGroup::SensoryImpairment => vec![
+            pa,
+            item("Adapted bike hire", "Wheels for All", "leisure", "monthly", "25.00", (1, 2)),
+            item("Accessible taxi", "Demoton Cabs", "transport", "weekly", "12.50", (1, 3)),
+            Item { stream: "nhs_phb", ..item("Physiotherapy sessions", "Active Physio", "other", "weekly", "42.00", (1, 1)) },
+            item("Voice-controlled home hub", "High street shop", "equipment", "one_off", "149.00", (1, 1)),
+        ],
+        ClientGroup::Carer => vec![
+            main_item("Replacement care so I can have a break", "Bluebell Home Care Ltd", "respite", "24.50"),
+            item("Gym membership", "Demoton Leisure Centre", "leisure", "monthly", "28.00", (1, 1)),
+            item("Driving lessons", "Demoton School of Motoring", "education", "weekly", "34.00", (1, 1)),
+        ],
+    };
+    items.shuffle(rng);
+    items.sort_by_key(|i| !i.main);
+    items
+}
+
+fn pick_group(rng: &mut ChaCha8Rng) -> ClientGroup {
+    // Roughly the mix of people on long-term support in an English council.
+    let roll = rng.gen_range(0..100);
+    match roll {
+        0..=44 => ClientGroup::OlderPerson,
+        45..=64 => ClientGroup::LearningDisability,
+        65..=77 => ClientGroup::PhysicalDisability,
+        78..=89 => ClientGroup::MentalHealth,
+        90..=93 => ClientGroup::SensoryImpairment,
+        94..=96 => ClientGroup::Autism,
+        _ => ClientGroup::Carer,
+    }
+}
+
+/// How much support a person needs, 0 (little) to 1 (a great deal), by group.
+fn severity(rng: &mut ChaCha8Rng, group: ClientGroup) -> f64 {
+    let (low, high) = match group {
+        ClientGroup::OlderPerson => (0.25, 0.85),
+        ClientGroup::LearningDisability | ClientGroup::Autism => (0.35, 0.95),
+        ClientGroup::PhysicalDisability => (0.3, 0.9),
+        ClientGroup::MentalHealth => (0.1, 0.55),
+        ClientGroup::SensoryImpairment => (0.15, 0.6),
+        ClientGroup::Carer => (0.05, 0.35),
+    };
+    rng.gen_range(low..high)
+}
+
+fn answers(rng: &mut ChaCha8Rng, questionnaire: &Questionnaire, severity: f64) -> BTreeMap<String, String> {
+    questionnaire
+        .questions()
+        .map(|(_, q)| {
+            // Synthetic only: a float picks which answer, never an amount of money.
+            let top = (q.options.len() - 1) as f64;
+            let index = (severity * top + rng.gen_range(-0.7..0.7)).round().clamp(0.0, top) as usize;
+            (q.id.clone(), q.options[index].id.clone())
+        })
+        .collect()
+}
+
+/// Lines for a plan that comes to near `target` a year.
+fn plan_lines(rng: &mut ChaCha8Rng, group: ClientGroup, target: Money) -> Vec<PlanLineInput> {
+    let items = catalogue(rng, group);
+    let extras = rng.gen_range(1..=3.min(items.len() - 1));
+    let mut lines: Vec<PlanLineInput> = Vec::new();
+    let mut extras_cost = Money::ZERO;
+    for it in items.iter().skip(1).take(extras) {
+        let units = rng.gen_range(it.units.0..=it.units.1);
+        let line = to_input(it, Decimal::from(units));
+        extras_cost += annual(&line);
+        lines.push(line);
+    }
+    let main = &items[0];
+    let weekly_cost: Money = main.unit_cost.parse().expect("catalogue prices are valid");
+    let remaining = target.checked_sub(extras_cost).filter(|m| !m.is_negative()).unwrap_or(Money::from_pounds(500));
+    // Hours a week, to the half hour, that spend what is left.
+    let hours = (remaining.to_decimal() / (weekly_cost.to_decimal() * Decimal::from(52)) * Decimal::from(2)).round() / Decimal::from(2);
+    let hours = hours.max(Decimal::new(5, 1));
+    lines.insert(0, to_input(main, hours));
+    lines
+}
+
+fn to_input(it: &Item, units: Decimal) -> PlanLineInput {
+    PlanLineInput {
+        description: it.description.into(),
+        provider: it.provider.into(),
+        category: it.category.into(),
+        frequency: it.frequency.into(),
+        units_per_period: units.normalize().to_string(),
+        unit_cost: it.unit_cost.into(),
+        stream: Some(it.stream.into()),
+    }
+}
+
+fn annual(line: &PlanLineInput) -> Money {
+    let input = PlanInput { outcomes: vec!["x".into()], lines: vec![line.clone()], start_date: "2026-01-01".into(), end_date: "2026-12-31".into(), over_budget_reason: None };
+    selfdirect_domain::plan::validate_plan(&input).expect("catalogue lines are valid").total()
+}
+
+const OUTCOMES: &[&str] = &[
+    "Stay living in my own home",
+    "Get out and see my friends every week",
+    "Give my daughter a proper break from caring",
+    "Find paid work, even a few hours a week",
+    "Take up photography again",
+    "Feel safe at night",
+    "Learn to cook my own meals",
+    "Go swimming regularly",
+    "Manage my money and pay my bills on time",
+];
+
+/// Creates the demo council and its people. Dates are relative to today so that reviews
+/// fall due and statements have a history whenever the demo is run.
+pub async fn create(store: &Store, options: Options) -> anyhow::Result<Council> {
+    let mut rng = ChaCha8Rng::seed_from_u64(options.seed);
+    let existing = store.councils().await?;
+    let code = format!("DEMO{}", existing.len() + 1);
+    let council = store.create_council(&code, "Demo Borough Council").await?;
+    let cid = council.id.to_string();
+    let questionnaire = store.current_questionnaire(&cid).await?;
+    let today = time::OffsetDateTime::now_utc().date();
+    let bar = if options.show_progress { ProgressBar::new(u64::from(options.people)) } else { ProgressBar::hidden() };
+    bar.set_style(ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} people ({eta} left)").expect("valid template").progress_chars("=> "));
+    bar.set_message("creating demo council");
+    for _ in 0..options.people {
+        let group = pick_group(&mut rng);
+        let age = match group {
+            ClientGroup::OlderPerson => rng.gen_range(66..97),
+            _ => rng.gen_range(18..65),
+        };
+        let dob = today - Duration::days(age * 365 + rng.gen_range(0..365));
+        let given = GIVEN.choose(&mut rng).expect("non-empty");
+        let family = FAMILY.choose(&mut rng).expect("non-empty");
+        let address = format!("{} {}, Demoton", rng.gen_range(1..120), STREETS.choose(&mut rng).expect("non-empty"));
+        let postcode = format!("DM{} {}{}{}", rng.gen_range(1..9), rng.gen_range(1..9), (b'A' + rng.gen_range(0..26)) as char, (b'A' + rng.gen_range(0..26)) as char);
+        let dob_text = iso(dob);
+        let person = store
+            .create_person(
+                &cid,
+                &NewPersonInput { given_name: given, family_name: family, date_of_birth: &dob_text, address: &address, postcode: &postcode, client_group: group.code(), long_term_support: true },
+            )
+            .await?;
+        let pid = person.id.to_string();
+        if rng.gen_bool(0.4) {
+            let (role, relationship) = if matches!(group, ClientGroup::LearningDisability | ClientGroup::Autism) && rng.gen_bool(0.6) {
+                ("representative", "Parent")
+            } else {
+                ("carer", *["Daughter", "Son", "Husband", "Wife", "Neighbour", "Friend"].choose(&mut rng).expect("non-empty"))
+            };
+            let carer_name = format!("{} {}", GIVEN.choose(&mut rng).expect("non-empty"), family);
+            store.add_contact(&pid, role, &carer_name, relationship, Some("01632 960000")).await?;
+        }
+        // One person in seven has traditional council-arranged services only: they count in
+        // the uptake denominator without a personal budget.
+        let journey = rng.gen_range(0..100);
+        let assessed_on = today - Duration::days(rng.gen_range(20..330));
+        let need = severity(&mut rng, group);
+        let assessment = store.record_assessment(&pid, &answers(&mut rng, &questionnaire, need), &iso(assessed_on), "Demo social worker").await?;
+        if journey < 14 {
+            bar.inc(1);
+            continue;
+        }
+        let indicative = assessment.allocation.total;
+        let target = Money::from_decimal_rounded(indicative.to_decimal() * Decimal::new(rng.gen_range(85..108), 2)).expect("in range");
+        let lines = plan_lines(&mut rng, group, target);
+        let start = assessed_on + Duration::days(rng.gen_range(7..30));
+        let mut outcomes: Vec<String> = OUTCOMES.choose_multiple(&mut rng, 2).map(|s| s.to_string()).collect();
+        outcomes.sort();
+        let mut input = PlanInput { outcomes, lines, start_date: iso(start), end_date: iso(add_months(start, 12) - Duration::days(1)), over_budget_reason: None };
+        let draft = store.create_plan(&pid, None, &input).await?;
+        if draft.total > indicative {
+            input.over_budget_reason = Some("Two-to-one support is needed for some personal care tasks, which the questionnaire does not capture.".into());
+            store.update_plan(&draft.id.to_string(), draft.version, &input).await?;
+        }
+        let plan_id = draft.id.to_string();
+        if journey < 22 {
+            bar.inc(1);
+            continue; // still a draft
+        }
+        store.submit_plan(&plan_id).await?;
+        if journey < 32 {
+            bar.inc(1);
+            continue; // waiting for approval
+        }
+        if journey < 36 {
+            store.return_plan(&plan_id, "Demo team manager", "Please say how the day service will help you reach your outcomes, and check the taxi costs.").await?;
+            bar.inc(1);
+            continue;
+        }
+        let plan = store.approve_plan(&plan_id, "Demo team manager").await?;
+        spend(store, &mut rng, &plan, start, today).await?;
+        bar.inc(1);
+    }
+    bar.finish_with_message("demo council created");
+    Ok(council)
+}
+
+/// Opens the account with a realistic choice of deployment and replays four-weekly
+/// payments and spending up to today.
+async fn spend(store: &Store, rng: &mut ChaCha8Rng, plan: &Plan, start: Date, today: Date) -> anyhow::Result<()> {
+    let choice = rng.gen_range(0..100);
+    let mut input = OpenAccountInput::default();
+    match choice {
+        0..=44 => input.deployment = Some("direct_payment".into()),
+        45..=69 => input.deployment = Some("council_managed".into()),
+        70..=84 => input.deployment = Some("individual_service_fund".into()),
+        _ => {
+            input.deployment = Some("council_managed".into());
+            input.line_deployments.insert(plan.lines[0].id.to_string(), "direct_payment".into());
+        }
+    }
+    let account = store.open_account(&plan.id.to_string(), &input).await?;
+    let aid = account.id.to_string();
+    let plan = store.plan(&plan.id.to_string()).await?;
+    let mut period_start = start;
+    while period_start <= today.min(account.end_date) {
+        for line in &plan.lines {
+            let deployment = line.line.deployment.expect("chosen when the account opened");
+            let due = Money::from_decimal_rounded(line.annual_cost.to_decimal() / Decimal::from(13)).expect("in range");
+            if due.is_zero() {
+                continue;
+            }
+            let line_id = line.id.to_string();
+            let paid_on = iso(period_start);
+            use selfdirect_domain::deployment::DeploymentOption::*;
+            let payment = match deployment {
+                DirectPayment => PaymentInput { payee: "budget_holder".into(), payee_name: "Budget holder".into(), amount: due.to_plain_string(), paid_on, plan_line_id: Some(line_id.clone()), ..Default::default() },
+                CouncilManaged | IndividualServiceFund => {
+                    PaymentInput { payee: "provider".into(), payee_name: line.line.provider.clone(), amount: due.to_plain_string(), paid_on, plan_line_id: Some(line_id.clone()), ..Default::default() }
+                }
+            };
+            if store.make_payment(&aid, &payment).await.is_err() {
+                continue; // the year's money is used up: nothing more to pay
+            }
+            if deployment != CouncilManaged {
+                let spent = Money::from_decimal_rounded(due.to_decimal() * Decimal::new(rng.gen_range(80..101), 2)).expect("in range");
+                let spent_on = (period_start + Duration::days(rng.gen_range(3..25))).min(today).min(account.end_date);
+                store
+                    .record_spending(&aid, &SpendingInput { plan_line_id: line_id, amount: spent.to_plain_string(), spent_on: iso(spent_on), description: line.line.description.clone() })
+                    .await?;
+            }
+        }
+        period_start += Duration::days(28);
+    }
+    if add_months(start, 6) < today && account.includes_direct_payment && rng.gen_bool(0.6) {
+        let on = add_months(start, 6) - Duration::days(rng.gen_range(0..20));
+        store.complete_review(&aid, &iso(on), "Demo social worker", "Support is working well; the person would like more flexibility in when their PA works.").await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,111 @@
+//! The `selfdirect` command: serve, migrate, and a demo council.
+
+pub mod demo;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use selfdirect_store::Store;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Personal budgets and self-directed support for adult social care and the NHS.
+///
+/// Data is kept in an embedded SQLite database under --data-dir unless --database-url
+/// names a PostgreSQL database (postgres://user@host:5432/name).
+#[derive(Parser, Debug)]
+#[command(name = "selfdirect", version, propagate_version = true)]
+pub struct Cli {
+    /// Directory for the embedded SQLite database (created if missing).
+    #[arg(long, global = true, env = "SELFDIRECT_DATA_DIR", default_value = "data")]
+    pub data_dir: PathBuf,
+    /// A postgres:// (or sqlite:) URL; overrides --data-dir.
+    #[arg(long, global = true, env = "SELFDIRECT_DATABASE_URL")]
+    pub database_url: Option<String>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Serve the web pages and the JSON API (OpenAPI document at /api/openapi.json).
+    Serve {
+        /// Address to listen on; port 0 picks a free port.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: SocketAddr,
+    },
+    /// Bring the database schema up to date, then exit.
+    Migrate,
+    /// Create a demo council with synthetic people, assessments, plans and payments, then serve it.
+    Demo {
+        /// How many synthetic people to create.
+        #[arg(long, default_value_t = 48, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+        people: u32,
+        /// Seed for the synthetic data: the same seed gives the same people.
+        #[arg(long, default_value_t = 2011)]
+        seed: u64,
+        /// Create the data and exit without serving.
+        #[arg(long)]
+        no_serve: bool,
+        /// Address to listen on; port 0 picks a free port.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: SocketAddr,
+    },
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn".into()))
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn open(cli: &Cli) -> anyhow::Result<Store> {
+    let store = match &cli.database_url {
+        Some(url) => Store::connect(url).await.with_context(|| format!("cannot open the database at {url}"))?,
+        None => Store::open_data_dir(&cli.data_dir).await.with_context(|| format!("cannot open the database in {}", cli.data_dir.display()))?,
+    };
+    store.migrate().await.context("cannot bring the database schema up to date")?;
+    Ok(store)
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let store = open(&cli).await?;
+    match cli.command {
+        Command::Migrate => {
+            for name in Store::migration_names() {
+                println!("applied {name}");
+            }
+            println!("database is up to date");
+            Ok(())
+        }
+        Command::Serve { addr } => serve(store, addr).await,
+        Command::Demo { people, seed, no_serve, addr } => {
+            let council = demo::create(&store, demo::Options { people, seed, show_progress: true }).await?;
+            println!("created {} ({}) with {people} people", council.name, council.code);
+            if no_serve {
+                return Ok(());
+            }
+            println!("council page: /councils/{}", council.id);
+            serve(store, addr).await
+        }
+    }
+}
+
+async fn serve(store: Store, addr: SocketAddr) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
+    let local = listener.local_addr()?;
+    // Tests and scripts read this line to find the port.
+    println!("serving on http://{local}");
+    selfdirect_web::serve(listener, store).await?;
+    Ok(())
+}
