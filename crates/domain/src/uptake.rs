@@ -35,8 +35,11 @@ pub struct Uptake {
 pub fn uptake(counts: UptakeCounts) -> Uptake {
     let percent = |n: i64| {
         (counts.long_term_support > 0).then(|| {
-            (Decimal::from(n) * Decimal::ONE_HUNDRED / Decimal::from(counts.long_term_support))
-                .round_dp_with_strategy(1, RoundingStrategy::MidpointAwayFromZero)
+            let mut share = (Decimal::from(n) * Decimal::ONE_HUNDRED / Decimal::from(counts.long_term_support))
+                .round_dp_with_strategy(1, RoundingStrategy::MidpointAwayFromZero);
+            // Always one decimal place, so 100% reads "100.0" like every other figure.
+            share.rescale(1);
+            share
         })
     };
     Uptake { counts, personal_budget_percent: percent(counts.personal_budget), direct_payment_percent: percent(counts.direct_payment) }
@@ -52,5 +55,8 @@ mod tests {
         assert_eq!(u.personal_budget_percent, Some(Decimal::new(625, 1)));
         assert_eq!(u.direct_payment_percent, Some(Decimal::new(313, 1)));
         assert_eq!(uptake(UptakeCounts::default()).personal_budget_percent, None);
+        let all = uptake(UptakeCounts { long_term_support: 3, personal_budget: 3, direct_payment: 0 });
+        assert_eq!(all.personal_budget_percent.unwrap().to_string(), "100.0");
+        assert_eq!(all.direct_payment_percent.unwrap().to_string(), "0.0");
     }
 }

@@ -1,0 +1,288 @@
+//! The whole chain through the real HTTP API, on SQLite and on PostgreSQL: registered →
+//! assessed → indicative budget → plan → approved → account → paid and spent → reviewed,
+//! with bad input refused at every step and the ledger checked to the penny.
+
+use reqwest::{Client, StatusCode};
+use selfdirect_domain::Money;
+use selfdirect_store::testing::{postgres_store, sqlite_store};
+use selfdirect_store::Store;
+use serde_json::{json, Value};
+
+struct Api {
+    base: String,
+    http: Client,
+}
+
+impl Api {
+    async fn start(store: Store) -> Api {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { selfdirect_web::serve(listener, store).await.unwrap() });
+        Api { base, http: Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap() }
+    }
+
+    async fn send(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
+        let mut req = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req.send().await.unwrap();
+        let status = resp.status();
+        let text = resp.text().await.unwrap();
+        let value = serde_json::from_str(&text).unwrap_or_else(|_| panic!("{path} answered {status} with non-JSON: {text}"));
+        (status, value)
+    }
+
+    async fn get(&self, path: &str) -> (StatusCode, Value) {
+        self.send(reqwest::Method::GET, path, None).await
+    }
+
+    async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        self.send(reqwest::Method::POST, path, Some(body)).await
+    }
+
+    async fn put(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        self.send(reqwest::Method::PUT, path, Some(body)).await
+    }
+
+    async fn page(&self, path: &str) -> (StatusCode, String) {
+        let resp = self.http.get(format!("{}{path}", self.base)).send().await.unwrap();
+        (resp.status(), resp.text().await.unwrap())
+    }
+
+    async fn form(&self, path: &str, fields: &[(&str, &str)]) -> (StatusCode, String, Option<String>) {
+        let resp = self.http.post(format!("{}{path}", self.base)).form(fields).send().await.unwrap();
+        let location = resp.headers().get("location").map(|l| l.to_str().unwrap().to_string());
+        (resp.status(), resp.text().await.unwrap(), location)
+    }
+}
+
+fn money(v: &Value) -> Money {
+    v.as_str().unwrap_or_else(|| panic!("{v} is not a money string")).parse().unwrap()
+}
+
+/// Asserts a refusal: the status, a JSON error body, and a problem naming `field`.
+fn assert_refused(result: &(StatusCode, Value), status: StatusCode, field: &str) {
+    let (got, body) = result;
+    assert_eq!(*got, status, "{body}");
+    assert!(body["message"].is_string(), "{body}");
+    if !field.is_empty() {
+        let errors = body["errors"].as_array().unwrap_or_else(|| panic!("no field errors in {body}"));
+        assert!(errors.iter().any(|e| e["field"] == field && !e["problem"].as_str().unwrap().is_empty()), "no problem named {field} in {body}");
+    }
+}
+
+fn line(description: &str, category: &str, frequency: &str, units: &str, cost: &str) -> Value {
+    json!({"description": description, "provider": "Provider Ltd", "category": category, "frequency": frequency, "units_per_period": units, "unit_cost": cost})
+}
+
+async fn ledger_entries(api: &Api, council: &str) -> i64 {
+    let (_, tb) = api.get(&format!("/api/v1/councils/{council}/trial-balance")).await;
+    tb["entries"].as_i64().unwrap()
+}
+
+async fn chain(store: Store) {
+    let api = Api::start(store).await;
+
+    // Council and person.
+    let (status, council) = api.post("/api/v1/councils", json!({"code": "KNT", "name": "Kent Test Council"})).await;
+    assert_eq!(status, StatusCode::CREATED, "{council}");
+    let cid = council["id"].as_str().unwrap().to_string();
+    assert_refused(&api.post("/api/v1/councils", json!({"code": "knt", "name": "Again"})).await, StatusCode::UNPROCESSABLE_ENTITY, "code");
+
+    let bad_person = json!({"given_name": "Ada", "family_name": "", "date_of_birth": "2999-01-01", "address": "1 High St", "postcode": "nope", "client_group": "older_person"});
+    let refused = api.post(&format!("/api/v1/councils/{cid}/people"), bad_person).await;
+    for field in ["family_name", "date_of_birth", "postcode"] {
+        assert_refused(&refused, StatusCode::UNPROCESSABLE_ENTITY, field);
+    }
+    let (_, people) = api.get(&format!("/api/v1/councils/{cid}/people")).await;
+    assert_eq!(people.as_array().unwrap().len(), 0, "a refused person must not be written");
+
+    let person = json!({"given_name": "Ada", "family_name": "Okafor", "date_of_birth": "1948-06-30", "address": "1 High Street, Maidstone", "postcode": "me14 1xx", "client_group": "older_person"});
+    let (status, person) = api.post(&format!("/api/v1/councils/{cid}/people"), person).await;
+    assert_eq!(status, StatusCode::CREATED, "{person}");
+    assert_eq!(person["postcode"], "ME14 1XX");
+    let pid = person["id"].as_str().unwrap().to_string();
+    let (status, _) = api.post(&format!("/api/v1/people/{pid}/contacts"), json!({"role": "carer", "name": "Grace Okafor", "relationship": "Daughter"})).await;
+    assert_eq!(status, StatusCode::CREATED);
+
+    let nobody = "01900000-0000-7000-8000-000000000000";
+    assert_refused(&api.get(&format!("/api/v1/people/{nobody}")).await, StatusCode::NOT_FOUND, "");
+    assert_refused(&api.post(&format!("/api/v1/people/{nobody}/assessments"), json!({"answers": {}, "completed_on": "2026-01-01", "assessor": "x"})).await, StatusCode::NOT_FOUND, "");
+    assert_refused(&api.get("/api/v1/people/not-an-id").await, StatusCode::NOT_FOUND, "");
+
+    // Assessment → indicative budget with an explanation that adds up.
+    let (_, questionnaire) = api.get(&format!("/api/v1/councils/{cid}/questionnaire")).await;
+    let mut answers = serde_json::Map::new();
+    for domain in questionnaire["domains"].as_array().unwrap() {
+        for q in domain["questions"].as_array().unwrap() {
+            answers.insert(q["id"].as_str().unwrap().into(), q["options"][1]["id"].clone());
+        }
+    }
+    let mut missing = answers.clone();
+    missing.remove("meals");
+    assert_refused(
+        &api.post(&format!("/api/v1/people/{pid}/assessments"), json!({"answers": missing, "completed_on": "2026-03-02", "assessor": "Sam Worker"})).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "answers.meals",
+    );
+    let (status, assessment) = api.post(&format!("/api/v1/people/{pid}/assessments"), json!({"answers": answers, "completed_on": "2026-03-02", "assessor": "Sam Worker"})).await;
+    assert_eq!(status, StatusCode::CREATED, "{assessment}");
+    let indicative = money(&assessment["allocation"]["total"]);
+    let items: Money = assessment["allocation"]["items"].as_array().unwrap().iter().map(|i| money(&i["amount"])).sum();
+    assert_eq!(items, indicative);
+    // Second answers: 8+10+6+6+5+5+4+0+6 = 50 points at £300.
+    assert_eq!(indicative, Money::from_pounds(15_000));
+
+    // Plan: bad lines refused, over budget needs a reason, edits are version-checked.
+    let plans = format!("/api/v1/people/{pid}/plans");
+    let bad = json!({"outcomes": ["Stay at home"], "lines": [line("PA", "personal_assistant", "weekly", "10", "-14.50"), line("Gym", "leisure", "monthly", "1", "twenty")], "start_date": "2026-04-01", "end_date": "2026-03-31"});
+    let refused = api.post(&plans, bad).await;
+    for field in ["lines[0].unit_cost", "lines[1].unit_cost", "end_date"] {
+        assert_refused(&refused, StatusCode::UNPROCESSABLE_ENTITY, field);
+    }
+    let over = json!({"outcomes": ["Stay living at home", "See friends every week"],
+        "lines": [line("Personal assistant", "personal_assistant", "weekly", "20", "15.00"), line("Lunch club", "day_service", "weekly", "2", "12.00"), line("Holiday cottage instead of respite", "respite", "yearly", "1", "650.00")],
+        "start_date": "2026-04-01", "end_date": "2027-03-31"});
+    let (status, plan) = api.post(&plans, over).await;
+    assert_eq!(status, StatusCode::CREATED, "{plan}");
+    let plan_id = plan["id"].as_str().unwrap().to_string();
+    assert_eq!(money(&plan["total"]), Money::from_pounds(15_600 + 1_248 + 650));
+    assert_refused(&api.post(&format!("/api/v1/plans/{plan_id}/submit"), json!({})).await, StatusCode::UNPROCESSABLE_ENTITY, "over_budget_reason");
+    let within = json!({"version": plan["version"], "outcomes": ["Stay living at home", "See friends every week"],
+        "lines": [line("Personal assistant", "personal_assistant", "weekly", "16", "15.00"), line("Lunch club", "day_service", "weekly", "2", "12.00"), line("Holiday cottage instead of respite", "respite", "yearly", "1", "650.00")],
+        "start_date": "2026-04-01", "end_date": "2027-03-31"});
+    let (status, plan) = api.put(&format!("/api/v1/plans/{plan_id}"), within.clone()).await;
+    assert_eq!(status, StatusCode::OK, "{plan}");
+    assert_refused(&api.put(&format!("/api/v1/plans/{plan_id}"), within).await, StatusCode::CONFLICT, "");
+    let total = Money::from_pounds(12_480 + 1_248 + 650);
+    assert_eq!(money(&plan["total"]), total);
+    let (status, plan) = api.post(&format!("/api/v1/plans/{plan_id}/submit"), json!({})).await;
+    assert_eq!((status, plan["status"].as_str()), (StatusCode::OK, Some("submitted")));
+    let (_, queue) = api.get(&format!("/api/v1/councils/{cid}/plans?status=submitted")).await;
+    assert_eq!(queue.as_array().unwrap().len(), 1);
+    assert_refused(&api.get(&format!("/api/v1/councils/{cid}/plans?status=lost")).await, StatusCode::UNPROCESSABLE_ENTITY, "status");
+
+    // The person's page and the staff approval page, through real forms.
+    let (status, html) = api.page(&format!("/people/{pid}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Your indicative budget is £15,000.00 a year"), "{html}");
+    assert!(html.contains("How your indicative budget was worked out"));
+    let (status, html) = api.page(&format!("/councils/{cid}/approvals")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Plan for Ada Okafor"));
+    let (status, html, _) = api.form(&format!("/plans/{plan_id}/approve"), &[("approved_by", "  ")]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("govuk-error-summary") && html.contains("Enter your name"), "{html}");
+    let (_, plan) = api.get(&format!("/api/v1/plans/{plan_id}")).await;
+    assert_eq!(plan["status"], "submitted", "a refused approval must change nothing");
+    let (status, _, location) = api.form(&format!("/plans/{plan_id}/approve"), &[("approved_by", "Tess Manager")]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, html) = api.page(&location.unwrap()).await;
+    assert!(html.contains("Plan approved. The final budget is £14,378.00 a year."), "{html}");
+    let (_, plan) = api.get(&format!("/api/v1/plans/{plan_id}")).await;
+    assert_eq!(money(&plan["final_budget"]), total);
+    assert_refused(&api.post(&format!("/api/v1/plans/{plan_id}/approve"), json!({"approved_by": "Again"})).await, StatusCode::CONFLICT, "");
+
+    // Deployment: the PA as a direct payment, the rest managed by the council.
+    let pa_line = plan["lines"][0]["id"].as_str().unwrap().to_string();
+    let club_line = plan["lines"][1]["id"].as_str().unwrap().to_string();
+    assert_refused(
+        &api.post(&format!("/api/v1/plans/{plan_id}/account"), json!({"deployment": "cash_in_hand"})).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "deployment",
+    );
+    let (status, account) = api.post(&format!("/api/v1/plans/{plan_id}/account"), json!({"deployment": "council_managed", "line_deployments": {pa_line.clone(): "direct_payment"}})).await;
+    assert_eq!(status, StatusCode::CREATED, "{account}");
+    assert_eq!(account["deployment"], "mixed");
+    assert_eq!(account["next_review_due"], "2026-10-01");
+    let aid = account["id"].as_str().unwrap().to_string();
+    assert_refused(&api.post(&format!("/api/v1/plans/{plan_id}/account"), json!({"deployment": "direct_payment"})).await, StatusCode::CONFLICT, "");
+
+    // Money: a four-weekly direct payment, a provider paid, spending recorded.
+    let payments = format!("/api/v1/accounts/{aid}/payments");
+    let four_weeks = "960.00"; // 16 hours × £15 × 4 weeks
+    let (status, _) = api.post(&payments, json!({"payee": "budget_holder", "payee_name": "Ada Okafor", "amount": four_weeks, "paid_on": "2026-04-01"})).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, _) = api.post(&payments, json!({"payee": "provider", "payee_name": "St Mark's Lunch Club", "amount": "96.00", "paid_on": "2026-04-28", "plan_line_id": club_line})).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let entries_before = ledger_entries(&api, &cid).await;
+    assert_refused(&api.post(&payments, json!({"payee": "budget_holder", "payee_name": "Ada", "amount": "99999.00", "paid_on": "2026-05-01"})).await, StatusCode::UNPROCESSABLE_ENTITY, "amount");
+    assert_refused(&api.post(&payments, json!({"payee": "budget_holder", "payee_name": "Ada", "amount": "-5", "paid_on": "2026-05-01"})).await, StatusCode::UNPROCESSABLE_ENTITY, "amount");
+    assert_refused(&api.post(&payments, json!({"payee": "budget_holder", "payee_name": "Ada", "amount": "ten", "paid_on": "2026-05-01"})).await, StatusCode::UNPROCESSABLE_ENTITY, "amount");
+    assert_refused(&api.post(&payments, json!({"payee": "budget_holder", "payee_name": "Ada", "amount": "10", "paid_on": "2025-05-01"})).await, StatusCode::UNPROCESSABLE_ENTITY, "paid_on");
+    assert_refused(&api.post(&payments, json!({"payee": "provider", "payee_name": "X", "amount": "10", "paid_on": "2026-05-01", "plan_line_id": pa_line.clone()})).await, StatusCode::UNPROCESSABLE_ENTITY, "payee");
+    let spending = format!("/api/v1/accounts/{aid}/spending");
+    assert_refused(&api.post(&spending, json!({"plan_line_id": pa_line.clone(), "amount": "960.01", "spent_on": "2026-04-14", "description": "PA wages"})).await, StatusCode::UNPROCESSABLE_ENTITY, "amount");
+    assert_eq!(ledger_entries(&api, &cid).await, entries_before, "refused payments must post nothing");
+    let (status, view) = api.post(&spending, json!({"plan_line_id": pa_line, "amount": "735.50", "spent_on": "2026-04-14", "description": "PA wages, two weeks"})).await;
+    assert_eq!(status, StatusCode::CREATED, "{view}");
+
+    // The ledger, to the penny.
+    let (_, view) = api.get(&format!("/api/v1/accounts/{aid}")).await;
+    let balance = &view["balances"][0];
+    assert_eq!(balance["stream"], "adult_social_care");
+    assert_eq!(money(&balance["allocated"]), total);
+    assert_eq!(money(&balance["available"]), total - Money::from_pence(96_000) - Money::from_pence(9_600));
+    assert_eq!(money(&balance["held_by_budget_holder"]), Money::from_pence(96_000 - 73_550));
+    assert_eq!(money(&balance["spent"]), Money::from_pence(73_550 + 9_600));
+    assert_eq!(money(&view["unspent"]) + money(&view["spent"]), total);
+    assert_eq!(view["entries"].as_array().unwrap().len(), 4);
+    let (_, tb) = api.get(&format!("/api/v1/councils/{cid}/trial-balance")).await;
+    assert_eq!(tb["unbalanced_entries"], 0);
+    assert_eq!(money(&tb["sum_of_postings"]), Money::ZERO);
+    assert_eq!(tb["postings"], 8);
+
+    // Review and uptake.
+    let (_, due) = api.get(&format!("/api/v1/councils/{cid}/reviews-due?by=2026-10-01")).await;
+    assert_eq!(due.as_array().unwrap().len(), 1);
+    assert_refused(&api.get(&format!("/api/v1/councils/{cid}/reviews-due?by=01-10-2026")).await, StatusCode::UNPROCESSABLE_ENTITY, "by");
+    assert_refused(
+        &api.post(&format!("/api/v1/accounts/{aid}/reviews"), json!({"completed_on": "2026-03-01", "reviewer": "Sam", "notes": "Too early"})).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "completed_on",
+    );
+    let (status, review) = api.post(&format!("/api/v1/accounts/{aid}/reviews"), json!({"completed_on": "2026-09-20", "reviewer": "Sam Worker", "notes": "Going well"})).await;
+    assert_eq!(status, StatusCode::CREATED, "{review}");
+    assert_eq!(review["next_review_due"], "2027-09-20");
+    let (_, due) = api.get(&format!("/api/v1/councils/{cid}/reviews-due?by=2026-12-31")).await;
+    assert_eq!(due.as_array().unwrap().len(), 0);
+    let (_, uptake) = api.get(&format!("/api/v1/councils/{cid}/uptake?as_of=2026-06-01")).await;
+    assert_eq!((uptake["long_term_support"].as_i64(), uptake["personal_budget"].as_i64(), uptake["direct_payment"].as_i64()), (Some(1), Some(1), Some(1)));
+    assert_eq!(uptake["personal_budget_percent"], "100.0");
+
+    // The person's page now shows the final budget and the statement.
+    let (_, html) = api.page(&format!("/people/{pid}")).await;
+    assert!(html.contains("Your personal budget is £14,378.00 a year"), "{html}");
+    assert!(html.contains("Statement") && html.contains("PA wages, two weeks") && html.contains("£735.50"));
+
+    // Malformed requests still get a JSON error body.
+    let resp = api.http.post(format!("{}/api/v1/councils", api.base)).header("content-type", "application/json").body("{not json").send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body["error"], "bad_request");
+    let (status, body) = api.post("/api/v1/councils", json!({"code": "X"})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body["message"].as_str().unwrap().contains("name"), "{body}");
+
+    // The OpenAPI document describes every step.
+    let (status, doc) = api.get("/api/openapi.json").await;
+    assert_eq!(status, StatusCode::OK);
+    for path in ["/api/v1/people/{person_id}/assessments", "/api/v1/plans/{plan_id}/approve", "/api/v1/accounts/{account_id}/payments", "/api/v1/councils/{council_id}/uptake"] {
+        assert!(doc["paths"][path].is_object(), "OpenAPI lacks {path}");
+    }
+}
+
+#[tokio::test]
+async fn chain_through_http_on_sqlite() {
+    let (store, _dir) = sqlite_store().await;
+    chain(store).await;
+}
+
+#[tokio::test]
+async fn chain_through_http_on_postgres() {
+    if let Some((store, _db)) = postgres_store("chain_through_http_on_postgres").await {
+        chain(store.clone()).await;
+        store.close().await;
+    }
+}
