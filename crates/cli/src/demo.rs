@@ -22,14 +22,71 @@ pub struct Options {
 }
 
 const GIVEN: &[&str] = &[
-    "Margaret", "Arthur", "Priya", "Tomasz", "Aisha", "David", "Eileen", "Kwame", "Siobhan", "Mohammed", "Grace", "Hamish", "Nia", "Oluwaseun", "Patricia", "Rhys",
-    "Sunita", "Callum", "Fatima", "George", "Joan", "Imran", "Megan", "Winston", "Ling", "Declan", "Bronwen", "Yusuf", "Harriet", "Stanley",
+    "Margaret",
+    "Arthur",
+    "Priya",
+    "Tomasz",
+    "Aisha",
+    "David",
+    "Eileen",
+    "Kwame",
+    "Siobhan",
+    "Mohammed",
+    "Grace",
+    "Hamish",
+    "Nia",
+    "Oluwaseun",
+    "Patricia",
+    "Rhys",
+    "Sunita",
+    "Callum",
+    "Fatima",
+    "George",
+    "Joan",
+    "Imran",
+    "Megan",
+    "Winston",
+    "Ling",
+    "Declan",
+    "Bronwen",
+    "Yusuf",
+    "Harriet",
+    "Stanley",
 ];
 const FAMILY: &[&str] = &[
-    "Okafor", "Smith", "Patel", "Kowalski", "Rahman", "Jones", "O'Brien", "Mensah", "Murphy", "Hussain", "Taylor", "MacLeod", "Evans", "Adeyemi", "Brown", "Williams",
-    "Sharma", "Campbell", "Begum", "Wright", "Clarke", "Khan", "Davies", "Thompson", "Chen", "Walsh", "Griffiths", "Ali", "Hughes", "Green",
+    "Okafor",
+    "Smith",
+    "Patel",
+    "Kowalski",
+    "Rahman",
+    "Jones",
+    "O'Brien",
+    "Mensah",
+    "Murphy",
+    "Hussain",
+    "Taylor",
+    "MacLeod",
+    "Evans",
+    "Adeyemi",
+    "Brown",
+    "Williams",
+    "Sharma",
+    "Campbell",
+    "Begum",
+    "Wright",
+    "Clarke",
+    "Khan",
+    "Davies",
+    "Thompson",
+    "Chen",
+    "Walsh",
+    "Griffiths",
+    "Ali",
+    "Hughes",
+    "Green",
 ];
-const STREETS: &[&str] = &["Mill Lane", "Church Street", "Victoria Road", "The Crescent", "Orchard Close", "Station Road", "Park View", "Meadow Way", "High Street", "Canal Walk"];
+const STREETS: &[&str] =
+    &["Mill Lane", "Church Street", "Victoria Road", "The Crescent", "Orchard Close", "Station Road", "Park View", "Meadow Way", "High Street", "Canal Walk"];
 
 struct Item {
     description: &'static str,
@@ -43,7 +100,14 @@ struct Item {
     main: bool,
 }
 
-const fn item(description: &'static str, provider: &'static str, category: &'static str, frequency: &'static str, unit_cost: &'static str, units: (u32, u32)) -> Item {
+const fn item(
+    description: &'static str,
+    provider: &'static str,
+    category: &'static str,
+    frequency: &'static str,
+    unit_cost: &'static str,
+    units: (u32, u32),
+) -> Item {
     Item { description, provider, category, frequency, unit_cost, units, stream: "adult_social_care", main: false }
 }
 
@@ -170,7 +234,13 @@ fn to_input(it: &Item, units: Decimal) -> PlanLineInput {
 }
 
 fn annual(line: &PlanLineInput) -> Money {
-    let input = PlanInput { outcomes: vec!["x".into()], lines: vec![line.clone()], start_date: "2026-01-01".into(), end_date: "2026-12-31".into(), over_budget_reason: None };
+    let input = PlanInput {
+        outcomes: vec!["x".into()],
+        lines: vec![line.clone()],
+        start_date: "2026-01-01".into(),
+        end_date: "2026-12-31".into(),
+        over_budget_reason: None,
+    };
     selfdirect_domain::plan::validate_plan(&input).expect("catalogue lines are valid").total()
 }
 
@@ -209,12 +279,21 @@ pub async fn create(store: &Store, options: Options) -> anyhow::Result<Council> 
         let given = GIVEN.choose(&mut rng).expect("non-empty");
         let family = FAMILY.choose(&mut rng).expect("non-empty");
         let address = format!("{} {}, Demoton", rng.gen_range(1..120), STREETS.choose(&mut rng).expect("non-empty"));
-        let postcode = format!("DM{} {}{}{}", rng.gen_range(1..9), rng.gen_range(1..9), (b'A' + rng.gen_range(0..26)) as char, (b'A' + rng.gen_range(0..26)) as char);
+        let postcode =
+            format!("DM{} {}{}{}", rng.gen_range(1..9), rng.gen_range(1..9), (b'A' + rng.gen_range(0..26)) as char, (b'A' + rng.gen_range(0..26)) as char);
         let dob_text = iso(dob);
         let person = store
             .create_person(
                 &cid,
-                &NewPersonInput { given_name: given, family_name: family, date_of_birth: &dob_text, address: &address, postcode: &postcode, client_group: group.code(), long_term_support: true },
+                &NewPersonInput {
+                    given_name: given,
+                    family_name: family,
+                    date_of_birth: &dob_text,
+                    address: &address,
+                    postcode: &postcode,
+                    client_group: group.code(),
+                    long_term_support: true,
+                },
             )
             .await?;
         let pid = person.id.to_string();
@@ -243,7 +322,8 @@ pub async fn create(store: &Store, options: Options) -> anyhow::Result<Council> 
         let start = assessed_on + Duration::days(rng.gen_range(7..30));
         let mut outcomes: Vec<String> = OUTCOMES.choose_multiple(&mut rng, 2).map(|s| s.to_string()).collect();
         outcomes.sort();
-        let mut input = PlanInput { outcomes, lines, start_date: iso(start), end_date: iso(add_months(start, 12) - Duration::days(1)), over_budget_reason: None };
+        let mut input =
+            PlanInput { outcomes, lines, start_date: iso(start), end_date: iso(add_months(start, 12) - Duration::days(1)), over_budget_reason: None };
         let draft = store.create_plan(&pid, None, &input).await?;
         if draft.total > indicative {
             input.over_budget_reason = Some("Two-to-one support is needed for some personal care tasks, which the questionnaire does not capture.".into());
@@ -260,7 +340,9 @@ pub async fn create(store: &Store, options: Options) -> anyhow::Result<Council> 
             continue; // waiting for approval
         }
         if journey < 36 {
-            store.return_plan(&plan_id, "Demo team manager", "Please say how the day service will help you reach your outcomes, and check the taxi costs.").await?;
+            store
+                .return_plan(&plan_id, "Demo team manager", "Please say how the day service will help you reach your outcomes, and check the taxi costs.")
+                .await?;
             bar.inc(1);
             continue;
         }
@@ -301,10 +383,22 @@ async fn spend(store: &Store, rng: &mut ChaCha8Rng, plan: &Plan, start: Date, to
             let paid_on = iso(period_start);
             use selfdirect_domain::deployment::DeploymentOption::*;
             let payment = match deployment {
-                DirectPayment => PaymentInput { payee: "budget_holder".into(), payee_name: "Budget holder".into(), amount: due.to_plain_string(), paid_on, plan_line_id: Some(line_id.clone()), ..Default::default() },
-                CouncilManaged | IndividualServiceFund => {
-                    PaymentInput { payee: "provider".into(), payee_name: line.line.provider.clone(), amount: due.to_plain_string(), paid_on, plan_line_id: Some(line_id.clone()), ..Default::default() }
-                }
+                DirectPayment => PaymentInput {
+                    payee: "budget_holder".into(),
+                    payee_name: "Budget holder".into(),
+                    amount: due.to_plain_string(),
+                    paid_on,
+                    plan_line_id: Some(line_id.clone()),
+                    ..Default::default()
+                },
+                CouncilManaged | IndividualServiceFund => PaymentInput {
+                    payee: "provider".into(),
+                    payee_name: line.line.provider.clone(),
+                    amount: due.to_plain_string(),
+                    paid_on,
+                    plan_line_id: Some(line_id.clone()),
+                    ..Default::default()
+                },
             };
             if store.make_payment(&aid, &payment).await.is_err() {
                 continue; // the year's money is used up: nothing more to pay
@@ -313,7 +407,15 @@ async fn spend(store: &Store, rng: &mut ChaCha8Rng, plan: &Plan, start: Date, to
                 let spent = Money::from_decimal_rounded(due.to_decimal() * Decimal::new(rng.gen_range(80..101), 2)).expect("in range");
                 let spent_on = (period_start + Duration::days(rng.gen_range(3..25))).min(today).min(account.end_date);
                 store
-                    .record_spending(&aid, &SpendingInput { plan_line_id: line_id, amount: spent.to_plain_string(), spent_on: iso(spent_on), description: line.line.description.clone() })
+                    .record_spending(
+                        &aid,
+                        &SpendingInput {
+                            plan_line_id: line_id,
+                            amount: spent.to_plain_string(),
+                            spent_on: iso(spent_on),
+                            description: line.line.description.clone(),
+                        },
+                    )
                     .await?;
             }
         }
@@ -321,7 +423,9 @@ async fn spend(store: &Store, rng: &mut ChaCha8Rng, plan: &Plan, start: Date, to
     }
     if add_months(start, 6) < today && account.includes_direct_payment && rng.gen_bool(0.6) {
         let on = add_months(start, 6) - Duration::days(rng.gen_range(0..20));
-        store.complete_review(&aid, &iso(on), "Demo social worker", "Support is working well; the person would like more flexibility in when their PA works.").await?;
+        store
+            .complete_review(&aid, &iso(on), "Demo social worker", "Support is working well; the person would like more flexibility in when their PA works.")
+            .await?;
     }
     Ok(())
 }

@@ -283,7 +283,6 @@ pub fn highest_answers(q: &Questionnaire) -> BTreeMap<String, String> {
         .collect()
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -29,7 +29,6 @@ pub fn add_months(date: Date, months: i32) -> Date {
     Date::from_calendar_date(year, month, date.day().min(last_day)).expect("day clamped to the month")
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

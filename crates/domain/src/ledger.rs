@@ -99,10 +99,7 @@ impl JournalEntry {
             kind,
             occurred_on,
             description,
-            vec![
-                Posting { account: from, stream, plan_line_id, amount: -amount },
-                Posting { account: to, stream, plan_line_id, amount },
-            ],
+            vec![Posting { account: from, stream, plan_line_id, amount: -amount }, Posting { account: to, stream, plan_line_id, amount }],
         )
     }
 }
@@ -188,9 +185,17 @@ pub enum Payee {
 /// - To the budget holder: a direct payment, into their direct-payment account.
 /// - To a provider for a council-managed line: the money is spent on that line.
 /// - To a provider for an individual-service-fund line: the provider now holds it.
-pub fn pay(balances: &Balances, payee: Payee, stream: FundingStream, line: Option<&FundedLine>, amount: Money, on: Date, description: &str) -> Result<JournalEntry, Problems> {
+pub fn pay(
+    balances: &Balances,
+    payee: Payee,
+    stream: FundingStream,
+    line: Option<&FundedLine>,
+    amount: Money,
+    on: Date,
+    description: &str,
+) -> Result<JournalEntry, Problems> {
     let mut p = Problems::new();
-    if !amount.is_negative() && amount.is_zero() {
+    if amount.is_zero() {
         p.add("amount", "must be more than £0.00");
     }
     let available = balances.get(LedgerAccount::Available, stream);
@@ -243,7 +248,10 @@ pub fn record_spending(balances: &Balances, line: &FundedLine, amount: Money, on
     };
     let held = balances.get(from, line.stream);
     if amount > held {
-        p.add("amount", format!("is {amount}, but only {held} of the {} stream has been paid out to spend ({})", line.stream.label(), from.label().to_lowercase()));
+        p.add(
+            "amount",
+            format!("is {amount}, but only {held} of the {} stream has been paid out to spend ({})", line.stream.label(), from.label().to_lowercase()),
+        );
     }
     if !p.is_empty() {
         return Err(p);
@@ -273,7 +281,12 @@ mod tests {
 
     #[test]
     fn unbalanced_entries_are_refused() {
-        let p = |amount| Posting { account: LedgerAccount::Available, stream: FundingStream::AdultSocialCare, plan_line_id: None, amount: Money::from_pence(amount) };
+        let p = |amount| Posting {
+            account: LedgerAccount::Available,
+            stream: FundingStream::AdultSocialCare,
+            plan_line_id: None,
+            amount: Money::from_pence(amount),
+        };
         assert_eq!(JournalEntry::new(EntryKind::Spending, date!(2026 - 01 - 01), "x", vec![p(5), p(-4)]), Err(LedgerError::Unbalanced(Money::from_pence(1))));
         assert_eq!(JournalEntry::new(EntryKind::Spending, date!(2026 - 01 - 01), "x", vec![p(5)]), Err(LedgerError::TooFewPostings));
         assert_eq!(JournalEntry::new(EntryKind::Spending, date!(2026 - 01 - 01), "x", vec![p(0), p(0)]), Err(LedgerError::ZeroPosting));

@@ -144,9 +144,7 @@ impl FromStr for Money {
         if value.scale() > 2 && value.normalize().scale() > 2 {
             return Err(MoneyParseError::FractionOfAPenny(trimmed.to_string()));
         }
-        let pence = (value * Decimal::ONE_HUNDRED)
-            .to_i64()
-            .ok_or_else(|| MoneyParseError::TooLarge(trimmed.to_string()))?;
+        let pence = (value * Decimal::ONE_HUNDRED).to_i64().ok_or_else(|| MoneyParseError::TooLarge(trimmed.to_string()))?;
         Ok(Money(if negative { -pence } else { pence }))
     }
 }
@@ -161,7 +159,7 @@ impl fmt::Display for Money {
         let digits = pounds.to_string();
         let mut grouped = String::with_capacity(digits.len() + digits.len() / 3);
         for (i, ch) in digits.chars().enumerate() {
-            if i > 0 && (digits.len() - i) % 3 == 0 {
+            if i > 0 && (digits.len() - i).is_multiple_of(3) {
                 grouped.push(',');
             }
             grouped.push(ch);

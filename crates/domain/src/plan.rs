@@ -1,15 +1,13 @@
 //! Step 3: the support plan — the person's outcomes, what they will buy, and its approval.
 
+use crate::codes::coded_enum;
 use crate::deployment::DeploymentOption;
 use crate::money::Money;
 use crate::validation::Problems;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use std::str::FromStr;
-use crate::codes::coded_enum;
 use time::Date;
-
-
 
 coded_enum!(
     /// What kind of support a plan line buys; the market intelligence groups spending by it.
@@ -223,7 +221,10 @@ pub fn check_submission(plan: &PlanContent, indicative_budget: Money) -> Result<
     if total > indicative_budget && plan.over_budget_reason.is_none() {
         p.add(
             "over_budget_reason",
-            format!("the plan costs {total}, which is {} more than the indicative budget of {indicative_budget}; say why it needs more", total - indicative_budget),
+            format!(
+                "the plan costs {total}, which is {} more than the indicative budget of {indicative_budget}; say why it needs more",
+                total - indicative_budget
+            ),
         );
     }
     p.into_result(())
@@ -315,11 +316,7 @@ mod tests {
 
     #[test]
     fn bad_lines_name_their_fields() {
-        let problems = validate_plan(&PlanInput {
-            end_date: "2026-01-01".into(),
-            ..input(vec![line("spa", "daily", "-1", "abc")])
-        })
-        .unwrap_err();
+        let problems = validate_plan(&PlanInput { end_date: "2026-01-01".into(), ..input(vec![line("spa", "daily", "-1", "abc")]) }).unwrap_err();
         let fields: Vec<_> = problems.as_slice().iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["lines[0].category", "lines[0].frequency", "lines[0].units_per_period", "lines[0].unit_cost", "end_date"]);
     }

@@ -50,12 +50,7 @@ pub fn allocate(rules: &AllocationRules, scores: &Scores) -> Allocation {
     let mut items = Vec::with_capacity(scores.domains.len() + 1);
     for domain in &scores.domains {
         let amount = Money::from_pence(domain.points * rules.pounds_per_point.pence());
-        let reasons: Vec<String> = domain
-            .answers
-            .iter()
-            .filter(|a| a.points > 0)
-            .map(|a| format!("\u{201c}{}\u{201d}", a.answer))
-            .collect();
+        let reasons: Vec<String> = domain.answers.iter().filter(|a| a.points > 0).map(|a| format!("\u{201c}{}\u{201d}", a.answer)).collect();
         let text = if domain.points == 0 {
             format!("{}: you told us you do not need paid support here, so this adds nothing.", domain.domain)
         } else {

@@ -79,7 +79,8 @@ struct AccountRow {
     next_review_due: String,
 }
 
-const ACCOUNT_COLUMNS: &str = "id, council_id, person_id, plan_id, deployment, includes_direct_payment, final_budget_pence, start_date, end_date, next_review_due";
+const ACCOUNT_COLUMNS: &str =
+    "id, council_id, person_id, plan_id, deployment, includes_direct_payment, final_budget_pence, start_date, end_date, next_review_due";
 
 impl AccountRow {
     fn into_account(self) -> Result<BudgetAccount> {
@@ -133,7 +134,9 @@ impl Store {
         for (i, line) in plan.lines.iter().enumerate() {
             match per_line.get(&line.id).copied().or(whole) {
                 Some(o) => chosen.push(o),
-                None if input.deployment.is_none() => p.add(format!("line_deployments.{}", line.id), format!("choose how the money for line {} ({}) is held", i + 1, line.line.description)),
+                None if input.deployment.is_none() => {
+                    p.add(format!("line_deployments.{}", line.id), format!("choose how the money for line {} ({}) is held", i + 1, line.line.description))
+                }
                 None => {}
             }
         }
@@ -204,10 +207,11 @@ impl Store {
     /// The person's budget account for their latest approved plan, if any.
     pub async fn account_for_person(&self, person_id: &str) -> Result<Option<BudgetAccount>> {
         let person = self.person(person_id).await?;
-        let row: Option<AccountRow> = sqlx::query_as(&format!("SELECT {ACCOUNT_COLUMNS} FROM budget_accounts WHERE person_id = $1 ORDER BY start_date DESC, id DESC LIMIT 1"))
-            .bind(person.id.to_string())
-            .fetch_optional(&self.pool)
-            .await?;
+        let row: Option<AccountRow> =
+            sqlx::query_as(&format!("SELECT {ACCOUNT_COLUMNS} FROM budget_accounts WHERE person_id = $1 ORDER BY start_date DESC, id DESC LIMIT 1"))
+                .bind(person.id.to_string())
+                .fetch_optional(&self.pool)
+                .await?;
         row.map(AccountRow::into_account).transpose()
     }
 
@@ -282,7 +286,8 @@ impl Store {
             return Err(p.into());
         }
         let line = line.expect("checked: a line was named and found");
-        let entry = ledger::record_spending(&locked.balances, line, amount.expect("checked"), spent_on.expect("checked"), description.as_deref().expect("checked"))?;
+        let entry =
+            ledger::record_spending(&locked.balances, line, amount.expect("checked"), spent_on.expect("checked"), description.as_deref().expect("checked"))?;
         insert_entry(&mut tx, &locked.council_id, account_id, &entry, None).await?;
         tx.commit().await?;
         self.account_view(account_id).await
@@ -292,11 +297,13 @@ impl Store {
     pub async fn trial_balance(&self, council_id: &str) -> Result<TrialBalance> {
         let council = self.council(council_id).await?;
         let cid = council.id.to_string();
-        let entries: i64 = sqlx::query("SELECT COUNT(*) AS n FROM ledger_entries WHERE council_id = $1").bind(&cid).fetch_one(&self.pool).await?.try_get("n")?;
-        let postings_row = sqlx::query("SELECT COUNT(*) AS n, CAST(COALESCE(SUM(amount_pence), 0) AS BIGINT) AS total FROM ledger_postings WHERE council_id = $1")
-            .bind(&cid)
-            .fetch_one(&self.pool)
-            .await?;
+        let entries: i64 =
+            sqlx::query("SELECT COUNT(*) AS n FROM ledger_entries WHERE council_id = $1").bind(&cid).fetch_one(&self.pool).await?.try_get("n")?;
+        let postings_row =
+            sqlx::query("SELECT COUNT(*) AS n, CAST(COALESCE(SUM(amount_pence), 0) AS BIGINT) AS total FROM ledger_postings WHERE council_id = $1")
+                .bind(&cid)
+                .fetch_one(&self.pool)
+                .await?;
         let unbalanced: i64 = sqlx::query(
             "SELECT COUNT(*) AS n FROM (SELECT entry_id FROM ledger_postings WHERE council_id = $1 GROUP BY entry_id HAVING SUM(amount_pence) <> 0) AS u",
         )
@@ -344,7 +351,11 @@ impl Store {
         .bind(iso(as_of))
         .fetch_one(&self.pool)
         .await?;
-        let counts = UptakeCounts { long_term_support: row.try_get("long_term")?, personal_budget: row.try_get("with_budget")?, direct_payment: row.try_get("with_dp")? };
+        let counts = UptakeCounts {
+            long_term_support: row.try_get("long_term")?,
+            personal_budget: row.try_get("with_budget")?,
+            direct_payment: row.try_get("with_dp")?,
+        };
         Ok(CouncilUptake { council_id: council.id, as_of, uptake: uptake(counts) })
     }
 }
@@ -447,10 +458,12 @@ async fn insert_entry(tx: &mut Transaction<'_, Any>, council_id: &str, account_i
 }
 
 async fn load_postings<'e, E: sqlx::Executor<'e, Database = Any>>(executor: E, account_id: &str) -> Result<Vec<(String, Posting)>> {
-    let rows = sqlx::query("SELECT entry_id, account, stream, plan_line_id, amount_pence FROM ledger_postings WHERE budget_account_id = $1 ORDER BY entry_id, line_no")
-        .bind(account_id)
-        .fetch_all(executor)
-        .await?;
+    let rows = sqlx::query(
+        "SELECT entry_id, account, stream, plan_line_id, amount_pence FROM ledger_postings WHERE budget_account_id = $1 ORDER BY entry_id, line_no",
+    )
+    .bind(account_id)
+    .fetch_all(executor)
+    .await?;
     rows.into_iter()
         .map(|r| {
             let line: Option<String> = r.try_get("plan_line_id")?;

@@ -70,8 +70,7 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 impl Store {
     /// Opens the embedded SQLite database `selfdirect.sqlite` in `data_dir`, creating both.
     pub async fn open_data_dir(data_dir: &Path) -> Result<Store> {
-        std::fs::create_dir_all(data_dir)
-            .map_err(|e| StoreError::Corrupt(format!("cannot create data directory {}: {e}", data_dir.display())))?;
+        std::fs::create_dir_all(data_dir).map_err(|e| StoreError::Corrupt(format!("cannot create data directory {}: {e}", data_dir.display())))?;
         let file = data_dir.join("selfdirect.sqlite");
         Store::connect(&format!("sqlite://{}?mode=rwc", file.display())).await
     }

@@ -22,8 +22,7 @@ pub(crate) struct PersonRow {
     long_term_support: i64,
 }
 
-pub(crate) const PERSON_COLUMNS: &str =
-    "id, council_id, given_name, family_name, date_of_birth, address, postcode, client_group, long_term_support";
+pub(crate) const PERSON_COLUMNS: &str = "id, council_id, given_name, family_name, date_of_birth, address, postcode, client_group, long_term_support";
 
 impl PersonRow {
     pub(crate) fn into_person(self) -> Result<Person> {

@@ -75,20 +75,50 @@ async fn chain(store: Store) {
         .unwrap();
     let aid = account.id.to_string();
     store
-        .make_payment(&aid, &PaymentInput { payee: "budget_holder".into(), payee_name: "Ada Okafor".into(), amount: "1200.00".into(), paid_on: "2026-04-01".into(), ..Default::default() })
+        .make_payment(
+            &aid,
+            &PaymentInput {
+                payee: "budget_holder".into(),
+                payee_name: "Ada Okafor".into(),
+                amount: "1200.00".into(),
+                paid_on: "2026-04-01".into(),
+                ..Default::default()
+            },
+        )
         .await
         .unwrap();
     store
         .make_payment(
             &aid,
-            &PaymentInput { payee: "provider".into(), payee_name: "Day Centre".into(), amount: "364.00".into(), paid_on: "2026-04-28".into(), plan_line_id: Some(managed_line), ..Default::default() },
+            &PaymentInput {
+                payee: "provider".into(),
+                payee_name: "Day Centre".into(),
+                amount: "364.00".into(),
+                paid_on: "2026-04-28".into(),
+                plan_line_id: Some(managed_line),
+                ..Default::default()
+            },
         )
         .await
         .unwrap();
-    let view = store.record_spending(&aid, &SpendingInput { plan_line_id: dp_line, amount: "600.00".into(), spent_on: "2026-04-14".into(), description: "PA wages".into() }).await.unwrap();
+    let view = store
+        .record_spending(&aid, &SpendingInput { plan_line_id: dp_line, amount: "600.00".into(), spent_on: "2026-04-14".into(), description: "PA wages".into() })
+        .await
+        .unwrap();
     assert_eq!(view.spent, Money::from_pounds(964));
     assert_eq!(view.unspent, Money::from_pounds(20_332 - 964));
-    let too_much = store.make_payment(&aid, &PaymentInput { payee: "budget_holder".into(), payee_name: "Ada".into(), amount: "99999".into(), paid_on: "2026-05-01".into(), ..Default::default() }).await;
+    let too_much = store
+        .make_payment(
+            &aid,
+            &PaymentInput {
+                payee: "budget_holder".into(),
+                payee_name: "Ada".into(),
+                amount: "99999".into(),
+                paid_on: "2026-05-01".into(),
+                ..Default::default()
+            },
+        )
+        .await;
     assert!(matches!(too_much, Err(StoreError::Invalid(_))));
     let tb = store.trial_balance(&council.id.to_string()).await.unwrap();
     assert_eq!(tb.unbalanced_entries, 0);

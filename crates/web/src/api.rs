@@ -66,9 +66,31 @@ pub fn routes() -> Router<AppState> {
         description = "Personal budgets and self-directed support: people, assessments, the Resource Allocation System, support plans, budget accounts and their ledger, reviews and uptake. Money is a decimal string in pounds (\"1234.50\"); dates are YYYY-MM-DD. Errors come as {error, message, errors: [{field, problem}]}."
     ),
     paths(
-        list_councils, create_council, get_council, get_questionnaire, list_people, create_person, list_plans, reviews_due, uptake, trial_balance,
-        get_person, add_contact, record_assessment, create_plan, get_assessment, get_plan, update_plan, submit_plan, approve_plan, return_plan,
-        open_account, get_account, make_payment, record_spending, complete_review
+        list_councils,
+        create_council,
+        get_council,
+        get_questionnaire,
+        list_people,
+        create_person,
+        list_plans,
+        reviews_due,
+        uptake,
+        trial_balance,
+        get_person,
+        add_contact,
+        record_assessment,
+        create_plan,
+        get_assessment,
+        get_plan,
+        update_plan,
+        submit_plan,
+        approve_plan,
+        return_plan,
+        open_account,
+        get_account,
+        make_payment,
+        record_spending,
+        complete_review
     ),
     components(schemas(ErrorBody))
 )]
@@ -275,7 +297,11 @@ async fn add_contact(State(s): State<AppState>, Path(person_id): Path<String>, A
 
 #[utoipa::path(post, path = "/api/v1/people/{person_id}/assessments", tag = "assessment", request_body = NewAssessment,
     responses((status = 201, description = "The scored assessment with the indicative budget and its explanation", body = Assessment), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn record_assessment(State(s): State<AppState>, Path(person_id): Path<String>, ApiJson(b): ApiJson<NewAssessment>) -> ApiResult<(StatusCode, Json<Assessment>)> {
+async fn record_assessment(
+    State(s): State<AppState>,
+    Path(person_id): Path<String>,
+    ApiJson(b): ApiJson<NewAssessment>,
+) -> ApiResult<(StatusCode, Json<Assessment>)> {
     Ok((StatusCode::CREATED, Json(s.store.record_assessment(&person_id, &b.answers, &b.completed_on, &b.assessor).await?)))
 }
 
@@ -321,7 +347,11 @@ async fn return_plan(State(s): State<AppState>, Path(plan_id): Path<String>, Api
 
 #[utoipa::path(post, path = "/api/v1/plans/{plan_id}/account", tag = "money", request_body = OpenAccountInput,
     responses((status = 201, description = "The budget account, with the final budget committed in the ledger", body = BudgetAccount), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn open_account(State(s): State<AppState>, Path(plan_id): Path<String>, ApiJson(b): ApiJson<OpenAccountInput>) -> ApiResult<(StatusCode, Json<BudgetAccount>)> {
+async fn open_account(
+    State(s): State<AppState>,
+    Path(plan_id): Path<String>,
+    ApiJson(b): ApiJson<OpenAccountInput>,
+) -> ApiResult<(StatusCode, Json<BudgetAccount>)> {
     Ok((StatusCode::CREATED, Json(s.store.open_account(&plan_id, &b).await?)))
 }
 
@@ -332,18 +362,30 @@ async fn get_account(State(s): State<AppState>, Path(account_id): Path<String>) 
 
 #[utoipa::path(post, path = "/api/v1/accounts/{account_id}/payments", tag = "money", request_body = PaymentInput,
     responses((status = 201, body = AccountView), (status = 404, body = ErrorBody), (status = 422, description = "Including: more than is available", body = ErrorBody)))]
-async fn make_payment(State(s): State<AppState>, Path(account_id): Path<String>, ApiJson(b): ApiJson<PaymentInput>) -> ApiResult<(StatusCode, Json<AccountView>)> {
+async fn make_payment(
+    State(s): State<AppState>,
+    Path(account_id): Path<String>,
+    ApiJson(b): ApiJson<PaymentInput>,
+) -> ApiResult<(StatusCode, Json<AccountView>)> {
     Ok((StatusCode::CREATED, Json(s.store.make_payment(&account_id, &b).await?)))
 }
 
 #[utoipa::path(post, path = "/api/v1/accounts/{account_id}/spending", tag = "money", request_body = SpendingInput,
     responses((status = 201, body = AccountView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn record_spending(State(s): State<AppState>, Path(account_id): Path<String>, ApiJson(b): ApiJson<SpendingInput>) -> ApiResult<(StatusCode, Json<AccountView>)> {
+async fn record_spending(
+    State(s): State<AppState>,
+    Path(account_id): Path<String>,
+    ApiJson(b): ApiJson<SpendingInput>,
+) -> ApiResult<(StatusCode, Json<AccountView>)> {
     Ok((StatusCode::CREATED, Json(s.store.record_spending(&account_id, &b).await?)))
 }
 
 #[utoipa::path(post, path = "/api/v1/accounts/{account_id}/reviews", tag = "reviews", request_body = CompletedReview,
     responses((status = 201, body = Review), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn complete_review(State(s): State<AppState>, Path(account_id): Path<String>, ApiJson(b): ApiJson<CompletedReview>) -> ApiResult<(StatusCode, Json<Review>)> {
+async fn complete_review(
+    State(s): State<AppState>,
+    Path(account_id): Path<String>,
+    ApiJson(b): ApiJson<CompletedReview>,
+) -> ApiResult<(StatusCode, Json<Review>)> {
     Ok((StatusCode::CREATED, Json(s.store.complete_review(&account_id, &b.completed_on, &b.reviewer, &b.notes).await?)))
 }

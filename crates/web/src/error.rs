@@ -32,7 +32,8 @@ impl ApiError {
     }
 
     pub fn invalid(errors: Vec<FieldError>) -> ApiError {
-        let message = if errors.len() == 1 { "There is a problem with the request".to_string() } else { format!("There are {} problems with the request", errors.len()) };
+        let message =
+            if errors.len() == 1 { "There is a problem with the request".to_string() } else { format!("There are {} problems with the request", errors.len()) };
         ApiError { status: StatusCode::UNPROCESSABLE_ENTITY, body: ErrorBody { error: "invalid", message, errors } }
     }
 }
@@ -41,13 +42,19 @@ impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> ApiError {
         match e {
             StoreError::Invalid(problems) => ApiError::invalid(problems.into_vec()),
-            StoreError::NotFound { .. } => ApiError { status: StatusCode::NOT_FOUND, body: ErrorBody { error: "not_found", message: e.to_string(), errors: vec![] } },
+            StoreError::NotFound { .. } => {
+                ApiError { status: StatusCode::NOT_FOUND, body: ErrorBody { error: "not_found", message: e.to_string(), errors: vec![] } }
+            }
             StoreError::Conflict(message) => ApiError { status: StatusCode::CONFLICT, body: ErrorBody { error: "conflict", message, errors: vec![] } },
             other => {
                 tracing::error!(error = %other, "request failed");
                 ApiError {
                     status: StatusCode::INTERNAL_SERVER_ERROR,
-                    body: ErrorBody { error: "internal", message: "Something went wrong on our side; nothing was changed. Try again later.".into(), errors: vec![] },
+                    body: ErrorBody {
+                        error: "internal",
+                        message: "Something went wrong on our side; nothing was changed. Try again later.".into(),
+                        errors: vec![],
+                    },
                 }
             }
         }

@@ -42,12 +42,20 @@ impl From<StoreError> for PageError {
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
         let (status, title, message) = match &self.0 {
-            StoreError::NotFound { what, .. } => (StatusCode::NOT_FOUND, "Page not found".to_string(), format!("We could not find that {what}. Check the link, or start again from the list of councils.")),
+            StoreError::NotFound { what, .. } => (
+                StatusCode::NOT_FOUND,
+                "Page not found".to_string(),
+                format!("We could not find that {what}. Check the link, or start again from the list of councils."),
+            ),
             StoreError::Invalid(p) => (StatusCode::UNPROCESSABLE_ENTITY, "There is a problem".to_string(), p.to_string()),
             StoreError::Conflict(m) => (StatusCode::CONFLICT, "That cannot be done now".to_string(), m.clone()),
             other => {
                 tracing::error!(error = %other, "page failed");
-                (StatusCode::INTERNAL_SERVER_ERROR, "Sorry, there is a problem with the service".to_string(), "Nothing was changed. Try again later.".to_string())
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "Sorry, there is a problem with the service".to_string(),
+                    "Nothing was changed. Try again later.".to_string(),
+                )
             }
         };
         render(status, &ErrorPage { title, message })
@@ -166,7 +174,13 @@ async fn approvals(State(s): State<AppState>, Path(council_id): Path<String>) ->
         .plans_with_status(&council_id, PlanStatus::Submitted)
         .await?
         .into_iter()
-        .map(|p| QueueRow { id: p.id.to_string(), person_name: p.person_name, indicative_budget: p.indicative_budget, total: p.total, over_budget: p.total > p.indicative_budget })
+        .map(|p| QueueRow {
+            id: p.id.to_string(),
+            person_name: p.person_name,
+            indicative_budget: p.indicative_budget,
+            total: p.total,
+            over_budget: p.total > p.indicative_budget,
+        })
         .collect();
     Ok(render(StatusCode::OK, &ApprovalsPage { council, plans }))
 }
@@ -291,7 +305,9 @@ impl AccountPageView {
                 .map(|e| StatementRow {
                     date: long(e.occurred_on),
                     what: match (&e.payee_name, e.kind) {
-                        (Some(payee), EntryKind::PaymentToBudgetHolder | EntryKind::PaymentToProvider) => format!("{}: {} (paid to {payee})", e.kind.label(), e.description),
+                        (Some(payee), EntryKind::PaymentToBudgetHolder | EntryKind::PaymentToProvider) => {
+                            format!("{}: {} (paid to {payee})", e.kind.label(), e.description)
+                        }
                         _ => format!("{}: {}", e.kind.label(), e.description),
                     },
                     // The amount moved is the sum of the entry's positive postings.
@@ -351,7 +367,11 @@ async fn person(State(s): State<AppState>, Path(person_id): Path<String>) -> Pag
         date_of_birth: long(o.person.date_of_birth),
         address: o.person.address.clone(),
         postcode: o.person.postcode.clone(),
-        contacts: o.contacts.iter().map(|c| ContactView { role: c.role.label(), name: c.name.clone(), relationship: c.relationship.clone(), phone: c.phone.clone() }).collect(),
+        contacts: o
+            .contacts
+            .iter()
+            .map(|c| ContactView { role: c.role.label(), name: c.name.clone(), relationship: c.relationship.clone(), phone: c.phone.clone() })
+            .collect(),
         assessed_on: o.assessment.as_ref().map(|a| long(a.completed_on)).unwrap_or_default(),
         assessor: o.assessment.as_ref().map(|a| a.assessor.clone()).unwrap_or_default(),
         allocation: o.assessment.map(|a| a.allocation),
@@ -412,7 +432,7 @@ async fn plan_page(s: &AppState, plan_id: &str) -> Result<PlanPage, StoreError> 
 
 async fn plan(State(s): State<AppState>, Path(plan_id): Path<String>, Query(q): Query<PlanQuery>) -> PageResult {
     let mut page = plan_page(&s, &plan_id).await?;
-        page.notice = match q.done.as_deref() {
+    page.notice = match q.done.as_deref() {
         Some("approved") => Some(format!("Plan approved. The final budget is {} a year.", page.plan.total)),
         Some("returned") => Some("Plan returned for changes.".to_string()),
         _ => None,

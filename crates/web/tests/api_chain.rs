@@ -108,7 +108,11 @@ async fn chain(store: Store) {
 
     let nobody = "01900000-0000-7000-8000-000000000000";
     assert_refused(&api.get(&format!("/api/v1/people/{nobody}")).await, StatusCode::NOT_FOUND, "");
-    assert_refused(&api.post(&format!("/api/v1/people/{nobody}/assessments"), json!({"answers": {}, "completed_on": "2026-01-01", "assessor": "x"})).await, StatusCode::NOT_FOUND, "");
+    assert_refused(
+        &api.post(&format!("/api/v1/people/{nobody}/assessments"), json!({"answers": {}, "completed_on": "2026-01-01", "assessor": "x"})).await,
+        StatusCode::NOT_FOUND,
+        "",
+    );
     assert_refused(&api.get("/api/v1/people/not-an-id").await, StatusCode::NOT_FOUND, "");
 
     // Assessment → indicative budget with an explanation that adds up.
@@ -126,7 +130,8 @@ async fn chain(store: Store) {
         StatusCode::UNPROCESSABLE_ENTITY,
         "answers.meals",
     );
-    let (status, assessment) = api.post(&format!("/api/v1/people/{pid}/assessments"), json!({"answers": answers, "completed_on": "2026-03-02", "assessor": "Sam Worker"})).await;
+    let (status, assessment) =
+        api.post(&format!("/api/v1/people/{pid}/assessments"), json!({"answers": answers, "completed_on": "2026-03-02", "assessor": "Sam Worker"})).await;
     assert_eq!(status, StatusCode::CREATED, "{assessment}");
     let indicative = money(&assessment["allocation"]["total"]);
     let items: Money = assessment["allocation"]["items"].as_array().unwrap().iter().map(|i| money(&i["amount"])).sum();
@@ -192,7 +197,9 @@ async fn chain(store: Store) {
         StatusCode::UNPROCESSABLE_ENTITY,
         "deployment",
     );
-    let (status, account) = api.post(&format!("/api/v1/plans/{plan_id}/account"), json!({"deployment": "council_managed", "line_deployments": {pa_line.clone(): "direct_payment"}})).await;
+    let (status, account) = api
+        .post(&format!("/api/v1/plans/{plan_id}/account"), json!({"deployment": "council_managed", "line_deployments": {pa_line.clone(): "direct_payment"}}))
+        .await;
     assert_eq!(status, StatusCode::CREATED, "{account}");
     assert_eq!(account["deployment"], "mixed");
     assert_eq!(account["next_review_due"], "2026-10-01");
@@ -204,18 +211,48 @@ async fn chain(store: Store) {
     let four_weeks = "960.00"; // 16 hours × £15 × 4 weeks
     let (status, _) = api.post(&payments, json!({"payee": "budget_holder", "payee_name": "Ada Okafor", "amount": four_weeks, "paid_on": "2026-04-01"})).await;
     assert_eq!(status, StatusCode::CREATED);
-    let (status, _) = api.post(&payments, json!({"payee": "provider", "payee_name": "St Mark's Lunch Club", "amount": "96.00", "paid_on": "2026-04-28", "plan_line_id": club_line})).await;
+    let (status, _) = api
+        .post(
+            &payments,
+            json!({"payee": "provider", "payee_name": "St Mark's Lunch Club", "amount": "96.00", "paid_on": "2026-04-28", "plan_line_id": club_line}),
+        )
+        .await;
     assert_eq!(status, StatusCode::CREATED);
     let entries_before = ledger_entries(&api, &cid).await;
-    assert_refused(&api.post(&payments, json!({"payee": "budget_holder", "payee_name": "Ada", "amount": "99999.00", "paid_on": "2026-05-01"})).await, StatusCode::UNPROCESSABLE_ENTITY, "amount");
-    assert_refused(&api.post(&payments, json!({"payee": "budget_holder", "payee_name": "Ada", "amount": "-5", "paid_on": "2026-05-01"})).await, StatusCode::UNPROCESSABLE_ENTITY, "amount");
-    assert_refused(&api.post(&payments, json!({"payee": "budget_holder", "payee_name": "Ada", "amount": "ten", "paid_on": "2026-05-01"})).await, StatusCode::UNPROCESSABLE_ENTITY, "amount");
-    assert_refused(&api.post(&payments, json!({"payee": "budget_holder", "payee_name": "Ada", "amount": "10", "paid_on": "2025-05-01"})).await, StatusCode::UNPROCESSABLE_ENTITY, "paid_on");
-    assert_refused(&api.post(&payments, json!({"payee": "provider", "payee_name": "X", "amount": "10", "paid_on": "2026-05-01", "plan_line_id": pa_line.clone()})).await, StatusCode::UNPROCESSABLE_ENTITY, "payee");
+    assert_refused(
+        &api.post(&payments, json!({"payee": "budget_holder", "payee_name": "Ada", "amount": "99999.00", "paid_on": "2026-05-01"})).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "amount",
+    );
+    assert_refused(
+        &api.post(&payments, json!({"payee": "budget_holder", "payee_name": "Ada", "amount": "-5", "paid_on": "2026-05-01"})).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "amount",
+    );
+    assert_refused(
+        &api.post(&payments, json!({"payee": "budget_holder", "payee_name": "Ada", "amount": "ten", "paid_on": "2026-05-01"})).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "amount",
+    );
+    assert_refused(
+        &api.post(&payments, json!({"payee": "budget_holder", "payee_name": "Ada", "amount": "10", "paid_on": "2025-05-01"})).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "paid_on",
+    );
+    assert_refused(
+        &api.post(&payments, json!({"payee": "provider", "payee_name": "X", "amount": "10", "paid_on": "2026-05-01", "plan_line_id": pa_line.clone()})).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "payee",
+    );
     let spending = format!("/api/v1/accounts/{aid}/spending");
-    assert_refused(&api.post(&spending, json!({"plan_line_id": pa_line.clone(), "amount": "960.01", "spent_on": "2026-04-14", "description": "PA wages"})).await, StatusCode::UNPROCESSABLE_ENTITY, "amount");
+    assert_refused(
+        &api.post(&spending, json!({"plan_line_id": pa_line.clone(), "amount": "960.01", "spent_on": "2026-04-14", "description": "PA wages"})).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "amount",
+    );
     assert_eq!(ledger_entries(&api, &cid).await, entries_before, "refused payments must post nothing");
-    let (status, view) = api.post(&spending, json!({"plan_line_id": pa_line, "amount": "735.50", "spent_on": "2026-04-14", "description": "PA wages, two weeks"})).await;
+    let (status, view) =
+        api.post(&spending, json!({"plan_line_id": pa_line, "amount": "735.50", "spent_on": "2026-04-14", "description": "PA wages, two weeks"})).await;
     assert_eq!(status, StatusCode::CREATED, "{view}");
 
     // The ledger, to the penny.
@@ -242,7 +279,8 @@ async fn chain(store: Store) {
         StatusCode::UNPROCESSABLE_ENTITY,
         "completed_on",
     );
-    let (status, review) = api.post(&format!("/api/v1/accounts/{aid}/reviews"), json!({"completed_on": "2026-09-20", "reviewer": "Sam Worker", "notes": "Going well"})).await;
+    let (status, review) =
+        api.post(&format!("/api/v1/accounts/{aid}/reviews"), json!({"completed_on": "2026-09-20", "reviewer": "Sam Worker", "notes": "Going well"})).await;
     assert_eq!(status, StatusCode::CREATED, "{review}");
     assert_eq!(review["next_review_due"], "2027-09-20");
     let (_, due) = api.get(&format!("/api/v1/councils/{cid}/reviews-due?by=2026-12-31")).await;
@@ -268,7 +306,12 @@ async fn chain(store: Store) {
     // The OpenAPI document describes every step.
     let (status, doc) = api.get("/api/openapi.json").await;
     assert_eq!(status, StatusCode::OK);
-    for path in ["/api/v1/people/{person_id}/assessments", "/api/v1/plans/{plan_id}/approve", "/api/v1/accounts/{account_id}/payments", "/api/v1/councils/{council_id}/uptake"] {
+    for path in [
+        "/api/v1/people/{person_id}/assessments",
+        "/api/v1/plans/{plan_id}/approve",
+        "/api/v1/accounts/{account_id}/payments",
+        "/api/v1/councils/{council_id}/uptake",
+    ] {
         assert!(doc["paths"][path].is_object(), "OpenAPI lacks {path}");
     }
 }
