@@ -26,9 +26,10 @@ coded_enum!(
     }
 );
 
-/// A validated new person record.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NewPerson {
+/// Who a person is: validated, and the same whether new or stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PersonDetails {
     pub given_name: String,
     pub family_name: String,
     pub date_of_birth: Date,
@@ -53,7 +54,7 @@ pub struct NewPersonInput<'a> {
 }
 
 /// Checks a new person record; `today` bounds the date of birth.
-pub fn validate_new_person(input: &NewPersonInput<'_>, today: Date) -> Result<NewPerson, Problems> {
+pub fn validate_new_person(input: &NewPersonInput<'_>, today: Date) -> Result<PersonDetails, Problems> {
     let mut p = Problems::new();
     let given_name = p.text("given_name", input.given_name, 100);
     let family_name = p.text("family_name", input.family_name, 100);
@@ -77,7 +78,7 @@ pub fn validate_new_person(input: &NewPersonInput<'_>, today: Date) -> Result<Ne
     if !p.is_empty() {
         return Err(p);
     }
-    Ok(NewPerson {
+    Ok(PersonDetails {
         given_name: given_name.expect("checked"),
         family_name: family_name.expect("checked"),
         date_of_birth: date_of_birth.expect("checked"),
@@ -86,6 +87,12 @@ pub fn validate_new_person(input: &NewPersonInput<'_>, today: Date) -> Result<Ne
         client_group: client_group.expect("checked"),
         long_term_support: input.long_term_support,
     })
+}
+
+impl PersonDetails {
+    pub fn full_name(&self) -> String {
+        format!("{} {}", self.given_name, self.family_name)
+    }
 }
 
 /// Upper-cases a UK postcode and puts the single space before the inward code.

@@ -5,7 +5,7 @@ use crate::records::{Contact, Council, Person};
 use crate::{invalid, new_id, now, today, Result, Store, StoreError};
 use selfdirect_domain::assessment::Questionnaire;
 use selfdirect_domain::dates::iso;
-use selfdirect_domain::person::{validate_new_person, ClientGroup, ContactRole, NewPersonInput};
+use selfdirect_domain::person::{validate_new_person, ClientGroup, ContactRole, NewPersonInput, PersonDetails};
 use selfdirect_domain::Problems;
 use sqlx::Row;
 
@@ -29,13 +29,15 @@ impl PersonRow {
         Ok(Person {
             id: codec::uuid("people.id", &self.id)?,
             council_id: codec::uuid("people.council_id", &self.council_id)?,
-            given_name: self.given_name,
-            family_name: self.family_name,
-            date_of_birth: codec::date("people.date_of_birth", &self.date_of_birth)?,
-            address: self.address,
-            postcode: self.postcode,
-            client_group: codec::code("people.client_group", &self.client_group, ClientGroup::from_code)?,
-            long_term_support: self.long_term_support != 0,
+            details: PersonDetails {
+                given_name: self.given_name,
+                family_name: self.family_name,
+                date_of_birth: codec::date("people.date_of_birth", &self.date_of_birth)?,
+                address: self.address,
+                postcode: self.postcode,
+                client_group: codec::code("people.client_group", &self.client_group, ClientGroup::from_code)?,
+                long_term_support: self.long_term_support != 0,
+            },
         })
     }
 }

@@ -3,7 +3,7 @@
 use selfdirect_domain::assessment::Scores;
 use selfdirect_domain::deployment::AccountDeployment;
 use selfdirect_domain::ledger::{EntryKind, Posting};
-use selfdirect_domain::person::{ClientGroup, ContactRole};
+use selfdirect_domain::person::{ContactRole, PersonDetails};
 use selfdirect_domain::plan::{FundingStream, PlanLine, PlanStatus};
 use selfdirect_domain::ras::Allocation;
 use selfdirect_domain::uptake::Uptake;
@@ -26,18 +26,13 @@ pub struct Council {
 pub struct Person {
     pub id: Uuid,
     pub council_id: Uuid,
-    pub given_name: String,
-    pub family_name: String,
-    pub date_of_birth: Date,
-    pub address: String,
-    pub postcode: String,
-    pub client_group: ClientGroup,
-    pub long_term_support: bool,
+    #[serde(flatten)]
+    pub details: PersonDetails,
 }
 
 impl Person {
     pub fn full_name(&self) -> String {
-        format!("{} {}", self.given_name, self.family_name)
+        self.details.full_name()
     }
 }
 

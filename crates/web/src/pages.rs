@@ -145,7 +145,7 @@ async fn council(State(s): State<AppState>, Path(council_id): Path<String>) -> P
             .collect(),
         people: people
             .into_iter()
-            .map(|p| PersonRow { id: p.id.to_string(), name: p.full_name(), client_group: p.client_group.label(), postcode: p.postcode })
+            .map(|p| PersonRow { id: p.id.to_string(), name: p.full_name(), client_group: p.details.client_group.label(), postcode: p.details.postcode })
             .collect(),
         council,
     };
@@ -363,10 +363,10 @@ async fn person(State(s): State<AppState>, Path(person_id): Path<String>) -> Pag
     let page = PersonPage {
         council_id: o.person.council_id.to_string(),
         name: o.person.full_name(),
-        client_group: o.person.client_group.label(),
-        date_of_birth: long(o.person.date_of_birth),
-        address: o.person.address.clone(),
-        postcode: o.person.postcode.clone(),
+        client_group: o.person.details.client_group.label(),
+        date_of_birth: long(o.person.details.date_of_birth),
+        address: o.person.details.address.clone(),
+        postcode: o.person.details.postcode.clone(),
         contacts: o
             .contacts
             .iter()
