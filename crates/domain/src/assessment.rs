@@ -1,27 +1,20 @@
 //! Step 1 (continued): the supported self-assessment.
 //!
 //! A questionnaire is data (a TOML file), versioned; an assessment keeps the version it
-//! used, so a later change to the questionnaire never changes an old assessment's result.
+//! used, so publishing a new version never changes an old assessment's result. The same
+//! file carries the allocation rules the RAS applies to its answers (see [`crate::ras`]).
 
-use crate::ras::AllocationRules;
+use crate::ras::{AllocationRules, AllocationRulesFile};
 use crate::validation::Problems;
+use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use toml::Spanned;
 
 /// The need domains a questionnaire may use. A domain outside this list is a mistake
 /// in the file (a typo would otherwise silently create a new domain).
-pub const KNOWN_DOMAINS: &[&str] = &[
-    "personal_care",
-    "eating_and_drinking",
-    "mobility",
-    "daily_living",
-    "relationships",
-    "work_and_learning",
-    "carer_support",
-    "risk",
-    "communication",
-    "health",
-];
+pub const KNOWN_DOMAINS: &[&str] =
+    &["personal_care", "eating_and_drinking", "mobility", "daily_living", "relationships", "work_and_learning", "carer_support", "risk", "communication", "health"];
 
 /// The questionnaire shipped with selfdirect; councils may publish their own versions.
 pub const STANDARD_QUESTIONNAIRE_TOML: &str = include_str!("../../../questionnaires/standard-v1.toml");
@@ -58,6 +51,11 @@ pub struct AnswerOption {
     pub id: String,
     pub label: String,
     pub points: i64,
+    /// Support from family and friends that the person and their carer want to keep
+    /// reduces the points counted by this percentage (0–100).
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "rust_decimal::serde::str_option")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, example = "20"))]
+    pub reduces_points_percent: Option<Decimal>,
 }
 
 /// A questionnaire file that cannot be used, with the file's name and every problem.
@@ -70,26 +68,18 @@ pub struct QuestionnaireError {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct AllocationFile {
-    pounds_per_point: String,
-    floor: String,
-    ceiling: String,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 struct QuestionnaireFile {
-    id: String,
-    version: i64,
+    id: Spanned<String>,
+    version: Spanned<i64>,
     title: String,
-    allocation: AllocationFile,
+    allocation: AllocationRulesFile,
     domains: Vec<DomainFile>,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct DomainFile {
-    id: String,
+    id: Spanned<String>,
     name: String,
     questions: Vec<QuestionFile>,
 }
@@ -97,9 +87,34 @@ struct DomainFile {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct QuestionFile {
-    id: String,
+    id: Spanned<String>,
     text: String,
-    options: Vec<AnswerOption>,
+    options: Vec<OptionFile>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OptionFile {
+    id: Spanned<String>,
+    label: String,
+    points: Spanned<i64>,
+    #[serde(default)]
+    reduces_points_percent: Option<Spanned<String>>,
+}
+
+/// Locates byte offsets of a TOML text as line numbers, for errors people can act on.
+pub(crate) struct Lines<'a>(&'a str);
+
+impl Lines<'_> {
+    pub(crate) fn at<T>(&self, spanned: &Spanned<T>) -> String {
+        let start = spanned.span().start.min(self.0.len());
+        format!("line {}", self.0[..start].matches('\n').count() + 1)
+    }
+}
+
+/// Names a field and where it is: `domains[2].questions[0].id (line 40)`.
+pub(crate) fn located(field: impl AsRef<str>, line: String) -> String {
+    format!("{} ({line})", field.as_ref())
 }
 
 impl Questionnaire {
@@ -109,87 +124,97 @@ impl Questionnaire {
     }
 
     /// Reads and checks a questionnaire from TOML text. `source_name` (usually the file
-    /// name) is quoted in every error.
+    /// name) is quoted in every error, and each problem names its field and line.
     pub fn from_toml(source_name: &str, text: &str) -> Result<Questionnaire, QuestionnaireError> {
         let fail = |problems: Problems| QuestionnaireError { source_name: source_name.to_string(), problems };
+        let lines = Lines(text);
         let file: QuestionnaireFile = toml::from_str(text).map_err(|e| {
             let mut p = Problems::new();
-            let location = e
-                .span()
-                .map(|span| {
-                    let line = text[..span.start.min(text.len())].matches('\n').count() + 1;
-                    format!("line {line}")
-                })
-                .unwrap_or_else(|| "file".to_string());
+            let location = e.span().map(|span| format!("line {}", text[..span.start.min(text.len())].matches('\n').count() + 1)).unwrap_or_else(|| "file".to_string());
             p.add(location, e.message().to_string());
             fail(p)
         })?;
         let mut p = Problems::new();
-        if file.id.trim().is_empty() {
-            p.add("id", "is required");
+        if file.id.get_ref().trim().is_empty() {
+            p.add(located("id", lines.at(&file.id)), "is required");
         }
-        if file.version < 1 {
-            p.add("version", "must be 1 or more");
-        }
-        let pounds_per_point = p.positive_money("allocation.pounds_per_point", &file.allocation.pounds_per_point);
-        let floor = p.money("allocation.floor", &file.allocation.floor);
-        let ceiling = p.positive_money("allocation.ceiling", &file.allocation.ceiling);
-        if let (Some(f), Some(c)) = (floor, ceiling) {
-            if f > c {
-                p.add("allocation.floor", format!("{f} is above the ceiling {c}"));
-            }
-        }
-        if file.domains.is_empty() {
-            p.add("domains", "at least one domain is required");
+        if *file.version.get_ref() < 1 {
+            p.add(located("version", lines.at(&file.version)), "must be 1 or more");
         }
         let mut domain_ids = HashSet::new();
         let mut question_ids = HashSet::new();
+        let mut answers_by_question: HashMap<String, Vec<String>> = HashMap::new();
         let mut domains = Vec::with_capacity(file.domains.len());
+        if file.domains.is_empty() {
+            p.add("domains", "at least one domain is required");
+        }
         for (d, domain) in file.domains.into_iter().enumerate() {
             let at = format!("domains[{d}]");
-            if !KNOWN_DOMAINS.contains(&domain.id.as_str()) {
-                p.add(format!("{at}.id"), format!("'{}' is not a known domain; use one of: {}", domain.id, KNOWN_DOMAINS.join(", ")));
+            let id = domain.id.get_ref().clone();
+            if !KNOWN_DOMAINS.contains(&id.as_str()) {
+                p.add(located(format!("{at}.id"), lines.at(&domain.id)), format!("'{id}' is not a known domain; use one of: {}", KNOWN_DOMAINS.join(", ")));
             }
-            if !domain_ids.insert(domain.id.clone()) {
-                p.add(format!("{at}.id"), format!("domain '{}' appears twice", domain.id));
+            if !domain_ids.insert(id.clone()) {
+                p.add(located(format!("{at}.id"), lines.at(&domain.id)), format!("domain '{id}' appears twice"));
             }
             if domain.questions.is_empty() {
-                p.add(format!("{at}.questions"), "a domain needs at least one question");
+                p.add(located(format!("{at}.questions"), lines.at(&domain.id)), "a domain needs at least one question");
             }
             let mut questions = Vec::with_capacity(domain.questions.len());
             for (q, question) in domain.questions.into_iter().enumerate() {
                 let qat = format!("{at}.questions[{q}]");
-                if !question_ids.insert(question.id.clone()) {
-                    p.add(format!("{qat}.id"), format!("question id '{}' is used twice", question.id));
+                let qid = question.id.get_ref().clone();
+                if !question_ids.insert(qid.clone()) {
+                    p.add(located(format!("{qat}.id"), lines.at(&question.id)), format!("question id '{qid}' is used twice"));
                 }
                 if question.options.len() < 2 {
-                    p.add(format!("{qat}.options"), "a question needs at least two answers to choose from");
+                    p.add(located(format!("{qat}.options"), lines.at(&question.id)), "a question needs at least two answers to choose from");
                 }
                 let mut option_ids = HashSet::new();
-                for (o, option) in question.options.iter().enumerate() {
-                    if option.points < 0 {
-                        p.add(format!("{qat}.options[{o}].points"), format!("{} is negative; points must be 0 or more", option.points));
+                let mut options = Vec::with_capacity(question.options.len());
+                for (o, option) in question.options.into_iter().enumerate() {
+                    let oat = format!("{qat}.options[{o}]");
+                    let points = *option.points.get_ref();
+                    if points < 0 {
+                        p.add(located(format!("{oat}.points"), lines.at(&option.points)), format!("{points} is negative; points must be 0 or more"));
+                    } else if points > 1000 {
+                        p.add(located(format!("{oat}.points"), lines.at(&option.points)), format!("{points} is more than 1000 points for one answer; check the number"));
                     }
-                    if !option_ids.insert(option.id.as_str()) {
-                        p.add(format!("{qat}.options[{o}].id"), format!("answer id '{}' is used twice in this question", option.id));
+                    if !option_ids.insert(option.id.get_ref().clone()) {
+                        p.add(located(format!("{oat}.id"), lines.at(&option.id)), format!("answer id '{}' is used twice in this question", option.id.get_ref()));
                     }
+                    let reduction = option.reduces_points_percent.as_ref().and_then(|r| {
+                        let field = located(format!("{oat}.reduces_points_percent"), lines.at(r));
+                        match r.get_ref().trim().parse::<Decimal>() {
+                            Ok(v) if v >= Decimal::ZERO && v <= Decimal::ONE_HUNDRED && v.scale() <= 2 => Some(v),
+                            _ => {
+                                p.add(field, format!("'{}' is not a percentage from 0 to 100 (at most two decimal places)", r.get_ref()));
+                                None
+                            }
+                        }
+                    });
+                    options.push(AnswerOption { id: option.id.into_inner(), label: option.label, points, reduces_points_percent: reduction });
                 }
-                questions.push(Question { id: question.id, text: question.text, options: question.options });
+                answers_by_question.insert(qid.clone(), options.iter().map(|o| o.id.clone()).collect());
+                questions.push(Question { id: qid, text: question.text, options });
             }
-            domains.push(NeedDomain { id: domain.id, name: domain.name, questions });
+            domains.push(NeedDomain { id, name: domain.name, questions });
         }
+        let allocation = match file.allocation.validate(&lines, &answers_by_question) {
+            Ok(a) => Some(a),
+            Err(problems) => {
+                p.extend(problems);
+                None
+            }
+        };
         if !p.is_empty() {
             return Err(fail(p));
         }
         Ok(Questionnaire {
-            id: file.id,
-            version: file.version,
+            id: file.id.into_inner(),
+            version: file.version.into_inner(),
             title: file.title,
-            allocation: AllocationRules {
-                pounds_per_point: pounds_per_point.expect("checked"),
-                floor: floor.expect("checked"),
-                ceiling: ceiling.expect("checked"),
-            },
+            allocation: allocation.expect("checked"),
             domains,
         })
     }
@@ -203,6 +228,7 @@ impl Questionnaire {
     pub fn score(&self, answers: &BTreeMap<String, String>) -> Result<Scores, Problems> {
         let mut p = Problems::new();
         let mut domains = Vec::with_capacity(self.domains.len());
+        let mut reduction: Option<(Decimal, String)> = None;
         for domain in &self.domains {
             let mut points = 0;
             let mut chosen = Vec::new();
@@ -217,6 +243,12 @@ impl Questionnaire {
                         }
                         Some(option) => {
                             points += option.points;
+                            if let Some(r) = option.reduces_points_percent.filter(|r| !r.is_zero()) {
+                                // Several support answers do not compound: the largest applies.
+                                if reduction.as_ref().is_none_or(|(current, _)| r > *current) {
+                                    reduction = Some((r, option.label.clone()));
+                                }
+                            }
                             chosen.push(ChosenAnswer {
                                 question_id: question.id.clone(),
                                 question: question.text.clone(),
@@ -235,7 +267,11 @@ impl Questionnaire {
                 p.add(format!("answers.{question_id}"), "is not a question in this questionnaire");
             }
         }
-        p.into_result(Scores { questionnaire_id: self.id.clone(), questionnaire_version: self.version, domains })
+        let (reduction_percent, reduction_reason) = match reduction {
+            Some((r, why)) => (r, Some(why)),
+            None => (Decimal::ZERO, None),
+        };
+        p.into_result(Scores { questionnaire_id: self.id.clone(), questionnaire_version: self.version, domains, reduction_percent, reduction_reason })
     }
 }
 
@@ -246,6 +282,13 @@ pub struct Scores {
     pub questionnaire_id: String,
     pub questionnaire_version: i64,
     pub domains: Vec<DomainScore>,
+    /// The percentage by which informal support reduces the points counted.
+    #[serde(default, with = "rust_decimal::serde::str")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "20"))]
+    pub reduction_percent: Decimal,
+    /// The answer behind the reduction, if any.
+    #[serde(default)]
+    pub reduction_reason: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -270,6 +313,11 @@ pub struct ChosenAnswer {
 impl Scores {
     pub fn total_points(&self) -> i64 {
         self.domains.iter().map(|d| d.points).sum()
+    }
+
+    /// Whether `question_id` was answered with one of `answer_ids`.
+    pub fn answered(&self, question_id: &str, answer_ids: &[String]) -> bool {
+        self.domains.iter().flat_map(|d| d.answers.iter()).any(|a| a.question_id == question_id && answer_ids.contains(&a.answer_id))
     }
 }
 
@@ -303,6 +351,17 @@ mod tests {
         let personal_care = &scores.domains[0];
         assert_eq!(personal_care.points, 70);
         assert_eq!(personal_care.answers.len(), 2);
+        assert_eq!(scores.reduction_percent, Decimal::ZERO);
+    }
+
+    #[test]
+    fn informal_support_reduces_points() {
+        let q = Questionnaire::standard();
+        let mut answers = highest_answers(&q);
+        answers.insert("carer_sustainability".into(), "fine".into());
+        let scores = q.score(&answers).unwrap();
+        assert_eq!(scores.reduction_percent, Decimal::from(20));
+        assert_eq!(scores.reduction_reason.as_deref(), Some("They are managing well and want to keep supporting me"));
     }
 
     #[test]
@@ -318,7 +377,7 @@ mod tests {
     }
 
     #[test]
-    fn bad_files_name_the_file_and_field() {
+    fn bad_files_name_the_file_field_and_line() {
         let bad = STANDARD_QUESTIONNAIRE_TOML
             .replace("id = \"mobility\"", "id = \"mobilty\"")
             .replace("id = \"meals\"", "id = \"nights\"")
@@ -330,6 +389,8 @@ mod tests {
         assert!(text.contains("'mobilty' is not a known domain"), "{text}");
         assert!(text.contains("question id 'nights' is used twice"), "{text}");
         assert!(text.contains("-26 is negative"), "{text}");
+        let mobility_line = bad.lines().position(|l| l.contains("\"mobilty\"")).unwrap() + 1;
+        assert!(err.problems.as_slice().iter().any(|e| e.field == format!("domains[2].id (line {mobility_line})")), "{text}");
     }
 
     #[test]

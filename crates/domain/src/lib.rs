@@ -3,6 +3,7 @@
 //! Modules follow the chain a person goes through:
 //! 1. [`person`] and [`assessment`] — who the person is and one reusable self-assessment;
 //! 2. [`ras`] — the Resource Allocation System: points to an indicative budget, explained;
+//!    [`calibration`] fits it to real spend and tries proposed rules on the population;
 //! 3. [`plan`] — the support plan, its lines, costs and approval states;
 //! 4. [`deployment`] — how the money is held (direct payment, managed, ISF, mixed);
 //! 5. [`ledger`] — the double-entry ledger of a budget account;
@@ -12,6 +13,7 @@
 //! [`money`], [`dates`] and [`validation`] are shared by all steps.
 
 pub mod assessment;
+pub mod calibration;
 pub mod codes;
 pub mod dates;
 pub mod deployment;

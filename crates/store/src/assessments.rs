@@ -62,7 +62,7 @@ impl Store {
             return Err(p.into());
         }
         let scores = scores.expect("checked");
-        let allocation = allocate(&questionnaire.allocation, &scores);
+        let allocation = allocate(&questionnaire.allocation, &scores, person.details.client_group);
         let id = new_id();
         sqlx::query(
             "INSERT INTO assessments (id, council_id, person_id, questionnaire_id, questionnaire_version, completed_on, assessor, answers, scores, total_points, indicative_budget_pence, allocation, created_at) \

@@ -123,6 +123,11 @@ async fn chain(store: Store) {
             answers.insert(q["id"].as_str().unwrap().into(), q["options"][1]["id"].clone());
         }
     }
+    answers.insert("carer_sustainability".into(), json!("strain"));
+    {
+        {
+        }
+    }
     let mut missing = answers.clone();
     missing.remove("meals");
     assert_refused(
@@ -136,8 +141,8 @@ async fn chain(store: Store) {
     let indicative = money(&assessment["allocation"]["total"]);
     let items: Money = assessment["allocation"]["items"].as_array().unwrap().iter().map(|i| money(&i["amount"])).sum();
     assert_eq!(items, indicative);
-    // Second answers: 8+10+6+6+5+5+4+0+6 = 50 points at £300.
-    assert_eq!(indicative, Money::from_pounds(15_000));
+    // Second answers, carer under strain: 8+10+6+6+5+5+4+8+6 = 58 points at £300.
+    assert_eq!(indicative, Money::from_pounds(17_400));
 
     // Plan: bad lines refused, over budget needs a reason, edits are version-checked.
     let plans = format!("/api/v1/people/{pid}/plans");
@@ -171,7 +176,7 @@ async fn chain(store: Store) {
     // The person's page and the staff approval page, through real forms.
     let (status, html) = api.page(&format!("/people/{pid}")).await;
     assert_eq!(status, StatusCode::OK);
-    assert!(html.contains("Your indicative budget is £15,000.00 a year"), "{html}");
+    assert!(html.contains("Your indicative budget is £17,400.00 a year"), "{html}");
     assert!(html.contains("How your indicative budget was worked out"));
     let (status, html) = api.page(&format!("/councils/{cid}/approvals")).await;
     assert_eq!(status, StatusCode::OK);
