@@ -124,10 +124,6 @@ async fn chain(store: Store) {
         }
     }
     answers.insert("carer_sustainability".into(), json!("strain"));
-    {
-        {
-        }
-    }
     let mut missing = answers.clone();
     missing.remove("meals");
     assert_refused(
