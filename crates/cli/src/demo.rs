@@ -346,7 +346,7 @@ pub async fn create(store: &Store, options: Options) -> anyhow::Result<Council> 
             bar.inc(1);
             continue;
         }
-        let plan = store.approve_plan(&plan_id, "Demo team manager").await?;
+        let plan = store.approve_plan(&plan_id, "Demo team manager", None).await?;
         spend(store, &mut rng, &plan, start, today).await?;
         bar.inc(1);
     }

@@ -2,6 +2,7 @@
 
 use crate::codec::{self, id_param};
 use crate::records::Assessment;
+use crate::ras::insert_allocation;
 use crate::{new_id, now, today, Result, Store, StoreError};
 use selfdirect_domain::dates::iso;
 use selfdirect_domain::ras::allocate;
@@ -64,6 +65,7 @@ impl Store {
         let scores = scores.expect("checked");
         let allocation = allocate(&questionnaire.allocation, &scores, person.details.client_group);
         let id = new_id();
+        let mut tx = self.pool.begin().await?;
         sqlx::query(
             "INSERT INTO assessments (id, council_id, person_id, questionnaire_id, questionnaire_version, completed_on, assessor, answers, scores, total_points, indicative_budget_pence, allocation, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
@@ -81,8 +83,11 @@ impl Store {
         .bind(allocation.total.pence())
         .bind(codec::to_json(&allocation))
         .bind(now())
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        let (council_id, person_id) = (person.council_id.to_string(), person.id.to_string());
+        insert_allocation(&mut tx, &council_id, &person_id, &id, (&questionnaire.id, questionnaire.version), "assessment", &allocation).await?;
+        tx.commit().await?;
         self.assessment(&id).await
     }
 

@@ -10,11 +10,13 @@ mod assessments;
 mod codec;
 mod people;
 mod plans;
+mod ras;
 pub mod records;
 mod reviews;
 pub mod testing;
 
 pub use accounts::{OpenAccountInput, PaymentInput, SpendingInput};
+pub use ras::{BudgetChange, CalibrationReport, QuestionnaireVersion, RecomputeReport};
 pub use records::*;
 
 use selfdirect_domain::Problems;

@@ -24,11 +24,12 @@ struct PlanRow {
     final_budget_pence: Option<i64>,
     decided_by: Option<String>,
     return_reasons: Option<String>,
+    approval_note: Option<String>,
     version: i64,
 }
 
 const PLAN_COLUMNS: &str = "council_id, person_id, assessment_id, status, outcomes, start_date, end_date, over_budget_reason, \
-     indicative_budget_pence, total_pence, final_budget_pence, decided_by, return_reasons, version";
+     indicative_budget_pence, total_pence, final_budget_pence, decided_by, return_reasons, approval_note, version";
 
 #[derive(sqlx::FromRow)]
 struct LineRow {
@@ -102,6 +103,8 @@ impl Store {
                 .await?
                 .ok_or_else(|| invalid("assessment_id", "this person has no assessment yet; complete one first so their indicative budget is known"))?,
         };
+        // The indicative budget in force for that assessment (recalculated or reconsidered since, perhaps).
+        let indicative = self.allocation_for_assessment(&assessment.id.to_string()).await?.allocation.total;
         let content = validate_plan(input)?;
         let id = new_id();
         let mut tx = self.pool.begin().await?;
@@ -118,7 +121,7 @@ impl Store {
         .bind(iso(content.start_date))
         .bind(iso(content.end_date))
         .bind(content.over_budget_reason.as_deref())
-        .bind(assessment.allocation.total.pence())
+        .bind(indicative.pence())
         .bind(content.total().pence())
         .bind(now())
         .execute(&mut *tx)
@@ -188,21 +191,24 @@ impl Store {
         self.plan(id).await
     }
 
-    /// Approves a submitted plan: its total becomes the final budget.
-    pub async fn approve_plan(&self, id: &str, approver: &str) -> Result<Plan> {
+    /// Approves a submitted plan: its total becomes the final budget. `note` records why the
+    /// final budget differs from the indicative one, where the plan does not already say.
+    pub async fn approve_plan(&self, id: &str, approver: &str, note: Option<&str>) -> Result<Plan> {
         let mut p = Problems::new();
         let approver = p.text("approved_by", approver, 200);
+        let note = p.optional_text("note", note, 4000);
         p.into_result(())?;
         let mut tx = self.pool.begin().await?;
         let loaded = load_plan(&mut tx, id).await?;
         let status = loaded.plan.status.approve().map_err(|e| StoreError::Conflict(e.to_string()))?;
         bump_version(&mut tx, &loaded, loaded.plan.version).await?;
-        sqlx::query("UPDATE plans SET status = $1, final_budget_pence = $2, decided_at = $3, decided_by = $4, updated_at = $3 WHERE id = $5")
+        sqlx::query("UPDATE plans SET status = $1, final_budget_pence = $2, decided_at = $3, decided_by = $4, updated_at = $3, approval_note = $6 WHERE id = $5")
             .bind(status.code())
             .bind(loaded.plan.total.pence())
             .bind(now())
             .bind(approver.as_deref())
             .bind(loaded.plan.id.to_string())
+            .bind(note.as_deref())
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
@@ -272,6 +278,18 @@ pub(crate) async fn load_plan(conn: &mut sqlx::AnyConnection, id: &str) -> Resul
     .bind(uuid.to_string())
     .fetch_all(&mut *conn)
     .await?;
+    let indicative_budget = Money::from_pence(row.indicative_budget_pence);
+    let final_budget = row.final_budget_pence.map(Money::from_pence);
+    let budget_difference = final_budget.filter(|f| *f != indicative_budget).map(|f| {
+        let reason = row.approval_note.clone().or_else(|| (f > indicative_budget).then(|| row.over_budget_reason.clone()).flatten()).unwrap_or_else(|| {
+            if f < indicative_budget {
+                "The agreed support plan costs less than the indicative budget.".to_string()
+            } else {
+                "The agreed support plan costs more than the indicative budget.".to_string()
+            }
+        });
+        crate::records::BudgetDifference { amount: f - indicative_budget, reason }
+    });
     let plan = Plan {
         id: uuid,
         person_id: codec::uuid("plans.person_id", &row.person_id)?,
@@ -282,11 +300,12 @@ pub(crate) async fn load_plan(conn: &mut sqlx::AnyConnection, id: &str) -> Resul
         start_date: codec::date("plans.start_date", &row.start_date)?,
         end_date: codec::date("plans.end_date", &row.end_date)?,
         over_budget_reason: row.over_budget_reason,
-        indicative_budget: Money::from_pence(row.indicative_budget_pence),
+        indicative_budget,
         total: Money::from_pence(row.total_pence),
-        final_budget: row.final_budget_pence.map(Money::from_pence),
+        final_budget,
         decided_by: row.decided_by,
         return_reasons: row.return_reasons,
+        budget_difference,
         version: row.version,
     };
     Ok(LoadedPlan { council_id: row.council_id, plan })

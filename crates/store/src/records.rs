@@ -91,6 +91,8 @@ pub struct Plan {
     pub final_budget: Option<Money>,
     pub decided_by: Option<String>,
     pub return_reasons: Option<String>,
+    /// Set on approval when the final budget differs from the indicative one.
+    pub budget_difference: Option<BudgetDifference>,
     /// Incremented by every change; send it back when editing so that a change made by
     /// someone else in between is detected instead of overwritten.
     pub version: i64,
@@ -216,6 +218,49 @@ pub struct TrialBalanceLine {
     pub balance: Money,
 }
 
+/// An indicative budget given to a person, and why it was given.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AllocationRecord {
+    pub id: Uuid,
+    pub assessment_id: Uuid,
+    pub questionnaire_id: String,
+    pub questionnaire_version: i64,
+    /// `assessment`, `recalculation` (new or uprated rules) or `reconsideration`.
+    pub reason: String,
+    pub allocation: Allocation,
+    pub created_at: String,
+}
+
+/// A request to look again at an indicative budget.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Reconsideration {
+    pub id: Uuid,
+    pub person_id: Uuid,
+    pub assessment_id: Uuid,
+    /// The indicative budget the request was about.
+    pub budget_at_request: Money,
+    pub requested_on: Date,
+    pub requested_by: String,
+    pub grounds: String,
+    /// `open`, `upheld` or `not_upheld`.
+    pub status: String,
+    pub decided_on: Option<Date>,
+    pub decided_by: Option<String>,
+    pub decision_notes: Option<String>,
+    pub revised_total: Option<Money>,
+}
+
+/// How the final budget differs from the indicative one, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BudgetDifference {
+    /// Final minus indicative.
+    pub amount: Money,
+    pub reason: String,
+}
+
 /// Everything about one person, for their page.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -223,6 +268,9 @@ pub struct PersonOverview {
     pub person: Person,
     pub contacts: Vec<Contact>,
     pub assessment: Option<Assessment>,
+    /// The indicative budget in force (it may have been recalculated or reconsidered since the assessment).
+    pub allocation: Option<AllocationRecord>,
+    pub reconsiderations: Vec<Reconsideration>,
     pub plan: Option<Plan>,
     pub account: Option<AccountView>,
     pub reviews: Vec<Review>,

@@ -112,12 +112,14 @@ impl Store {
         let person = self.person(person_id).await?;
         let contacts = self.contacts(person_id).await?;
         let assessment = self.latest_assessment(person_id).await?;
+        let allocation = self.current_allocation(person_id).await?;
+        let reconsiderations = self.reconsiderations(person_id).await?;
         let plan = self.latest_plan(person_id).await?;
         let account = match self.account_for_person(person_id).await? {
             Some(a) => Some(self.account_view(&a.id.to_string()).await?),
             None => None,
         };
         let reviews = self.reviews(person_id).await?;
-        Ok(PersonOverview { person, contacts, assessment, plan, account, reviews })
+        Ok(PersonOverview { person, contacts, assessment, allocation, reconsiderations, plan, account, reviews })
     }
 }

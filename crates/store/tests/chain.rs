@@ -57,9 +57,9 @@ async fn chain(store: Store) {
     assert_eq!(plan.total, Money::from_pounds(15_600 + 4_732));
     let plan = store.submit_plan(&plan.id.to_string()).await.unwrap();
     assert_eq!(plan.status, PlanStatus::Submitted);
-    let plan = store.approve_plan(&plan.id.to_string(), "Tess Team Manager").await.unwrap();
+    let plan = store.approve_plan(&plan.id.to_string(), "Tess Team Manager", None).await.unwrap();
     assert_eq!(plan.final_budget, Some(plan.total));
-    assert!(matches!(store.approve_plan(&plan.id.to_string(), "Again").await, Err(StoreError::Conflict(_))));
+    assert!(matches!(store.approve_plan(&plan.id.to_string(), "Again", None).await, Err(StoreError::Conflict(_))));
     let dp_line = plan.lines[0].id.to_string();
     let managed_line = plan.lines[1].id.to_string();
     let account = store

@@ -162,6 +162,9 @@ pub struct PlanUpdate {
 #[derive(Deserialize, ToSchema)]
 pub struct Approval {
     approved_by: String,
+    /// Why the final budget differs from the indicative one, if the plan does not say.
+    #[serde(default)]
+    note: Option<String>,
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -336,7 +339,7 @@ async fn submit_plan(State(s): State<AppState>, Path(plan_id): Path<String>) -> 
 #[utoipa::path(post, path = "/api/v1/plans/{plan_id}/approve", tag = "plans", request_body = Approval,
     responses((status = 200, description = "Approved: the total is now the final budget", body = Plan), (status = 409, description = "Not waiting for approval", body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn approve_plan(State(s): State<AppState>, Path(plan_id): Path<String>, ApiJson(b): ApiJson<Approval>) -> ApiResult<Json<Plan>> {
-    Ok(Json(s.store.approve_plan(&plan_id, &b.approved_by).await?))
+    Ok(Json(s.store.approve_plan(&plan_id, &b.approved_by, b.note.as_deref()).await?))
 }
 
 #[utoipa::path(post, path = "/api/v1/plans/{plan_id}/return", tag = "plans", request_body = PlanReturn,

@@ -478,7 +478,7 @@ async fn refused(s: &AppState, plan_id: &str, error: StoreError, typed: HashMap<
 
 async fn approve(State(s): State<AppState>, Path(plan_id): Path<String>, Form(form): Form<HashMap<String, String>>) -> PageResult {
     let approver = form.get("approved_by").map(String::as_str).unwrap_or("");
-    match s.store.approve_plan(&plan_id, approver).await {
+    match s.store.approve_plan(&plan_id, approver, form.get("note").map(String::as_str)).await {
         Ok(plan) => Ok(Redirect::to(&format!("/plans/{}?done=approved", plan.id)).into_response()),
         Err(e) => refused(&s, &plan_id, e, form).await,
     }
