@@ -13,8 +13,18 @@ use toml::Spanned;
 
 /// The need domains a questionnaire may use. A domain outside this list is a mistake
 /// in the file (a typo would otherwise silently create a new domain).
-pub const KNOWN_DOMAINS: &[&str] =
-    &["personal_care", "eating_and_drinking", "mobility", "daily_living", "relationships", "work_and_learning", "carer_support", "risk", "communication", "health"];
+pub const KNOWN_DOMAINS: &[&str] = &[
+    "personal_care",
+    "eating_and_drinking",
+    "mobility",
+    "daily_living",
+    "relationships",
+    "work_and_learning",
+    "carer_support",
+    "risk",
+    "communication",
+    "health",
+];
 
 /// The questionnaire shipped with selfdirect; councils may publish their own versions.
 pub const STANDARD_QUESTIONNAIRE_TOML: &str = include_str!("../../../questionnaires/standard-v1.toml");
@@ -130,7 +140,8 @@ impl Questionnaire {
         let lines = Lines(text);
         let file: QuestionnaireFile = toml::from_str(text).map_err(|e| {
             let mut p = Problems::new();
-            let location = e.span().map(|span| format!("line {}", text[..span.start.min(text.len())].matches('\n').count() + 1)).unwrap_or_else(|| "file".to_string());
+            let location =
+                e.span().map(|span| format!("line {}", text[..span.start.min(text.len())].matches('\n').count() + 1)).unwrap_or_else(|| "file".to_string());
             p.add(location, e.message().to_string());
             fail(p)
         })?;
@@ -178,10 +189,16 @@ impl Questionnaire {
                     if points < 0 {
                         p.add(located(format!("{oat}.points"), lines.at(&option.points)), format!("{points} is negative; points must be 0 or more"));
                     } else if points > 1000 {
-                        p.add(located(format!("{oat}.points"), lines.at(&option.points)), format!("{points} is more than 1000 points for one answer; check the number"));
+                        p.add(
+                            located(format!("{oat}.points"), lines.at(&option.points)),
+                            format!("{points} is more than 1000 points for one answer; check the number"),
+                        );
                     }
                     if !option_ids.insert(option.id.get_ref().clone()) {
-                        p.add(located(format!("{oat}.id"), lines.at(&option.id)), format!("answer id '{}' is used twice in this question", option.id.get_ref()));
+                        p.add(
+                            located(format!("{oat}.id"), lines.at(&option.id)),
+                            format!("answer id '{}' is used twice in this question", option.id.get_ref()),
+                        );
                     }
                     let reduction = option.reduces_points_percent.as_ref().and_then(|r| {
                         let field = located(format!("{oat}.reduces_points_percent"), lines.at(r));
@@ -210,13 +227,7 @@ impl Questionnaire {
         if !p.is_empty() {
             return Err(fail(p));
         }
-        Ok(Questionnaire {
-            id: file.id.into_inner(),
-            version: file.version.into_inner(),
-            title: file.title,
-            allocation: allocation.expect("checked"),
-            domains,
-        })
+        Ok(Questionnaire { id: file.id.into_inner(), version: file.version.into_inner(), title: file.title, allocation: allocation.expect("checked"), domains })
     }
 
     pub fn questions(&self) -> impl Iterator<Item = (&NeedDomain, &Question)> {

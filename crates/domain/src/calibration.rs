@@ -117,7 +117,11 @@ pub fn fit_prices(rules: &CompiledRules, bands: &[Band], packages: &[Package]) -
         .iter()
         .enumerate()
         .map(|(i, band)| {
-            let price = if without_data.contains(&i) { band.pounds_per_point } else { Money::from_decimal_rounded(prices[i] / Decimal::ONE_HUNDRED).expect("prices are in range") };
+            let price = if without_data.contains(&i) {
+                band.pounds_per_point
+            } else {
+                Money::from_decimal_rounded(prices[i] / Decimal::ONE_HUNDRED).expect("prices are in range")
+            };
             Band { pounds_per_point: price, ..*band }
         })
         .collect();
@@ -134,7 +138,8 @@ pub fn fit_prices(rules: &CompiledRules, bands: &[Band], packages: &[Package]) -
     let r_squared = if sst == 0 {
         Decimal::ONE
     } else {
-        (Decimal::ONE - Decimal::from_i128_with_scale(sse, 0) / Decimal::from_i128_with_scale(sst, 0)).round_dp_with_strategy(4, RoundingStrategy::MidpointAwayFromZero)
+        (Decimal::ONE - Decimal::from_i128_with_scale(sse, 0) / Decimal::from_i128_with_scale(sst, 0))
+            .round_dp_with_strategy(4, RoundingStrategy::MidpointAwayFromZero)
     };
     Ok(Fit { bands: fitted, r_squared, bands_without_data: without_data })
 }
@@ -477,7 +482,8 @@ mod tests {
         let rules = CompiledRules::new(&q);
         let mut none = vec![0u8; 9];
         none[7] = 1; // carer managing well: 0 points in all → the floor, £1,200 (older person)
-        let pkg = |r: &str, actual: i64| Package { reference: r.into(), group: ClientGroup::OlderPerson, answers: none.clone(), actual: Money::from_pounds(actual) };
+        let pkg =
+            |r: &str, actual: i64| Package { reference: r.into(), group: ClientGroup::OlderPerson, answers: none.clone(), actual: Money::from_pounds(actual) };
         // £1,200 predicted against: 1,000 (20% over), 1,200 (exact), 1,400 (14% under), 1,300 (7.7% under).
         let e = evaluate(&rules, &[pkg("a", 1_000), pkg("b", 1_200), pkg("c", 1_400), pkg("d", 1_300)]);
         assert_eq!(e.all.people, 4);

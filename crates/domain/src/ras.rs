@@ -142,7 +142,10 @@ impl AllocationRulesFile {
             match ClientGroup::from_code(group) {
                 None => {
                     let codes: Vec<&str> = ClientGroup::ALL.iter().map(|g| g.code()).collect();
-                    p.add(located(format!("allocation.limits.{group}"), lines.at(&l.floor)), format!("'{group}' is not a client group; use one of: {}", codes.join(", ")));
+                    p.add(
+                        located(format!("allocation.limits.{group}"), lines.at(&l.floor)),
+                        format!("'{group}' is not a client group; use one of: {}", codes.join(", ")),
+                    );
                 }
                 Some(g) => {
                     if let Some(limits) = limits_spanned(&mut p, lines, &at, &l.floor, &l.ceiling) {
@@ -171,13 +174,19 @@ impl AllocationRulesFile {
                 p.add(located(format!("{at}.to_points"), lines.at(&band.from_points)), "only the last band may be open-ended; give to_points");
             }
             if i + 1 == band_count && to.is_some() {
-                p.add(located(format!("{at}.to_points"), lines.at(band.to_points.as_ref().expect("is some"))), "the last band must be open-ended (leave out to_points), so that no score falls outside every band");
+                p.add(
+                    located(format!("{at}.to_points"), lines.at(band.to_points.as_ref().expect("is some"))),
+                    "the last band must be open-ended (leave out to_points), so that no score falls outside every band",
+                );
             }
             if let Some(next) = self.bands.get_ref().get(i + 1) {
                 let next_from = *next.from_points.get_ref();
                 if let Some(to) = to {
                     if next_from <= to {
-                        p.add(located(format!("allocation.bands[{}].from_points", i + 1), lines.at(&next.from_points)), format!("bands overlap: {next_from} is inside the band before, which ends at {to}"));
+                        p.add(
+                            located(format!("allocation.bands[{}].from_points", i + 1), lines.at(&next.from_points)),
+                            format!("bands overlap: {next_from} is inside the band before, which ends at {to}"),
+                        );
                     } else if next_from > to + 1 {
                         p.add(
                             located(format!("allocation.bands[{}].from_points", i + 1), lines.at(&next.from_points)),
@@ -198,11 +207,17 @@ impl AllocationRulesFile {
                 p.add(located(format!("{at}.id"), lines.at(&u.id)), format!("uplift id '{}' is used twice", u.id.get_ref()));
             }
             match answers_by_question.get(u.question.get_ref()) {
-                None => p.add(located(format!("{at}.question"), lines.at(&u.question)), format!("'{}' is not a question in this questionnaire", u.question.get_ref())),
+                None => p.add(
+                    located(format!("{at}.question"), lines.at(&u.question)),
+                    format!("'{}' is not a question in this questionnaire", u.question.get_ref()),
+                ),
                 Some(known) => {
                     for a in &u.answers {
                         if !known.contains(a) {
-                            p.add(located(format!("{at}.answers"), lines.at(&u.question)), format!("'{a}' is not an answer to question '{}'", u.question.get_ref()));
+                            p.add(
+                                located(format!("{at}.answers"), lines.at(&u.question)),
+                                format!("'{a}' is not an answer to question '{}'", u.question.get_ref()),
+                            );
                         }
                     }
                 }
@@ -219,7 +234,13 @@ impl AllocationRulesFile {
                 }
             };
             if let Some(amount) = amount {
-                uplifts.push(Uplift { id: u.id.get_ref().clone(), label: u.label.clone(), question: u.question.get_ref().clone(), answers: u.answers.clone(), amount });
+                uplifts.push(Uplift {
+                    id: u.id.get_ref().clone(),
+                    label: u.label.clone(),
+                    question: u.question.get_ref().clone(),
+                    answers: u.answers.clone(),
+                    amount,
+                });
             }
         }
         if !p.is_empty() {
@@ -408,7 +429,11 @@ pub fn allocate(rules: &AllocationRules, scores: &Scores, group: ClientGroup) ->
                 UpliftAmount::Fixed(m) => format!("adds {m} a year"),
                 UpliftAmount::Percent(pc) => format!("adds {}% of the amount for your points, {}", pc.normalize(), pence(amount)),
             };
-            items.push(ExplanationItem { label: uplift.label.clone(), amount: pence(amount), text: format!("{}: because of your answer here, the calculation {how}, for costs points do not capture.", uplift.label) });
+            items.push(ExplanationItem {
+                label: uplift.label.clone(),
+                amount: pence(amount),
+                text: format!("{}: because of your answer here, the calculation {how}, for costs points do not capture.", uplift.label),
+            });
         }
     }
     let limits = rules.limits_for(group);
@@ -417,7 +442,12 @@ pub fn allocate(rules: &AllocationRules, scores: &Scores, group: ClientGroup) ->
         items.push(ExplanationItem {
             label: "Minimum budget".into(),
             amount: pence(total - subtotal),
-            text: format!("This comes to {}, which is below the minimum budget of {}, so we have raised it by {} to the minimum.", pence(subtotal), limits.floor, pence(total - subtotal)),
+            text: format!(
+                "This comes to {}, which is below the minimum budget of {}, so we have raised it by {} to the minimum.",
+                pence(subtotal),
+                limits.floor,
+                pence(total - subtotal)
+            ),
         });
     } else if total < subtotal {
         items.push(ExplanationItem {
@@ -471,7 +501,8 @@ impl CompiledRules {
     /// The questions of `q` priced by other `rules` (a what-if, or an uprated version).
     pub fn with_rules(q: &Questionnaire, rules: &AllocationRules) -> CompiledRules {
         let questions: Vec<_> = q.questions().map(|(_, question)| question).collect();
-        let options = questions.iter().map(|qu| qu.options.iter().map(|o| (o.points, o.reduces_points_percent.map(basis_points).unwrap_or(0))).collect()).collect();
+        let options =
+            questions.iter().map(|qu| qu.options.iter().map(|o| (o.points, o.reduces_points_percent.map(basis_points).unwrap_or(0))).collect()).collect();
         let uplifts = rules
             .uplifts
             .iter()

@@ -1,8 +1,8 @@
 //! Steps 1–2: recording a supported self-assessment and its indicative budget.
 
 use crate::codec::{self, id_param};
-use crate::records::Assessment;
 use crate::ras::insert_allocation;
+use crate::records::Assessment;
 use crate::{new_id, now, today, Result, Store, StoreError};
 use selfdirect_domain::dates::iso;
 use selfdirect_domain::ras::allocate;

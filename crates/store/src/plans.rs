@@ -202,15 +202,17 @@ impl Store {
         let loaded = load_plan(&mut tx, id).await?;
         let status = loaded.plan.status.approve().map_err(|e| StoreError::Conflict(e.to_string()))?;
         bump_version(&mut tx, &loaded, loaded.plan.version).await?;
-        sqlx::query("UPDATE plans SET status = $1, final_budget_pence = $2, decided_at = $3, decided_by = $4, updated_at = $3, approval_note = $6 WHERE id = $5")
-            .bind(status.code())
-            .bind(loaded.plan.total.pence())
-            .bind(now())
-            .bind(approver.as_deref())
-            .bind(loaded.plan.id.to_string())
-            .bind(note.as_deref())
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "UPDATE plans SET status = $1, final_budget_pence = $2, decided_at = $3, decided_by = $4, updated_at = $3, approval_note = $6 WHERE id = $5",
+        )
+        .bind(status.code())
+        .bind(loaded.plan.total.pence())
+        .bind(now())
+        .bind(approver.as_deref())
+        .bind(loaded.plan.id.to_string())
+        .bind(note.as_deref())
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         self.plan(id).await
     }

@@ -5,13 +5,13 @@
 use crate::codec::{self, id_param};
 use crate::records::{AllocationRecord, Reconsideration};
 use crate::{invalid, new_id, now, today, Result, Store, StoreError};
+use rust_decimal::Decimal;
 use selfdirect_domain::assessment::Questionnaire;
 use selfdirect_domain::calibration::{evaluate, fit_prices, what_if, Evaluation, Fit, Package, WhatIf};
 use selfdirect_domain::dates::iso;
 use selfdirect_domain::person::ClientGroup;
 use selfdirect_domain::ras::{allocate, Allocation, CompiledRules, ExplanationItem};
 use selfdirect_domain::{Money, Problems};
-use rust_decimal::Decimal;
 use serde::Serialize;
 use sqlx::Row;
 use std::collections::BTreeMap;
@@ -152,7 +152,10 @@ impl Store {
         let council = self.council(council_id).await?;
         let current = self.current_questionnaire(council_id).await?;
         if questionnaire.version <= current.version {
-            return Err(invalid("version", format!("is {}, but version {} is already in force; publish version {} or higher", questionnaire.version, current.version, current.version + 1)));
+            return Err(invalid(
+                "version",
+                format!("is {}, but version {} is already in force; publish version {} or higher", questionnaire.version, current.version, current.version + 1),
+            ));
         }
         sqlx::query("INSERT INTO questionnaires (council_id, questionnaire_id, version, definition, published_at) VALUES ($1, $2, $3, $4, $5)")
             .bind(council.id.to_string())
@@ -174,7 +177,12 @@ impl Store {
         rows.into_iter()
             .map(|r| {
                 let q: Questionnaire = codec::json("questionnaires.definition", &r.try_get::<String, _>("definition")?)?;
-                Ok(QuestionnaireVersion { questionnaire_id: r.try_get("questionnaire_id")?, version: r.try_get("version")?, title: q.title, published_at: r.try_get("published_at")? })
+                Ok(QuestionnaireVersion {
+                    questionnaire_id: r.try_get("questionnaire_id")?,
+                    version: r.try_get("version")?,
+                    title: q.title,
+                    published_at: r.try_get("published_at")?,
+                })
             })
             .collect()
     }
@@ -197,21 +205,23 @@ impl Store {
     }
 
     pub(crate) async fn allocation_for_assessment(&self, assessment_id: &str) -> Result<AllocationRecord> {
-        let row: AllocationRow = sqlx::query_as(&format!("SELECT {ALLOCATION_COLUMNS} FROM allocations WHERE assessment_id = $1 ORDER BY created_at DESC, id DESC LIMIT 1"))
-            .bind(assessment_id)
-            .fetch_optional(&self.pool)
-            .await?
-            .ok_or_else(|| StoreError::Corrupt(format!("assessment {assessment_id} has no allocation")))?;
+        let row: AllocationRow =
+            sqlx::query_as(&format!("SELECT {ALLOCATION_COLUMNS} FROM allocations WHERE assessment_id = $1 ORDER BY created_at DESC, id DESC LIMIT 1"))
+                .bind(assessment_id)
+                .fetch_optional(&self.pool)
+                .await?
+                .ok_or_else(|| StoreError::Corrupt(format!("assessment {assessment_id} has no allocation")))?;
         row.into_record()
     }
 
     /// Every allocation a person has had, newest first.
     pub async fn allocation_history(&self, person_id: &str) -> Result<Vec<AllocationRecord>> {
         let person = self.person(person_id).await?;
-        let rows: Vec<AllocationRow> = sqlx::query_as(&format!("SELECT {ALLOCATION_COLUMNS} FROM allocations WHERE person_id = $1 ORDER BY created_at DESC, id DESC"))
-            .bind(person.id.to_string())
-            .fetch_all(&self.pool)
-            .await?;
+        let rows: Vec<AllocationRow> =
+            sqlx::query_as(&format!("SELECT {ALLOCATION_COLUMNS} FROM allocations WHERE person_id = $1 ORDER BY created_at DESC, id DESC"))
+                .bind(person.id.to_string())
+                .fetch_all(&self.pool)
+                .await?;
         rows.into_iter().map(AllocationRow::into_record).collect()
     }
 
@@ -396,7 +406,15 @@ impl Store {
 
     /// Decides a request: `upheld` with a revised amount records a new allocation whose
     /// explanation shows the change; `not_upheld` leaves the budget as it is.
-    pub async fn decide_reconsideration(&self, id: &str, decided_by: &str, outcome: &str, notes: &str, revised_total: Option<&str>, decided_on: &str) -> Result<Reconsideration> {
+    pub async fn decide_reconsideration(
+        &self,
+        id: &str,
+        decided_by: &str,
+        outcome: &str,
+        notes: &str,
+        revised_total: Option<&str>,
+        decided_on: &str,
+    ) -> Result<Reconsideration> {
         let existing = self.reconsideration(id).await?;
         if existing.status != "open" {
             return Err(StoreError::Conflict(format!("this request was already decided ({})", existing.status.replace('_', " "))));
@@ -454,7 +472,11 @@ impl Store {
                 allocation.items.push(ExplanationItem {
                     label: "Change after reconsideration".into(),
                     amount: change,
-                    text: format!("You asked us to look again at your budget. On {} we agreed to change it by {change}: {}", selfdirect_domain::dates::long(on.expect("checked")), notes.as_deref().unwrap_or("")),
+                    text: format!(
+                        "You asked us to look again at your budget. On {} we agreed to change it by {change}: {}",
+                        selfdirect_domain::dates::long(on.expect("checked")),
+                        notes.as_deref().unwrap_or("")
+                    ),
                 });
                 allocation.total = revised;
                 allocation.summary = format!(
@@ -462,7 +484,16 @@ impl Store {
                     selfdirect_domain::ras::weekly(revised)
                 );
                 let questionnaire = (current.questionnaire_id.as_str(), current.questionnaire_version);
-                insert_allocation(&mut tx, &person.council_id.to_string(), &person.id.to_string(), &existing.assessment_id.to_string(), questionnaire, "reconsideration", &allocation).await?;
+                insert_allocation(
+                    &mut tx,
+                    &person.council_id.to_string(),
+                    &person.id.to_string(),
+                    &existing.assessment_id.to_string(),
+                    questionnaire,
+                    "reconsideration",
+                    &allocation,
+                )
+                .await?;
             }
         }
         tx.commit().await?;

@@ -18,7 +18,15 @@ async fn person(store: &Store, council: &str, name: &str, group: &str) -> String
     let p = store
         .create_person(
             council,
-            &NewPersonInput { given_name: name, family_name: "Tester", date_of_birth: "1960-01-01", address: "1 Road", postcode: "AB1 2CD", client_group: group, long_term_support: true },
+            &NewPersonInput {
+                given_name: name,
+                family_name: "Tester",
+                date_of_birth: "1960-01-01",
+                address: "1 Road",
+                postcode: "AB1 2CD",
+                client_group: group,
+                long_term_support: true,
+            },
         )
         .await
         .unwrap();

@@ -8,12 +8,13 @@ use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use selfdirect_domain::assessment::Questionnaire;
+use selfdirect_domain::calibration::WhatIf;
 use selfdirect_domain::person::NewPersonInput;
 use selfdirect_domain::plan::{PlanInput, PlanStatus};
 use selfdirect_domain::Problems;
 use selfdirect_store::{
-    AccountView, Assessment, BudgetAccount, Contact, Council, CouncilUptake, OpenAccountInput, PaymentInput, Person, PersonOverview, Plan, PlanSummary, Review,
-    ReviewDue, SpendingInput, TrialBalance,
+    AccountView, AllocationRecord, Assessment, BudgetAccount, CalibrationReport, Contact, Council, CouncilUptake, OpenAccountInput, PaymentInput, Person,
+    PersonOverview, Plan, PlanSummary, QuestionnaireVersion, RecomputeReport, Reconsideration, Review, ReviewDue, SpendingInput, TrialBalance,
 };
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -57,6 +58,15 @@ pub fn routes() -> Router<AppState> {
         .route("/v1/accounts/{account_id}/payments", post(make_payment))
         .route("/v1/accounts/{account_id}/spending", post(record_spending))
         .route("/v1/accounts/{account_id}/reviews", post(complete_review))
+        .route("/v1/councils/{council_id}/questionnaires", get(questionnaire_versions).post(publish_questionnaire))
+        .route("/v1/councils/{council_id}/ras/uprate", post(uprate))
+        .route("/v1/councils/{council_id}/ras/recompute", post(recompute))
+        .route("/v1/councils/{council_id}/ras/calibration", get(calibration))
+        .route("/v1/councils/{council_id}/ras/what-if", post(ras_what_if))
+        .route("/v1/people/{person_id}/allocation", get(current_allocation))
+        .route("/v1/people/{person_id}/allocations", get(allocation_history))
+        .route("/v1/people/{person_id}/reconsiderations", get(list_reconsiderations).post(request_reconsideration))
+        .route("/v1/reconsiderations/{reconsideration_id}/decision", post(decide_reconsideration))
 }
 
 #[derive(OpenApi)]
@@ -391,4 +401,118 @@ async fn complete_review(
     ApiJson(b): ApiJson<CompletedReview>,
 ) -> ApiResult<(StatusCode, Json<Review>)> {
     Ok((StatusCode::CREATED, Json(s.store.complete_review(&account_id, &b.completed_on, &b.reviewer, &b.notes).await?)))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct QuestionnaireFile {
+    /// A name for the file, quoted in errors (e.g. `kent-2027-v3.toml`).
+    source_name: String,
+    /// The questionnaire and its allocation rules, as TOML.
+    toml: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct Uprating {
+    /// Percentage to raise every amount of money by, e.g. `3.5` (−50 to 50).
+    percent: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ReconsiderationRequest {
+    requested_by: String,
+    /// Why the person thinks the budget is not enough.
+    grounds: String,
+    /// `YYYY-MM-DD`
+    requested_on: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ReconsiderationDecision {
+    decided_by: String,
+    /// `upheld` or `not_upheld`.
+    outcome: String,
+    notes: String,
+    /// The new indicative budget, when upheld.
+    #[serde(default)]
+    revised_total: Option<String>,
+    /// `YYYY-MM-DD`
+    decided_on: String,
+}
+
+#[utoipa::path(get, path = "/api/v1/councils/{council_id}/questionnaires", tag = "ras", responses((status = 200, body = Vec<QuestionnaireVersion>), (status = 404, body = ErrorBody)))]
+async fn questionnaire_versions(State(s): State<AppState>, Path(council_id): Path<String>) -> ApiResult<Json<Vec<QuestionnaireVersion>>> {
+    Ok(Json(s.store.questionnaire_versions(&council_id).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/councils/{council_id}/questionnaires", tag = "ras", request_body = QuestionnaireFile,
+    responses((status = 201, description = "Published: it is now in force for new assessments", body = Questionnaire), (status = 422, description = "Every problem, with its field and line; the version in force is unchanged", body = ErrorBody)))]
+async fn publish_questionnaire(
+    State(s): State<AppState>,
+    Path(council_id): Path<String>,
+    ApiJson(b): ApiJson<QuestionnaireFile>,
+) -> ApiResult<(StatusCode, Json<Questionnaire>)> {
+    Ok((StatusCode::CREATED, Json(s.store.publish_questionnaire(&council_id, &b.source_name, &b.toml).await?)))
+}
+
+#[utoipa::path(post, path = "/api/v1/councils/{council_id}/ras/uprate", tag = "ras", request_body = Uprating,
+    responses((status = 201, description = "The next version, with every amount uprated", body = Questionnaire), (status = 422, body = ErrorBody)))]
+async fn uprate(State(s): State<AppState>, Path(council_id): Path<String>, ApiJson(b): ApiJson<Uprating>) -> ApiResult<(StatusCode, Json<Questionnaire>)> {
+    Ok((StatusCode::CREATED, Json(s.store.uprate(&council_id, &b.percent).await?)))
+}
+
+#[utoipa::path(post, path = "/api/v1/councils/{council_id}/ras/recompute", tag = "ras",
+    responses((status = 200, description = "Who changed by how much under the rules in force", body = RecomputeReport), (status = 404, body = ErrorBody)))]
+async fn recompute(State(s): State<AppState>, Path(council_id): Path<String>) -> ApiResult<Json<RecomputeReport>> {
+    Ok(Json(s.store.recompute(&council_id, &|_, _| {}).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/councils/{council_id}/ras/calibration", tag = "ras",
+    responses((status = 200, description = "Band prices fitted to the council's agreed plans, with current and fitted rules compared", body = CalibrationReport), (status = 422, body = ErrorBody)))]
+async fn calibration(State(s): State<AppState>, Path(council_id): Path<String>) -> ApiResult<Json<CalibrationReport>> {
+    Ok(Json(s.store.calibrate(&council_id).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/councils/{council_id}/ras/what-if", tag = "ras", request_body = QuestionnaireFile,
+    responses((status = 200, description = "The proposed rules against the rules in force, over the council's agreed plans", body = WhatIf), (status = 422, body = ErrorBody)))]
+async fn ras_what_if(State(s): State<AppState>, Path(council_id): Path<String>, ApiJson(b): ApiJson<QuestionnaireFile>) -> ApiResult<Json<WhatIf>> {
+    Ok(Json(s.store.what_if(&council_id, &b.source_name, &b.toml).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/people/{person_id}/allocation", tag = "ras",
+    responses((status = 200, description = "The indicative budget in force, explained", body = AllocationRecord), (status = 404, body = ErrorBody)))]
+async fn current_allocation(State(s): State<AppState>, Path(person_id): Path<String>) -> ApiResult<Json<AllocationRecord>> {
+    match s.store.current_allocation(&person_id).await? {
+        Some(a) => Ok(Json(a)),
+        None => Err(selfdirect_store::StoreError::NotFound { what: "indicative budget for person", id: person_id }.into()),
+    }
+}
+
+#[utoipa::path(get, path = "/api/v1/people/{person_id}/allocations", tag = "ras", responses((status = 200, description = "Every indicative budget the person has had, newest first", body = Vec<AllocationRecord>)))]
+async fn allocation_history(State(s): State<AppState>, Path(person_id): Path<String>) -> ApiResult<Json<Vec<AllocationRecord>>> {
+    Ok(Json(s.store.allocation_history(&person_id).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/people/{person_id}/reconsiderations", tag = "ras", responses((status = 200, body = Vec<Reconsideration>)))]
+async fn list_reconsiderations(State(s): State<AppState>, Path(person_id): Path<String>) -> ApiResult<Json<Vec<Reconsideration>>> {
+    Ok(Json(s.store.reconsiderations(&person_id).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/people/{person_id}/reconsiderations", tag = "ras", request_body = ReconsiderationRequest,
+    responses((status = 201, body = Reconsideration), (status = 422, body = ErrorBody)))]
+async fn request_reconsideration(
+    State(s): State<AppState>,
+    Path(person_id): Path<String>,
+    ApiJson(b): ApiJson<ReconsiderationRequest>,
+) -> ApiResult<(StatusCode, Json<Reconsideration>)> {
+    Ok((StatusCode::CREATED, Json(s.store.request_reconsideration(&person_id, &b.requested_by, &b.grounds, &b.requested_on).await?)))
+}
+
+#[utoipa::path(post, path = "/api/v1/reconsiderations/{reconsideration_id}/decision", tag = "ras", request_body = ReconsiderationDecision,
+    responses((status = 200, body = Reconsideration), (status = 409, description = "Already decided", body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn decide_reconsideration(
+    State(s): State<AppState>,
+    Path(reconsideration_id): Path<String>,
+    ApiJson(b): ApiJson<ReconsiderationDecision>,
+) -> ApiResult<Json<Reconsideration>> {
+    Ok(Json(s.store.decide_reconsideration(&reconsideration_id, &b.decided_by, &b.outcome, &b.notes, b.revised_total.as_deref(), &b.decided_on).await?))
 }

@@ -320,6 +320,11 @@ impl AccountPageView {
     }
 }
 
+struct ReconsiderationView {
+    requested_on: String,
+    outcome: String,
+}
+
 struct ReviewView {
     completed_on: String,
     reviewer: String,
@@ -341,6 +346,8 @@ struct PersonPage {
     budget_caption: String,
     assessed_on: String,
     assessor: String,
+    reconsiderations: Vec<ReconsiderationView>,
+    difference: Option<selfdirect_store::BudgetDifference>,
     plan: Option<PlanView>,
     account: Option<AccountPageView>,
     reviews: Vec<ReviewView>,
@@ -349,15 +356,12 @@ struct PersonPage {
 async fn person(State(s): State<AppState>, Path(person_id): Path<String>) -> PageResult {
     let o = s.store.person_overview(&person_id).await?;
     let final_budget = o.plan.as_ref().and_then(|p| p.final_budget);
-    let (budget_headline, budget_caption) = match (&o.assessment, final_budget) {
-        (Some(a), Some(f)) => (
-            format!("Your personal budget is {f} a year"),
-            format!("About {} a week, agreed in your support plan. Your indicative budget was {}.", weekly(f), a.allocation.total),
-        ),
-        (Some(a), None) => (
-            format!("Your indicative budget is {} a year", a.allocation.total),
-            format!("About {} a week. Use it to plan your support.", weekly(a.allocation.total)),
-        ),
+    let indicative = o.plan.as_ref().filter(|p| p.final_budget.is_some()).map(|p| p.indicative_budget).or(o.allocation.as_ref().map(|a| a.allocation.total));
+    let (budget_headline, budget_caption) = match (indicative, final_budget) {
+        (Some(i), Some(f)) => {
+            (format!("Your personal budget is {f} a year"), format!("About {} a week, agreed in your support plan. Your indicative budget was {i}.", weekly(f)))
+        }
+        (Some(i), None) => (format!("Your indicative budget is {i} a year"), format!("About {} a week. Use it to plan your support.", weekly(i))),
         (None, _) => (String::new(), String::new()),
     };
     let page = PersonPage {
@@ -374,7 +378,20 @@ async fn person(State(s): State<AppState>, Path(person_id): Path<String>) -> Pag
             .collect(),
         assessed_on: o.assessment.as_ref().map(|a| long(a.completed_on)).unwrap_or_default(),
         assessor: o.assessment.as_ref().map(|a| a.assessor.clone()).unwrap_or_default(),
-        allocation: o.assessment.map(|a| a.allocation),
+        allocation: o.allocation.map(|a| a.allocation),
+        reconsiderations: o
+            .reconsiderations
+            .iter()
+            .map(|r| ReconsiderationView {
+                requested_on: long(r.requested_on),
+                outcome: match (r.status.as_str(), r.revised_total) {
+                    ("upheld", Some(t)) => format!("we agreed, and your indicative budget is now {t}."),
+                    ("not_upheld", _) => format!("we did not change it. {}", r.decision_notes.clone().unwrap_or_default()),
+                    _ => "we are looking at it.".to_string(),
+                },
+            })
+            .collect(),
+        difference: o.plan.as_ref().and_then(|p| p.budget_difference.clone()),
         budget_headline,
         budget_caption,
         plan: o.plan.as_ref().map(PlanView::new),
