@@ -1,6 +1,7 @@
 //! The `selfdirect` command: serve, migrate, and a demo council.
 
 pub mod demo;
+pub mod ras;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -51,6 +52,27 @@ pub enum Command {
         #[arg(long, default_value = "127.0.0.1:8080")]
         addr: SocketAddr,
     },
+    /// The Resource Allocation System: publish rules, uprate, recalculate, calibrate, what-if.
+    Ras {
+        #[command(subcommand)]
+        command: ras::RasCommand,
+    },
+    /// Measure the speed targets on synthetic data (in memory; the database is not used).
+    Bench {
+        #[command(subcommand)]
+        command: BenchCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum BenchCommand {
+    /// RAS for N synthetic assessments, and calibration over N care packages, on one core.
+    Ras {
+        #[arg(long, default_value_t = 1_500_000)]
+        assessments: usize,
+        #[arg(long, default_value_t = 2011)]
+        seed: u64,
+    },
 }
 
 pub fn main() -> ExitCode {
@@ -79,6 +101,17 @@ async fn open(cli: &Cli) -> anyhow::Result<Store> {
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    if let Command::Bench { command: BenchCommand::Ras { assessments, seed } } = cli.command {
+        return ras::bench(assessments, seed);
+    }
+    // Offline RAS work on files needs no database.
+    if let Command::Ras {
+        command:
+            command @ (ras::RasCommand::SamplePackages { .. } | ras::RasCommand::Calibrate { council: None, .. } | ras::RasCommand::WhatIf { council: None, .. }),
+    } = cli.command
+    {
+        return ras::run(None, command).await;
+    }
     let store = open(&cli).await?;
     match cli.command {
         Command::Migrate => {
@@ -89,6 +122,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Serve { addr } => serve(store, addr).await,
+        Command::Ras { command } => ras::run(Some(&store), command).await,
+        Command::Bench { .. } => unreachable!("handled before the database is opened"),
         Command::Demo { people, seed, no_serve, addr } => {
             let council = demo::create(&store, demo::Options { people, seed, show_progress: true }).await?;
             println!("created {} ({}) with {people} people", council.name, council.code);

@@ -714,7 +714,7 @@ mod tests {
 
         #[test]
         fn more_points_never_means_less_money(points in 0i64..400, extra in 0i64..100, reduction in 0i64..=100, p1 in 1i64..50_000, p2 in 0i64..50_000, split in 1i64..200) {
-            let bands = vec![
+            let bands = [
                 Band { from_points: 0, to_points: Some(split - 1), pounds_per_point: Money::from_pence(p1) },
                 Band { from_points: split, to_points: None, pounds_per_point: Money::from_pence(p2) },
             ];
