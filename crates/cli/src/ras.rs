@@ -47,24 +47,15 @@ pub enum RasCommand {
     /// Packages come from a CSV file (reference,client_group,annual_cost,<question ids…>)
     /// or, with --council and no --packages, from the council's approved plans.
     Calibrate {
-        #[arg(long)]
-        council: Option<String>,
-        #[arg(long)]
-        packages: Option<PathBuf>,
-        /// The questionnaire the packages' answers belong to (default: the standard one, or the council's).
-        #[arg(long)]
-        questionnaire: Option<PathBuf>,
+        #[command(flatten)]
+        population: Population,
     },
     /// Try a proposed questionnaire file's rules on a population before publishing it.
     WhatIf {
         #[arg(long)]
         proposed: PathBuf,
-        #[arg(long)]
-        council: Option<String>,
-        #[arg(long)]
-        packages: Option<PathBuf>,
-        #[arg(long)]
-        questionnaire: Option<PathBuf>,
+        #[command(flatten)]
+        population: Population,
     },
     /// Write a synthetic care-package CSV (for trying calibrate and what-if).
     SamplePackages {
@@ -75,6 +66,20 @@ pub enum RasCommand {
         #[arg(long)]
         out: PathBuf,
     },
+}
+
+/// Where the care packages come from.
+#[derive(clap::Args, Debug)]
+pub struct Population {
+    /// Use this council's approved plans (when --packages is not given).
+    #[arg(long)]
+    pub council: Option<String>,
+    /// A CSV file: reference,client_group,annual_cost,<one column per question id>.
+    #[arg(long)]
+    pub packages: Option<PathBuf>,
+    /// The questionnaire the packages' answers belong to (default: the council's, or the standard one).
+    #[arg(long)]
+    pub questionnaire: Option<PathBuf>,
 }
 
 fn read(path: &Path) -> anyhow::Result<String> {
@@ -166,8 +171,8 @@ pub async fn run(store: Option<&Store>, command: RasCommand) -> anyhow::Result<(
             let c = store.council_by_code(&council).await?;
             recompute_council(store, &c.id.to_string(), changes_csv.as_deref()).await?;
         }
-        RasCommand::Calibrate { council, packages, questionnaire } => {
-            let (q, packages) = population(store, council.as_deref(), packages.as_deref(), questionnaire.as_deref()).await?;
+        RasCommand::Calibrate { population: from } => {
+            let (q, packages) = population(store, &from).await?;
             let compiled = CompiledRules::new(&q);
             let fit = fit_prices(&compiled, &q.allocation.bands, &packages)?;
             println!("{} packages, questionnaire {} version {}", packages.len(), q.id, q.version);
@@ -184,8 +189,8 @@ pub async fn run(store: Option<&Store>, command: RasCommand) -> anyhow::Result<(
             fitted.bands = fit.bands;
             print_evaluation("with fitted prices:", &evaluate(&CompiledRules::with_rules(&q, &fitted), &packages));
         }
-        RasCommand::WhatIf { proposed, council, packages, questionnaire } => {
-            let (q, packages) = population(store, council.as_deref(), packages.as_deref(), questionnaire.as_deref()).await?;
+        RasCommand::WhatIf { proposed, population: from } => {
+            let (q, packages) = population(store, &from).await?;
             let proposed = load_questionnaire(&proposed)?;
             let w = what_if(&CompiledRules::new(&q), &CompiledRules::with_rules(&q, &proposed.allocation), &packages);
             print_evaluation("rules in force:", &w.current);
