@@ -107,7 +107,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     // Offline RAS work on files needs no database.
     if let Command::Ras {
         command:
-            command @ (ras::RasCommand::SamplePackages { .. } | ras::RasCommand::Calibrate { population: ras::Population { council: None, .. } } | ras::RasCommand::WhatIf { population: ras::Population { council: None, .. }, .. }),
+            command @ (ras::RasCommand::SamplePackages { .. }
+            | ras::RasCommand::Calibrate { population: ras::Population { council: None, .. } }
+            | ras::RasCommand::WhatIf { population: ras::Population { council: None, .. }, .. }),
     } = cli.command
     {
         return ras::run(None, command).await;

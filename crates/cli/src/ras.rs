@@ -108,12 +108,8 @@ fn bar(len: u64, message: &'static str) -> ProgressBar {
 }
 
 /// The population to calibrate or try rules on, and the questionnaire its answers belong to.
-async fn population(
-    store: Option<&Store>,
-    council: Option<&str>,
-    packages: Option<&Path>,
-    questionnaire: Option<&Path>,
-) -> anyhow::Result<(Questionnaire, Vec<Package>)> {
+async fn population(store: Option<&Store>, from: &Population) -> anyhow::Result<(Questionnaire, Vec<Package>)> {
+    let (council, packages, questionnaire) = (from.council.as_deref(), from.packages.as_deref(), from.questionnaire.as_deref());
     let q = match (questionnaire, council, store) {
         (Some(path), _, _) => load_questionnaire(path)?,
         (None, Some(code), Some(store)) => store.current_questionnaire(&store.council_by_code(code).await?.id.to_string()).await?,
