@@ -140,13 +140,13 @@ fn catalogue(rng: &mut ChaCha8Rng, group: ClientGroup) -> Vec<Item> {
             item("Tenancy support", "Homeward Housing Support", "housing_support", "weekly", "19.80", (2, 5)),
             item("Allotment plot and tools", "Demoton Allotment Society", "leisure", "yearly", "85.00", (1, 1)),
             item("Peer support worker", "Mind the Gap Peer Support", "other", "weekly", "21.00", (1, 3)),
-            Item { stream: "nhs_phb", ..item("Talking therapy sessions", "Open Door Therapy", "other", "weekly", "45.00", (1, 1)) },
+            Item { stream: "nhs_personal_health_budget", ..item("Talking therapy sessions", "Open Door Therapy", "other", "weekly", "45.00", (1, 1)) },
         ],
         ClientGroup::PhysicalDisability | ClientGroup::SensoryImpairment => vec![
             pa,
             item("Adapted bike hire", "Wheels for All", "leisure", "monthly", "25.00", (1, 2)),
             item("Accessible taxi", "Demoton Cabs", "transport", "weekly", "12.50", (1, 3)),
-            Item { stream: "nhs_phb", ..item("Physiotherapy sessions", "Active Physio", "other", "weekly", "42.00", (1, 1)) },
+            Item { stream: "nhs_personal_health_budget", ..item("Physiotherapy sessions", "Active Physio", "other", "weekly", "42.00", (1, 1)) },
             item("Voice-controlled home hub", "High street shop", "equipment", "one_off", "149.00", (1, 1)),
         ],
         ClientGroup::Carer => vec![
@@ -241,7 +241,7 @@ fn annual(line: &PlanLineInput) -> Money {
         end_date: "2026-12-31".into(),
         over_budget_reason: None,
     };
-    selfdirect_domain::plan::validate_plan(&input).expect("catalogue lines are valid").total()
+    selfdirect_domain::plan::validate_plan(&input, &selfdirect_domain::streams::FundingStreams::standard()).expect("catalogue lines are valid").total()
 }
 
 const OUTCOMES: &[&str] = &[

@@ -113,7 +113,7 @@ struct OptionFile {
 }
 
 /// Locates byte offsets of a TOML text as line numbers, for errors people can act on.
-pub(crate) struct Lines<'a>(&'a str);
+pub(crate) struct Lines<'a>(pub(crate) &'a str);
 
 impl Lines<'_> {
     pub(crate) fn at<T>(&self, spanned: &Spanned<T>) -> String {

@@ -7,7 +7,7 @@
 use crate::codes::coded_enum;
 use crate::deployment::DeploymentOption;
 use crate::money::Money;
-use crate::plan::FundingStream;
+use crate::streams::FundingStream;
 use crate::validation::Problems;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -22,6 +22,8 @@ coded_enum!(
         HeldByBudgetHolder => ("held_by_budget_holder", "In the direct-payment bank account"),
         HeldByProvider => ("held_by_provider", "Held by the individual service fund provider"),
         Spent => ("spent", "Spent on support"),
+        ClientContribution => ("client_contribution", "Paid by the person as their contribution"),
+        ContributionOwed => ("contribution_owed", "Contribution invoiced, not yet paid"),
     }
 );
 
@@ -32,6 +34,8 @@ coded_enum!(
         PaymentToBudgetHolder => ("payment_to_budget_holder", "Direct payment paid"),
         PaymentToProvider => ("payment_to_provider", "Paid to provider"),
         Spending => ("spending", "Spending recorded"),
+        ContributionInvoiced => ("contribution_invoiced", "Contribution invoiced"),
+        Recovery => ("recovery", "Unspent money recovered"),
     }
 );
 
@@ -99,7 +103,7 @@ impl JournalEntry {
             kind,
             occurred_on,
             description,
-            vec![Posting { account: from, stream, plan_line_id, amount: -amount }, Posting { account: to, stream, plan_line_id, amount }],
+            vec![Posting { account: from, stream: stream.clone(), plan_line_id, amount: -amount }, Posting { account: to, stream, plan_line_id, amount }],
         )
     }
 }
@@ -118,11 +122,11 @@ impl Balances {
     }
 
     pub fn apply(&mut self, posting: &Posting) {
-        *self.0.entry((posting.account, posting.stream)).or_default() += posting.amount;
+        *self.0.entry((posting.account, posting.stream.clone())).or_default() += posting.amount;
     }
 
-    pub fn get(&self, account: LedgerAccount, stream: FundingStream) -> Money {
-        self.0.get(&(account, stream)).copied().unwrap_or_default()
+    pub fn get(&self, account: LedgerAccount, stream: &FundingStream) -> Money {
+        self.0.get(&(account, stream.clone())).copied().unwrap_or_default()
     }
 
     pub fn total(&self, account: LedgerAccount) -> Money {
@@ -140,8 +144,7 @@ impl Balances {
     }
 
     pub fn streams(&self) -> Vec<FundingStream> {
-        let mut s: Vec<_> = self.0.keys().map(|(_, s)| *s).collect();
-        s.dedup();
+        let mut s: Vec<_> = self.0.keys().map(|(_, s)| s.clone()).collect();
         s.sort();
         s.dedup();
         s
@@ -149,7 +152,7 @@ impl Balances {
 }
 
 /// A plan line as the money rules need it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FundedLine {
     pub id: Uuid,
     pub stream: FundingStream,
@@ -161,11 +164,11 @@ pub struct FundedLine {
 pub fn allocate_budget(lines: &[FundedLine], on: Date) -> Result<JournalEntry, LedgerError> {
     let mut per_stream: BTreeMap<FundingStream, Money> = BTreeMap::new();
     for line in lines {
-        *per_stream.entry(line.stream).or_default() += line.annual_cost;
+        *per_stream.entry(line.stream.clone()).or_default() += line.annual_cost;
     }
     let mut postings = Vec::new();
     for (stream, amount) in per_stream.into_iter().filter(|(_, a)| !a.is_zero()) {
-        postings.push(Posting { account: LedgerAccount::CouncilFunding, stream, plan_line_id: None, amount: -amount });
+        postings.push(Posting { account: LedgerAccount::CouncilFunding, stream: stream.clone(), plan_line_id: None, amount: -amount });
         postings.push(Posting { account: LedgerAccount::Available, stream, plan_line_id: None, amount });
     }
     JournalEntry::new(EntryKind::BudgetAllocated, on, "Personal budget allocated from the approved support plan", postings)
@@ -188,7 +191,7 @@ pub enum Payee {
 pub fn pay(
     balances: &Balances,
     payee: Payee,
-    stream: FundingStream,
+    stream: &FundingStream,
     line: Option<&FundedLine>,
     amount: Money,
     on: Date,
@@ -200,7 +203,7 @@ pub fn pay(
     }
     let available = balances.get(LedgerAccount::Available, stream);
     if amount > available {
-        p.add("amount", format!("is {amount}, but only {available} of the {} stream is available to pay", stream.label()));
+        p.add("amount", format!("is {amount}, but only {available} of the {} stream is available to pay", stream.words()));
     }
     let (kind, to) = match (payee, line) {
         (Payee::BudgetHolder, Some(l)) if l.deployment != DeploymentOption::DirectPayment => {
@@ -222,14 +225,14 @@ pub fn pay(
         },
     };
     if let Some(l) = line {
-        if l.stream != stream {
-            p.add("stream", format!("the plan line is funded by {}, not {}", l.stream.label(), stream.label()));
+        if &l.stream != stream {
+            p.add("stream", format!("the plan line is funded by {}, not {}", l.stream.words(), stream.words()));
         }
     }
     if !p.is_empty() {
         return Err(p);
     }
-    JournalEntry::transfer(kind, on, description, LedgerAccount::Available, to, stream, line.map(|l| l.id), amount).map_err(ledger_problem)
+    JournalEntry::transfer(kind, on, description, LedgerAccount::Available, to, stream.clone(), line.map(|l| l.id), amount).map_err(ledger_problem)
 }
 
 /// Records that money already paid out (to the person or an ISF provider) was spent on a line.
@@ -246,17 +249,17 @@ pub fn record_spending(balances: &Balances, line: &FundedLine, amount: Money, on
             return Err(p);
         }
     };
-    let held = balances.get(from, line.stream);
+    let held = balances.get(from, &line.stream);
     if amount > held {
         p.add(
             "amount",
-            format!("is {amount}, but only {held} of the {} stream has been paid out to spend ({})", line.stream.label(), from.label().to_lowercase()),
+            format!("is {amount}, but only {held} of the {} stream has been paid out to spend ({})", line.stream.words(), from.label().to_lowercase()),
         );
     }
     if !p.is_empty() {
         return Err(p);
     }
-    JournalEntry::transfer(EntryKind::Spending, on, description, from, LedgerAccount::Spent, line.stream, Some(line.id), amount).map_err(ledger_problem)
+    JournalEntry::transfer(EntryKind::Spending, on, description, from, LedgerAccount::Spent, line.stream.clone(), Some(line.id), amount).map_err(ledger_problem)
 }
 
 fn ledger_problem(e: LedgerError) -> Problems {
@@ -271,8 +274,19 @@ mod tests {
     use proptest::prelude::*;
     use time::macros::date;
 
-    fn line(deployment: DeploymentOption, stream: FundingStream, pounds: i64) -> FundedLine {
-        FundedLine { id: Uuid::now_v7(), stream, deployment, annual_cost: Money::from_pounds(pounds) }
+    fn line(deployment: DeploymentOption, stream: &str, pounds: i64) -> FundedLine {
+        FundedLine { id: Uuid::now_v7(), stream: FundingStream::new(stream), deployment, annual_cost: Money::from_pounds(pounds) }
+    }
+
+    const ASC: &str = "adult_social_care";
+    const NHS: &str = "nhs_personal_health_budget";
+
+    fn asc() -> FundingStream {
+        FundingStream::new(ASC)
+    }
+
+    fn nhs() -> FundingStream {
+        FundingStream::new(NHS)
     }
 
     fn replay(entries: &[JournalEntry]) -> Balances {
@@ -281,12 +295,7 @@ mod tests {
 
     #[test]
     fn unbalanced_entries_are_refused() {
-        let p = |amount| Posting {
-            account: LedgerAccount::Available,
-            stream: FundingStream::AdultSocialCare,
-            plan_line_id: None,
-            amount: Money::from_pence(amount),
-        };
+        let p = |amount| Posting { account: LedgerAccount::Available, stream: asc(), plan_line_id: None, amount: Money::from_pence(amount) };
         assert_eq!(JournalEntry::new(EntryKind::Spending, date!(2026 - 01 - 01), "x", vec![p(5), p(-4)]), Err(LedgerError::Unbalanced(Money::from_pence(1))));
         assert_eq!(JournalEntry::new(EntryKind::Spending, date!(2026 - 01 - 01), "x", vec![p(5)]), Err(LedgerError::TooFewPostings));
         assert_eq!(JournalEntry::new(EntryKind::Spending, date!(2026 - 01 - 01), "x", vec![p(0), p(0)]), Err(LedgerError::ZeroPosting));
@@ -295,31 +304,30 @@ mod tests {
     #[test]
     fn a_direct_payment_year() {
         use DeploymentOption::*;
-        use FundingStream::*;
-        let pa = line(DirectPayment, AdultSocialCare, 10_400);
-        let isf = line(IndividualServiceFund, NhsPersonalHealthBudget, 5_200);
-        let managed = line(CouncilManaged, AdultSocialCare, 1_300);
+        let pa = line(DirectPayment, ASC, 10_400);
+        let isf = line(IndividualServiceFund, NHS, 5_200);
+        let managed = line(CouncilManaged, ASC, 1_300);
         let on = date!(2026 - 04 - 01);
-        let mut entries = vec![allocate_budget(&[pa, isf, managed], on).unwrap()];
+        let mut entries = vec![allocate_budget(&[pa.clone(), isf.clone(), managed.clone()], on).unwrap()];
         let b = replay(&entries);
-        assert_eq!(b.get(LedgerAccount::Available, AdultSocialCare), Money::from_pounds(11_700));
-        entries.push(pay(&b, Payee::BudgetHolder, AdultSocialCare, None, Money::from_pounds(800), on, "4 weeks").unwrap());
-        entries.push(pay(&replay(&entries), Payee::Provider, NhsPersonalHealthBudget, Some(&isf), Money::from_pounds(400), on, "ISF").unwrap());
-        entries.push(pay(&replay(&entries), Payee::Provider, AdultSocialCare, Some(&managed), Money::from_pounds(100), on, "Gym").unwrap());
+        assert_eq!(b.get(LedgerAccount::Available, &asc()), Money::from_pounds(11_700));
+        entries.push(pay(&b, Payee::BudgetHolder, &asc(), None, Money::from_pounds(800), on, "4 weeks").unwrap());
+        entries.push(pay(&replay(&entries), Payee::Provider, &nhs(), Some(&isf), Money::from_pounds(400), on, "ISF").unwrap());
+        entries.push(pay(&replay(&entries), Payee::Provider, &asc(), Some(&managed), Money::from_pounds(100), on, "Gym").unwrap());
         entries.push(record_spending(&replay(&entries), &pa, Money::from_pence(43_550), on, "PA wages").unwrap());
         let b = replay(&entries);
         assert_eq!(b.sum(), Money::ZERO);
         assert_eq!(b.total(LedgerAccount::Spent), Money::from_pence(10_000 + 43_550));
-        assert_eq!(b.get(LedgerAccount::HeldByBudgetHolder, AdultSocialCare), Money::from_pence(80_000 - 43_550));
+        assert_eq!(b.get(LedgerAccount::HeldByBudgetHolder, &asc()), Money::from_pence(80_000 - 43_550));
         assert_eq!(b.unspent(), Money::from_pounds(16_900) - Money::from_pence(10_000 + 43_550));
     }
 
     #[test]
     fn cannot_pay_or_spend_more_than_is_held() {
-        let pa = line(DeploymentOption::DirectPayment, FundingStream::AdultSocialCare, 1_000);
+        let pa = line(DeploymentOption::DirectPayment, ASC, 1_000);
         let on = date!(2026 - 04 - 01);
-        let b = replay(&[allocate_budget(&[pa], on).unwrap()]);
-        let err = pay(&b, Payee::BudgetHolder, FundingStream::AdultSocialCare, None, Money::from_pence(100_001), on, "x").unwrap_err();
+        let b = replay(&[allocate_budget(std::slice::from_ref(&pa), on).unwrap()]);
+        let err = pay(&b, Payee::BudgetHolder, &asc(), None, Money::from_pence(100_001), on, "x").unwrap_err();
         assert_eq!(err.as_slice()[0].field, "amount");
         assert!(err.as_slice()[0].problem.contains("only £1,000.00"), "{err}");
         let err = record_spending(&b, &pa, Money::from_pounds(1), on, "x").unwrap_err();
@@ -332,18 +340,18 @@ mod tests {
         #[test]
         fn the_ledger_never_loses_a_penny(ops in proptest::collection::vec((0u8..4, 1i64..500_000), 1..60)) {
             use DeploymentOption::*;
-            let dp = line(DirectPayment, FundingStream::AdultSocialCare, 20_000);
-            let isf = line(IndividualServiceFund, FundingStream::AdultSocialCare, 5_000);
-            let managed = line(CouncilManaged, FundingStream::NhsPersonalHealthBudget, 3_000);
+            let dp = line(DirectPayment, ASC, 20_000);
+            let isf = line(IndividualServiceFund, ASC, 5_000);
+            let managed = line(CouncilManaged, NHS, 3_000);
             let on = date!(2026 - 04 - 01);
-            let mut entries = vec![allocate_budget(&[dp, isf, managed], on).unwrap()];
+            let mut entries = vec![allocate_budget(&[dp.clone(), isf.clone(), managed.clone()], on).unwrap()];
             let mut running = replay(&entries);
             for (op, pence) in ops {
                 let amount = Money::from_pence(pence);
                 let result = match op {
-                    0 => pay(&running, Payee::BudgetHolder, FundingStream::AdultSocialCare, None, amount, on, "dp"),
-                    1 => pay(&running, Payee::Provider, FundingStream::AdultSocialCare, Some(&isf), amount, on, "isf"),
-                    2 => pay(&running, Payee::Provider, FundingStream::NhsPersonalHealthBudget, Some(&managed), amount, on, "managed"),
+                    0 => pay(&running, Payee::BudgetHolder, &asc(), None, amount, on, "dp"),
+                    1 => pay(&running, Payee::Provider, &asc(), Some(&isf), amount, on, "isf"),
+                    2 => pay(&running, Payee::Provider, &nhs(), Some(&managed), amount, on, "managed"),
                     _ => record_spending(&running, &dp, amount, on, "spend"),
                 };
                 if let Ok(entry) = result {

@@ -5,8 +5,10 @@
 //! 2. [`ras`] — the Resource Allocation System: points to an indicative budget, explained;
 //!    [`calibration`] fits it to real spend and tries proposed rules on the population;
 //! 3. [`plan`] — the support plan, its lines, costs and approval states;
-//! 4. [`deployment`] — how the money is held (direct payment, managed, ISF, mixed);
-//! 5. [`ledger`] — the double-entry ledger of a budget account;
+//! 4. [`deployment`] — how the money is held (direct payment, managed, ISF, mixed), and
+//!    [`streams`] — the funding streams a budget combines, each with its own rules;
+//! 5. [`ledger`] — the double-entry ledger of a budget account; [`contributions`],
+//!    [`payment_run`] and [`payment_files`] — what is paid every four weeks, and how;
 //! 6. [`review`] — when reviews fall due;
 //! 7. [`uptake`] — the share of people on personal budgets and direct payments.
 //!
@@ -15,14 +17,18 @@
 pub mod assessment;
 pub mod calibration;
 pub mod codes;
+pub mod contributions;
 pub mod dates;
 pub mod deployment;
 pub mod ledger;
 pub mod money;
+pub mod payment_files;
+pub mod payment_run;
 pub mod person;
 pub mod plan;
 pub mod ras;
 pub mod review;
+pub mod streams;
 pub mod uptake;
 pub mod validation;
 

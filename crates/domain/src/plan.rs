@@ -3,6 +3,8 @@
 use crate::codes::coded_enum;
 use crate::deployment::DeploymentOption;
 use crate::money::Money;
+pub use crate::streams::FundingStream;
+use crate::streams::FundingStreams;
 use crate::validation::Problems;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -34,15 +36,6 @@ coded_enum!(
         Monthly => ("monthly", "every month"),
         Yearly => ("yearly", "every year"),
         OneOff => ("one_off", "once"),
-    }
-);
-
-coded_enum!(
-    /// Where the money for a plan line comes from; each stream keeps its own rules.
-    FundingStream {
-        AdultSocialCare => ("adult_social_care", "Adult social care"),
-        CarersSupport => ("carers_support", "Carers' support"),
-        NhsPersonalHealthBudget => ("nhs_phb", "NHS personal health budget"),
     }
 );
 
@@ -148,9 +141,10 @@ pub struct PlanInput {
 /// The most a single plan may hold; beyond it a typo is far likelier than a real need.
 pub const MAX_LINES: usize = 100;
 
-/// Checks what a person typed into a plan. Whether it fits the budget is checked on
-/// submission ([`check_submission`]), so a person can save a draft that does not fit yet.
-pub fn validate_plan(input: &PlanInput) -> Result<PlanContent, Problems> {
+/// Checks what a person typed into a plan, including each line's funding stream rules.
+/// Whether it fits the budget is checked on submission ([`check_submission`]), so a
+/// person can save a draft that does not fit yet.
+pub fn validate_plan(input: &PlanInput, streams: &FundingStreams) -> Result<PlanContent, Problems> {
     let mut p = Problems::new();
     let mut outcomes = Vec::new();
     for (i, outcome) in input.outcomes.iter().enumerate() {
@@ -188,9 +182,12 @@ pub fn validate_plan(input: &PlanInput) -> Result<PlanContent, Problems> {
             p.add(at("unit_cost"), "must be £1,000,000 or less");
         }
         let stream = match line.stream.as_deref().map(str::trim) {
-            None | Some("") => Some(FundingStream::AdultSocialCare),
-            Some(code) => FundingStream::parse(&mut p, &at("stream"), code),
+            None | Some("") => Some(streams.default_stream()),
+            Some(code) => streams.parse(&mut p, &at("stream"), code),
         };
+        if let (Some(stream), Some(category)) = (&stream, category) {
+            streams.check_category(&mut p, &at("stream"), stream, category);
+        }
         if let (Some(description), Some(provider), Some(category), Some(frequency), Some(units_per_period), Some(unit_cost), Some(stream)) =
             (description, provider, category, frequency, units, unit_cost, stream)
         {
@@ -216,6 +213,8 @@ pub fn check_submission(plan: &PlanContent, indicative_budget: Money) -> Result<
     }
     if plan.lines.is_empty() {
         p.add("lines", "add at least one thing you will spend your budget on");
+    } else if plan.total().is_zero() {
+        p.add("lines", "the plan costs £0.00; add what each thing costs");
     }
     let total = plan.total();
     if total > indicative_budget && plan.over_budget_reason.is_none() {
@@ -291,6 +290,21 @@ mod tests {
         }
     }
 
+    fn validate_plan_standard(input: &PlanInput) -> Result<PlanContent, Problems> {
+        validate_plan(input, &FundingStreams::standard())
+    }
+
+    #[test]
+    fn streams_limit_what_a_line_may_buy() {
+        let mut bad = line("leisure", "monthly", "1", "30");
+        bad.stream = Some("supporting_people".into());
+        let mut unknown = line("leisure", "monthly", "1", "30");
+        unknown.stream = Some("lottery".into());
+        let problems = validate_plan_standard(&input(vec![bad, unknown])).unwrap_err();
+        let fields: Vec<_> = problems.as_slice().iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["lines[0].stream", "lines[1].stream"]);
+    }
+
     fn input(lines: Vec<PlanLineInput>) -> PlanInput {
         PlanInput {
             outcomes: vec!["Get to the allotment twice a week".into()],
@@ -303,7 +317,7 @@ mod tests {
 
     #[test]
     fn annual_costs() {
-        let plan = validate_plan(&input(vec![
+        let plan = validate_plan_standard(&input(vec![
             line("personal_assistant", "weekly", "10", "14.50"),
             line("equipment", "one_off", "1", "329.99"),
             line("leisure", "four_weekly", "2", "7.25"),
@@ -316,14 +330,14 @@ mod tests {
 
     #[test]
     fn bad_lines_name_their_fields() {
-        let problems = validate_plan(&PlanInput { end_date: "2026-01-01".into(), ..input(vec![line("spa", "daily", "-1", "abc")]) }).unwrap_err();
+        let problems = validate_plan_standard(&PlanInput { end_date: "2026-01-01".into(), ..input(vec![line("spa", "daily", "-1", "abc")]) }).unwrap_err();
         let fields: Vec<_> = problems.as_slice().iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["lines[0].category", "lines[0].frequency", "lines[0].units_per_period", "lines[0].unit_cost", "end_date"]);
     }
 
     #[test]
     fn over_budget_needs_a_reason() {
-        let mut plan = validate_plan(&input(vec![line("personal_assistant", "weekly", "20", "15")])).unwrap();
+        let mut plan = validate_plan_standard(&input(vec![line("personal_assistant", "weekly", "20", "15")])).unwrap();
         let problems = check_submission(&plan, Money::from_pounds(10_000)).unwrap_err();
         assert_eq!(problems.as_slice()[0].field, "over_budget_reason");
         assert!(problems.as_slice()[0].problem.contains("£15,600.00"), "{problems}");
@@ -349,7 +363,7 @@ mod tests {
         #[test]
         fn the_total_is_the_sum_of_line_costs(lines in proptest::collection::vec((1u32..100, 0i64..100_000), 1..20)) {
             let inputs: Vec<_> = lines.iter().map(|(u, c)| line("other", "weekly", &u.to_string(), &Money::from_pence(*c).to_plain_string())).collect();
-            let plan = validate_plan(&input(inputs)).unwrap();
+            let plan = validate_plan_standard(&input(inputs)).unwrap();
             let expected: i64 = lines.iter().map(|(u, c)| i64::from(*u) * c * 52).sum();
             prop_assert_eq!(plan.total(), Money::from_pence(expected));
         }

@@ -182,7 +182,7 @@ impl Store {
         let mut funded = Vec::with_capacity(plan.lines.len());
         for (line, option) in plan.lines.iter().zip(&chosen) {
             sqlx::query("UPDATE plan_lines SET deployment = $1 WHERE id = $2").bind(option.code()).bind(line.id.to_string()).execute(&mut *tx).await?;
-            funded.push(FundedLine { id: line.id, stream: line.line.stream, deployment: *option, annual_cost: line.annual_cost });
+            funded.push(FundedLine { id: line.id, stream: line.line.stream.clone(), deployment: *option, annual_cost: line.annual_cost });
         }
         // A person with a personal budget receives long-term support by definition.
         sqlx::query("UPDATE people SET long_term_support = 1 WHERE id = $1").bind(plan.person_id.to_string()).execute(&mut *tx).await?;
@@ -224,12 +224,12 @@ impl Store {
             .streams()
             .into_iter()
             .map(|stream| StreamBalance {
-                stream,
-                allocated: -balances.get(LedgerAccount::CouncilFunding, stream),
-                available: balances.get(LedgerAccount::Available, stream),
-                held_by_budget_holder: balances.get(LedgerAccount::HeldByBudgetHolder, stream),
-                held_by_provider: balances.get(LedgerAccount::HeldByProvider, stream),
-                spent: balances.get(LedgerAccount::Spent, stream),
+                stream: stream.clone(),
+                allocated: -balances.get(LedgerAccount::CouncilFunding, &stream),
+                available: balances.get(LedgerAccount::Available, &stream),
+                held_by_budget_holder: balances.get(LedgerAccount::HeldByBudgetHolder, &stream),
+                held_by_provider: balances.get(LedgerAccount::HeldByProvider, &stream),
+                spent: balances.get(LedgerAccount::Spent, &stream),
             })
             .collect();
         Ok(AccountView { account, balances: stream_balances, unspent: balances.unspent(), spent: balances.total(LedgerAccount::Spent), entries })
@@ -266,7 +266,7 @@ impl Store {
             Payee::BudgetHolder => "Direct payment".to_string(),
             Payee::Provider => format!("Payment to {payee_name}"),
         });
-        let entry = ledger::pay(&locked.balances, payee, stream, line, amount, paid_on, &description)?;
+        let entry = ledger::pay(&locked.balances, payee, &stream, line, amount, paid_on, &description)?;
         insert_entry(&mut tx, &locked.council_id, account_id, &entry, Some(&payee_name)).await?;
         tx.commit().await?;
         self.account_view(account_id).await
@@ -322,7 +322,7 @@ impl Store {
             .map(|r| {
                 Ok(TrialBalanceLine {
                     account: codec::code("ledger_postings.account", &r.try_get::<String, _>("account")?, LedgerAccount::from_code)?,
-                    stream: codec::code("ledger_postings.stream", &r.try_get::<String, _>("stream")?, FundingStream::from_code)?,
+                    stream: FundingStream::new(r.try_get::<String, _>("stream")?),
                     balance: Money::from_pence(r.try_get("balance")?),
                 })
             })
@@ -383,7 +383,7 @@ async fn lock_account(tx: &mut Transaction<'_, Any>, account_id: &str) -> Result
         let deployment = deployment.ok_or_else(|| StoreError::Corrupt("a line of a plan with an account has no deployment".into()))?;
         lines.push(FundedLine {
             id: codec::uuid("plan_lines.id", &r.try_get::<String, _>("id")?)?,
-            stream: codec::code("plan_lines.stream", &r.try_get::<String, _>("stream")?, FundingStream::from_code)?,
+            stream: FundingStream::new(r.try_get::<String, _>("stream")?),
             deployment: codec::code("plan_lines.deployment", &deployment, DeploymentOption::from_code)?,
             annual_cost: Money::from_pence(r.try_get("annual_cost_pence")?),
         });
@@ -409,16 +409,24 @@ fn find_line<'a>(locked: &'a LockedAccount, line_id: Option<&str>, p: &mut Probl
     found
 }
 
+/// The stream a payment draws on: the one named, the paid line's, or the budget's only one.
 fn choose_stream(locked: &LockedAccount, line: Option<&FundedLine>, requested: Option<&str>, p: &mut Problems) -> Option<FundingStream> {
-    let requested = requested.map(str::trim).filter(|s| !s.is_empty()).and_then(|s| FundingStream::parse(p, "stream", s));
-    if let Some(s) = requested.or(line.map(|l| l.stream)) {
-        return Some(s);
+    if let Some(code) = requested.map(str::trim).filter(|s| !s.is_empty()) {
+        let stream = FundingStream::new(code);
+        if !locked.lines.iter().any(|l| l.stream == stream) {
+            p.add("stream", format!("'{code}' does not fund any line of this budget"));
+            return None;
+        }
+        return Some(stream);
     }
-    let mut streams: Vec<FundingStream> = locked.lines.iter().map(|l| l.stream).collect();
+    if let Some(l) = line {
+        return Some(l.stream.clone());
+    }
+    let mut streams: Vec<&FundingStream> = locked.lines.iter().map(|l| &l.stream).collect();
     streams.sort();
     streams.dedup();
     match streams.as_slice() {
-        [only] => Some(*only),
+        [only] => Some((*only).clone()),
         _ => {
             p.add("stream", "is required: this budget has more than one funding stream");
             None
@@ -471,7 +479,7 @@ async fn load_postings<'e, E: sqlx::Executor<'e, Database = Any>>(executor: E, a
                 r.try_get("entry_id")?,
                 Posting {
                     account: codec::code("ledger_postings.account", &r.try_get::<String, _>("account")?, LedgerAccount::from_code)?,
-                    stream: codec::code("ledger_postings.stream", &r.try_get::<String, _>("stream")?, FundingStream::from_code)?,
+                    stream: FundingStream::new(r.try_get::<String, _>("stream")?),
                     plan_line_id: line.as_deref().map(|l| codec::uuid("ledger_postings.plan_line_id", l)).transpose()?,
                     amount: Money::from_pence(r.try_get("amount_pence")?),
                 },

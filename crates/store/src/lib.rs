@@ -19,6 +19,7 @@ pub use accounts::{OpenAccountInput, PaymentInput, SpendingInput};
 pub use ras::{BudgetChange, CalibrationReport, QuestionnaireVersion, RecomputeReport};
 pub use records::*;
 
+use selfdirect_domain::streams::FundingStreams;
 use selfdirect_domain::Problems;
 use sqlx::any::AnyPoolOptions;
 use sqlx::{AnyPool, Executor};
@@ -65,6 +66,8 @@ pub enum Backend {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// The funding streams budgets may combine, and their rules (configuration).
+    streams: std::sync::Arc<FundingStreams>,
 }
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
@@ -108,7 +111,7 @@ impl Store {
             }
             Backend::Postgres => AnyPoolOptions::new().max_connections(16).connect_with(options).await?,
         };
-        Ok(Store { pool, backend })
+        Ok(Store { pool, backend, streams: std::sync::Arc::new(FundingStreams::standard()) })
     }
 
     /// Connects and brings the schema up to date.
@@ -127,6 +130,16 @@ impl Store {
     /// The names of the migrations that exist, in order.
     pub fn migration_names() -> Vec<String> {
         MIGRATOR.iter().map(|m| format!("{} {}", m.version, m.description)).collect()
+    }
+
+    /// The same store with other funding stream rules (from a configuration file).
+    pub fn with_streams(mut self, streams: FundingStreams) -> Store {
+        self.streams = std::sync::Arc::new(streams);
+        self
+    }
+
+    pub fn streams(&self) -> &FundingStreams {
+        &self.streams
     }
 
     pub fn backend(&self) -> Backend {

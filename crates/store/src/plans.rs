@@ -56,7 +56,7 @@ impl LineRow {
                 frequency: codec::code("plan_lines.frequency", &self.frequency, Frequency::from_code)?,
                 units_per_period: rust_decimal_from_str(&self.units_per_period)?,
                 unit_cost: Money::from_pence(self.unit_cost_pence),
-                stream: codec::code("plan_lines.stream", &self.stream, FundingStream::from_code)?,
+                stream: FundingStream::new(self.stream),
                 deployment: self.deployment.as_deref().map(|d| codec::code("plan_lines.deployment", d, DeploymentOption::from_code)).transpose()?,
             },
             annual_cost: Money::from_pence(self.annual_cost_pence),
@@ -105,7 +105,7 @@ impl Store {
         };
         // The indicative budget in force for that assessment (recalculated or reconsidered since, perhaps).
         let indicative = self.allocation_for_assessment(&assessment.id.to_string()).await?.allocation.total;
-        let content = validate_plan(input)?;
+        let content = validate_plan(input, &self.streams)?;
         let id = new_id();
         let mut tx = self.pool.begin().await?;
         sqlx::query(
@@ -152,7 +152,7 @@ impl Store {
     /// Replaces a draft (or returned) plan's content. `expected_version` must be the
     /// version the editor started from.
     pub async fn update_plan(&self, id: &str, expected_version: i64, input: &PlanInput) -> Result<Plan> {
-        let content = validate_plan(input)?;
+        let content = validate_plan(input, &self.streams)?;
         let mut tx = self.pool.begin().await?;
         let loaded = load_plan(&mut tx, id).await?;
         let status = loaded.plan.status.edit().map_err(|e| StoreError::Conflict(e.to_string()))?;

@@ -11,6 +11,7 @@ use selfdirect_domain::dates::long;
 use selfdirect_domain::ledger::EntryKind;
 use selfdirect_domain::plan::PlanStatus;
 use selfdirect_domain::ras::{weekly, Allocation};
+use selfdirect_domain::streams::FundingStreams;
 use selfdirect_domain::Money;
 use selfdirect_store::{AccountView, Council, Plan, StoreError};
 use serde::Deserialize;
@@ -189,7 +190,7 @@ struct LineView {
     description: String,
     provider: String,
     category: &'static str,
-    stream: &'static str,
+    stream: String,
     how_often: String,
     deployment: &'static str,
     annual_cost: Money,
@@ -210,7 +211,7 @@ struct PlanView {
 }
 
 impl PlanView {
-    fn new(plan: &Plan) -> PlanView {
+    fn new(plan: &Plan, streams: &FundingStreams) -> PlanView {
         PlanView {
             id: plan.id.to_string(),
             status: plan.status.label(),
@@ -229,7 +230,7 @@ impl PlanView {
                     description: l.line.description.clone(),
                     provider: l.line.provider.clone(),
                     category: l.line.category.label(),
-                    stream: l.line.stream.label(),
+                    stream: streams.label(&l.line.stream),
                     how_often: format!("{} × {} {}", l.line.units_per_period.normalize(), l.line.unit_cost, l.line.frequency.label()),
                     deployment: l.line.deployment.map(|d| d.label()).unwrap_or("Not chosen yet"),
                     annual_cost: l.annual_cost,
@@ -252,7 +253,7 @@ struct ContactView {
 }
 
 struct BalanceView {
-    stream: &'static str,
+    stream: String,
     allocated: Money,
     available: Money,
     held_by_budget_holder: Money,
@@ -279,7 +280,7 @@ struct AccountPageView {
 }
 
 impl AccountPageView {
-    fn new(view: &AccountView) -> AccountPageView {
+    fn new(view: &AccountView, streams: &FundingStreams) -> AccountPageView {
         let a = &view.account;
         AccountPageView {
             deployment: a.deployment.label(),
@@ -289,7 +290,7 @@ impl AccountPageView {
                 .balances
                 .iter()
                 .map(|b| BalanceView {
-                    stream: b.stream.label(),
+                    stream: streams.label(&b.stream),
                     allocated: b.allocated,
                     available: b.available,
                     held_by_budget_holder: b.held_by_budget_holder,
@@ -394,8 +395,8 @@ async fn person(State(s): State<AppState>, Path(person_id): Path<String>) -> Pag
         difference: o.plan.as_ref().and_then(|p| p.budget_difference.clone()),
         budget_headline,
         budget_caption,
-        plan: o.plan.as_ref().map(PlanView::new),
-        account: o.account.as_ref().map(AccountPageView::new),
+        plan: o.plan.as_ref().map(|p| PlanView::new(p, s.store.streams())),
+        account: o.account.as_ref().map(|a| AccountPageView::new(a, s.store.streams())),
         reviews: o.reviews.iter().map(|r| ReviewView { completed_on: long(r.completed_on), reviewer: r.reviewer.clone(), notes: r.notes.clone() }).collect(),
     };
     Ok(render(StatusCode::OK, &page))
@@ -435,7 +436,7 @@ async fn plan_page(s: &AppState, plan_id: &str) -> Result<PlanPage, StoreError> 
         council_id: person.council_id.to_string(),
         person_id: person.id.to_string(),
         person_name: person.full_name(),
-        plan: PlanView::new(&plan),
+        plan: PlanView::new(&plan, s.store.streams()),
         notice: None,
         errors: Vec::new(),
         approved_by: String::new(),
