@@ -414,6 +414,8 @@ async fn spend(store: &Store, rng: &mut ChaCha8Rng, plan: &Plan, start: Date, to
                             amount: spent.to_plain_string(),
                             spent_on: iso(spent_on),
                             description: line.line.description.clone(),
+                            receipt_reference: Some(format!("R{}", rng.gen_range(10_000..99_999))),
+                            ..Default::default()
                         },
                     )
                     .await?;

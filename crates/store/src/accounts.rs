@@ -9,6 +9,7 @@ use selfdirect_domain::deployment::{overall, AccountDeployment, DeploymentOption
 use selfdirect_domain::ledger::{self, Balances, EntryKind, FundedLine, JournalEntry, LedgerAccount, Payee, Posting};
 use selfdirect_domain::plan::{FundingStream, PlanStatus};
 use selfdirect_domain::review::first_review_due;
+use selfdirect_domain::streams::SpendingPurpose;
 use selfdirect_domain::uptake::{uptake, UptakeCounts};
 use selfdirect_domain::{Money, Problems};
 use serde::Deserialize;
@@ -63,6 +64,12 @@ pub struct SpendingInput {
     /// `YYYY-MM-DD`
     pub spent_on: String,
     pub description: String,
+    /// What it was spent on (a spending purpose code); `care_and_support` if left out.
+    #[serde(default)]
+    pub purpose: Option<String>,
+    /// The receipt or invoice number kept for the direct-payment return.
+    #[serde(default)]
+    pub receipt_reference: Option<String>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -77,10 +84,13 @@ struct AccountRow {
     start_date: String,
     end_date: String,
     next_review_due: String,
+    weekly_contribution_pence: i64,
+    suspended_from: Option<String>,
+    suspension_reason: Option<String>,
 }
 
-const ACCOUNT_COLUMNS: &str =
-    "id, council_id, person_id, plan_id, deployment, includes_direct_payment, final_budget_pence, start_date, end_date, next_review_due";
+const ACCOUNT_COLUMNS: &str = "id, council_id, person_id, plan_id, deployment, includes_direct_payment, final_budget_pence, start_date, end_date, next_review_due, \
+     weekly_contribution_pence, suspended_from, suspension_reason";
 
 impl AccountRow {
     fn into_account(self) -> Result<BudgetAccount> {
@@ -94,16 +104,21 @@ impl AccountRow {
             start_date: codec::date("budget_accounts.start_date", &self.start_date)?,
             end_date: codec::date("budget_accounts.end_date", &self.end_date)?,
             next_review_due: codec::date("budget_accounts.next_review_due", &self.next_review_due)?,
+            weekly_contribution: Money::from_pence(self.weekly_contribution_pence),
+            suspended_from: self.suspended_from.as_deref().map(|d| codec::date("budget_accounts.suspended_from", d)).transpose()?,
+            suspension_reason: self.suspension_reason,
         })
     }
 }
 
 /// An account loaded inside a transaction, with what the money rules need.
-struct LockedAccount {
-    council_id: String,
-    account: BudgetAccount,
-    lines: Vec<FundedLine>,
-    balances: Balances,
+pub(crate) struct LockedAccount {
+    pub(crate) council_id: String,
+    pub(crate) account: BudgetAccount,
+    pub(crate) lines: Vec<FundedLine>,
+    /// Who provides each line, in the same order.
+    pub(crate) providers: Vec<String>,
+    pub(crate) balances: Balances,
 }
 
 impl Store {
@@ -139,6 +154,10 @@ impl Store {
                 }
                 None => {}
             }
+        }
+        for (line, option) in plan.lines.iter().zip(&chosen) {
+            let field = if per_line.contains_key(&line.id) { format!("line_deployments.{}", line.id) } else { "deployment".to_string() };
+            self.streams.check_deployment(&mut p, &field, &line.line.stream, *option);
         }
         let start = match input.start_date.as_deref() {
             Some(s) => p.date("start_date", s),
@@ -188,7 +207,7 @@ impl Store {
         sqlx::query("UPDATE people SET long_term_support = 1 WHERE id = $1").bind(plan.person_id.to_string()).execute(&mut *tx).await?;
         if !final_budget.is_zero() {
             let entry = ledger::allocate_budget(&funded, start).map_err(|e| invalid("plan", e.to_string()))?;
-            insert_entry(&mut tx, &loaded.council_id, &account_id, &entry, None).await?;
+            insert_entry(&mut tx, &loaded.council_id, &account_id, &entry, EntryDetails::default()).await?;
         }
         tx.commit().await?;
         self.account(&account_id).await
@@ -267,7 +286,7 @@ impl Store {
             Payee::Provider => format!("Payment to {payee_name}"),
         });
         let entry = ledger::pay(&locked.balances, payee, &stream, line, amount, paid_on, &description)?;
-        insert_entry(&mut tx, &locked.council_id, account_id, &entry, Some(&payee_name)).await?;
+        insert_entry(&mut tx, &locked.council_id, account_id, &entry, EntryDetails { payee_name: Some(&payee_name), ..EntryDetails::default() }).await?;
         tx.commit().await?;
         self.account_view(account_id).await
     }
@@ -278,17 +297,26 @@ impl Store {
         let amount = p.positive_money("amount", &input.amount);
         let spent_on = p.date("spent_on", &input.spent_on);
         let description = p.text("description", &input.description, 500);
+        let purpose = match input.purpose.as_deref().map(str::trim) {
+            None | Some("") => Some(SpendingPurpose::CareAndSupport),
+            Some(code) => SpendingPurpose::parse(&mut p, "purpose", code),
+        };
+        let receipt = p.optional_text("receipt_reference", input.receipt_reference.as_deref(), 100);
         let mut tx = self.pool.begin().await?;
         let locked = lock_account(&mut tx, account_id).await?;
         check_within_account("spent_on", spent_on, &locked.account, &mut p);
         let line = find_line(&locked, Some(&input.plan_line_id), &mut p);
+        if let (Some(line), Some(purpose)) = (line, purpose) {
+            self.streams.check_purpose(&mut p, "purpose", &line.stream, purpose);
+        }
         if !p.is_empty() {
             return Err(p.into());
         }
         let line = line.expect("checked: a line was named and found");
         let entry =
             ledger::record_spending(&locked.balances, line, amount.expect("checked"), spent_on.expect("checked"), description.as_deref().expect("checked"))?;
-        insert_entry(&mut tx, &locked.council_id, account_id, &entry, None).await?;
+        let details = EntryDetails { purpose: purpose.map(SpendingPurpose::code), receipt_reference: receipt.as_deref(), ..EntryDetails::default() };
+        insert_entry(&mut tx, &locked.council_id, account_id, &entry, details).await?;
         tx.commit().await?;
         self.account_view(account_id).await
     }
@@ -363,7 +391,7 @@ impl Store {
 /// Loads an account for a money movement. The first statement writes to the account row,
 /// which makes concurrent movements on one account wait for each other (a row lock on
 /// PostgreSQL, the write lock on SQLite), so balances read next cannot go stale.
-async fn lock_account(tx: &mut Transaction<'_, Any>, account_id: &str) -> Result<LockedAccount> {
+pub(crate) async fn lock_account(tx: &mut Transaction<'_, Any>, account_id: &str) -> Result<LockedAccount> {
     let uuid = id_param("budget account", account_id)?;
     let id = uuid.to_string();
     let bumped = sqlx::query("UPDATE budget_accounts SET lock_version = lock_version + 1 WHERE id = $1").bind(&id).execute(&mut **tx).await?;
@@ -373,12 +401,14 @@ async fn lock_account(tx: &mut Transaction<'_, Any>, account_id: &str) -> Result
     let row: AccountRow = sqlx::query_as(&format!("SELECT {ACCOUNT_COLUMNS} FROM budget_accounts WHERE id = $1")).bind(&id).fetch_one(&mut **tx).await?;
     let council_id = row.council_id.clone();
     let account = row.into_account()?;
-    let line_rows = sqlx::query("SELECT id, stream, deployment, annual_cost_pence FROM plan_lines WHERE plan_id = $1 ORDER BY position")
+    let line_rows = sqlx::query("SELECT id, stream, deployment, annual_cost_pence, provider FROM plan_lines WHERE plan_id = $1 ORDER BY position")
         .bind(account.plan_id.to_string())
         .fetch_all(&mut **tx)
         .await?;
     let mut lines = Vec::with_capacity(line_rows.len());
+    let mut providers = Vec::with_capacity(line_rows.len());
     for r in line_rows {
+        providers.push(r.try_get::<String, _>("provider")?);
         let deployment: Option<String> = r.try_get("deployment")?;
         let deployment = deployment.ok_or_else(|| StoreError::Corrupt("a line of a plan with an account has no deployment".into()))?;
         lines.push(FundedLine {
@@ -389,7 +419,7 @@ async fn lock_account(tx: &mut Transaction<'_, Any>, account_id: &str) -> Result
         });
     }
     let postings = load_postings(&mut **tx, &id).await?;
-    Ok(LockedAccount { council_id, account, lines, balances: Balances::from_postings(postings.iter().map(|(_, p)| p)) })
+    Ok(LockedAccount { council_id, account, lines, providers, balances: Balances::from_postings(postings.iter().map(|(_, p)| p)) })
 }
 
 fn check_within_account(field: &str, date: Option<Date>, account: &BudgetAccount, p: &mut Problems) {
@@ -434,17 +464,34 @@ fn choose_stream(locked: &LockedAccount, line: Option<&FundedLine>, requested: O
     }
 }
 
-async fn insert_entry(tx: &mut Transaction<'_, Any>, council_id: &str, account_id: &str, entry: &JournalEntry, payee_name: Option<&str>) -> Result<()> {
+/// What an entry may carry besides its postings.
+#[derive(Default)]
+pub(crate) struct EntryDetails<'a> {
+    pub(crate) payee_name: Option<&'a str>,
+    pub(crate) purpose: Option<&'a str>,
+    pub(crate) receipt_reference: Option<&'a str>,
+    /// Makes the entry unique: a second entry with the same key is refused by the database.
+    pub(crate) idempotency_key: Option<&'a str>,
+}
+
+/// Writes a journal entry and its postings; returns the entry's id.
+pub(crate) async fn insert_entry(tx: &mut Transaction<'_, Any>, council_id: &str, account_id: &str, entry: &JournalEntry, details: EntryDetails<'_>) -> Result<String> {
     let entry_id = new_id();
-    sqlx::query("INSERT INTO ledger_entries (id, council_id, budget_account_id, kind, occurred_on, description, payee_name, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
+    sqlx::query(
+        "INSERT INTO ledger_entries (id, council_id, budget_account_id, kind, occurred_on, description, payee_name, created_at, purpose, receipt_reference, idempotency_key) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+    )
         .bind(&entry_id)
         .bind(council_id)
         .bind(account_id)
         .bind(entry.kind.code())
         .bind(iso(entry.occurred_on))
         .bind(&entry.description)
-        .bind(payee_name)
+        .bind(details.payee_name)
         .bind(now())
+        .bind(details.purpose)
+        .bind(details.receipt_reference)
+        .bind(details.idempotency_key)
         .execute(&mut **tx)
         .await?;
     for (line_no, posting) in entry.postings.iter().enumerate() {
@@ -462,7 +509,7 @@ async fn insert_entry(tx: &mut Transaction<'_, Any>, council_id: &str, account_i
         .execute(&mut **tx)
         .await?;
     }
-    Ok(())
+    Ok(entry_id)
 }
 
 async fn load_postings<'e, E: sqlx::Executor<'e, Database = Any>>(executor: E, account_id: &str) -> Result<Vec<(String, Posting)>> {

@@ -123,6 +123,11 @@ pub struct BudgetAccount {
     pub start_date: Date,
     pub end_date: Date,
     pub next_review_due: Date,
+    /// From the latest financial assessment; netted off direct payments, or invoiced.
+    pub weekly_contribution: Money,
+    /// Payments stop for days from this date while it is set.
+    pub suspended_from: Option<Date>,
+    pub suspension_reason: Option<String>,
 }
 
 /// Where one funding stream's money is.
