@@ -89,7 +89,8 @@ struct AccountRow {
     suspension_reason: Option<String>,
 }
 
-const ACCOUNT_COLUMNS: &str = "id, council_id, person_id, plan_id, deployment, includes_direct_payment, final_budget_pence, start_date, end_date, next_review_due, \
+const ACCOUNT_COLUMNS: &str =
+    "id, council_id, person_id, plan_id, deployment, includes_direct_payment, final_budget_pence, start_date, end_date, next_review_due, \
      weekly_contribution_pence, suspended_from, suspension_reason";
 
 impl AccountRow {
@@ -475,7 +476,13 @@ pub(crate) struct EntryDetails<'a> {
 }
 
 /// Writes a journal entry and its postings; returns the entry's id.
-pub(crate) async fn insert_entry(tx: &mut Transaction<'_, Any>, council_id: &str, account_id: &str, entry: &JournalEntry, details: EntryDetails<'_>) -> Result<String> {
+pub(crate) async fn insert_entry(
+    tx: &mut Transaction<'_, Any>,
+    council_id: &str,
+    account_id: &str,
+    entry: &JournalEntry,
+    details: EntryDetails<'_>,
+) -> Result<String> {
     let entry_id = new_id();
     sqlx::query(
         "INSERT INTO ledger_entries (id, council_id, budget_account_id, kind, occurred_on, description, payee_name, created_at, purpose, receipt_reference, idempotency_key) \

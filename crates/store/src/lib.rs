@@ -8,6 +8,7 @@
 mod accounts;
 mod assessments;
 mod codec;
+mod payments;
 mod people;
 mod plans;
 mod ras;
@@ -16,6 +17,7 @@ mod reviews;
 pub mod testing;
 
 pub use accounts::{OpenAccountInput, PaymentInput, SpendingInput};
+pub use payments::{BankDetailsInput, FinancialAssessmentInput, PaymentRunReport, RunException, RunItem, RunOptions};
 pub use ras::{BudgetChange, CalibrationReport, QuestionnaireVersion, RecomputeReport};
 pub use records::*;
 

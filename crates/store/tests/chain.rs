@@ -102,7 +102,16 @@ async fn chain(store: Store) {
         .await
         .unwrap();
     let view = store
-        .record_spending(&aid, &SpendingInput { plan_line_id: dp_line, amount: "600.00".into(), spent_on: "2026-04-14".into(), description: "PA wages".into(), ..Default::default() })
+        .record_spending(
+            &aid,
+            &SpendingInput {
+                plan_line_id: dp_line,
+                amount: "600.00".into(),
+                spent_on: "2026-04-14".into(),
+                description: "PA wages".into(),
+                ..Default::default()
+            },
+        )
         .await
         .unwrap();
     assert_eq!(view.spent, Money::from_pounds(964));

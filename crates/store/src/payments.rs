@@ -1,0 +1,515 @@
+//! Step 5: contributions, bank details, suspensions, four-weekly payment runs and their
+//! payment files.
+//!
+//! A run is idempotent and resumable: accounts are processed in batches, each batch one
+//! transaction; every payment's ledger entry carries an idempotency key the database keeps
+//! unique, and a run item records it. A run killed part way is simply run again: accounts
+//! already paid are skipped, the rest are paid, nobody twice.
+
+use crate::accounts::{insert_entry, lock_account, EntryDetails};
+use crate::codec::{self, id_param};
+use crate::{invalid, new_id, now, today, Result, Store, StoreError};
+use selfdirect_domain::contributions::{assess, ChargingRules, Contribution, Means};
+use selfdirect_domain::dates::iso;
+use selfdirect_domain::payment_files::{check_bank_details, pain001, standard18, FilePayment, Originator};
+use selfdirect_domain::payment_run::{idempotency_key, run_account, Period, RunAccount, RunPayee};
+use selfdirect_domain::ras::weekly;
+use selfdirect_domain::{Money, Problems};
+use serde::{Deserialize, Serialize};
+use sqlx::Row;
+use time::Date;
+use uuid::Uuid;
+
+/// What a person told us about their means, as typed.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct FinancialAssessmentInput {
+    /// `YYYY-MM-DD`
+    pub assessed_on: String,
+    /// Savings and other capital, pounds.
+    pub capital: String,
+    /// Weekly income, pounds.
+    pub weekly_income: String,
+    /// Weekly disability-related expenditure, pounds.
+    #[serde(default)]
+    pub weekly_disability_expenses: Option<String>,
+}
+
+/// Bank details as typed.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BankDetailsInput {
+    pub account_name: String,
+    /// Six digits, e.g. `40-12-34`.
+    pub sort_code: String,
+    /// Eight digits.
+    pub account_number: String,
+    /// The BACS service user number; for the council's own account only.
+    #[serde(default)]
+    pub service_user_number: Option<String>,
+}
+
+/// One payment made (or to be made) by a run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RunItem {
+    pub budget_account_id: Uuid,
+    pub stream: String,
+    pub payee_name: String,
+    pub gross: Money,
+    pub contribution: Money,
+    pub net: Money,
+}
+
+/// A payment that could not be made, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RunException {
+    pub budget_account_id: Uuid,
+    pub payee_name: String,
+    pub amount: Money,
+    pub reason: String,
+}
+
+/// A payment run and what it paid.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PaymentRunReport {
+    pub run_id: Uuid,
+    pub period_start: Date,
+    pub period_end: Date,
+    pub pay_date: Date,
+    /// `in_progress` or `completed`.
+    pub status: String,
+    pub payments: i64,
+    pub total_net: Money,
+    pub total_contributions: Money,
+    /// Payments not made (no bank details): they need action before the next run.
+    pub exceptions: Vec<RunException>,
+    /// Accounts whose contribution was invoiced (no direct payment to net it from).
+    pub contributions_invoiced: i64,
+}
+
+/// How a run goes: batch size, a pause between batches (to spare a live database), and
+/// what to tell the caller as it goes.
+pub struct RunOptions<'a> {
+    pub batch_size: usize,
+    pub pause_between_batches: std::time::Duration,
+    /// Called after each batch commits, with (accounts done, accounts to do).
+    pub progress: &'a (dyn Fn(u64, u64) + Sync),
+}
+
+impl Default for RunOptions<'_> {
+    fn default() -> Self {
+        RunOptions { batch_size: 500, pause_between_batches: std::time::Duration::ZERO, progress: &|_, _| {} }
+    }
+}
+
+impl Store {
+    /// Records a financial assessment and sets the account's weekly contribution.
+    pub async fn financial_assessment(&self, account_id: &str, input: &FinancialAssessmentInput) -> Result<Contribution> {
+        let account = self.account(account_id).await?;
+        let mut p = Problems::new();
+        let on = p.date("assessed_on", &input.assessed_on);
+        if on.is_some_and(|d| d > today()) {
+            p.add("assessed_on", "must not be in the future");
+        }
+        let capital = p.money("capital", &input.capital);
+        let income = p.money("weekly_income", &input.weekly_income);
+        let dre = match input.weekly_disability_expenses.as_deref() {
+            None | Some("") => Some(Money::ZERO),
+            Some(t) => p.money("weekly_disability_expenses", t),
+        };
+        p.into_result(())?;
+        let means = Means { capital: capital.expect("checked"), weekly_income: income.expect("checked"), weekly_disability_expenses: dre.expect("checked") };
+        let contribution = assess(&ChargingRules::default(), means, weekly(account.final_budget));
+        let person = self.person(&account.person_id.to_string()).await?;
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO financial_assessments (id, council_id, budget_account_id, assessed_on, capital_pence, weekly_income_pence, weekly_disability_expenses_pence, weekly_contribution_pence, explanation, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        )
+        .bind(new_id())
+        .bind(person.council_id.to_string())
+        .bind(account.id.to_string())
+        .bind(iso(on.expect("checked")))
+        .bind(means.capital.pence())
+        .bind(means.weekly_income.pence())
+        .bind(means.weekly_disability_expenses.pence())
+        .bind(contribution.weekly.pence())
+        .bind(codec::to_json(&contribution.explanation))
+        .bind(now())
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("UPDATE budget_accounts SET weekly_contribution_pence = $1 WHERE id = $2")
+            .bind(contribution.weekly.pence())
+            .bind(account.id.to_string())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(contribution)
+    }
+
+    /// Where the budget holder's direct payments go.
+    pub async fn set_bank_details(&self, account_id: &str, input: &BankDetailsInput) -> Result<()> {
+        let account = self.account(account_id).await?;
+        let person = self.person(&account.person_id.to_string()).await?;
+        let mut p = Problems::new();
+        let name = p.text("account_name", &input.account_name, 70);
+        let details = check_bank_details(&mut p, &input.sort_code, &input.account_number);
+        p.into_result(())?;
+        let (sort, number) = details.expect("checked");
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("DELETE FROM bank_details WHERE budget_account_id = $1").bind(account.id.to_string()).execute(&mut *tx).await?;
+        sqlx::query(
+            "INSERT INTO bank_details (budget_account_id, council_id, account_name, sort_code, account_number, updated_at) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(account.id.to_string())
+        .bind(person.council_id.to_string())
+        .bind(name.as_deref())
+        .bind(&sort)
+        .bind(&number)
+        .bind(now())
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The council's own account, which payment files pay from.
+    pub async fn set_council_bank(&self, council_id: &str, input: &BankDetailsInput) -> Result<()> {
+        let council = self.council(council_id).await?;
+        let mut p = Problems::new();
+        let name = p.text("account_name", &input.account_name, 70);
+        let details = check_bank_details(&mut p, &input.sort_code, &input.account_number);
+        let sun = input.service_user_number.as_deref().unwrap_or("").trim().to_string();
+        if sun.len() != 6 || !sun.chars().all(|c| c.is_ascii_digit()) {
+            p.add("service_user_number", "enter the council's six-digit BACS service user number");
+        }
+        p.into_result(())?;
+        let (sort, number) = details.expect("checked");
+        sqlx::query("UPDATE councils SET bank_account_name = $1, bank_sort_code = $2, bank_account_number = $3, bacs_service_user_number = $4 WHERE id = $5")
+            .bind(name.as_deref())
+            .bind(&sort)
+            .bind(&number)
+            .bind(&sun)
+            .bind(council.id.to_string())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// A provider the council pays, with its bank details. Registering again updates them.
+    pub async fn register_provider(&self, council_id: &str, name: &str, sort_code: &str, account_number: &str) -> Result<()> {
+        let council = self.council(council_id).await?;
+        let mut p = Problems::new();
+        let name = p.text("name", name, 200);
+        let details = check_bank_details(&mut p, sort_code, account_number);
+        p.into_result(())?;
+        let (sort, number) = details.expect("checked");
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("DELETE FROM providers WHERE council_id = $1 AND name = $2").bind(council.id.to_string()).bind(name.as_deref()).execute(&mut *tx).await?;
+        sqlx::query("INSERT INTO providers (id, council_id, name, sort_code, account_number, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
+            .bind(new_id())
+            .bind(council.id.to_string())
+            .bind(name.as_deref())
+            .bind(&sort)
+            .bind(&number)
+            .bind(now())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Stops payments from a date (misuse under investigation, a stay in hospital), or, with
+    /// `None`, starts them again.
+    pub async fn suspend_payments(&self, account_id: &str, from: Option<&str>, reason: Option<&str>) -> Result<()> {
+        let account = self.account(account_id).await?;
+        let mut p = Problems::new();
+        let (from, reason) = match from {
+            Some(d) => (p.date("suspended_from", d), p.text("reason", reason.unwrap_or(""), 500)),
+            None => (None, None),
+        };
+        p.into_result(())?;
+        sqlx::query("UPDATE budget_accounts SET suspended_from = $1, suspension_reason = $2 WHERE id = $3")
+            .bind(from.map(iso))
+            .bind(reason)
+            .bind(account.id.to_string())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Runs (or resumes) the four-weekly payment run for the period starting `period_start`.
+    pub async fn payment_run(&self, council_id: &str, period_start: &str, pay_date: &str, options: RunOptions<'_>) -> Result<PaymentRunReport> {
+        let council = self.council(council_id).await?;
+        let cid = council.id.to_string();
+        let mut p = Problems::new();
+        let start = p.date("period_start", period_start);
+        let pay = p.date("pay_date", pay_date);
+        if options.batch_size == 0 {
+            p.add("batch_size", "must be at least 1");
+        }
+        p.into_result(())?;
+        let period = Period::four_weeks_from(start.expect("checked"));
+        let pay = pay.expect("checked");
+        let run_id = match sqlx::query("SELECT id, status FROM payment_runs WHERE council_id = $1 AND period_start = $2")
+            .bind(&cid)
+            .bind(iso(period.start))
+            .fetch_optional(&self.pool)
+            .await?
+        {
+            Some(row) => {
+                let id: String = row.try_get("id")?;
+                if row.try_get::<String, _>("status")? == "completed" {
+                    return self.payment_run_report(&id, Vec::new()).await;
+                }
+                id
+            }
+            None => {
+                let id = new_id();
+                sqlx::query("INSERT INTO payment_runs (id, council_id, period_start, period_end, pay_date, status, created_at) VALUES ($1, $2, $3, $4, $5, 'in_progress', $6)")
+                    .bind(&id)
+                    .bind(&cid)
+                    .bind(iso(period.start))
+                    .bind(iso(period.end))
+                    .bind(iso(pay))
+                    .bind(now())
+                    .execute(&self.pool)
+                    .await?;
+                id
+            }
+        };
+        let run_uuid = codec::uuid("payment_runs.id", &run_id)?;
+        // Accounts active in the period that this run has not paid yet.
+        let pending = "FROM budget_accounts a WHERE a.council_id = $1 AND a.start_date <= $2 AND a.end_date >= $3 \
+                       AND NOT EXISTS (SELECT 1 FROM payment_run_items i WHERE i.run_id = $4 AND i.budget_account_id = a.id)";
+        let total: i64 = sqlx::query(&format!("SELECT COUNT(*) AS n {pending}"))
+            .bind(&cid)
+            .bind(iso(period.end))
+            .bind(iso(period.start))
+            .bind(&run_id)
+            .fetch_one(&self.pool)
+            .await?
+            .try_get("n")?;
+        let mut exceptions = Vec::new();
+        let mut done: u64 = 0;
+        let mut after = String::new();
+        loop {
+            let ids: Vec<String> = sqlx::query(&format!("SELECT a.id {pending} AND a.id > $5 ORDER BY a.id LIMIT $6"))
+                .bind(&cid)
+                .bind(iso(period.end))
+                .bind(iso(period.start))
+                .bind(&run_id)
+                .bind(&after)
+                .bind(options.batch_size as i64)
+                .fetch_all(&self.pool)
+                .await?
+                .into_iter()
+                .map(|r| r.try_get("id"))
+                .collect::<std::result::Result<_, _>>()?;
+            let Some(last) = ids.last() else { break };
+            after = last.clone();
+            let mut tx = self.pool.begin().await?;
+            for id in &ids {
+                let locked = lock_account(&mut tx, id).await?;
+                let bank = sqlx::query("SELECT account_name, sort_code, account_number FROM bank_details WHERE budget_account_id = $1")
+                    .bind(id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                let account = RunAccount {
+                    start: locked.account.start_date,
+                    end: locked.account.end_date,
+                    weekly_contribution: locked.account.weekly_contribution,
+                    suspended_from: locked.account.suspended_from,
+                    lines: locked.lines.clone(),
+                    providers: locked.providers.clone(),
+                    balances: locked.balances.clone(),
+                };
+                let outcome = run_account(&account, period, pay);
+                for payment in &outcome.payments {
+                    let (payee_name, sort_code, account_number) = match &payment.payee {
+                        RunPayee::BudgetHolder => match &bank {
+                            Some(b) => {
+                                (b.try_get::<String, _>("account_name")?, b.try_get::<String, _>("sort_code")?, b.try_get::<String, _>("account_number")?)
+                            }
+                            None => {
+                                exceptions.push(RunException {
+                                    budget_account_id: locked.account.id,
+                                    payee_name: "Budget holder".into(),
+                                    amount: payment.net,
+                                    reason: "no bank details for the direct payment".into(),
+                                });
+                                continue;
+                            }
+                        },
+                        RunPayee::Provider(name) => {
+                            let provider = sqlx::query("SELECT sort_code, account_number FROM providers WHERE council_id = $1 AND name = $2")
+                                .bind(&cid)
+                                .bind(name)
+                                .fetch_optional(&mut *tx)
+                                .await?;
+                            match provider {
+                                Some(pr) => (name.clone(), pr.try_get::<String, _>("sort_code")?, pr.try_get::<String, _>("account_number")?),
+                                None => {
+                                    exceptions.push(RunException {
+                                        budget_account_id: locked.account.id,
+                                        payee_name: name.clone(),
+                                        amount: payment.net,
+                                        reason: "the provider is not registered with bank details".into(),
+                                    });
+                                    continue;
+                                }
+                            }
+                        }
+                    };
+                    let key = idempotency_key(run_uuid, locked.account.id, &payment.stream, &payment.payee);
+                    let entry_id = insert_entry(
+                        &mut tx,
+                        &cid,
+                        id,
+                        &payment.entry,
+                        EntryDetails { payee_name: Some(&payee_name), idempotency_key: Some(&key), ..EntryDetails::default() },
+                    )
+                    .await?;
+                    sqlx::query(
+                        "INSERT INTO payment_run_items (run_id, council_id, budget_account_id, stream, payee_name, sort_code, account_number, gross_pence, contribution_pence, net_pence, entry_id) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                    )
+                    .bind(&run_id)
+                    .bind(&cid)
+                    .bind(id)
+                    .bind(format!("{}:{}", payment.stream, match &payment.payee { RunPayee::BudgetHolder => "holder", RunPayee::Provider(_) => "provider" }))
+                    .bind(&payee_name)
+                    .bind(&sort_code)
+                    .bind(&account_number)
+                    .bind(payment.gross.pence())
+                    .bind(payment.contribution.pence())
+                    .bind(payment.net.pence())
+                    .bind(&entry_id)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                if let Some(invoice) = &outcome.invoice {
+                    let key = format!("run:{run_uuid}:{}:contribution", locked.account.id);
+                    let exists = sqlx::query("SELECT id FROM ledger_entries WHERE idempotency_key = $1").bind(&key).fetch_optional(&mut *tx).await?;
+                    if exists.is_none() {
+                        insert_entry(&mut tx, &cid, id, &invoice.entry, EntryDetails { idempotency_key: Some(&key), ..EntryDetails::default() }).await?;
+                    }
+                }
+            }
+            tx.commit().await?;
+            done += ids.len() as u64;
+            (options.progress)(done, total as u64);
+            if !options.pause_between_batches.is_zero() {
+                tokio::time::sleep(options.pause_between_batches).await;
+            }
+        }
+        sqlx::query("UPDATE payment_runs SET status = 'completed', completed_at = $1 WHERE id = $2").bind(now()).bind(&run_id).execute(&self.pool).await?;
+        self.payment_run_report(&run_id, exceptions).await
+    }
+
+    async fn payment_run_report(&self, run_id: &str, exceptions: Vec<RunException>) -> Result<PaymentRunReport> {
+        let run = sqlx::query("SELECT id, period_start, period_end, pay_date, status FROM payment_runs WHERE id = $1")
+            .bind(run_id)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or_else(|| StoreError::NotFound { what: "payment run", id: run_id.to_string() })?;
+        let totals = sqlx::query(
+            "SELECT COUNT(*) AS n, CAST(COALESCE(SUM(net_pence), 0) AS BIGINT) AS net, CAST(COALESCE(SUM(contribution_pence), 0) AS BIGINT) AS contribution FROM payment_run_items WHERE run_id = $1",
+        )
+        .bind(run_id)
+        .fetch_one(&self.pool)
+        .await?;
+        let invoiced: i64 = sqlx::query("SELECT COUNT(*) AS n FROM ledger_entries WHERE idempotency_key LIKE $1")
+            .bind(format!("run:{run_id}:%:contribution"))
+            .fetch_one(&self.pool)
+            .await?
+            .try_get("n")?;
+        Ok(PaymentRunReport {
+            run_id: codec::uuid("payment_runs.id", &run.try_get::<String, _>("id")?)?,
+            period_start: codec::date("payment_runs.period_start", &run.try_get::<String, _>("period_start")?)?,
+            period_end: codec::date("payment_runs.period_end", &run.try_get::<String, _>("period_end")?)?,
+            pay_date: codec::date("payment_runs.pay_date", &run.try_get::<String, _>("pay_date")?)?,
+            status: run.try_get("status")?,
+            payments: totals.try_get("n")?,
+            total_net: Money::from_pence(totals.try_get("net")?),
+            total_contributions: Money::from_pence(totals.try_get("contribution")?),
+            exceptions,
+            contributions_invoiced: invoiced,
+        })
+    }
+
+    /// The payments a run made.
+    pub async fn payment_run_items(&self, run_id: &str) -> Result<Vec<RunItem>> {
+        let uuid = id_param("payment run", run_id)?;
+        let rows = sqlx::query("SELECT budget_account_id, stream, payee_name, gross_pence, contribution_pence, net_pence FROM payment_run_items WHERE run_id = $1 ORDER BY budget_account_id, stream")
+            .bind(uuid.to_string())
+            .fetch_all(&self.pool)
+            .await?;
+        rows.into_iter()
+            .map(|r| {
+                Ok(RunItem {
+                    budget_account_id: codec::uuid("payment_run_items.budget_account_id", &r.try_get::<String, _>("budget_account_id")?)?,
+                    stream: r.try_get("stream")?,
+                    payee_name: r.try_get("payee_name")?,
+                    gross: Money::from_pence(r.try_get("gross_pence")?),
+                    contribution: Money::from_pence(r.try_get("contribution_pence")?),
+                    net: Money::from_pence(r.try_get("net_pence")?),
+                })
+            })
+            .collect()
+    }
+
+    /// The bank file for a completed run: `standard18` or `pain001`.
+    pub async fn payment_file(&self, run_id: &str, format: &str) -> Result<String> {
+        let uuid = id_param("payment run", run_id)?;
+        let run = sqlx::query(
+            "SELECT r.status, r.pay_date, r.period_start, c.name, c.bank_account_name, c.bank_sort_code, c.bank_account_number, c.bacs_service_user_number \
+             FROM payment_runs r JOIN councils c ON c.id = r.council_id WHERE r.id = $1",
+        )
+        .bind(uuid.to_string())
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or_else(|| StoreError::NotFound { what: "payment run", id: run_id.to_string() })?;
+        if run.try_get::<String, _>("status")? != "completed" {
+            return Err(StoreError::Conflict("the run has not finished; run it again to complete it before making its file".into()));
+        }
+        let (Some(name), Some(sort_code), Some(account_number), Some(sun)) = (
+            run.try_get::<Option<String>, _>("bank_account_name")?,
+            run.try_get::<Option<String>, _>("bank_sort_code")?,
+            run.try_get::<Option<String>, _>("bank_account_number")?,
+            run.try_get::<Option<String>, _>("bacs_service_user_number")?,
+        ) else {
+            return Err(invalid("council", "set the council's bank account and BACS service user number before making payment files"));
+        };
+        let originator = Originator { name, sort_code, account_number, service_user_number: sun };
+        let period_start: String = run.try_get("period_start")?;
+        let rows = sqlx::query("SELECT budget_account_id, stream, payee_name, sort_code, account_number, net_pence FROM payment_run_items WHERE run_id = $1 AND net_pence > 0 ORDER BY budget_account_id, stream")
+            .bind(uuid.to_string())
+            .fetch_all(&self.pool)
+            .await?;
+        let payments: Vec<FilePayment> = rows
+            .into_iter()
+            .enumerate()
+            .map(|(i, r)| {
+                Ok(FilePayment {
+                    payee_name: r.try_get("payee_name")?,
+                    sort_code: r.try_get("sort_code")?,
+                    account_number: r.try_get("account_number")?,
+                    amount: Money::from_pence(r.try_get("net_pence")?),
+                    reference: format!("SD {}", period_start.replace('-', "")),
+                    id: format!("SD{}-{i:06}", &uuid.simple().to_string()[..12]),
+                })
+            })
+            .collect::<Result<_>>()?;
+        let pay_date = codec::date("payment_runs.pay_date", &run.try_get::<String, _>("pay_date")?)?;
+        let made = match format {
+            "standard18" => standard18(&originator, &payments),
+            "pain001" => pain001(&originator, &payments, &format!("SD-{}", uuid.simple()), &now(), pay_date),
+            other => return Err(invalid("format", format!("'{other}' is not one of: standard18, pain001"))),
+        };
+        made.map_err(StoreError::Invalid)
+    }
+}

@@ -1,0 +1,169 @@
+//! Payment runs on SQLite and PostgreSQL: amounts due, contributions netted and invoiced,
+//! exceptions for missing bank details, idempotent re-runs, and the bank files.
+
+use selfdirect_domain::assessment::{highest_answers, Questionnaire};
+use selfdirect_domain::payment_files::{check_pain001, check_standard18};
+use selfdirect_domain::person::NewPersonInput;
+use selfdirect_domain::plan::{PlanInput, PlanLineInput};
+use selfdirect_domain::Money;
+use selfdirect_store::testing::{postgres_store, sqlite_store};
+use selfdirect_store::{BankDetailsInput, FinancialAssessmentInput, OpenAccountInput, RunOptions, SpendingInput, Store, StoreError};
+
+fn line(description: &str, provider: &str, category: &str, annual_pounds_per_week: &str) -> PlanLineInput {
+    PlanLineInput {
+        description: description.into(),
+        provider: provider.into(),
+        category: category.into(),
+        frequency: "weekly".into(),
+        units_per_period: "1".into(),
+        unit_cost: annual_pounds_per_week.into(),
+        stream: None,
+    }
+}
+
+/// A person with an approved plan and an open account; returns the account id.
+async fn account(store: &Store, council: &str, name: &str, lines: Vec<PlanLineInput>, deployment: &str) -> String {
+    let person = store
+        .create_person(
+            council,
+            &NewPersonInput {
+                given_name: name,
+                family_name: "Payee",
+                date_of_birth: "1970-01-01",
+                address: "1 Road",
+                postcode: "AB1 2CD",
+                client_group: "physical_disability",
+                long_term_support: true,
+            },
+        )
+        .await
+        .unwrap();
+    let pid = person.id.to_string();
+    store.record_assessment(&pid, &highest_answers(&Questionnaire::standard()), "2026-01-01", "SW").await.unwrap();
+    let plan = store
+        .create_plan(
+            &pid,
+            None,
+            &PlanInput { outcomes: vec!["Live well".into()], lines, start_date: "2026-04-01".into(), end_date: "2027-03-31".into(), over_budget_reason: None },
+        )
+        .await
+        .unwrap();
+    store.submit_plan(&plan.id.to_string()).await.unwrap();
+    store.approve_plan(&plan.id.to_string(), "Manager", None).await.unwrap();
+    let account = store.open_account(&plan.id.to_string(), &OpenAccountInput { deployment: Some(deployment.into()), ..Default::default() }).await.unwrap();
+    account.id.to_string()
+}
+
+async fn payments(store: Store) {
+    let council = store.create_council("PAY", "Payments Council").await.unwrap();
+    let cid = council.id.to_string();
+    let bank =
+        |name: &str| BankDetailsInput { account_name: name.into(), sort_code: "40-12-34".into(), account_number: "12345678".into(), service_user_number: None };
+
+    // £260 a week as a direct payment: £1,040 every four weeks, less a £25 a week contribution.
+    let dp = account(&store, &cid, "Dee", vec![line("PA hours", "PA", "personal_assistant", "260")], "direct_payment").await;
+    store.set_bank_details(&dp, &bank("D PAYEE")).await.unwrap();
+    let refused = store
+        .set_bank_details(&dp, &BankDetailsInput { account_name: "X".into(), sort_code: "12".into(), account_number: "abc".into(), service_user_number: None })
+        .await;
+    assert!(matches!(refused, Err(StoreError::Invalid(p)) if p.as_slice().len() == 2));
+    // Income £278 a week: £278 − £228 = £50 a week; capital below the lower limit.
+    let contribution = store
+        .financial_assessment(
+            &dp,
+            &FinancialAssessmentInput {
+                assessed_on: "2026-03-20".into(),
+                capital: "1000".into(),
+                weekly_income: "278".into(),
+                weekly_disability_expenses: Some("25".into()),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(contribution.weekly, Money::from_pounds(25));
+    // An ISF held by a registered provider, with a contribution that is invoiced.
+    let isf = account(&store, &cid, "Ian", vec![line("Support hours", "Harbour Support", "personal_care", "130")], "individual_service_fund").await;
+    store.register_provider(&cid, "Harbour Support", "20-00-00", "87654321").await.unwrap();
+    store
+        .financial_assessment(
+            &isf,
+            &FinancialAssessmentInput { assessed_on: "2026-03-20".into(), capital: "0".into(), weekly_income: "238".into(), weekly_disability_expenses: None },
+        )
+        .await
+        .unwrap();
+    // A direct payment with no bank details: an exception, not a silent skip.
+    let nobank = account(&store, &cid, "Nia", vec![line("PA hours", "PA", "personal_assistant", "52")], "direct_payment").await;
+
+    let report = store.payment_run(&cid, "2026-04-01", "2026-04-03", RunOptions { batch_size: 2, ..RunOptions::default() }).await.unwrap();
+    assert_eq!(report.status, "completed");
+    assert_eq!(report.payments, 2);
+    assert_eq!(report.total_net, Money::from_pounds(1_040 - 100 + 520));
+    assert_eq!(report.total_contributions, Money::from_pounds(100));
+    assert_eq!(report.contributions_invoiced, 1);
+    assert_eq!(report.exceptions.len(), 1);
+    assert_eq!(report.exceptions[0].budget_account_id.to_string(), nobank);
+    let view = store.account_view(&dp).await.unwrap();
+    assert_eq!(view.balances[0].held_by_budget_holder, Money::from_pounds(1_040));
+
+    // Running the same period again pays nobody twice.
+    let before = store.trial_balance(&cid).await.unwrap();
+    let again = store.payment_run(&cid, "2026-04-01", "2026-04-03", RunOptions::default()).await.unwrap();
+    assert_eq!((again.run_id, again.payments, again.total_net), (report.run_id, 2, report.total_net));
+    let after = store.trial_balance(&cid).await.unwrap();
+    assert_eq!(after.entries, before.entries);
+    assert_eq!(after.sum_of_postings, Money::ZERO);
+    assert_eq!(after.unbalanced_entries, 0);
+
+    // Files need the council's bank details; then both formats check out.
+    assert!(matches!(store.payment_file(&report.run_id.to_string(), "standard18").await, Err(StoreError::Invalid(_))));
+    store.set_council_bank(&cid, &BankDetailsInput { service_user_number: Some("123456".into()), ..bank("PAYMENTS COUNCIL") }).await.unwrap();
+    let s18 = store.payment_file(&report.run_id.to_string(), "standard18").await.unwrap();
+    assert_eq!(check_standard18(&s18).unwrap().total, report.total_net);
+    let xml = store.payment_file(&report.run_id.to_string(), "pain001").await.unwrap();
+    let pain = check_pain001(&xml).unwrap();
+    assert_eq!((pain.transactions, pain.total), (2, report.total_net));
+    assert!(matches!(store.payment_file(&report.run_id.to_string(), "csv").await, Err(StoreError::Invalid(_))));
+
+    // NHS money may not buy alcohol; the refusal names the purpose and writes nothing.
+    let nhs = account(
+        &store,
+        &cid,
+        "Hal",
+        vec![PlanLineInput { stream: Some("nhs_personal_health_budget".into()), ..line("Physio", "Active Physio", "other", "45") }],
+        "direct_payment",
+    )
+    .await;
+    store.set_bank_details(&nhs, &bank("H PAYEE")).await.unwrap();
+    store.payment_run(&cid, "2026-04-29", "2026-05-01", RunOptions::default()).await.unwrap();
+    let plan_line = store.plan(&store.account(&nhs).await.unwrap().plan_id.to_string()).await.unwrap().lines[0].id.to_string();
+    let wine = SpendingInput {
+        plan_line_id: plan_line.clone(),
+        amount: "20".into(),
+        spent_on: "2026-05-02".into(),
+        description: "Wine".into(),
+        purpose: Some("alcohol".into()),
+        receipt_reference: None,
+    };
+    let err = store.record_spending(&nhs, &wine).await.unwrap_err();
+    assert!(err.to_string().contains("NHS personal health budget may not be spent on alcohol"), "{err}");
+
+    // Suspension stops payments from its date.
+    store.suspend_payments(&dp, Some("2026-05-27"), Some("In hospital")).await.unwrap();
+    let third = store.payment_run(&cid, "2026-05-27", "2026-05-29", RunOptions::default()).await.unwrap();
+    let items = store.payment_run_items(&third.run_id.to_string()).await.unwrap();
+    assert!(items.iter().all(|i| i.budget_account_id.to_string() != dp), "{items:?}");
+}
+
+#[tokio::test]
+async fn payments_on_sqlite() {
+    let (store, _dir) = sqlite_store().await;
+    payments(store).await;
+}
+
+#[tokio::test]
+async fn payments_on_postgres() {
+    if let Some((store, _db)) = postgres_store("payments_on_postgres").await {
+        payments(store.clone()).await;
+        store.close().await;
+    }
+}
