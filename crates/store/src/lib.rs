@@ -17,7 +17,7 @@ mod reviews;
 pub mod testing;
 
 pub use accounts::{OpenAccountInput, PaymentInput, SpendingInput};
-pub use payments::{BankDetailsInput, FinancialAssessmentInput, PaymentRunReport, RunException, RunItem, RunOptions};
+pub use payments::{BankDetailsInput, FinancialAssessmentInput, PaymentRunPreview, PaymentRunReport, RunException, RunItem, RunOptions};
 pub use ras::{BudgetChange, CalibrationReport, QuestionnaireVersion, RecomputeReport};
 pub use records::*;
 

@@ -105,7 +105,104 @@ impl Default for RunOptions<'_> {
     }
 }
 
+/// What a run would pay one account, with the payees' bank details, worked out inside
+/// the caller's transaction (which holds the account's row).
+struct PlannedAccount {
+    account_id: Uuid,
+    outcome: selfdirect_domain::payment_run::AccountRun,
+    payments: Vec<(selfdirect_domain::payment_run::DuePayment, (String, String, String))>,
+    exceptions: Vec<RunException>,
+}
+
+async fn plan_account(tx: &mut sqlx::Transaction<'_, sqlx::Any>, council_id: &str, id: &str, period: Period, pay: Date) -> Result<PlannedAccount> {
+    let locked = lock_account(tx, id).await?;
+    let account = RunAccount {
+        start: locked.account.start_date,
+        end: locked.account.end_date,
+        weekly_contribution: locked.account.weekly_contribution,
+        suspended_from: locked.account.suspended_from,
+        lines: locked.lines.clone(),
+        providers: locked.providers.clone(),
+        balances: locked.balances.clone(),
+    };
+    let outcome = run_account(&account, period, pay);
+    let mut payments = Vec::new();
+    let mut exceptions = Vec::new();
+    for payment in &outcome.payments {
+        let (row, payee_name, missing) = match &payment.payee {
+            RunPayee::BudgetHolder => (
+                sqlx::query("SELECT account_name AS name, sort_code, account_number FROM bank_details WHERE budget_account_id = $1").bind(id).fetch_optional(&mut **tx).await?,
+                "Budget holder".to_string(),
+                "no bank details for the direct payment",
+            ),
+            RunPayee::Provider(name) => (
+                sqlx::query("SELECT name, sort_code, account_number FROM providers WHERE council_id = $1 AND name = $2").bind(council_id).bind(name).fetch_optional(&mut **tx).await?,
+                name.clone(),
+                "the provider is not registered with bank details",
+            ),
+        };
+        match row {
+            Some(r) => payments.push((payment.clone(), (r.try_get("name")?, r.try_get("sort_code")?, r.try_get("account_number")?))),
+            None => exceptions.push(RunException { budget_account_id: locked.account.id, payee_name, amount: payment.net, reason: missing.into() }),
+        }
+    }
+    Ok(PlannedAccount { account_id: locked.account.id, outcome, payments, exceptions })
+}
+
+/// What a run would pay, worked out without paying anything.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PaymentRunPreview {
+    pub period_start: Date,
+    pub period_end: Date,
+    pub accounts: i64,
+    pub payments: i64,
+    pub total_net: Money,
+    pub total_contributions: Money,
+    pub exceptions: Vec<RunException>,
+}
+
 impl Store {
+    /// Works out a run for the period without paying: every account's transaction is rolled back.
+    pub async fn preview_payment_run(&self, council_id: &str, period_start: &str) -> Result<PaymentRunPreview> {
+        let council = self.council(council_id).await?;
+        let cid = council.id.to_string();
+        let mut p = Problems::new();
+        let start = p.date("period_start", period_start);
+        p.into_result(())?;
+        let period = Period::four_weeks_from(start.expect("checked"));
+        let ids: Vec<String> = sqlx::query("SELECT id FROM budget_accounts WHERE council_id = $1 AND start_date <= $2 AND end_date >= $3 ORDER BY id")
+            .bind(&cid)
+            .bind(iso(period.end))
+            .bind(iso(period.start))
+            .fetch_all(&self.pool)
+            .await?
+            .into_iter()
+            .map(|r| r.try_get("id"))
+            .collect::<std::result::Result<_, _>>()?;
+        let mut preview = PaymentRunPreview {
+            period_start: period.start,
+            period_end: period.end,
+            accounts: ids.len() as i64,
+            payments: 0,
+            total_net: Money::ZERO,
+            total_contributions: Money::ZERO,
+            exceptions: Vec::new(),
+        };
+        for id in &ids {
+            let mut tx = self.pool.begin().await?;
+            let planned = plan_account(&mut tx, &cid, id, period, period.start).await?;
+            tx.rollback().await?;
+            for (payment, _) in &planned.payments {
+                preview.payments += 1;
+                preview.total_net += payment.net;
+                preview.total_contributions += payment.contribution;
+            }
+            preview.exceptions.extend(planned.exceptions);
+        }
+        Ok(preview)
+    }
+
     /// Records a financial assessment and sets the account's weekly contribution.
     pub async fn financial_assessment(&self, account_id: &str, input: &FinancialAssessmentInput) -> Result<Contribution> {
         let account = self.account(account_id).await?;
@@ -313,66 +410,11 @@ impl Store {
             after = last.clone();
             let mut tx = self.pool.begin().await?;
             for id in &ids {
-                let locked = lock_account(&mut tx, id).await?;
-                let bank = sqlx::query("SELECT account_name, sort_code, account_number FROM bank_details WHERE budget_account_id = $1")
-                    .bind(id)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                let account = RunAccount {
-                    start: locked.account.start_date,
-                    end: locked.account.end_date,
-                    weekly_contribution: locked.account.weekly_contribution,
-                    suspended_from: locked.account.suspended_from,
-                    lines: locked.lines.clone(),
-                    providers: locked.providers.clone(),
-                    balances: locked.balances.clone(),
-                };
-                let outcome = run_account(&account, period, pay);
-                for payment in &outcome.payments {
-                    let (payee_name, sort_code, account_number) = match &payment.payee {
-                        RunPayee::BudgetHolder => match &bank {
-                            Some(b) => {
-                                (b.try_get::<String, _>("account_name")?, b.try_get::<String, _>("sort_code")?, b.try_get::<String, _>("account_number")?)
-                            }
-                            None => {
-                                exceptions.push(RunException {
-                                    budget_account_id: locked.account.id,
-                                    payee_name: "Budget holder".into(),
-                                    amount: payment.net,
-                                    reason: "no bank details for the direct payment".into(),
-                                });
-                                continue;
-                            }
-                        },
-                        RunPayee::Provider(name) => {
-                            let provider = sqlx::query("SELECT sort_code, account_number FROM providers WHERE council_id = $1 AND name = $2")
-                                .bind(&cid)
-                                .bind(name)
-                                .fetch_optional(&mut *tx)
-                                .await?;
-                            match provider {
-                                Some(pr) => (name.clone(), pr.try_get::<String, _>("sort_code")?, pr.try_get::<String, _>("account_number")?),
-                                None => {
-                                    exceptions.push(RunException {
-                                        budget_account_id: locked.account.id,
-                                        payee_name: name.clone(),
-                                        amount: payment.net,
-                                        reason: "the provider is not registered with bank details".into(),
-                                    });
-                                    continue;
-                                }
-                            }
-                        }
-                    };
-                    let key = idempotency_key(run_uuid, locked.account.id, &payment.stream, &payment.payee);
-                    let entry_id = insert_entry(
-                        &mut tx,
-                        &cid,
-                        id,
-                        &payment.entry,
-                        EntryDetails { payee_name: Some(&payee_name), idempotency_key: Some(&key), ..EntryDetails::default() },
-                    )
-                    .await?;
+                let planned = plan_account(&mut tx, &cid, id, period, pay).await?;
+                exceptions.extend(planned.exceptions);
+                for (payment, (payee_name, sort_code, account_number)) in &planned.payments {
+                    let key = idempotency_key(run_uuid, planned.account_id, &payment.stream, &payment.payee);
+                    let entry_id = insert_entry(&mut tx, &cid, id, &payment.entry, EntryDetails { payee_name: Some(payee_name), idempotency_key: Some(&key), ..EntryDetails::default() }).await?;
                     sqlx::query(
                         "INSERT INTO payment_run_items (run_id, council_id, budget_account_id, stream, payee_name, sort_code, account_number, gross_pence, contribution_pence, net_pence, entry_id) \
                          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
@@ -381,9 +423,9 @@ impl Store {
                     .bind(&cid)
                     .bind(id)
                     .bind(format!("{}:{}", payment.stream, match &payment.payee { RunPayee::BudgetHolder => "holder", RunPayee::Provider(_) => "provider" }))
-                    .bind(&payee_name)
-                    .bind(&sort_code)
-                    .bind(&account_number)
+                    .bind(payee_name)
+                    .bind(sort_code)
+                    .bind(account_number)
                     .bind(payment.gross.pence())
                     .bind(payment.contribution.pence())
                     .bind(payment.net.pence())
@@ -391,8 +433,10 @@ impl Store {
                     .execute(&mut *tx)
                     .await?;
                 }
+                let outcome = planned.outcome;
+                let locked_id = planned.account_id;
                 if let Some(invoice) = &outcome.invoice {
-                    let key = format!("run:{run_uuid}:{}:contribution", locked.account.id);
+                    let key = format!("run:{run_uuid}:{locked_id}:contribution");
                     let exists = sqlx::query("SELECT id FROM ledger_entries WHERE idempotency_key = $1").bind(&key).fetch_optional(&mut *tx).await?;
                     if exists.is_none() {
                         insert_entry(&mut tx, &cid, id, &invoice.entry, EntryDetails { idempotency_key: Some(&key), ..EntryDetails::default() }).await?;

@@ -94,7 +94,9 @@ async fn payments(store: Store) {
     // A direct payment with no bank details: an exception, not a silent skip.
     let nobank = account(&store, &cid, "Nia", vec![line("PA hours", "PA", "personal_assistant", "52")], "direct_payment").await;
 
+    let preview = store.preview_payment_run(&cid, "2026-04-01").await.unwrap();
     let report = store.payment_run(&cid, "2026-04-01", "2026-04-03", RunOptions { batch_size: 2, ..RunOptions::default() }).await.unwrap();
+    assert_eq!((preview.payments, preview.total_net, preview.exceptions.len()), (report.payments, report.total_net, 1));
     assert_eq!(report.status, "completed");
     assert_eq!(report.payments, 2);
     assert_eq!(report.total_net, Money::from_pounds(1_040 - 100 + 520));
