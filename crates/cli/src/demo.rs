@@ -8,11 +8,12 @@ use rand_chacha::ChaCha8Rng;
 use rust_decimal::Decimal;
 use selfdirect_domain::assessment::Questionnaire;
 use selfdirect_domain::dates::{add_months, iso};
+use selfdirect_domain::deployment::DeploymentOption::DirectPayment;
 use selfdirect_domain::person::{ClientGroup, NewPersonInput};
 use selfdirect_domain::plan::{PlanInput, PlanLineInput};
 use selfdirect_domain::Money;
-use selfdirect_store::{Council, OpenAccountInput, PaymentInput, Plan, SpendingInput, Store};
-use std::collections::BTreeMap;
+use selfdirect_store::{BankDetailsInput, Council, OpenAccountInput, PaymentInput, Plan, SpendingInput, Store};
+use std::collections::{BTreeMap, BTreeSet};
 use time::{Date, Duration};
 
 pub struct Options {
@@ -265,6 +266,14 @@ pub async fn create(store: &Store, options: Options) -> anyhow::Result<Council> 
     let council = store.create_council(&code, "Demo Borough Council").await?;
     let cid = council.id.to_string();
     let questionnaire = store.current_questionnaire(&cid).await?;
+    let council_bank = BankDetailsInput {
+        account_name: "DEMO BOROUGH COUNCIL".into(),
+        sort_code: "20-00-00".into(),
+        account_number: "55779911".into(),
+        service_user_number: Some("123456".into()),
+    };
+    store.set_council_bank(&cid, &council_bank).await?;
+    let mut providers = DemoProviders { council_id: cid.clone(), registered: BTreeSet::new() };
     let today = time::OffsetDateTime::now_utc().date();
     let bar = if options.show_progress { ProgressBar::new(u64::from(options.people)) } else { ProgressBar::hidden() };
     bar.set_style(ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} people ({eta} left)").expect("valid template").progress_chars("=> "));
@@ -347,16 +356,29 @@ pub async fn create(store: &Store, options: Options) -> anyhow::Result<Council> 
             continue;
         }
         let plan = store.approve_plan(&plan_id, "Demo team manager", None).await?;
-        spend(store, &mut rng, &plan, start, today).await?;
+        spend(store, &mut rng, &plan, (start, today), &format!("{given} {family}"), &mut providers).await?;
         bar.inc(1);
     }
     bar.finish_with_message("demo council created");
     Ok(council)
 }
 
+/// Providers registered with bank details so far.
+struct DemoProviders {
+    council_id: String,
+    registered: BTreeSet<String>,
+}
+
 /// Opens the account with a realistic choice of deployment and replays four-weekly
 /// payments and spending up to today.
-async fn spend(store: &Store, rng: &mut ChaCha8Rng, plan: &Plan, start: Date, today: Date) -> anyhow::Result<()> {
+async fn spend(
+    store: &Store,
+    rng: &mut ChaCha8Rng,
+    plan: &Plan,
+    (start, today): (Date, Date),
+    holder: &str,
+    providers: &mut DemoProviders,
+) -> anyhow::Result<()> {
     let choice = rng.gen_range(0..100);
     let mut input = OpenAccountInput::default();
     match choice {
@@ -371,6 +393,24 @@ async fn spend(store: &Store, rng: &mut ChaCha8Rng, plan: &Plan, start: Date, to
     let account = store.open_account(&plan.id.to_string(), &input).await?;
     let aid = account.id.to_string();
     let plan = store.plan(&plan.id.to_string()).await?;
+    // Most direct-payment holders have given their bank details; the rest show up as
+    // exceptions in the payment run, as they would in a real council.
+    if account.includes_direct_payment && rng.gen_bool(0.92) {
+        let bank = BankDetailsInput {
+            account_name: format!("{} DP ACCOUNT", holder.to_uppercase()),
+            sort_code: format!("{:02}-{:02}-{:02}", rng.gen_range(10..99), rng.gen_range(0..99), rng.gen_range(0..99)),
+            account_number: format!("{:08}", rng.gen_range(10_000_000..99_999_999)),
+            service_user_number: None,
+        };
+        store.set_bank_details(&aid, &bank).await?;
+    }
+    for line in &plan.lines {
+        if line.line.deployment != Some(DirectPayment) && providers.registered.insert(line.line.provider.clone()) {
+            // A stable account number per provider name, so the same seed gives the same file.
+            let n = line.line.provider.bytes().fold(7u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b))) % 90_000_000 + 10_000_000;
+            store.register_provider(&providers.council_id, &line.line.provider, "30-94-57", &n.to_string()).await?;
+        }
+    }
     let mut period_start = start;
     while period_start <= today.min(account.end_date) {
         for line in &plan.lines {

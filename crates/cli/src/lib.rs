@@ -1,6 +1,7 @@
 //! The `selfdirect` command: serve, migrate, and a demo council.
 
 pub mod demo;
+pub mod payments;
 pub mod ras;
 
 use anyhow::Context;
@@ -56,6 +57,11 @@ pub enum Command {
     Ras {
         #[command(subcommand)]
         command: ras::RasCommand,
+    },
+    /// Four-weekly payment runs: preview, run (resumable), and bank files.
+    Payments {
+        #[command(subcommand)]
+        command: payments::PaymentsCommand,
     },
     /// Measure the speed targets on synthetic data (in memory; the database is not used).
     Bench {
@@ -125,6 +131,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Serve { addr } => serve(store, addr).await,
         Command::Ras { command } => ras::run(Some(&store), command).await,
+        Command::Payments { command } => payments::run(&store, command).await,
         Command::Bench { .. } => unreachable!("handled before the database is opened"),
         Command::Demo { people, seed, no_serve, addr } => {
             let council = demo::create(&store, demo::Options { people, seed, show_progress: true }).await?;

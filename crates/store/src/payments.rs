@@ -131,12 +131,19 @@ async fn plan_account(tx: &mut sqlx::Transaction<'_, sqlx::Any>, council_id: &st
     for payment in &outcome.payments {
         let (row, payee_name, missing) = match &payment.payee {
             RunPayee::BudgetHolder => (
-                sqlx::query("SELECT account_name AS name, sort_code, account_number FROM bank_details WHERE budget_account_id = $1").bind(id).fetch_optional(&mut **tx).await?,
+                sqlx::query("SELECT account_name AS name, sort_code, account_number FROM bank_details WHERE budget_account_id = $1")
+                    .bind(id)
+                    .fetch_optional(&mut **tx)
+                    .await?,
                 "Budget holder".to_string(),
                 "no bank details for the direct payment",
             ),
             RunPayee::Provider(name) => (
-                sqlx::query("SELECT name, sort_code, account_number FROM providers WHERE council_id = $1 AND name = $2").bind(council_id).bind(name).fetch_optional(&mut **tx).await?,
+                sqlx::query("SELECT name, sort_code, account_number FROM providers WHERE council_id = $1 AND name = $2")
+                    .bind(council_id)
+                    .bind(name)
+                    .fetch_optional(&mut **tx)
+                    .await?,
                 name.clone(),
                 "the provider is not registered with bank details",
             ),
@@ -414,15 +421,23 @@ impl Store {
                 exceptions.extend(planned.exceptions);
                 for (payment, (payee_name, sort_code, account_number)) in &planned.payments {
                     let key = idempotency_key(run_uuid, planned.account_id, &payment.stream, &payment.payee);
-                    let entry_id = insert_entry(&mut tx, &cid, id, &payment.entry, EntryDetails { payee_name: Some(payee_name), idempotency_key: Some(&key), ..EntryDetails::default() }).await?;
+                    let entry_id = insert_entry(
+                        &mut tx,
+                        &cid,
+                        id,
+                        &payment.entry,
+                        EntryDetails { payee_name: Some(payee_name), idempotency_key: Some(&key), ..EntryDetails::default() },
+                    )
+                    .await?;
                     sqlx::query(
-                        "INSERT INTO payment_run_items (run_id, council_id, budget_account_id, stream, payee_name, sort_code, account_number, gross_pence, contribution_pence, net_pence, entry_id) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                        "INSERT INTO payment_run_items (run_id, council_id, budget_account_id, stream, payee_kind, payee_name, sort_code, account_number, gross_pence, contribution_pence, net_pence, entry_id) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
                     )
                     .bind(&run_id)
                     .bind(&cid)
                     .bind(id)
-                    .bind(format!("{}:{}", payment.stream, match &payment.payee { RunPayee::BudgetHolder => "holder", RunPayee::Provider(_) => "provider" }))
+                    .bind(payment.stream.code())
+                    .bind(match &payment.payee { RunPayee::BudgetHolder => "budget_holder", RunPayee::Provider(_) => "provider" })
                     .bind(payee_name)
                     .bind(sort_code)
                     .bind(account_number)
@@ -452,6 +467,34 @@ impl Store {
         }
         sqlx::query("UPDATE payment_runs SET status = 'completed', completed_at = $1 WHERE id = $2").bind(now()).bind(&run_id).execute(&self.pool).await?;
         self.payment_run_report(&run_id, exceptions).await
+    }
+
+    /// How many payment entries a run has posted to the ledger (contribution invoices aside).
+    pub async fn run_entry_count(&self, run_id: &str) -> Result<i64> {
+        let uuid = id_param("payment run", run_id)?;
+        Ok(sqlx::query("SELECT COUNT(*) AS n FROM ledger_entries WHERE idempotency_key LIKE $1 AND idempotency_key NOT LIKE $2")
+            .bind(format!("run:{uuid}:%"))
+            .bind("%:contribution")
+            .fetch_one(&self.pool)
+            .await?
+            .try_get("n")?)
+    }
+
+    /// The run for the period starting `period_start`, as far as it has gone.
+    pub async fn payment_run_for_period(&self, council_id: &str, period_start: &str) -> Result<PaymentRunReport> {
+        let council = self.council(council_id).await?;
+        let mut p = Problems::new();
+        let start = p.date("period_start", period_start);
+        p.into_result(())?;
+        let start = iso(start.expect("checked"));
+        let id: String = sqlx::query("SELECT id FROM payment_runs WHERE council_id = $1 AND period_start = $2")
+            .bind(council.id.to_string())
+            .bind(&start)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or_else(|| StoreError::NotFound { what: "payment run for the period starting", id: start.clone() })?
+            .try_get("id")?;
+        self.payment_run_report(&id, Vec::new()).await
     }
 
     async fn payment_run_report(&self, run_id: &str, exceptions: Vec<RunException>) -> Result<PaymentRunReport> {
@@ -488,7 +531,7 @@ impl Store {
     /// The payments a run made.
     pub async fn payment_run_items(&self, run_id: &str) -> Result<Vec<RunItem>> {
         let uuid = id_param("payment run", run_id)?;
-        let rows = sqlx::query("SELECT budget_account_id, stream, payee_name, gross_pence, contribution_pence, net_pence FROM payment_run_items WHERE run_id = $1 ORDER BY budget_account_id, stream")
+        let rows = sqlx::query("SELECT budget_account_id, stream, payee_name, gross_pence, contribution_pence, net_pence FROM payment_run_items WHERE run_id = $1 ORDER BY budget_account_id, stream, payee_kind, payee_name")
             .bind(uuid.to_string())
             .fetch_all(&self.pool)
             .await?;
@@ -530,7 +573,7 @@ impl Store {
         };
         let originator = Originator { name, sort_code, account_number, service_user_number: sun };
         let period_start: String = run.try_get("period_start")?;
-        let rows = sqlx::query("SELECT budget_account_id, stream, payee_name, sort_code, account_number, net_pence FROM payment_run_items WHERE run_id = $1 AND net_pence > 0 ORDER BY budget_account_id, stream")
+        let rows = sqlx::query("SELECT budget_account_id, stream, payee_name, sort_code, account_number, net_pence FROM payment_run_items WHERE run_id = $1 AND net_pence > 0 ORDER BY budget_account_id, stream, payee_kind, payee_name")
             .bind(uuid.to_string())
             .fetch_all(&self.pool)
             .await?;

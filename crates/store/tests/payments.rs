@@ -82,8 +82,17 @@ async fn payments(store: Store) {
         .unwrap();
     assert_eq!(contribution.weekly, Money::from_pounds(25));
     // An ISF held by a registered provider, with a contribution that is invoiced.
-    let isf = account(&store, &cid, "Ian", vec![line("Support hours", "Harbour Support", "personal_care", "130")], "individual_service_fund").await;
+    // Two providers each hold part of one stream's fund: each is paid its own share.
+    let isf = account(
+        &store,
+        &cid,
+        "Ian",
+        vec![line("Support hours", "Harbour Support", "personal_care", "91"), line("Evening club", "Quay Club", "leisure", "39")],
+        "individual_service_fund",
+    )
+    .await;
     store.register_provider(&cid, "Harbour Support", "20-00-00", "87654321").await.unwrap();
+    store.register_provider(&cid, "Quay Club", "20-00-00", "87654322").await.unwrap();
     store
         .financial_assessment(
             &isf,
@@ -98,8 +107,11 @@ async fn payments(store: Store) {
     let report = store.payment_run(&cid, "2026-04-01", "2026-04-03", RunOptions { batch_size: 2, ..RunOptions::default() }).await.unwrap();
     assert_eq!((preview.payments, preview.total_net, preview.exceptions.len()), (report.payments, report.total_net, 1));
     assert_eq!(report.status, "completed");
-    assert_eq!(report.payments, 2);
-    assert_eq!(report.total_net, Money::from_pounds(1_040 - 100 + 520));
+    assert_eq!(report.payments, 3);
+    assert_eq!(report.total_net, Money::from_pounds(1_040 - 100 + 364 + 156));
+    let items = store.payment_run_items(&report.run_id.to_string()).await.unwrap();
+    let isf_items: Vec<_> = items.iter().filter(|i| i.budget_account_id.to_string() == isf).map(|i| (i.payee_name.as_str(), i.net)).collect();
+    assert_eq!(isf_items, vec![("Harbour Support", Money::from_pounds(364)), ("Quay Club", Money::from_pounds(156))]);
     assert_eq!(report.total_contributions, Money::from_pounds(100));
     assert_eq!(report.contributions_invoiced, 1);
     assert_eq!(report.exceptions.len(), 1);
@@ -110,7 +122,7 @@ async fn payments(store: Store) {
     // Running the same period again pays nobody twice.
     let before = store.trial_balance(&cid).await.unwrap();
     let again = store.payment_run(&cid, "2026-04-01", "2026-04-03", RunOptions::default()).await.unwrap();
-    assert_eq!((again.run_id, again.payments, again.total_net), (report.run_id, 2, report.total_net));
+    assert_eq!((again.run_id, again.payments, again.total_net), (report.run_id, 3, report.total_net));
     let after = store.trial_balance(&cid).await.unwrap();
     assert_eq!(after.entries, before.entries);
     assert_eq!(after.sum_of_postings, Money::ZERO);
@@ -123,7 +135,7 @@ async fn payments(store: Store) {
     assert_eq!(check_standard18(&s18).unwrap().total, report.total_net);
     let xml = store.payment_file(&report.run_id.to_string(), "pain001").await.unwrap();
     let pain = check_pain001(&xml).unwrap();
-    assert_eq!((pain.transactions, pain.total), (2, report.total_net));
+    assert_eq!((pain.transactions, pain.total), (3, report.total_net));
     assert!(matches!(store.payment_file(&report.run_id.to_string(), "csv").await, Err(StoreError::Invalid(_))));
 
     // NHS money may not buy alcohol; the refusal names the purpose and writes nothing.

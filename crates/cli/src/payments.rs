@@ -1,0 +1,116 @@
+//! `selfdirect payments …`: the finance officer's four-weekly payment run from the command line.
+
+use anyhow::Context;
+use clap::Subcommand;
+use indicatif::{ProgressBar, ProgressStyle};
+use selfdirect_store::{PaymentRunPreview, PaymentRunReport, RunException, RunOptions, Store};
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(Subcommand, Debug)]
+pub enum PaymentsCommand {
+    /// Show what the run for a period would pay, without paying anything.
+    Preview {
+        /// The council's code, e.g. DEMO1.
+        #[arg(long)]
+        council: String,
+        /// First day of the four-week period (YYYY-MM-DD).
+        #[arg(long)]
+        period_start: String,
+    },
+    /// Run (or finish) the four-weekly payment run for a period.
+    ///
+    /// Accounts are paid in batches, each batch one transaction. If the run is stopped
+    /// part way (a crash, a killed process), run the same command again: accounts already
+    /// paid are skipped and nobody is paid twice.
+    Run {
+        #[arg(long)]
+        council: String,
+        /// First day of the four-week period (YYYY-MM-DD).
+        #[arg(long)]
+        period_start: String,
+        /// The day the money reaches bank accounts (YYYY-MM-DD); the period start if left out.
+        #[arg(long)]
+        pay_date: Option<String>,
+        /// Accounts per transaction.
+        #[arg(long, default_value_t = 500)]
+        batch_size: usize,
+        /// Milliseconds to wait between batches, to spare a database serving staff.
+        #[arg(long, default_value_t = 0)]
+        pause_ms: u64,
+    },
+    /// Write the bank file for a finished run.
+    File {
+        #[arg(long)]
+        council: String,
+        /// First day of the run's period (YYYY-MM-DD).
+        #[arg(long)]
+        period_start: String,
+        /// `standard18` (BACS) or `pain001` (ISO 20022 XML).
+        #[arg(long, default_value = "standard18")]
+        format: String,
+        /// Where to write it.
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+fn print_exceptions(exceptions: &[RunException]) {
+    if exceptions.is_empty() {
+        return;
+    }
+    println!("{} payments cannot be made until someone acts:", exceptions.len());
+    for e in exceptions.iter().take(20) {
+        println!("  account {}: {} to {} — {}", e.budget_account_id, e.amount, e.payee_name, e.reason);
+    }
+    if exceptions.len() > 20 {
+        println!("  … and {} more", exceptions.len() - 20);
+    }
+}
+
+fn print_preview(p: &PaymentRunPreview) {
+    println!("preview of the run for {} to {}: {} accounts active", p.period_start, p.period_end, p.accounts);
+    println!("would pay {} payments totalling {} (contributions netted off: {})", p.payments, p.total_net, p.total_contributions);
+    print_exceptions(&p.exceptions);
+}
+
+fn print_report(r: &PaymentRunReport) {
+    println!("run {} for {} to {} is {}", r.run_id, r.period_start, r.period_end, r.status);
+    println!("paid {} payments totalling {} (contributions netted off: {})", r.payments, r.total_net, r.total_contributions);
+    println!("contributions invoiced: {}", r.contributions_invoiced);
+    print_exceptions(&r.exceptions);
+}
+
+pub async fn run(store: &Store, command: PaymentsCommand) -> anyhow::Result<()> {
+    match command {
+        PaymentsCommand::Preview { council, period_start } => {
+            let c = store.council_by_code(&council).await?;
+            print_preview(&store.preview_payment_run(&c.id.to_string(), &period_start).await?);
+        }
+        PaymentsCommand::Run { council, period_start, pay_date, batch_size, pause_ms } => {
+            let c = store.council_by_code(&council).await?;
+            let bar = ProgressBar::new(0);
+            bar.set_style(ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} accounts ({eta} left)").expect("valid template").progress_chars("=> "));
+            bar.set_message("paying");
+            let progress = |done: u64, total: u64| {
+                bar.set_length(total);
+                bar.set_position(done);
+                // A line per committed batch: what is durable if the run stops now.
+                bar.suspend(|| println!("batch committed: {done}/{total} accounts"));
+            };
+            let options = RunOptions { batch_size, pause_between_batches: Duration::from_millis(pause_ms), progress: &progress };
+            let pay_date = pay_date.unwrap_or_else(|| period_start.clone());
+            let report = store.payment_run(&c.id.to_string(), &period_start, &pay_date, options).await?;
+            bar.finish_and_clear();
+            print_report(&report);
+        }
+        PaymentsCommand::File { council, period_start, format, out } => {
+            let c = store.council_by_code(&council).await?;
+            let run = store.payment_run_for_period(&c.id.to_string(), &period_start).await?;
+            let file = store.payment_file(&run.run_id.to_string(), &format).await?;
+            std::fs::write(&out, &file).with_context(|| format!("cannot write {}", out.display()))?;
+            println!("wrote the {format} file for run {} ({} payments, {}) to {}", run.run_id, run.payments, run.total_net, out.display());
+        }
+    }
+    Ok(())
+}
