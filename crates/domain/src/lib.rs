@@ -16,6 +16,7 @@
 
 pub mod assessment;
 pub mod calibration;
+pub mod claims;
 pub mod codes;
 pub mod contributions;
 pub mod dates;

@@ -8,7 +8,6 @@ use crate::streams::FundingStreams;
 use crate::validation::Problems;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
-use std::str::FromStr;
 use time::Date;
 
 coded_enum!(
@@ -162,21 +161,7 @@ pub fn validate_plan(input: &PlanInput, streams: &FundingStreams) -> Result<Plan
         let provider = p.text(&at("provider"), &line.provider, 200);
         let category = ServiceCategory::parse(&mut p, &at("category"), &line.category);
         let frequency = Frequency::parse(&mut p, &at("frequency"), &line.frequency);
-        let units = match Decimal::from_str(line.units_per_period.trim()) {
-            Ok(u) if u <= Decimal::ZERO => {
-                p.add(at("units_per_period"), "must be more than 0");
-                None
-            }
-            Ok(u) if u > Decimal::from(10_000) => {
-                p.add(at("units_per_period"), "must be 10,000 or fewer each period");
-                None
-            }
-            Ok(u) => Some(u),
-            Err(_) => {
-                p.add(at("units_per_period"), format!("'{}' is not a number", line.units_per_period.trim()));
-                None
-            }
-        };
+        let units = p.quantity(&at("units_per_period"), &line.units_per_period, Decimal::from(10_000));
         let unit_cost = p.money(&at("unit_cost"), &line.unit_cost);
         if unit_cost.is_some_and(|c| c > Money::from_pounds(1_000_000)) {
             p.add(at("unit_cost"), "must be £1,000,000 or less");

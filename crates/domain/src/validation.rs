@@ -106,6 +106,29 @@ impl Problems {
         Some(money)
     }
 
+    /// A quantity of units (hours, sessions, items): a number above 0 and at most `max`.
+    pub fn quantity(&mut self, field: &str, value: &str, max: rust_decimal::Decimal) -> Option<rust_decimal::Decimal> {
+        match value.trim().parse::<rust_decimal::Decimal>() {
+            Ok(u) if u <= rust_decimal::Decimal::ZERO => {
+                self.add(field, "must be more than 0");
+                None
+            }
+            Ok(u) if u > max => {
+                self.add(field, format!("must be {max} or fewer"));
+                None
+            }
+            Ok(u) => Some(u),
+            Err(_) if value.trim().is_empty() => {
+                self.add(field, "is required; enter a number such as 10 or 2.5");
+                None
+            }
+            Err(_) => {
+                self.add(field, format!("'{}' is not a number", value.trim()));
+                None
+            }
+        }
+    }
+
     /// A calendar date written `YYYY-MM-DD`.
     pub fn date(&mut self, field: &str, value: &str) -> Option<Date> {
         match crate::dates::parse_iso_date(value.trim()) {

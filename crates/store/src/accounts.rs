@@ -1,5 +1,6 @@
 //! Steps 4–5: opening a budget account from an approved plan, and moving its money.
 
+use crate::bulk::{insert_rows, Cell};
 use crate::codec::{self, id_param};
 use crate::plans::load_plan;
 use crate::records::{AccountView, BudgetAccount, CouncilUptake, LedgerEntryRecord, StreamBalance, TrialBalance, TrialBalanceLine};
@@ -475,6 +476,72 @@ pub(crate) struct EntryDetails<'a> {
     pub(crate) idempotency_key: Option<&'a str>,
 }
 
+/// A journal entry ready to write: its id, the budget account and what it carries.
+pub(crate) struct NewEntry<'a> {
+    pub(crate) id: String,
+    pub(crate) account_id: &'a str,
+    pub(crate) entry: &'a JournalEntry,
+    pub(crate) details: EntryDetails<'a>,
+}
+
+pub(crate) const ENTRY_COLUMNS: [&str; 11] = [
+    "id",
+    "council_id",
+    "budget_account_id",
+    "kind",
+    "occurred_on",
+    "description",
+    "payee_name",
+    "created_at",
+    "purpose",
+    "receipt_reference",
+    "idempotency_key",
+];
+pub(crate) const POSTING_COLUMNS: [&str; 8] = ["entry_id", "line_no", "council_id", "budget_account_id", "account", "stream", "plan_line_id", "amount_pence"];
+
+/// The rows of `ledger_entries` and `ledger_postings` for some entries.
+pub(crate) fn ledger_entry_rows(council_id: &str, entries: &[NewEntry<'_>], created_at: &str) -> (Vec<Vec<Cell>>, Vec<Vec<Cell>>) {
+    let text = |s: Option<&str>| Cell::OptText(s.map(str::to_string));
+    let mut entry_rows = Vec::with_capacity(entries.len());
+    let mut posting_rows = Vec::with_capacity(entries.len() * 2);
+    for e in entries {
+        entry_rows.push(vec![
+            Cell::Text(e.id.clone()),
+            Cell::Text(council_id.to_string()),
+            Cell::Text(e.account_id.to_string()),
+            Cell::Text(e.entry.kind.code().to_string()),
+            Cell::Text(iso(e.entry.occurred_on)),
+            Cell::Text(e.entry.description.clone()),
+            text(e.details.payee_name),
+            Cell::Text(created_at.to_string()),
+            text(e.details.purpose),
+            text(e.details.receipt_reference),
+            text(e.details.idempotency_key),
+        ]);
+        for (line_no, posting) in e.entry.postings.iter().enumerate() {
+            posting_rows.push(vec![
+                Cell::Text(e.id.clone()),
+                Cell::Int(line_no as i64),
+                Cell::Text(council_id.to_string()),
+                Cell::Text(e.account_id.to_string()),
+                Cell::Text(posting.account.code().to_string()),
+                Cell::Text(posting.stream.code().to_string()),
+                Cell::OptText(posting.plan_line_id.map(|u| u.to_string())),
+                Cell::Int(posting.amount.pence()),
+            ]);
+        }
+    }
+    (entry_rows, posting_rows)
+}
+
+/// Writes journal entries and their postings in a few multi-row statements.
+pub(crate) async fn insert_entries(tx: &mut Transaction<'_, Any>, council_id: &str, entries: &[NewEntry<'_>]) -> Result<()> {
+    let (entry_rows, posting_rows) = ledger_entry_rows(council_id, entries, &now());
+    insert_rows(tx, "ledger_entries", &ENTRY_COLUMNS, &entry_rows).await?;
+    insert_rows(tx, "ledger_postings", &POSTING_COLUMNS, &posting_rows).await?;
+    Ok(())
+}
+
 /// Writes a journal entry and its postings; returns the entry's id.
 pub(crate) async fn insert_entry(
     tx: &mut Transaction<'_, Any>,
@@ -483,40 +550,9 @@ pub(crate) async fn insert_entry(
     entry: &JournalEntry,
     details: EntryDetails<'_>,
 ) -> Result<String> {
-    let entry_id = new_id();
-    sqlx::query(
-        "INSERT INTO ledger_entries (id, council_id, budget_account_id, kind, occurred_on, description, payee_name, created_at, purpose, receipt_reference, idempotency_key) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-    )
-        .bind(&entry_id)
-        .bind(council_id)
-        .bind(account_id)
-        .bind(entry.kind.code())
-        .bind(iso(entry.occurred_on))
-        .bind(&entry.description)
-        .bind(details.payee_name)
-        .bind(now())
-        .bind(details.purpose)
-        .bind(details.receipt_reference)
-        .bind(details.idempotency_key)
-        .execute(&mut **tx)
-        .await?;
-    for (line_no, posting) in entry.postings.iter().enumerate() {
-        sqlx::query(
-            "INSERT INTO ledger_postings (entry_id, line_no, council_id, budget_account_id, account, stream, plan_line_id, amount_pence) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        )
-        .bind(&entry_id)
-        .bind(line_no as i64)
-        .bind(council_id)
-        .bind(account_id)
-        .bind(posting.account.code())
-        .bind(posting.stream.code())
-        .bind(posting.plan_line_id.map(|u| u.to_string()))
-        .bind(posting.amount.pence())
-        .execute(&mut **tx)
-        .await?;
-    }
-    Ok(entry_id)
+    let id = new_id();
+    insert_entries(tx, council_id, &[NewEntry { id: id.clone(), account_id, entry, details }]).await?;
+    Ok(id)
 }
 
 async fn load_postings<'e, E: sqlx::Executor<'e, Database = Any>>(executor: E, account_id: &str) -> Result<Vec<(String, Posting)>> {

@@ -7,6 +7,8 @@
 
 mod accounts;
 mod assessments;
+mod bulk;
+mod claims;
 mod codec;
 mod payments;
 mod people;
@@ -17,6 +19,7 @@ mod reviews;
 pub mod testing;
 
 pub use accounts::{OpenAccountInput, PaymentInput, SpendingInput};
+pub use claims::{AcceptedInvoice, ClaimsReport, InvoiceRecord};
 pub use payments::{BankDetailsInput, FinancialAssessmentInput, PaymentRunPreview, PaymentRunReport, RunException, RunItem, RunOptions};
 pub use ras::{BudgetChange, CalibrationReport, QuestionnaireVersion, RecomputeReport};
 pub use records::*;

@@ -64,3 +64,51 @@ pub async fn postgres_store(test_name: &str) -> Option<(Store, TemporaryDatabase
     let store = Store::connect_and_migrate(&url).await.expect("migrate PostgreSQL");
     Some((store, guard))
 }
+
+/// A plan line bought once a week at `pounds_per_week`, from the default stream.
+pub fn weekly_line(description: &str, provider: &str, category: &str, pounds_per_week: &str) -> selfdirect_domain::plan::PlanLineInput {
+    selfdirect_domain::plan::PlanLineInput {
+        description: description.into(),
+        provider: provider.into(),
+        category: category.into(),
+        frequency: "weekly".into(),
+        units_per_period: "1".into(),
+        unit_cost: pounds_per_week.into(),
+        stream: None,
+    }
+}
+
+/// A person (given name `name`) with an approved plan for 2026-04-01 to 2027-03-31 and an
+/// open account held as `deployment`; returns the account id.
+pub async fn open_test_account(store: &Store, council: &str, name: &str, lines: Vec<selfdirect_domain::plan::PlanLineInput>, deployment: &str) -> String {
+    use selfdirect_domain::assessment::{highest_answers, Questionnaire};
+    let person = store
+        .create_person(
+            council,
+            &selfdirect_domain::person::NewPersonInput {
+                given_name: name,
+                family_name: "Payee",
+                date_of_birth: "1970-01-01",
+                address: "1 Road",
+                postcode: "AB1 2CD",
+                client_group: "physical_disability",
+                long_term_support: true,
+            },
+        )
+        .await
+        .expect("test person");
+    let pid = person.id.to_string();
+    store.record_assessment(&pid, &highest_answers(&Questionnaire::standard()), "2026-01-01", "SW").await.expect("test assessment");
+    let input = selfdirect_domain::plan::PlanInput {
+        outcomes: vec!["Live well".into()],
+        lines,
+        start_date: "2026-04-01".into(),
+        end_date: "2027-03-31".into(),
+        over_budget_reason: None,
+    };
+    let plan = store.create_plan(&pid, None, &input).await.expect("test plan");
+    store.submit_plan(&plan.id.to_string()).await.expect("submit test plan");
+    store.approve_plan(&plan.id.to_string(), "Manager", None).await.expect("approve test plan");
+    let open = crate::OpenAccountInput { deployment: Some(deployment.into()), ..Default::default() };
+    store.open_account(&plan.id.to_string(), &open).await.expect("open test account").id.to_string()
+}

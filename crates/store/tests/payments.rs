@@ -1,58 +1,11 @@
 //! Payment runs on SQLite and PostgreSQL: amounts due, contributions netted and invoiced,
 //! exceptions for missing bank details, idempotent re-runs, and the bank files.
 
-use selfdirect_domain::assessment::{highest_answers, Questionnaire};
 use selfdirect_domain::payment_files::{check_pain001, check_standard18};
-use selfdirect_domain::person::NewPersonInput;
-use selfdirect_domain::plan::{PlanInput, PlanLineInput};
+use selfdirect_domain::plan::PlanLineInput;
 use selfdirect_domain::Money;
-use selfdirect_store::testing::{postgres_store, sqlite_store};
-use selfdirect_store::{BankDetailsInput, FinancialAssessmentInput, OpenAccountInput, RunOptions, SpendingInput, Store, StoreError};
-
-fn line(description: &str, provider: &str, category: &str, annual_pounds_per_week: &str) -> PlanLineInput {
-    PlanLineInput {
-        description: description.into(),
-        provider: provider.into(),
-        category: category.into(),
-        frequency: "weekly".into(),
-        units_per_period: "1".into(),
-        unit_cost: annual_pounds_per_week.into(),
-        stream: None,
-    }
-}
-
-/// A person with an approved plan and an open account; returns the account id.
-async fn account(store: &Store, council: &str, name: &str, lines: Vec<PlanLineInput>, deployment: &str) -> String {
-    let person = store
-        .create_person(
-            council,
-            &NewPersonInput {
-                given_name: name,
-                family_name: "Payee",
-                date_of_birth: "1970-01-01",
-                address: "1 Road",
-                postcode: "AB1 2CD",
-                client_group: "physical_disability",
-                long_term_support: true,
-            },
-        )
-        .await
-        .unwrap();
-    let pid = person.id.to_string();
-    store.record_assessment(&pid, &highest_answers(&Questionnaire::standard()), "2026-01-01", "SW").await.unwrap();
-    let plan = store
-        .create_plan(
-            &pid,
-            None,
-            &PlanInput { outcomes: vec!["Live well".into()], lines, start_date: "2026-04-01".into(), end_date: "2027-03-31".into(), over_budget_reason: None },
-        )
-        .await
-        .unwrap();
-    store.submit_plan(&plan.id.to_string()).await.unwrap();
-    store.approve_plan(&plan.id.to_string(), "Manager", None).await.unwrap();
-    let account = store.open_account(&plan.id.to_string(), &OpenAccountInput { deployment: Some(deployment.into()), ..Default::default() }).await.unwrap();
-    account.id.to_string()
-}
+use selfdirect_store::testing::{open_test_account as account, postgres_store, sqlite_store, weekly_line as line};
+use selfdirect_store::{BankDetailsInput, FinancialAssessmentInput, RunOptions, SpendingInput, Store, StoreError};
 
 async fn payments(store: Store) {
     let council = store.create_council("PAY", "Payments Council").await.unwrap();

@@ -1,0 +1,511 @@
+//! Step 5: provider invoices (claims) against council-managed budgets and individual
+//! service funds, checked against the agreed plan.
+//!
+//! A claim is accepted only if the person has a budget for those dates, the plan buys that
+//! service category from that provider as a managed or ISF line, the unit rate is no more
+//! than agreed, the stream has the money, and the invoice has not been accepted before.
+//! Otherwise it is rejected with a reason code a provider's system can act on and a
+//! sentence a person can read. [`ClaimBook`] holds what the checks need in memory, so a
+//! whole file is checked without a database round trip per line.
+
+use crate::codes::coded_enum;
+use crate::deployment::DeploymentOption;
+use crate::ledger::{EntryKind, JournalEntry, LedgerAccount, Posting};
+use crate::money::Money;
+use crate::plan::ServiceCategory;
+use crate::streams::FundingStream;
+use crate::validation::Problems;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use std::collections::{HashMap, HashSet};
+use time::Date;
+use uuid::Uuid;
+
+coded_enum!(
+    /// Why a claim was not accepted.
+    RejectionReason {
+        Malformed => ("malformed", "The line could not be read"),
+        UnknownProvider => ("unknown_provider", "The provider is not registered with the council"),
+        UnknownPerson => ("unknown_person", "The council has no budget for this person"),
+        Duplicate => ("duplicate", "This invoice has already been accepted"),
+        OutsidePlanPeriod => ("outside_plan_period", "The dates are outside the person's plan"),
+        CategoryNotInPlan => ("category_not_in_plan", "The plan does not buy this kind of service"),
+        ProviderNotInPlan => ("provider_not_in_plan", "The plan does not buy this service from this provider"),
+        DirectPaymentLine => ("direct_payment_line", "The person pays for this from their direct payment"),
+        RateAboveAgreed => ("rate_above_agreed", "The unit rate is above the rate agreed in the plan"),
+        InsufficientBalance => ("insufficient_balance", "Not enough money is left in the budget"),
+    }
+);
+
+/// An invoice line from a provider, as read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Claim {
+    pub provider: String,
+    pub invoice_ref: String,
+    pub person_id: Uuid,
+    pub category: ServiceCategory,
+    pub period_start: Date,
+    pub period_end: Date,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "12.5"))]
+    #[serde(with = "rust_decimal::serde::str")]
+    pub units: Decimal,
+    pub unit_rate: Money,
+}
+
+impl Claim {
+    /// Units × rate to the nearest penny.
+    pub fn amount(&self) -> Money {
+        Money::from_decimal_rounded(self.units * self.unit_rate.to_decimal()).expect("units ≤ 10,000 and rates ≤ £100,000 are far inside i64 pence")
+    }
+}
+
+/// A claim as typed (a JSON body, or the fields of a CSV line).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ClaimInput {
+    pub provider: String,
+    pub invoice_ref: String,
+    pub person_id: String,
+    /// A service category code, e.g. `personal_care`.
+    pub service_category: String,
+    /// `YYYY-MM-DD`
+    pub period_start: String,
+    /// `YYYY-MM-DD`
+    pub period_end: String,
+    /// Units delivered, e.g. hours.
+    pub units: String,
+    /// Pounds per unit.
+    pub unit_rate: String,
+}
+
+/// The most units one invoice line may claim, and the highest unit rate: far above any real
+/// line, low enough that a typing slip is caught.
+const MAX_UNITS: i64 = 10_000;
+const MAX_RATE_POUNDS: i64 = 100_000;
+
+/// Checks a typed claim's fields; `prefix` goes before each field name (e.g. `line 7: `).
+pub fn read_claim(input: &ClaimInput, prefix: &str) -> Result<Claim, Problems> {
+    let mut p = Problems::new();
+    let at = |f: &str| format!("{prefix}{f}");
+    let provider = p.text(&at("provider"), &input.provider, 200);
+    let invoice_ref = p.text(&at("invoice_ref"), &input.invoice_ref, 100);
+    let person_id = match Uuid::try_parse(input.person_id.trim()) {
+        Ok(id) => Some(id),
+        Err(_) => {
+            p.add(at("person_id"), format!("'{}' is not a person id (a UUID such as 01a2104f-4913-77e5-90d5-3c2adcf704af)", input.person_id.trim()));
+            None
+        }
+    };
+    let category = ServiceCategory::parse(&mut p, &at("service_category"), &input.service_category);
+    let start = p.date(&at("period_start"), &input.period_start);
+    let end = p.date(&at("period_end"), &input.period_end);
+    p.dates_in_order(&at("period_end"), start, end, &at("period_start"));
+    let units = p.quantity(&at("units"), &input.units, Decimal::from(MAX_UNITS));
+    let unit_rate = p.positive_money(&at("unit_rate"), &input.unit_rate);
+    if unit_rate.is_some_and(|r| r > Money::from_pounds(MAX_RATE_POUNDS)) {
+        p.add(at("unit_rate"), format!("must be {} or less", Money::from_pounds(MAX_RATE_POUNDS)));
+    }
+    if !p.is_empty() {
+        return Err(p);
+    }
+    Ok(Claim {
+        provider: provider.expect("checked"),
+        invoice_ref: invoice_ref.expect("checked"),
+        person_id: person_id.expect("checked"),
+        category: category.expect("checked"),
+        period_start: start.expect("checked"),
+        period_end: end.expect("checked"),
+        units: units.expect("checked"),
+        unit_rate: unit_rate.expect("checked"),
+    })
+}
+
+/// The columns a claims CSV file must have (in any order; others are ignored).
+pub const CLAIM_COLUMNS: [&str; 8] = ["provider", "invoice_ref", "person_id", "service_category", "period_start", "period_end", "units", "unit_rate"];
+
+/// One line of a claims file that could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LineProblem {
+    /// The line of the file, counting the header as line 1.
+    pub line: u64,
+    pub reason_code: String,
+    pub message: String,
+}
+
+/// Reads a claims CSV file: every readable line as a claim with its line number, and a
+/// problem for every line that cannot be read. A file whose header lacks a column is
+/// refused whole.
+pub fn parse_claims_csv(text: &str) -> Result<(Vec<(u64, Claim)>, Vec<LineProblem>), Problems> {
+    let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).flexible(true).from_reader(text.as_bytes());
+    let mut p = Problems::new();
+    let headers = match reader.headers() {
+        Ok(h) => h.clone(),
+        Err(e) => {
+            p.add("line 1", format!("cannot read the header row: {e}"));
+            return Err(p);
+        }
+    };
+    let mut columns = [0usize; CLAIM_COLUMNS.len()];
+    for (slot, name) in columns.iter_mut().zip(CLAIM_COLUMNS) {
+        match headers.iter().position(|h| h.eq_ignore_ascii_case(name)) {
+            Some(i) => *slot = i,
+            None => p.add("line 1", format!("the header row has no '{name}' column; it needs: {}", CLAIM_COLUMNS.join(","))),
+        }
+    }
+    p.into_result(())?;
+    let mut claims = Vec::new();
+    let mut problems = Vec::new();
+    let mut record = csv::StringRecord::new();
+    loop {
+        let line = reader.position().line();
+        match reader.read_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => {
+                problems.push(LineProblem { line, reason_code: RejectionReason::Malformed.code().into(), message: format!("cannot be read: {e}") });
+                // A broken quote can swallow the rest of the file; stop rather than guess.
+                if matches!(e.kind(), csv::ErrorKind::Utf8 { .. }) {
+                    continue;
+                }
+                break;
+            }
+        }
+        if record.iter().all(str::is_empty) {
+            continue;
+        }
+        if record.len() != headers.len() {
+            problems.push(LineProblem {
+                line,
+                reason_code: RejectionReason::Malformed.code().into(),
+                message: format!("has {} fields; the header has {}", record.len(), headers.len()),
+            });
+            continue;
+        }
+        let field = |i: usize| record.get(columns[i]).unwrap_or("").to_string();
+        let input = ClaimInput {
+            provider: field(0),
+            invoice_ref: field(1),
+            person_id: field(2),
+            service_category: field(3),
+            period_start: field(4),
+            period_end: field(5),
+            units: field(6),
+            unit_rate: field(7),
+        };
+        match read_claim(&input, "") {
+            Ok(claim) => claims.push((line, claim)),
+            Err(p) => problems.push(LineProblem { line, reason_code: RejectionReason::Malformed.code().into(), message: p.to_string() }),
+        }
+    }
+    Ok((claims, problems))
+}
+
+/// A plan line as claims are checked against it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClaimLine {
+    pub id: Uuid,
+    pub category: ServiceCategory,
+    pub provider: String,
+    pub deployment: DeploymentOption,
+    pub stream: FundingStream,
+    /// The agreed rate per unit.
+    pub unit_cost: Money,
+}
+
+/// A budget account as claims are checked against it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClaimAccount {
+    pub account_id: Uuid,
+    pub person_id: Uuid,
+    pub start: Date,
+    pub end: Date,
+    pub lines: Vec<ClaimLine>,
+    /// Money the council still holds, per stream (pays managed lines).
+    pub available: Vec<(FundingStream, Money)>,
+    /// Money an ISF provider holds, per stream (pays ISF lines).
+    pub held_by_provider: Vec<(FundingStream, Money)>,
+}
+
+/// A claim that passed every check, with the line it pays for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AcceptedClaim {
+    pub account_id: Uuid,
+    pub line_id: Uuid,
+    pub stream: FundingStream,
+    pub deployment: DeploymentOption,
+    pub amount: Money,
+}
+
+impl AcceptedClaim {
+    /// The ledger entry: a managed line is paid from the money the council holds; an ISF
+    /// line is spent from the money the provider already holds.
+    pub fn entry(&self, claim: &Claim) -> JournalEntry {
+        let (kind, from) = match self.deployment {
+            DeploymentOption::IndividualServiceFund => (EntryKind::Spending, LedgerAccount::HeldByProvider),
+            _ => (EntryKind::PaymentToProvider, LedgerAccount::Available),
+        };
+        JournalEntry::new(
+            kind,
+            claim.period_end,
+            format!("Invoice {} from {}", claim.invoice_ref, claim.provider),
+            vec![
+                Posting { account: from, stream: self.stream.clone(), plan_line_id: Some(self.line_id), amount: -self.amount },
+                Posting { account: LedgerAccount::Spent, stream: self.stream.clone(), plan_line_id: Some(self.line_id), amount: self.amount },
+            ],
+        )
+        .expect("a positive amount moved between two accounts balances")
+    }
+}
+
+/// Why one claim was rejected.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Rejection {
+    pub reason_code: String,
+    pub message: String,
+}
+
+fn reject(reason: RejectionReason, message: String) -> Rejection {
+    Rejection { reason_code: reason.code().into(), message }
+}
+
+/// Provider names are matched as people type them: case and spacing do not matter.
+pub fn provider_key(name: &str) -> String {
+    name.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
+}
+
+/// Everything the checks need, held in memory; accepting a claim uses up its money and its
+/// invoice reference, so later claims in the same file see them gone.
+#[derive(Debug, Default)]
+pub struct ClaimBook {
+    accounts: Vec<ClaimAccount>,
+    by_person: HashMap<Uuid, Vec<usize>>,
+    providers: HashSet<String>,
+    accepted_refs: HashSet<(String, String)>,
+}
+
+impl ClaimBook {
+    /// `providers` are the council's registered providers; `accepted_refs` the
+    /// (provider, invoice reference) pairs already accepted.
+    pub fn new(
+        accounts: Vec<ClaimAccount>,
+        providers: impl IntoIterator<Item = String>,
+        accepted_refs: impl IntoIterator<Item = (String, String)>,
+    ) -> ClaimBook {
+        let mut by_person: HashMap<Uuid, Vec<usize>> = HashMap::new();
+        for (i, a) in accounts.iter().enumerate() {
+            by_person.entry(a.person_id).or_default().push(i);
+        }
+        ClaimBook {
+            accounts,
+            by_person,
+            providers: providers.into_iter().map(|p| provider_key(&p)).collect(),
+            accepted_refs: accepted_refs.into_iter().map(|(p, r)| (provider_key(&p), r)).collect(),
+        }
+    }
+
+    /// Checks one claim and, if it passes, reserves its money and invoice reference.
+    pub fn check(&mut self, claim: &Claim) -> Result<AcceptedClaim, Rejection> {
+        use RejectionReason::*;
+        let provider = provider_key(&claim.provider);
+        if !self.providers.contains(&provider) {
+            return Err(reject(UnknownProvider, format!("'{}' is not a provider registered with the council", claim.provider)));
+        }
+        let Some(candidates) = self.by_person.get(&claim.person_id) else {
+            return Err(reject(UnknownPerson, format!("the council has no budget account for person {}", claim.person_id)));
+        };
+        let ref_key = (provider, claim.invoice_ref.clone());
+        if self.accepted_refs.contains(&ref_key) {
+            return Err(reject(Duplicate, format!("invoice {} from {} has already been accepted", claim.invoice_ref, claim.provider)));
+        }
+        let Some(&index) = candidates.iter().find(|&&i| self.accounts[i].start <= claim.period_start && claim.period_end <= self.accounts[i].end) else {
+            let a = &self.accounts[candidates[0]];
+            return Err(reject(
+                OutsidePlanPeriod,
+                format!("{} to {} is not inside the person's plan, which runs from {} to {}", claim.period_start, claim.period_end, a.start, a.end),
+            ));
+        };
+        let account = &self.accounts[index];
+        let same_category: Vec<&ClaimLine> = account.lines.iter().filter(|l| l.category == claim.category).collect();
+        if same_category.is_empty() {
+            return Err(reject(CategoryNotInPlan, format!("the plan does not include {}", claim.category.label().to_lowercase())));
+        }
+        let from_provider: Vec<&&ClaimLine> = same_category.iter().filter(|l| provider_key(&l.provider) == ref_key.0).collect();
+        let Some(line) = from_provider.iter().find(|l| l.deployment != DeploymentOption::DirectPayment) else {
+            if !from_provider.is_empty() {
+                return Err(reject(DirectPaymentLine, format!("the person pays {} from their direct payment; invoice them, not the council", claim.provider)));
+            }
+            return Err(reject(
+                ProviderNotInPlan,
+                format!("the plan buys {} from someone else, not {}", claim.category.label().to_lowercase(), claim.provider),
+            ));
+        };
+        if claim.unit_rate > line.unit_cost {
+            return Err(reject(RateAboveAgreed, format!("the rate {} is above the {} agreed in the plan", claim.unit_rate, line.unit_cost)));
+        }
+        let amount = claim.amount();
+        let (line_id, stream, deployment) = (line.id, line.stream.clone(), line.deployment);
+        let account_id = account.account_id;
+        let pots = match deployment {
+            DeploymentOption::IndividualServiceFund => &mut self.accounts[index].held_by_provider,
+            _ => &mut self.accounts[index].available,
+        };
+        let left = pots.iter_mut().find(|(s, _)| *s == stream).map(|(_, m)| m);
+        match left {
+            Some(left) if *left >= amount => *left = *left - amount,
+            left => {
+                let held = left.map(|m| *m).unwrap_or_default();
+                let whose = if deployment == DeploymentOption::IndividualServiceFund { "the provider holds" } else { "is left" };
+                return Err(reject(InsufficientBalance, format!("the invoice is for {amount}, but only {held} of the {} stream {whose}", stream.words())));
+            }
+        }
+        self.accepted_refs.insert(ref_key);
+        Ok(AcceptedClaim { account_id, line_id, stream, deployment, amount })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use time::macros::date;
+
+    fn asc() -> FundingStream {
+        FundingStream::new("adult_social_care")
+    }
+
+    fn book() -> (ClaimBook, Uuid) {
+        let person = Uuid::from_u128(1);
+        let line = |n: u128, category, provider: &str, deployment, rate| ClaimLine {
+            id: Uuid::from_u128(n),
+            category,
+            provider: provider.into(),
+            deployment,
+            stream: asc(),
+            unit_cost: Money::from_pence(rate),
+        };
+        let account = ClaimAccount {
+            account_id: Uuid::from_u128(100),
+            person_id: person,
+            start: date!(2026 - 04 - 01),
+            end: date!(2027 - 03 - 31),
+            lines: vec![
+                line(10, ServiceCategory::PersonalCare, "Harbour Care", DeploymentOption::CouncilManaged, 2_450),
+                line(11, ServiceCategory::DayService, "Oak Day Centre", DeploymentOption::IndividualServiceFund, 6_000),
+                line(12, ServiceCategory::PersonalAssistant, "Sam Jones", DeploymentOption::DirectPayment, 1_500),
+            ],
+            available: vec![(asc(), Money::from_pounds(1_000))],
+            held_by_provider: vec![(asc(), Money::from_pounds(300))],
+        };
+        let providers = ["Harbour Care", "Oak Day Centre", "Sam Jones", "Elsewhere Ltd"].map(String::from);
+        (ClaimBook::new(vec![account], providers, [("Harbour Care".to_string(), "OLD-1".to_string())]), person)
+    }
+
+    fn claim(person: Uuid, provider: &str, reference: &str, category: ServiceCategory, units: i64, rate: i64) -> Claim {
+        Claim {
+            provider: provider.into(),
+            invoice_ref: reference.into(),
+            person_id: person,
+            category,
+            period_start: date!(2026 - 05 - 01),
+            period_end: date!(2026 - 05 - 28),
+            units: Decimal::from(units),
+            unit_rate: Money::from_pence(rate),
+        }
+    }
+
+    fn reason(r: Result<AcceptedClaim, Rejection>) -> String {
+        r.err().map(|r| r.reason_code).unwrap_or_else(|| "accepted".into())
+    }
+
+    #[test]
+    fn each_rule_has_its_reason() {
+        use ServiceCategory::*;
+        let (mut b, person) = book();
+        let ok = b.check(&claim(person, "harbour  care", "INV-1", PersonalCare, 10, 2_450)).unwrap();
+        assert_eq!((ok.amount, ok.line_id, ok.deployment), (Money::from_pounds(245), Uuid::from_u128(10), DeploymentOption::CouncilManaged));
+        assert_eq!(ok.entry(&claim(person, "Harbour Care", "INV-1", PersonalCare, 10, 2_450)).postings[0].account, LedgerAccount::Available);
+        assert_eq!(reason(b.check(&claim(person, "Harbour Care", "INV-1", PersonalCare, 1, 2_450))), "duplicate");
+        assert_eq!(reason(b.check(&claim(person, "Harbour Care", "OLD-1", PersonalCare, 1, 2_450))), "duplicate");
+        assert_eq!(reason(b.check(&claim(person, "Nobody Ltd", "X", PersonalCare, 1, 2_450))), "unknown_provider");
+        assert_eq!(reason(b.check(&claim(Uuid::from_u128(2), "Harbour Care", "X", PersonalCare, 1, 2_450))), "unknown_person");
+        assert_eq!(reason(b.check(&claim(person, "Harbour Care", "X", Leisure, 1, 2_450))), "category_not_in_plan");
+        assert_eq!(reason(b.check(&claim(person, "Elsewhere Ltd", "X", PersonalCare, 1, 2_450))), "provider_not_in_plan");
+        assert_eq!(reason(b.check(&claim(person, "Sam Jones", "X", PersonalAssistant, 1, 1_500))), "direct_payment_line");
+        assert_eq!(reason(b.check(&claim(person, "Harbour Care", "X", PersonalCare, 1, 2_451))), "rate_above_agreed");
+        let mut late = claim(person, "Harbour Care", "X", PersonalCare, 1, 2_450);
+        late.period_end = date!(2027 - 04 - 02);
+        assert_eq!(reason(b.check(&late)), "outside_plan_period");
+        // £1,000 available less £245 accepted: £755 left, so 31 hours at £24.50 (£759.50) is too much.
+        assert_eq!(reason(b.check(&claim(person, "Harbour Care", "X", PersonalCare, 31, 2_450))), "insufficient_balance");
+        // An ISF line draws on what the provider holds (£300), not on what the council holds.
+        assert_eq!(reason(b.check(&claim(person, "Oak Day Centre", "D1", DayService, 6, 6_000))), "insufficient_balance");
+        let isf = b.check(&claim(person, "Oak Day Centre", "D1", DayService, 5, 6_000)).unwrap();
+        assert_eq!(isf.entry(&claim(person, "Oak Day Centre", "D1", DayService, 5, 6_000)).kind, EntryKind::Spending);
+    }
+
+    #[test]
+    fn csv_lines_are_read_or_reported_by_line_number() {
+        let person = Uuid::from_u128(1);
+        let text = format!(
+            "provider,invoice_ref,person_id,service_category,period_start,period_end,units,unit_rate\n\
+             Harbour Care,INV-1,{person},personal_care,2026-05-01,2026-05-28,10,24.50\n\
+             Harbour Care,INV-2,{person},personal_care,2026-05-31,2026-05-28,-2,abc\n\
+             Harbour Care,INV-3,not-a-person,gardening,2026-02-30,2026-05-28,1,1\n\
+             Harbour Care,INV-4\n"
+        );
+        let (claims, problems) = parse_claims_csv(&text).unwrap();
+        assert_eq!(claims.len(), 1);
+        assert_eq!(claims[0].0, 2);
+        assert_eq!(problems.iter().map(|p| p.line).collect::<Vec<_>>(), vec![3, 4, 5]);
+        assert!(problems[0].message.contains("period_end") && problems[0].message.contains("units: must be more than 0"), "{}", problems[0].message);
+        assert!(problems[0].message.contains("unit_rate"), "{}", problems[0].message);
+        assert!(problems[1].message.contains("person_id") && problems[1].message.contains("'gardening'") && problems[1].message.contains("2026-02-30"));
+        assert!(problems[2].message.contains("has 2 fields"));
+        let err = parse_claims_csv("provider,invoice_ref\nA,B\n").unwrap_err();
+        assert!(err.to_string().contains("no 'person_id' column"), "{err}");
+    }
+
+    proptest! {
+        /// Whatever arrives, nothing panics, accepted claims never spend more than the
+        /// account had, and no invoice reference is accepted twice.
+        #[test]
+        fn accepted_claims_never_overspend(claims in proptest::collection::vec((0u8..3, 0u8..6, 1i64..60, 1_000i64..7_000), 1..80)) {
+            let (mut b, person) = book();
+            let mut accepted = Vec::new();
+            for (who, reference, units, rate) in claims {
+                let (provider, category) = match who {
+                    0 => ("Harbour Care", ServiceCategory::PersonalCare),
+                    1 => ("Oak Day Centre", ServiceCategory::DayService),
+                    _ => ("Sam Jones", ServiceCategory::PersonalAssistant),
+                };
+                let c = claim(person, provider, &format!("R{reference}"), category, units, rate);
+                if let Ok(a) = b.check(&c) {
+                    accepted.push((c, a));
+                }
+            }
+            let managed: Money = accepted.iter().filter(|(_, a)| a.deployment == DeploymentOption::CouncilManaged).map(|(_, a)| a.amount).sum();
+            let isf: Money = accepted.iter().filter(|(_, a)| a.deployment == DeploymentOption::IndividualServiceFund).map(|(_, a)| a.amount).sum();
+            prop_assert!(managed <= Money::from_pounds(1_000));
+            prop_assert!(isf <= Money::from_pounds(300));
+            let mut refs: Vec<_> = accepted.iter().map(|(c, _)| (c.provider.clone(), c.invoice_ref.clone())).collect();
+            let n = refs.len();
+            refs.sort();
+            refs.dedup();
+            prop_assert_eq!(refs.len(), n);
+            for (c, a) in &accepted {
+                prop_assert!(c.unit_rate <= Money::from_pence(6_000));
+                prop_assert_eq!(a.entry(c).postings.iter().map(|p| p.amount).sum::<Money>(), Money::ZERO);
+            }
+        }
+
+        /// The CSV reader never panics, whatever bytes it is given.
+        #[test]
+        fn the_csv_reader_never_panics(body in ".{0,400}") {
+            let text = format!("provider,invoice_ref,person_id,service_category,period_start,period_end,units,unit_rate\n{body}");
+            let _ = parse_claims_csv(&text);
+        }
+    }
+}

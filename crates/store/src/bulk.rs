@@ -1,0 +1,85 @@
+//! Multi-row INSERTs: one statement per few thousand rows instead of one per row, on both
+//! SQLite and PostgreSQL. Bulk claims (and the synthetic population) go through here.
+
+use sqlx::{Any, Transaction};
+
+/// One value to bind.
+#[derive(Debug, Clone)]
+pub(crate) enum Cell {
+    Text(String),
+    OptText(Option<String>),
+    Int(i64),
+    OptInt(Option<i64>),
+}
+
+/// SQLite allows 32,766 bound values in one statement and PostgreSQL 65,535; stay under both.
+const MAX_BINDS: usize = 30_000;
+
+/// Inserts `rows` (each with one cell per column) into `table`, a few thousand at a time.
+pub(crate) async fn insert_rows(tx: &mut Transaction<'_, Any>, table: &str, columns: &[&str], rows: &[Vec<Cell>]) -> Result<(), sqlx::Error> {
+    let per_statement = (MAX_BINDS / columns.len()).max(1);
+    for chunk in rows.chunks(per_statement) {
+        let mut sql = format!("INSERT INTO {table} ({}) VALUES ", columns.join(", "));
+        let mut n = 0;
+        for (r, row) in chunk.iter().enumerate() {
+            debug_assert_eq!(row.len(), columns.len(), "a row for {table} has the wrong number of cells");
+            sql.push_str(if r == 0 { "(" } else { ", (" });
+            for c in 0..row.len() {
+                n += 1;
+                if c > 0 {
+                    sql.push_str(", ");
+                }
+                sql.push('$');
+                sql.push_str(&n.to_string());
+            }
+            sql.push(')');
+        }
+        let mut query = sqlx::query(&sql);
+        for cell in chunk.iter().flatten() {
+            query = match cell {
+                Cell::Text(v) => query.bind(v.as_str()),
+                Cell::OptText(v) => query.bind(v.as_deref()),
+                Cell::Int(v) => query.bind(*v),
+                Cell::OptInt(v) => query.bind(*v),
+            };
+        }
+        query.execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+/// `$start, $start+1, …` for an `IN (…)` list of `count` values.
+fn placeholders(start: usize, count: usize) -> String {
+    (start..start + count).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+}
+
+/// Bound values per `IN (…)` list.
+const IN_CHUNK: usize = 900;
+
+fn in_query<'q>(sql: &'q str, first: &'q str, values: &'q [String]) -> sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>> {
+    let mut q = sqlx::query(sql).bind(first);
+    for v in values {
+        q = q.bind(v.as_str());
+    }
+    q
+}
+
+/// Runs `sql` (with `$1` = `first` and `{list}` where the `IN` list goes) over `values`,
+/// a chunk at a time, and gathers the rows.
+pub(crate) async fn fetch_in(tx: &mut Transaction<'_, Any>, sql: &str, first: &str, values: &[String]) -> Result<Vec<sqlx::any::AnyRow>, sqlx::Error> {
+    let mut rows = Vec::new();
+    for chunk in values.chunks(IN_CHUNK) {
+        let text = sql.replace("{list}", &placeholders(2, chunk.len()));
+        rows.extend(in_query(&text, first, chunk).fetch_all(&mut **tx).await?);
+    }
+    Ok(rows)
+}
+
+/// Like [`fetch_in`], for a statement that returns no rows.
+pub(crate) async fn execute_in(tx: &mut Transaction<'_, Any>, sql: &str, first: &str, values: &[String]) -> Result<(), sqlx::Error> {
+    for chunk in values.chunks(IN_CHUNK) {
+        let text = sql.replace("{list}", &placeholders(2, chunk.len()));
+        in_query(&text, first, chunk).execute(&mut **tx).await?;
+    }
+    Ok(())
+}
