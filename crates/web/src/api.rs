@@ -67,6 +67,7 @@ pub fn routes() -> Router<AppState> {
         .route("/v1/people/{person_id}/allocations", get(allocation_history))
         .route("/v1/people/{person_id}/reconsiderations", get(list_reconsiderations).post(request_reconsideration))
         .route("/v1/reconsiderations/{reconsideration_id}/decision", post(decide_reconsideration))
+        .merge(crate::api_money::routes())
 }
 
 #[derive(OpenApi)]
@@ -100,14 +101,32 @@ pub fn routes() -> Router<AppState> {
         get_account,
         make_payment,
         record_spending,
-        complete_review
+        complete_review,
+        questionnaire_versions,
+        publish_questionnaire,
+        uprate,
+        recompute,
+        calibration,
+        ras_what_if,
+        current_allocation,
+        allocation_history,
+        list_reconsiderations,
+        request_reconsideration,
+        decide_reconsideration
     ),
     components(schemas(ErrorBody))
 )]
 pub struct ApiDoc;
 
+/// The whole API's OpenAPI document.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let mut doc = ApiDoc::openapi();
+    doc.merge(crate::api_money::MoneyApi::openapi());
+    doc
+}
+
 async fn openapi_document() -> impl IntoResponse {
-    Json(ApiDoc::openapi())
+    Json(openapi())
 }
 
 #[derive(Deserialize, ToSchema)]

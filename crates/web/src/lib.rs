@@ -3,6 +3,7 @@
 //! Handlers only translate HTTP to store calls and back; the rules live in the domain.
 
 mod api;
+mod api_money;
 mod assets;
 mod error;
 mod pages;

@@ -31,6 +31,12 @@ impl Api {
         (status, value)
     }
 
+    /// A request whose success answers with no body (204); returns the status and any text.
+    pub async fn send_empty(&self, method: reqwest::Method, path: &str, body: Value) -> (StatusCode, String) {
+        let resp = self.http.request(method, format!("{}{path}", self.base)).json(&body).send().await.unwrap();
+        (resp.status(), resp.text().await.unwrap())
+    }
+
     pub async fn get(&self, path: &str) -> (StatusCode, Value) {
         self.send(reqwest::Method::GET, path, None).await
     }

@@ -1,0 +1,209 @@
+//! The JSON API for step 5's council-wide money work: payment runs and their bank files,
+//! bank details, financial assessments, providers, suspensions and provider claims.
+
+use crate::api::{ApiJson, ApiQuery};
+use crate::error::{ApiError, ErrorBody};
+use crate::AppState;
+use axum::extract::{Path, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use selfdirect_domain::claims::ClaimInput;
+use selfdirect_domain::contributions::Contribution;
+use selfdirect_store::{BankDetailsInput, ClaimsReport, FinancialAssessmentInput, InvoiceRecord, PaymentRunPreview, PaymentRunReport, RunItem, RunOptions};
+use serde::Deserialize;
+use utoipa::{IntoParams, OpenApi, ToSchema};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/v1/councils/{council_id}/payment-runs/preview", get(preview_run))
+        .route("/v1/councils/{council_id}/payment-runs", post(run_payments))
+        .route("/v1/payment-runs/{run_id}/items", get(run_items))
+        .route("/v1/payment-runs/{run_id}/file", get(run_file))
+        .route("/v1/councils/{council_id}/bank-details", put(set_council_bank))
+        .route("/v1/councils/{council_id}/providers", post(register_provider))
+        .route("/v1/accounts/{account_id}/bank-details", put(set_bank_details))
+        .route("/v1/accounts/{account_id}/financial-assessments", post(financial_assessment))
+        .route("/v1/accounts/{account_id}/suspension", put(suspend))
+        .route("/v1/councils/{council_id}/claims", post(submit_claim))
+        .route("/v1/councils/{council_id}/claims/csv", post(submit_claims_csv))
+        .route("/v1/councils/{council_id}/invoices", get(list_invoices))
+}
+
+#[derive(OpenApi)]
+#[openapi(paths(
+    preview_run,
+    run_payments,
+    run_items,
+    run_file,
+    set_council_bank,
+    register_provider,
+    set_bank_details,
+    financial_assessment,
+    suspend,
+    submit_claim,
+    submit_claims_csv,
+    list_invoices
+))]
+pub struct MoneyApi;
+
+type ApiResult<T> = Result<T, ApiError>;
+
+#[derive(Deserialize, IntoParams)]
+pub struct PeriodQuery {
+    /// First day of the four-week period, `YYYY-MM-DD`.
+    period_start: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct RunRequest {
+    /// First day of the four-week period, `YYYY-MM-DD`.
+    period_start: String,
+    /// When the money reaches bank accounts, `YYYY-MM-DD`; the period start if left out.
+    #[serde(default)]
+    pay_date: Option<String>,
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct FileQuery {
+    /// `standard18` (BACS) or `pain001` (ISO 20022 XML).
+    format: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ProviderRegistration {
+    name: String,
+    sort_code: String,
+    account_number: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct Suspension {
+    /// `YYYY-MM-DD` from which nothing is paid; leave out (with no reason) to start payments again.
+    #[serde(default)]
+    suspended_from: Option<String>,
+    #[serde(default)]
+    reason: Option<String>,
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct PartialQuery {
+    /// Post the lines that pass even if others are rejected (default: all or nothing).
+    #[serde(default)]
+    partial: bool,
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct InvoiceQuery {
+    /// Only this provider's invoices.
+    #[serde(default)]
+    provider: Option<String>,
+    /// `accepted` or `rejected`.
+    #[serde(default)]
+    status: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/councils/{council_id}/payment-runs/preview", tag = "money", params(PeriodQuery),
+    responses((status = 200, description = "What the run would pay, and who cannot be paid", body = PaymentRunPreview), (status = 422, body = ErrorBody)))]
+async fn preview_run(State(s): State<AppState>, Path(council_id): Path<String>, ApiQuery(q): ApiQuery<PeriodQuery>) -> ApiResult<Json<PaymentRunPreview>> {
+    Ok(Json(s.store.preview_payment_run(&council_id, &q.period_start).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/councils/{council_id}/payment-runs", tag = "money", request_body = RunRequest,
+    responses((status = 200, description = "The run, completed; running the same period again pays nobody twice", body = PaymentRunReport), (status = 422, body = ErrorBody)))]
+async fn run_payments(State(s): State<AppState>, Path(council_id): Path<String>, ApiJson(b): ApiJson<RunRequest>) -> ApiResult<Json<PaymentRunReport>> {
+    let pay_date = b.pay_date.unwrap_or_else(|| b.period_start.clone());
+    Ok(Json(s.store.payment_run(&council_id, &b.period_start, &pay_date, RunOptions::default()).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/payment-runs/{run_id}/items", tag = "money", responses((status = 200, body = Vec<RunItem>), (status = 404, body = ErrorBody)))]
+async fn run_items(State(s): State<AppState>, Path(run_id): Path<String>) -> ApiResult<Json<Vec<RunItem>>> {
+    Ok(Json(s.store.payment_run_items(&run_id).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/payment-runs/{run_id}/file", tag = "money", params(FileQuery),
+    responses((status = 200, description = "The bank file", content_type = "text/plain"), (status = 409, description = "The run has not finished", body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn run_file(State(s): State<AppState>, Path(run_id): Path<String>, ApiQuery(q): ApiQuery<FileQuery>) -> ApiResult<Response> {
+    let file = s.store.payment_file(&run_id, &q.format).await?;
+    let (content_type, extension) = if q.format == "pain001" { ("application/xml", "xml") } else { ("text/plain; charset=us-ascii", "txt") };
+    let disposition = format!("attachment; filename=\"payment-run-{run_id}.{extension}\"");
+    Ok(([(header::CONTENT_TYPE, content_type.to_string()), (header::CONTENT_DISPOSITION, disposition)], file).into_response())
+}
+
+#[utoipa::path(put, path = "/api/v1/councils/{council_id}/bank-details", tag = "money", request_body = BankDetailsInput,
+    responses((status = 204, description = "Saved: payment files are paid from this account"), (status = 422, body = ErrorBody)))]
+async fn set_council_bank(State(s): State<AppState>, Path(council_id): Path<String>, ApiJson(b): ApiJson<BankDetailsInput>) -> ApiResult<StatusCode> {
+    s.store.set_council_bank(&council_id, &b).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(post, path = "/api/v1/councils/{council_id}/providers", tag = "money", request_body = ProviderRegistration,
+    responses((status = 204, description = "Registered (or its bank details updated)"), (status = 422, body = ErrorBody)))]
+async fn register_provider(State(s): State<AppState>, Path(council_id): Path<String>, ApiJson(b): ApiJson<ProviderRegistration>) -> ApiResult<StatusCode> {
+    s.store.register_provider(&council_id, &b.name, &b.sort_code, &b.account_number).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(put, path = "/api/v1/accounts/{account_id}/bank-details", tag = "money", request_body = BankDetailsInput,
+    responses((status = 204, description = "Saved: direct payments go to this account"), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn set_bank_details(State(s): State<AppState>, Path(account_id): Path<String>, ApiJson(b): ApiJson<BankDetailsInput>) -> ApiResult<StatusCode> {
+    s.store.set_bank_details(&account_id, &b).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(post, path = "/api/v1/accounts/{account_id}/financial-assessments", tag = "money", request_body = FinancialAssessmentInput,
+    responses((status = 201, description = "The weekly contribution, explained", body = Contribution), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn financial_assessment(
+    State(s): State<AppState>,
+    Path(account_id): Path<String>,
+    ApiJson(b): ApiJson<FinancialAssessmentInput>,
+) -> ApiResult<(StatusCode, Json<Contribution>)> {
+    Ok((StatusCode::CREATED, Json(s.store.financial_assessment(&account_id, &b).await?)))
+}
+
+#[utoipa::path(put, path = "/api/v1/accounts/{account_id}/suspension", tag = "money", request_body = Suspension,
+    responses((status = 204, description = "Payments stop from the date (or start again)"), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn suspend(State(s): State<AppState>, Path(account_id): Path<String>, ApiJson(b): ApiJson<Suspension>) -> ApiResult<StatusCode> {
+    s.store.suspend_payments(&account_id, b.suspended_from.as_deref(), b.reason.as_deref()).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// 201 when every claim was accepted, 200 when some were (partial), 422 when none were posted.
+fn claims_response(report: ClaimsReport) -> Response {
+    let status = match (report.accepted.is_empty(), report.rejected.is_empty()) {
+        (false, true) => StatusCode::CREATED,
+        (false, false) => StatusCode::OK,
+        _ => StatusCode::UNPROCESSABLE_ENTITY,
+    };
+    (status, Json(report)).into_response()
+}
+
+#[utoipa::path(post, path = "/api/v1/councils/{council_id}/claims", tag = "money", request_body = ClaimInput,
+    responses(
+        (status = 201, description = "Accepted and paid", body = ClaimsReport),
+        (status = 422, description = "Rejected: either a field cannot be read (an error body; nothing recorded) or a rule was broken (a report whose `rejected` gives the reason code and message; recorded so the provider can see it)", body = ClaimsReport)))]
+async fn submit_claim(State(s): State<AppState>, Path(council_id): Path<String>, ApiJson(b): ApiJson<ClaimInput>) -> ApiResult<Response> {
+    Ok(claims_response(s.store.submit_claim(&council_id, &b).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/councils/{council_id}/claims/csv", tag = "money", params(PartialQuery),
+    request_body(content = String, content_type = "text/csv", description = "Header: provider,invoice_ref,person_id,service_category,period_start,period_end,units,unit_rate"),
+    responses(
+        (status = 201, description = "Every line accepted and paid", body = ClaimsReport),
+        (status = 200, description = "Partial: the accepted lines were paid; the rest are in `rejected` with line numbers", body = ClaimsReport),
+        (status = 422, description = "Nothing posted: lines were rejected and partial acceptance was not asked for (or no line passed)", body = ClaimsReport)))]
+async fn submit_claims_csv(
+    State(s): State<AppState>,
+    Path(council_id): Path<String>,
+    ApiQuery(q): ApiQuery<PartialQuery>,
+    body: String,
+) -> ApiResult<Response> {
+    Ok(claims_response(s.store.submit_claims_csv(&council_id, &body, q.partial).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/councils/{council_id}/invoices", tag = "money", params(InvoiceQuery),
+    responses((status = 200, description = "Newest first, up to 1,000", body = Vec<InvoiceRecord>), (status = 422, body = ErrorBody)))]
+async fn list_invoices(State(s): State<AppState>, Path(council_id): Path<String>, ApiQuery(q): ApiQuery<InvoiceQuery>) -> ApiResult<Json<Vec<InvoiceRecord>>> {
+    Ok(Json(s.store.invoices(&council_id, q.provider.as_deref(), q.status.as_deref(), 1_000).await?))
+}
