@@ -3,6 +3,7 @@
 use anyhow::Context;
 use clap::Subcommand;
 use indicatif::{ProgressBar, ProgressStyle};
+use selfdirect_domain::audit::{AuditFlag, AuditRules};
 use selfdirect_store::{PaymentRunPreview, PaymentRunReport, RunException, RunOptions, Store};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -38,6 +39,21 @@ pub enum PaymentsCommand {
         /// Milliseconds to wait between batches, to spare a database serving staff.
         #[arg(long, default_value_t = 0)]
         pause_ms: u64,
+    },
+    /// List direct-payment accounts to look at: money building up beyond a contingency,
+    /// no returns for a long time, a line spent faster than the plan allows.
+    Audit {
+        #[arg(long)]
+        council: String,
+        /// The day to audit as at (YYYY-MM-DD); today if left out.
+        #[arg(long)]
+        as_of: Option<String>,
+        /// Weeks of payments a person may keep as a contingency.
+        #[arg(long, default_value_t = 8)]
+        contingency_weeks: u32,
+        /// Days without a return before an account is flagged.
+        #[arg(long, default_value_t = 100)]
+        return_due_days: u32,
     },
     /// Write the bank file for a finished run.
     File {
@@ -103,6 +119,24 @@ pub async fn run(store: &Store, command: PaymentsCommand) -> anyhow::Result<()> 
             let report = store.payment_run(&c.id.to_string(), &period_start, &pay_date, options).await?;
             bar.finish_and_clear();
             print_report(&report);
+        }
+        PaymentsCommand::Audit { council, as_of, contingency_weeks, return_due_days } => {
+            let c = store.council_by_code(&council).await?;
+            let as_of = as_of.unwrap_or_else(|| time::OffsetDateTime::now_utc().date().to_string());
+            let rules = AuditRules { contingency_weeks, return_due_days, ..AuditRules::default() };
+            let findings = store.direct_payment_audit(&c.id.to_string(), &as_of, rules).await?;
+            println!("direct-payment audit as at {as_of}: {} accounts to look at", findings.len());
+            for f in &findings {
+                println!("{} (account {})", f.person_name, f.budget_account_id);
+                for flag in &f.flags {
+                    let message = match flag {
+                        AuditFlag::SurplusAboveContingency { message, .. }
+                        | AuditFlag::NoReturns { message, .. }
+                        | AuditFlag::SpendingAbovePlan { message, .. } => message,
+                    };
+                    println!("  - {message}");
+                }
+            }
         }
         PaymentsCommand::File { council, period_start, format, out } => {
             let c = store.council_by_code(&council).await?;

@@ -15,6 +15,7 @@
 //! [`money`], [`dates`] and [`validation`] are shared by all steps.
 
 pub mod assessment;
+pub mod audit;
 pub mod calibration;
 pub mod claims;
 pub mod codes;

@@ -7,6 +7,7 @@
 
 mod accounts;
 mod assessments;
+mod audit;
 mod bulk;
 mod claims;
 mod codec;
@@ -19,6 +20,7 @@ mod reviews;
 pub mod testing;
 
 pub use accounts::{OpenAccountInput, PaymentInput, SpendingInput};
+pub use audit::{AuditFinding, RecoveryInput};
 pub use claims::{AcceptedInvoice, ClaimsReport, InvoiceRecord};
 pub use payments::{BankDetailsInput, FinancialAssessmentInput, PaymentRunPreview, PaymentRunReport, RunException, RunItem, RunOptions};
 pub use ras::{BudgetChange, CalibrationReport, QuestionnaireVersion, RecomputeReport};

@@ -9,9 +9,13 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
+use selfdirect_domain::audit::AuditRules;
 use selfdirect_domain::claims::ClaimInput;
 use selfdirect_domain::contributions::Contribution;
-use selfdirect_store::{BankDetailsInput, ClaimsReport, FinancialAssessmentInput, InvoiceRecord, PaymentRunPreview, PaymentRunReport, RunItem, RunOptions};
+use selfdirect_store::{
+    AccountView, AuditFinding, BankDetailsInput, ClaimsReport, FinancialAssessmentInput, InvoiceRecord, PaymentRunPreview, PaymentRunReport, RecoveryInput,
+    RunItem, RunOptions,
+};
 use serde::Deserialize;
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
@@ -29,6 +33,8 @@ pub fn routes() -> Router<AppState> {
         .route("/v1/councils/{council_id}/claims", post(submit_claim))
         .route("/v1/councils/{council_id}/claims/csv", post(submit_claims_csv))
         .route("/v1/councils/{council_id}/invoices", get(list_invoices))
+        .route("/v1/councils/{council_id}/direct-payment-audit", get(direct_payment_audit))
+        .route("/v1/accounts/{account_id}/recoveries", post(recover))
 }
 
 #[derive(OpenApi)]
@@ -44,7 +50,9 @@ pub fn routes() -> Router<AppState> {
     suspend,
     submit_claim,
     submit_claims_csv,
-    list_invoices
+    list_invoices,
+    direct_payment_audit,
+    recover
 ))]
 pub struct MoneyApi;
 
@@ -206,4 +214,38 @@ async fn submit_claims_csv(
     responses((status = 200, description = "Newest first, up to 1,000", body = Vec<InvoiceRecord>), (status = 422, body = ErrorBody)))]
 async fn list_invoices(State(s): State<AppState>, Path(council_id): Path<String>, ApiQuery(q): ApiQuery<InvoiceQuery>) -> ApiResult<Json<Vec<InvoiceRecord>>> {
     Ok(Json(s.store.invoices(&council_id, q.provider.as_deref(), q.status.as_deref(), 1_000).await?))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct AuditQuery {
+    /// The day to audit as at, `YYYY-MM-DD`.
+    as_of: String,
+    /// Weeks of payments a person may keep as a contingency (default 8).
+    #[serde(default)]
+    contingency_weeks: Option<u32>,
+    /// Days without a return before an account is flagged (default 100).
+    #[serde(default)]
+    return_due_days: Option<u32>,
+}
+
+#[utoipa::path(get, path = "/api/v1/councils/{council_id}/direct-payment-audit", tag = "money", params(AuditQuery),
+    responses((status = 200, description = "Direct-payment accounts with something to look at", body = Vec<AuditFinding>), (status = 422, body = ErrorBody)))]
+async fn direct_payment_audit(
+    State(s): State<AppState>,
+    Path(council_id): Path<String>,
+    ApiQuery(q): ApiQuery<AuditQuery>,
+) -> ApiResult<Json<Vec<AuditFinding>>> {
+    let defaults = AuditRules::default();
+    let rules = AuditRules {
+        contingency_weeks: q.contingency_weeks.unwrap_or(defaults.contingency_weeks),
+        return_due_days: q.return_due_days.unwrap_or(defaults.return_due_days),
+        ..defaults
+    };
+    Ok(Json(s.store.direct_payment_audit(&council_id, &q.as_of, rules).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/accounts/{account_id}/recoveries", tag = "money", request_body = RecoveryInput,
+    responses((status = 201, description = "Recovered: the money is back with the council", body = AccountView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn recover(State(s): State<AppState>, Path(account_id): Path<String>, ApiJson(b): ApiJson<RecoveryInput>) -> ApiResult<(StatusCode, Json<AccountView>)> {
+    Ok((StatusCode::CREATED, Json(s.store.recover_surplus(&account_id, &b).await?)))
 }

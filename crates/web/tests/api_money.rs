@@ -105,6 +105,22 @@ async fn money_work(store: Store) {
     let (_, trial) = api.get(&format!("/api/v1/councils/{cid}/trial-balance")).await;
     assert_eq!(money(&trial["sum_of_postings"]), Money::ZERO);
 
+    // The direct-payment audit, and a recovery of unspent money.
+    let (status, findings) = api.get(&format!("/api/v1/councils/{cid}/direct-payment-audit?as_of=2026-10-01")).await;
+    assert_eq!(status, StatusCode::OK, "{findings}");
+    assert_eq!(findings[0]["flags"][0]["flag"], "no_returns");
+    assert_refused(&api.get(&format!("/api/v1/councils/{cid}/direct-payment-audit?as_of=soon")).await, StatusCode::UNPROCESSABLE_ENTITY, "as_of");
+    let (status, view) =
+        api.post(&format!("/api/v1/accounts/{dp}/recoveries"), json!({"amount": "100", "recovered_on": "2026-10-02", "reason": "Unspent at audit"})).await;
+    assert_eq!(status, StatusCode::CREATED, "{view}");
+    // The full £520 went into the account (the person pays their £40 in themselves).
+    assert_eq!(money(&view["balances"][0]["held_by_budget_holder"]), Money::from_pounds(420));
+    assert_refused(
+        &api.post(&format!("/api/v1/accounts/{dp}/recoveries"), json!({"amount": "1000", "recovered_on": "2026-10-02", "reason": "x"})).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "amount",
+    );
+
     // Every route is in the OpenAPI document.
     let (_, doc) = api.get("/api/openapi.json").await;
     for path in ["/api/v1/councils/{council_id}/payment-runs", "/api/v1/councils/{council_id}/claims/csv", "/api/v1/councils/{council_id}/ras/uprate"] {
