@@ -55,6 +55,19 @@ pub enum PaymentsCommand {
         #[arg(long, default_value_t = 100)]
         return_due_days: u32,
     },
+    /// Write the gross pay schedule of every personal assistant, for a payroll provider (CSV).
+    Payroll {
+        #[arg(long)]
+        council: String,
+        /// First week start to include (YYYY-MM-DD).
+        #[arg(long)]
+        from: String,
+        /// Last week start to include (YYYY-MM-DD).
+        #[arg(long)]
+        to: String,
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Write the bank file for a finished run.
     File {
         #[arg(long)]
@@ -137,6 +150,12 @@ pub async fn run(store: &Store, command: PaymentsCommand) -> anyhow::Result<()> 
                     println!("  - {message}");
                 }
             }
+        }
+        PaymentsCommand::Payroll { council, from, to, out } => {
+            let c = store.council_by_code(&council).await?;
+            let csv = store.payroll_csv(&c.id.to_string(), &from, &to).await?;
+            std::fs::write(&out, &csv).with_context(|| format!("cannot write {}", out.display()))?;
+            println!("wrote {} pay lines to {}", csv.lines().count().saturating_sub(1), out.display());
         }
         PaymentsCommand::File { council, period_start, format, out } => {
             let c = store.council_by_code(&council).await?;

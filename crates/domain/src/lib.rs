@@ -26,6 +26,7 @@ pub mod ledger;
 pub mod money;
 pub mod payment_files;
 pub mod payment_run;
+pub mod payroll;
 pub mod person;
 pub mod plan;
 pub mod ras;

@@ -12,6 +12,7 @@ mod bulk;
 mod claims;
 mod codec;
 mod payments;
+mod payroll;
 mod people;
 mod plans;
 mod ras;
@@ -23,6 +24,7 @@ pub use accounts::{OpenAccountInput, PaymentInput, SpendingInput};
 pub use audit::{AuditFinding, RecoveryInput};
 pub use claims::{AcceptedInvoice, ClaimsReport, InvoiceRecord};
 pub use payments::{BankDetailsInput, FinancialAssessmentInput, PaymentRunPreview, PaymentRunReport, RunException, RunItem, RunOptions};
+pub use payroll::{PersonalAssistant, PersonalAssistantInput, TimesheetInput};
 pub use ras::{BudgetChange, CalibrationReport, QuestionnaireVersion, RecomputeReport};
 pub use records::*;
 

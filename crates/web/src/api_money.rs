@@ -12,9 +12,10 @@ use axum::{Json, Router};
 use selfdirect_domain::audit::AuditRules;
 use selfdirect_domain::claims::ClaimInput;
 use selfdirect_domain::contributions::Contribution;
+use selfdirect_domain::payroll::PayLine;
 use selfdirect_store::{
-    AccountView, AuditFinding, BankDetailsInput, ClaimsReport, FinancialAssessmentInput, InvoiceRecord, PaymentRunPreview, PaymentRunReport, RecoveryInput,
-    RunItem, RunOptions,
+    AccountView, AuditFinding, BankDetailsInput, ClaimsReport, FinancialAssessmentInput, InvoiceRecord, PaymentRunPreview, PaymentRunReport, PersonalAssistant,
+    PersonalAssistantInput, RecoveryInput, RunItem, RunOptions, TimesheetInput,
 };
 use serde::Deserialize;
 use utoipa::{IntoParams, OpenApi, ToSchema};
@@ -35,6 +36,9 @@ pub fn routes() -> Router<AppState> {
         .route("/v1/councils/{council_id}/invoices", get(list_invoices))
         .route("/v1/councils/{council_id}/direct-payment-audit", get(direct_payment_audit))
         .route("/v1/accounts/{account_id}/recoveries", post(recover))
+        .route("/v1/accounts/{account_id}/personal-assistants", post(register_personal_assistant))
+        .route("/v1/personal-assistants/{assistant_id}/timesheets", post(record_timesheet))
+        .route("/v1/councils/{council_id}/payroll.csv", get(payroll_csv))
 }
 
 #[derive(OpenApi)]
@@ -52,7 +56,10 @@ pub fn routes() -> Router<AppState> {
     submit_claims_csv,
     list_invoices,
     direct_payment_audit,
-    recover
+    recover,
+    register_personal_assistant,
+    record_timesheet,
+    payroll_csv
 ))]
 pub struct MoneyApi;
 
@@ -248,4 +255,40 @@ async fn direct_payment_audit(
     responses((status = 201, description = "Recovered: the money is back with the council", body = AccountView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn recover(State(s): State<AppState>, Path(account_id): Path<String>, ApiJson(b): ApiJson<RecoveryInput>) -> ApiResult<(StatusCode, Json<AccountView>)> {
     Ok((StatusCode::CREATED, Json(s.store.recover_surplus(&account_id, &b).await?)))
+}
+
+#[utoipa::path(post, path = "/api/v1/accounts/{account_id}/personal-assistants", tag = "money", request_body = PersonalAssistantInput,
+    responses((status = 201, body = PersonalAssistant), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn register_personal_assistant(
+    State(s): State<AppState>,
+    Path(account_id): Path<String>,
+    ApiJson(b): ApiJson<PersonalAssistantInput>,
+) -> ApiResult<(StatusCode, Json<PersonalAssistant>)> {
+    Ok((StatusCode::CREATED, Json(s.store.register_personal_assistant(&account_id, &b).await?)))
+}
+
+#[utoipa::path(post, path = "/api/v1/personal-assistants/{assistant_id}/timesheets", tag = "money", request_body = TimesheetInput,
+    responses((status = 201, description = "The PA's whole pay schedule", body = Vec<PayLine>), (status = 409, description = "That week is already recorded", body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn record_timesheet(
+    State(s): State<AppState>,
+    Path(assistant_id): Path<String>,
+    ApiJson(b): ApiJson<TimesheetInput>,
+) -> ApiResult<(StatusCode, Json<Vec<PayLine>>)> {
+    Ok((StatusCode::CREATED, Json(s.store.record_timesheet(&assistant_id, &b).await?)))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct WeeksQuery {
+    /// First week start to include, `YYYY-MM-DD`.
+    from: String,
+    /// Last week start to include, `YYYY-MM-DD`.
+    to: String,
+}
+
+#[utoipa::path(get, path = "/api/v1/councils/{council_id}/payroll.csv", tag = "money", params(WeeksQuery),
+    responses((status = 200, description = "Gross pay schedule for the payroll provider", content_type = "text/csv"), (status = 422, body = ErrorBody)))]
+async fn payroll_csv(State(s): State<AppState>, Path(council_id): Path<String>, ApiQuery(q): ApiQuery<WeeksQuery>) -> ApiResult<Response> {
+    let csv = s.store.payroll_csv(&council_id, &q.from, &q.to).await?;
+    let disposition = format!("attachment; filename=\"payroll-{}-to-{}.csv\"", q.from, q.to);
+    Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()), (header::CONTENT_DISPOSITION, disposition)], csv).into_response())
 }

@@ -121,6 +121,27 @@ async fn money_work(store: Store) {
         "amount",
     );
 
+    // A personal assistant's timesheet, and the payroll provider's CSV.
+    let (status, pa) = api
+        .post(
+            &format!("/api/v1/accounts/{dp}/personal-assistants"),
+            json!({"name": "Sam", "hourly_rate": "13.00", "contracted_hours": "10", "start_date": "2026-04-06"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{pa}");
+    let pa_id = pa["id"].as_str().unwrap();
+    let (status, schedule) =
+        api.post(&format!("/api/v1/personal-assistants/{pa_id}/timesheets"), json!({"week_start": "2026-04-06", "hours_worked": "10"})).await;
+    assert_eq!((status, money(&schedule[0]["gross_pay"])), (StatusCode::CREATED, Money::from_pounds(130)));
+    assert_refused(
+        &api.post(&format!("/api/v1/personal-assistants/{pa_id}/timesheets"), json!({"week_start": "2026-04-13", "hours_worked": "ten"})).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "hours_worked",
+    );
+    let payroll = api.http.get(format!("{}/api/v1/councils/{cid}/payroll.csv?from=2026-04-01&to=2026-04-30", api.base)).send().await.unwrap();
+    assert_eq!(payroll.headers()["content-type"], "text/csv; charset=utf-8");
+    assert_eq!(payroll.text().await.unwrap().lines().count(), 2);
+
     // Every route is in the OpenAPI document.
     let (_, doc) = api.get("/api/openapi.json").await;
     for path in ["/api/v1/councils/{council_id}/payment-runs", "/api/v1/councils/{council_id}/claims/csv", "/api/v1/councils/{council_id}/ras/uprate"] {
