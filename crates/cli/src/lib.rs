@@ -1,5 +1,6 @@
 //! The `selfdirect` command: serve, migrate, and a demo council.
 
+pub mod bench_money;
 pub mod demo;
 pub mod payments;
 pub mod ras;
@@ -72,6 +73,25 @@ pub enum Command {
 
 #[derive(Subcommand, Debug)]
 pub enum BenchCommand {
+    /// Payment run and claim validation in memory on one core; with --durable-claims, also
+    /// claims validated and posted to the database (--database-url or --data-dir).
+    Money {
+        #[arg(long, default_value_t = 1_500_000)]
+        accounts: usize,
+        #[arg(long, default_value_t = 1_500_000)]
+        claims: usize,
+        /// Claims to post to the database (0: skip the durable part).
+        #[arg(long, default_value_t = 0)]
+        durable_claims: usize,
+        /// People with budgets the durable claims are spread over.
+        #[arg(long, default_value_t = 2_000)]
+        durable_people: usize,
+        /// Claims per transaction in the durable part.
+        #[arg(long, default_value_t = 10_000)]
+        batch: usize,
+        #[arg(long, default_value_t = 2011)]
+        seed: u64,
+    },
     /// RAS for N synthetic assessments, and calibration over N care packages, on one core.
     Ras {
         #[arg(long, default_value_t = 1_500_000)]
@@ -109,6 +129,14 @@ async fn open(cli: &Cli) -> anyhow::Result<Store> {
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     if let Command::Bench { command: BenchCommand::Ras { assessments, seed } } = cli.command {
         return ras::bench(assessments, seed);
+    }
+    if let Command::Bench { command: BenchCommand::Money { accounts, claims, durable_claims, durable_people, batch, seed } } = cli.command {
+        bench_money::in_memory(accounts, claims, seed);
+        if durable_claims > 0 {
+            let store = open(&cli).await?;
+            bench_money::durable(&store, durable_people, durable_claims, batch.max(1), seed).await?;
+        }
+        return Ok(());
     }
     // Offline RAS work on files needs no database.
     if let Command::Ras {

@@ -134,10 +134,13 @@ pub struct LineProblem {
     pub message: String,
 }
 
+/// The claims read from a file, each with its line number, and the lines that could not be read.
+pub type ReadClaims = (Vec<(u64, Claim)>, Vec<LineProblem>);
+
 /// Reads a claims CSV file: every readable line as a claim with its line number, and a
 /// problem for every line that cannot be read. A file whose header lacks a column is
 /// refused whole.
-pub fn parse_claims_csv(text: &str) -> Result<(Vec<(u64, Claim)>, Vec<LineProblem>), Problems> {
+pub fn parse_claims_csv(text: &str) -> Result<ReadClaims, Problems> {
     let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).flexible(true).from_reader(text.as_bytes());
     let mut p = Problems::new();
     let headers = match reader.headers() {
@@ -273,7 +276,14 @@ fn reject(reason: RejectionReason, message: String) -> Rejection {
 
 /// Provider names are matched as people type them: case and spacing do not matter.
 pub fn provider_key(name: &str) -> String {
-    name.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
+    let mut key = String::with_capacity(name.len());
+    for word in name.split_whitespace() {
+        if !key.is_empty() {
+            key.push(' ');
+        }
+        key.extend(word.chars().flat_map(char::to_lowercase));
+    }
+    key
 }
 
 /// Everything the checks need, held in memory; accepting a claim uses up its money and its
@@ -290,13 +300,17 @@ impl ClaimBook {
     /// `providers` are the council's registered providers; `accepted_refs` the
     /// (provider, invoice reference) pairs already accepted.
     pub fn new(
-        accounts: Vec<ClaimAccount>,
+        mut accounts: Vec<ClaimAccount>,
         providers: impl IntoIterator<Item = String>,
         accepted_refs: impl IntoIterator<Item = (String, String)>,
     ) -> ClaimBook {
-        let mut by_person: HashMap<Uuid, Vec<usize>> = HashMap::new();
-        for (i, a) in accounts.iter().enumerate() {
+        let mut by_person: HashMap<Uuid, Vec<usize>> = HashMap::with_capacity(accounts.len());
+        for (i, a) in accounts.iter_mut().enumerate() {
             by_person.entry(a.person_id).or_default().push(i);
+            // Lines keep the provider's matching key, worked out once rather than per claim.
+            for line in &mut a.lines {
+                line.provider = provider_key(&line.provider);
+            }
         }
         ClaimBook {
             accounts,
@@ -304,6 +318,11 @@ impl ClaimBook {
             providers: providers.into_iter().map(|p| provider_key(&p)).collect(),
             accepted_refs: accepted_refs.into_iter().map(|(p, r)| (provider_key(&p), r)).collect(),
         }
+    }
+
+    /// Makes room for `claims` more accepted invoices, so a large file does not rehash as it goes.
+    pub fn reserve(&mut self, claims: usize) {
+        self.accepted_refs.reserve(claims);
     }
 
     /// Checks one claim and, if it passes, reserves its money and invoice reference.
@@ -328,13 +347,14 @@ impl ClaimBook {
             ));
         };
         let account = &self.accounts[index];
-        let same_category: Vec<&ClaimLine> = account.lines.iter().filter(|l| l.category == claim.category).collect();
-        if same_category.is_empty() {
+        let mut same_category = account.lines.iter().filter(|l| l.category == claim.category).peekable();
+        if same_category.peek().is_none() {
             return Err(reject(CategoryNotInPlan, format!("the plan does not include {}", claim.category.label().to_lowercase())));
         }
-        let from_provider: Vec<&&ClaimLine> = same_category.iter().filter(|l| provider_key(&l.provider) == ref_key.0).collect();
-        let Some(line) = from_provider.iter().find(|l| l.deployment != DeploymentOption::DirectPayment) else {
-            if !from_provider.is_empty() {
+        let mut from_provider = same_category.filter(|l| l.provider == ref_key.0).peekable();
+        let any_from_provider = from_provider.peek().is_some();
+        let Some(line) = from_provider.find(|l| l.deployment != DeploymentOption::DirectPayment) else {
+            if any_from_provider {
                 return Err(reject(DirectPaymentLine, format!("the person pays {} from their direct payment; invoice them, not the council", claim.provider)));
             }
             return Err(reject(

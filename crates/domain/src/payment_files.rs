@@ -262,11 +262,7 @@ pub fn check_pain001(xml: &str) -> Result<Pain001Summary, Problems> {
                         Ok(m) if !m.is_negative() && !m.is_zero() => amounts.push(m),
                         _ => p.add("InstdAmt", format!("'{text}' is not a positive amount")),
                     },
-                    Some("EndToEndId") => {
-                        if !end_to_end.insert(text.clone()) {
-                            p.add("EndToEndId", format!("'{text}' is used twice"));
-                        }
-                    }
+                    Some("EndToEndId") if !end_to_end.insert(text.clone()) => p.add("EndToEndId", format!("'{text}' is used twice")),
                     _ => {}
                 }
             }

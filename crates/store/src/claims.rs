@@ -87,6 +87,7 @@ impl Store {
         let cid = council.id.to_string();
         let mut tx = self.pool.begin().await?;
         let (mut book, registered) = load_claim_book(&mut tx, &cid, &claims).await?;
+        book.reserve(claims.len());
         let mut rejected = unreadable;
         let mut accepted = Vec::with_capacity(claims.len());
         let mut rejected_claims = Vec::new();

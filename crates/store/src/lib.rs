@@ -159,6 +159,12 @@ impl Store {
         &self.pool
     }
 
+    /// Refreshes the query planner's statistics (after a bulk load, before autovacuum has run).
+    pub async fn refresh_statistics(&self) -> Result<()> {
+        sqlx::query("ANALYZE").execute(&self.pool).await?;
+        Ok(())
+    }
+
     pub async fn close(&self) {
         self.pool.close().await;
     }
