@@ -3,7 +3,7 @@
 use anyhow::Context;
 use clap::Subcommand;
 use indicatif::{ProgressBar, ProgressStyle};
-use selfdirect_domain::audit::{AuditFlag, AuditRules};
+use selfdirect_domain::audit::AuditRules;
 use selfdirect_store::{PaymentRunPreview, PaymentRunReport, RunException, RunOptions, Store};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -142,12 +142,7 @@ pub async fn run(store: &Store, command: PaymentsCommand) -> anyhow::Result<()> 
             for f in &findings {
                 println!("{} (account {})", f.person_name, f.budget_account_id);
                 for flag in &f.flags {
-                    let message = match flag {
-                        AuditFlag::SurplusAboveContingency { message, .. }
-                        | AuditFlag::NoReturns { message, .. }
-                        | AuditFlag::SpendingAbovePlan { message, .. } => message,
-                    };
-                    println!("  - {message}");
+                    println!("  - {}", flag.message());
                 }
             }
         }

@@ -69,6 +69,15 @@ pub enum AuditFlag {
     SpendingAbovePlan { plan_line_id: Uuid, spent: Money, allowed_so_far: Money, message: String },
 }
 
+impl AuditFlag {
+    /// The flag in words a finance officer can act on.
+    pub fn message(&self) -> &str {
+        match self {
+            AuditFlag::SurplusAboveContingency { message, .. } | AuditFlag::NoReturns { message, .. } | AuditFlag::SpendingAbovePlan { message, .. } => message,
+        }
+    }
+}
+
 /// Checks one direct-payment account on `as_of`. Pure.
 pub fn audit(account: &AuditAccount, as_of: Date, rules: AuditRules) -> Vec<AuditFlag> {
     let mut flags = Vec::new();

@@ -45,7 +45,8 @@ impl Store {
         let mut p = Problems::new();
         let on = p.date("as_of", as_of);
         p.into_result(())?;
-        let on = selfdirect_domain::dates::iso(on.expect("checked"));
+        let as_of = on.expect("checked");
+        let on = selfdirect_domain::dates::iso(as_of);
         let active = "a.council_id = $1 AND a.includes_direct_payment = 1 AND a.start_date <= $2 AND a.end_date >= $2";
         let mut accounts: BTreeMap<String, (Uuid, String, AuditAccount)> = BTreeMap::new();
         let rows = sqlx::query(&format!(
@@ -107,7 +108,6 @@ impl Store {
                 a.last_return = Some(codec::date("ledger_entries.occurred_on", &r.try_get::<String, _>("last_return")?)?);
             }
         }
-        let as_of = codec::date("as_of", &on)?;
         let mut findings = Vec::new();
         for (id, (person_id, person_name, account)) in accounts {
             let flags = audit(&account, as_of, rules);

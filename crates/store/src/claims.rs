@@ -9,7 +9,7 @@ use crate::accounts::{insert_entries, EntryDetails, NewEntry};
 use crate::bulk::{execute_in, fetch_in, insert_rows, Cell};
 use crate::codec;
 use crate::{invalid, new_id, now, Result, Store, StoreError};
-use selfdirect_domain::claims::{parse_claims_csv, read_claim, Claim, ClaimAccount, ClaimBook, ClaimInput, ClaimLine, LineProblem, Rejection};
+use selfdirect_domain::claims::{parse_claims_csv, provider_key, read_claim, Claim, ClaimAccount, ClaimBook, ClaimInput, ClaimLine, LineProblem, Rejection};
 use selfdirect_domain::dates::iso;
 use selfdirect_domain::deployment::DeploymentOption;
 use selfdirect_domain::ledger::LedgerAccount;
@@ -265,10 +265,6 @@ fn invoice_row(
         Cell::Text(claim.person_id.to_string()),
         Cell::OptInt(Some(file_line as i64)),
     ]
-}
-
-fn provider_key(name: &str) -> String {
-    selfdirect_domain::claims::provider_key(name)
 }
 
 /// Locks the accounts of the people the claims name, and loads what the checks need:
