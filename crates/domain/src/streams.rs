@@ -9,6 +9,7 @@ use crate::validation::Problems;
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 use std::fmt;
+use std::sync::Arc;
 
 /// The funding streams shipped with selfdirect.
 pub const STANDARD_STREAMS_TOML: &str = include_str!("../../../config/funding-streams.toml");
@@ -18,12 +19,13 @@ pub const STANDARD_STREAMS_TOML: &str = include_str!("../../../config/funding-st
 #[serde(transparent)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "openapi", schema(value_type = String, example = "adult_social_care"))]
-pub struct FundingStream(String);
+// Shared text: a stream is named on every posting and every claim, so copying it must be cheap.
+pub struct FundingStream(Arc<str>);
 
 impl FundingStream {
     /// A code as stored or configured; whether it is a known stream is checked by [`FundingStreams`].
     pub fn new(code: impl Into<String>) -> FundingStream {
-        FundingStream(code.into())
+        FundingStream(Arc::from(code.into()))
     }
 
     pub fn code(&self) -> &str {
@@ -143,7 +145,7 @@ impl FundingStreams {
                 .map(|cats| cats.iter().filter_map(|c| ServiceCategory::parse(&mut p, &at("allowed_categories"), c)).collect::<Vec<_>>());
             let prohibited = s.prohibited_purposes.iter().filter_map(|c| SpendingPurpose::parse(&mut p, &at("prohibited_purposes"), c)).collect();
             streams.push(StreamRules {
-                code: FundingStream(code),
+                code: FundingStream::new(code),
                 name: s.name,
                 funder: s.funder,
                 direct_payment_allowed: s.direct_payment_allowed,
@@ -173,7 +175,7 @@ impl FundingStreams {
 
     /// Reads a stream code, adding a problem naming the configured codes when it is unknown.
     pub fn parse(&self, p: &mut Problems, field: &str, code: &str) -> Option<FundingStream> {
-        let stream = FundingStream(code.trim().to_string());
+        let stream = FundingStream::new(code.trim());
         if self.get(&stream).is_some() {
             return Some(stream);
         }

@@ -328,9 +328,14 @@ async fn load_claim_book(tx: &mut Transaction<'_, Any>, cid: &str, claims: &[(u6
         .collect::<std::result::Result<_, _>>()?;
     let refs: Vec<String> = claims.iter().map(|(_, c)| c.invoice_ref.clone()).collect::<BTreeSet<_>>().into_iter().collect();
     let mut accepted_refs = Vec::new();
-    let sql = "SELECT provider_name, invoice_ref FROM invoices WHERE council_id = $1 AND status = 'accepted' AND invoice_ref IN ({list})";
+    // Status is filtered here, not in SQL: with `status = 'accepted'` in the WHERE clause a
+    // planner with stale statistics picks the (council, status) index and scans every
+    // accepted invoice of the council per chunk; this shape can only use the reference index.
+    let sql = "SELECT provider_name, invoice_ref, status FROM invoices WHERE council_id = $1 AND invoice_ref IN ({list})";
     for r in fetch_in(tx, sql, cid, &refs).await? {
-        accepted_refs.push((r.try_get::<String, _>("provider_name")?, r.try_get::<String, _>("invoice_ref")?));
+        if r.try_get::<String, _>("status")? == "accepted" {
+            accepted_refs.push((r.try_get::<String, _>("provider_name")?, r.try_get::<String, _>("invoice_ref")?));
+        }
     }
     let book = ClaimBook::new(accounts.into_values().collect(), registered.values().cloned(), accepted_refs);
     Ok((book, registered))
