@@ -9,6 +9,7 @@
 use crate::accounts::{insert_entry, lock_account, EntryDetails};
 use crate::codec::{self, id_param};
 use crate::{invalid, new_id, now, today, Result, Store, StoreError};
+use selfdirect_domain::claims::provider_key;
 use selfdirect_domain::contributions::{assess, ChargingRules, Contribution, Means};
 use selfdirect_domain::dates::iso;
 use selfdirect_domain::payment_files::{check_bank_details, pain001, standard18, FilePayment, Originator};
@@ -139,9 +140,9 @@ async fn plan_account(tx: &mut sqlx::Transaction<'_, sqlx::Any>, council_id: &st
                 "no bank details for the direct payment",
             ),
             RunPayee::Provider(name) => (
-                sqlx::query("SELECT name, sort_code, account_number FROM providers WHERE council_id = $1 AND name = $2")
+                sqlx::query("SELECT name, sort_code, account_number FROM providers WHERE council_id = $1 AND name_key = $2")
                     .bind(council_id)
-                    .bind(name)
+                    .bind(provider_key(name))
                     .fetch_optional(&mut **tx)
                     .await?,
                 name.clone(),
@@ -312,14 +313,18 @@ impl Store {
         p.into_result(())?;
         let (sort, number) = details.expect("checked");
         let mut tx = self.pool.begin().await?;
-        sqlx::query("DELETE FROM providers WHERE council_id = $1 AND name = $2").bind(council.id.to_string()).bind(name.as_deref()).execute(&mut *tx).await?;
-        sqlx::query("INSERT INTO providers (id, council_id, name, sort_code, account_number, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
+        let name = name.expect("checked");
+        // Registering again, however the name is typed, replaces the earlier details.
+        let key = provider_key(&name);
+        sqlx::query("DELETE FROM providers WHERE council_id = $1 AND name_key = $2").bind(council.id.to_string()).bind(&key).execute(&mut *tx).await?;
+        sqlx::query("INSERT INTO providers (id, council_id, name, sort_code, account_number, created_at, name_key) VALUES ($1, $2, $3, $4, $5, $6, $7)")
             .bind(new_id())
             .bind(council.id.to_string())
-            .bind(name.as_deref())
+            .bind(&name)
             .bind(&sort)
             .bind(&number)
             .bind(now())
+            .bind(&key)
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;

@@ -9,6 +9,7 @@ use selfdirect_domain::payroll::{pay_schedule, read_timesheet, PayLine, PayrollR
 use selfdirect_domain::{Money, Problems};
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
+use std::collections::HashMap;
 use uuid::Uuid;
 
 /// A personal assistant as typed.
@@ -152,9 +153,10 @@ impl Store {
             "employer_cost",
         ];
         out.write_record(header).map_err(csv_error)?;
+        let mut timesheets = council_timesheets(&self.pool, &council.id.to_string()).await?;
         for a in assistants {
             let id: String = a.try_get("id")?;
-            let sheets = load_timesheets(&self.pool, &id).await?;
+            let sheets = timesheets.remove(&id).unwrap_or_default();
             let schedule = pay_schedule(&PayrollRules::england_2025_26(), Money::from_pence(a.try_get("hourly_rate_pence")?), Decimal::ZERO, &sheets)
                 .map_err(|e| StoreError::Corrupt(format!("stored timesheets of {id} no longer add up: {e}")))?;
             let employer = format!("{} {}", a.try_get::<String, _>("given_name")?, a.try_get::<String, _>("family_name")?);
@@ -193,14 +195,30 @@ async fn load_timesheets<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(execut
         .bind(assistant_id)
         .fetch_all(executor)
         .await?;
-    rows.into_iter()
-        .map(|r| {
-            let decimal = |column: &str, text: String| text.parse::<Decimal>().map_err(|e| StoreError::Corrupt(format!("timesheets.{column} '{text}': {e}")));
-            Ok(Timesheet {
-                week_start: codec::date("timesheets.week_start", &r.try_get::<String, _>("week_start")?)?,
-                hours_worked: decimal("hours_worked", r.try_get("hours_worked")?)?,
-                holiday_hours: decimal("holiday_hours", r.try_get("holiday_hours")?)?,
-            })
-        })
-        .collect()
+    rows.iter().map(timesheet).collect()
+}
+
+/// Every timesheet of a council's personal assistants, in one query, by assistant.
+async fn council_timesheets(pool: &sqlx::AnyPool, council_id: &str) -> Result<HashMap<String, Vec<Timesheet>>> {
+    let rows = sqlx::query(
+        "SELECT t.personal_assistant_id, t.week_start, t.hours_worked, t.holiday_hours FROM timesheets t \
+         JOIN personal_assistants pa ON pa.id = t.personal_assistant_id WHERE pa.council_id = $1 ORDER BY t.personal_assistant_id, t.week_start",
+    )
+    .bind(council_id)
+    .fetch_all(pool)
+    .await?;
+    let mut by_assistant: HashMap<String, Vec<Timesheet>> = HashMap::new();
+    for r in &rows {
+        by_assistant.entry(r.try_get("personal_assistant_id")?).or_default().push(timesheet(r)?);
+    }
+    Ok(by_assistant)
+}
+
+fn timesheet(r: &sqlx::any::AnyRow) -> Result<Timesheet> {
+    let decimal = |column: &str, text: String| text.parse::<Decimal>().map_err(|e| StoreError::Corrupt(format!("timesheets.{column} '{text}': {e}")));
+    Ok(Timesheet {
+        week_start: codec::date("timesheets.week_start", &r.try_get::<String, _>("week_start")?)?,
+        hours_worked: decimal("hours_worked", r.try_get("hours_worked")?)?,
+        holiday_hours: decimal("holiday_hours", r.try_get("holiday_hours")?)?,
+    })
 }

@@ -45,7 +45,10 @@ async fn payments(store: Store) {
     )
     .await;
     store.register_provider(&cid, "Harbour Support", "20-00-00", "87654321").await.unwrap();
-    store.register_provider(&cid, "Quay Club", "20-00-00", "87654322").await.unwrap();
+    // The same provider typed another way: the later registration replaces this one, and
+    // payments go to the provider as registered.
+    store.register_provider(&cid, "Quay Club", "20-00-00", "99999999").await.unwrap();
+    store.register_provider(&cid, "Quay  club", "20-00-00", "87654322").await.unwrap();
     store
         .financial_assessment(
             &isf,
@@ -64,7 +67,7 @@ async fn payments(store: Store) {
     assert_eq!(report.total_net, Money::from_pounds(1_040 - 100 + 364 + 156));
     let items = store.payment_run_items(&report.run_id.to_string()).await.unwrap();
     let isf_items: Vec<_> = items.iter().filter(|i| i.budget_account_id.to_string() == isf).map(|i| (i.payee_name.as_str(), i.net)).collect();
-    assert_eq!(isf_items, vec![("Harbour Support", Money::from_pounds(364)), ("Quay Club", Money::from_pounds(156))]);
+    assert_eq!(isf_items, vec![("Harbour Support", Money::from_pounds(364)), ("Quay  club", Money::from_pounds(156))]);
     assert_eq!(report.total_contributions, Money::from_pounds(100));
     assert_eq!(report.contributions_invoiced, 1);
     assert_eq!(report.exceptions.len(), 1);
@@ -86,6 +89,7 @@ async fn payments(store: Store) {
     store.set_council_bank(&cid, &BankDetailsInput { service_user_number: Some("123456".into()), ..bank("PAYMENTS COUNCIL") }).await.unwrap();
     let s18 = store.payment_file(&report.run_id.to_string(), "standard18").await.unwrap();
     assert_eq!(check_standard18(&s18).unwrap().total, report.total_net);
+    assert!(s18.contains("87654322") && !s18.contains("99999999"), "one Quay Club, with its latest bank details");
     let xml = store.payment_file(&report.run_id.to_string(), "pain001").await.unwrap();
     let pain = check_pain001(&xml).unwrap();
     assert_eq!((pain.transactions, pain.total), (3, report.total_net));
