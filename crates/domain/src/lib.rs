@@ -31,6 +31,7 @@ pub mod person;
 pub mod plan;
 pub mod ras;
 pub mod review;
+pub mod statement;
 pub mod streams;
 pub mod uptake;
 pub mod validation;

@@ -58,6 +58,10 @@ impl Money {
         self.0 == 0
     }
 
+    pub fn is_positive(self) -> bool {
+        self.0 > 0
+    }
+
     pub fn checked_add(self, other: Money) -> Option<Money> {
         self.0.checked_add(other.0).map(Money)
     }
@@ -104,6 +108,12 @@ impl std::ops::Neg for Money {
 impl std::ops::AddAssign for Money {
     fn add_assign(&mut self, rhs: Money) {
         *self = *self + rhs;
+    }
+}
+
+impl std::ops::SubAssign for Money {
+    fn sub_assign(&mut self, rhs: Money) {
+        *self = *self - rhs;
     }
 }
 

@@ -10,6 +10,7 @@ use selfdirect_domain::deployment::{overall, AccountDeployment, DeploymentOption
 use selfdirect_domain::ledger::{self, Balances, EntryKind, FundedLine, JournalEntry, LedgerAccount, Payee, Posting};
 use selfdirect_domain::plan::{FundingStream, PlanStatus};
 use selfdirect_domain::review::first_review_due;
+use selfdirect_domain::statement::{statement, StatementEntry};
 use selfdirect_domain::streams::SpendingPurpose;
 use selfdirect_domain::uptake::{uptake, UptakeCounts};
 use selfdirect_domain::{Money, Problems};
@@ -253,7 +254,11 @@ impl Store {
                 spent: balances.get(LedgerAccount::Spent, &stream),
             })
             .collect();
-        Ok(AccountView { account, balances: stream_balances, unspent: balances.unspent(), spent: balances.total(LedgerAccount::Spent), entries })
+        let statements =
+            statement(entries.iter().map(|e| StatementEntry { kind: e.kind, payee_name: e.payee_name.as_deref(), postings: &e.postings }), |stream| {
+                self.streams.get(stream).map(|r| r.name.clone()).unwrap_or_else(|| stream.words())
+            });
+        Ok(AccountView { account, balances: stream_balances, unspent: balances.unspent(), spent: balances.total(LedgerAccount::Spent), statements, entries })
     }
 
     /// Pays money out of what the council holds: to the budget holder (a direct payment)

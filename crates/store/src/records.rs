@@ -6,6 +6,7 @@ use selfdirect_domain::ledger::{EntryKind, Posting};
 use selfdirect_domain::person::{ContactRole, PersonDetails};
 use selfdirect_domain::plan::{FundingStream, PlanLine, PlanStatus};
 use selfdirect_domain::ras::Allocation;
+use selfdirect_domain::statement::StreamStatement;
 use selfdirect_domain::uptake::Uptake;
 use selfdirect_domain::Money;
 use serde::Serialize;
@@ -164,6 +165,8 @@ pub struct AccountView {
     /// Not yet spent, wherever it is held.
     pub unspent: Money,
     pub spent: Money,
+    /// Per funding stream, in plain English: what came in, went out, and is left.
+    pub statements: Vec<StreamStatement>,
     pub entries: Vec<LedgerEntryRecord>,
 }
 

@@ -11,6 +11,7 @@ use selfdirect_domain::dates::long;
 use selfdirect_domain::ledger::EntryKind;
 use selfdirect_domain::plan::PlanStatus;
 use selfdirect_domain::ras::{weekly, Allocation};
+use selfdirect_domain::statement::StreamStatement;
 use selfdirect_domain::streams::FundingStreams;
 use selfdirect_domain::Money;
 use selfdirect_store::{AccountView, Council, Plan, StoreError};
@@ -275,6 +276,8 @@ struct AccountPageView {
     spent: Money,
     unspent: Money,
     statement: Vec<StatementRow>,
+    /// Per funding stream, in plain English.
+    stream_statements: Vec<StreamStatement>,
     next_review: String,
     includes_direct_payment: bool,
 }
@@ -300,6 +303,7 @@ impl AccountPageView {
                 .collect(),
             spent: view.spent,
             unspent: view.unspent,
+            stream_statements: view.statements.clone(),
             statement: view
                 .entries
                 .iter()

@@ -205,6 +205,15 @@ async fn chain(store: Store) {
     assert_eq!(money(&balance["spent"]), Money::from_pence(73_550 + 9_600));
     assert_eq!(money(&view["unspent"]) + money(&view["spent"]), total);
     assert_eq!(view["entries"].as_array().unwrap().len(), 4);
+    // The statement says the same in words: came in, went out (to whom), left (where).
+    let statement = &view["statements"][0];
+    assert_eq!(statement["stream_name"], "Adult social care");
+    assert_eq!(money(&statement["came_in"]), total);
+    assert_eq!(money(&statement["went_out"]), Money::from_pence(73_550 + 9_600));
+    assert_eq!(money(&statement["left"]), money(&view["unspent"]));
+    let out: Vec<&str> = statement["went_out_lines"].as_array().unwrap().iter().map(|l| l["words"].as_str().unwrap()).collect();
+    assert_eq!(out, ["Spent by you from your direct payment", "Paid to St Mark's Lunch Club"], "in date order");
+    assert!(statement["summary"].as_str().unwrap().contains("; paid to St Mark's Lunch Club (£96.00). £13,546.50 is left."), "{}", statement["summary"]);
     let (_, tb) = api.get(&format!("/api/v1/councils/{cid}/trial-balance")).await;
     assert_eq!(tb["unbalanced_entries"], 0);
     assert_eq!(money(&tb["sum_of_postings"]), Money::ZERO);
@@ -233,6 +242,11 @@ async fn chain(store: Store) {
     let (_, html) = api.page(&format!("/people/{pid}")).await;
     assert!(html.contains("Your personal budget is £14,378.00 a year"), "{html}");
     assert!(html.contains("Statement") && html.contains("PA wages, two weeks") && html.contains("£735.50"));
+    assert!(
+        html.contains("Adult social care: £14,378.00 came in.")
+            && html.contains("Spent by you from your direct payment: <span class=\"sd-money\">£735.50</span>"),
+        "{html}"
+    );
 
     // Malformed requests still get a JSON error body.
     let resp = api.http.post(format!("{}/api/v1/councils", api.base)).header("content-type", "application/json").body("{not json").send().await.unwrap();
@@ -253,6 +267,26 @@ async fn chain(store: Store) {
         "/api/v1/councils/{council_id}/uptake",
     ] {
         assert!(doc["paths"][path].is_object(), "OpenAPI lacks {path}");
+    }
+    // Every schema the document refers to is in it.
+    fn refs(v: &serde_json::Value, out: &mut Vec<String>) {
+        match v {
+            serde_json::Value::Object(m) => {
+                if let Some(serde_json::Value::String(r)) = m.get("$ref") {
+                    out.push(r.clone());
+                }
+                m.values().for_each(|v| refs(v, out));
+            }
+            serde_json::Value::Array(a) => a.iter().for_each(|v| refs(v, out)),
+            _ => {}
+        }
+    }
+    let mut found = Vec::new();
+    refs(&doc, &mut found);
+    assert!(found.iter().any(|r| r.ends_with("/StreamStatement")), "the account view's statements are described");
+    for r in found {
+        let name = r.strip_prefix("#/components/schemas/").unwrap_or_else(|| panic!("unexpected $ref {r}"));
+        assert!(doc["components"]["schemas"][name].is_object(), "OpenAPI refers to {r}, which it does not define");
     }
 }
 
