@@ -412,7 +412,7 @@ impl ClaimBook {
         };
         let left = pots.iter_mut().find(|(s, _)| *s == stream).map(|(_, m)| m);
         match left {
-            Some(left) if *left >= amount => *left = *left - amount,
+            Some(left) if *left >= amount => *left -= amount,
             left => {
                 let held = left.map(|m| *m).unwrap_or_default();
                 let whose = if deployment == DeploymentOption::IndividualServiceFund { "the provider holds" } else { "is left" };

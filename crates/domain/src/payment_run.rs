@@ -139,7 +139,7 @@ pub fn run_account(account: &RunAccount, period: Period, pay_date: Date) -> Acco
             }
         };
         let got = wanted.min(available[slot].1).max(Money::ZERO);
-        available[slot].1 = available[slot].1 - got;
+        available[slot].1 -= got;
         got
     };
     for (stream, wanted) in dp {
@@ -148,7 +148,7 @@ pub fn run_account(account: &RunAccount, period: Period, pay_date: Date) -> Acco
             continue;
         }
         let contribution = contribution_left.min(gross);
-        contribution_left = contribution_left - contribution;
+        contribution_left -= contribution;
         let mut postings = vec![
             Posting { account: LedgerAccount::Available, stream: stream.clone(), plan_line_id: None, amount: -gross },
             Posting { account: LedgerAccount::HeldByBudgetHolder, stream: stream.clone(), plan_line_id: None, amount: gross },
