@@ -14,6 +14,7 @@
 //!
 //! [`money`], [`dates`] and [`validation`] are shared by all steps.
 
+pub mod access;
 pub mod assessment;
 pub mod audit;
 pub mod calibration;

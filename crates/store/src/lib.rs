@@ -19,6 +19,7 @@ mod ras;
 pub mod records;
 mod reviews;
 pub mod testing;
+mod users;
 
 pub use accounts::{OpenAccountInput, PaymentInput, SpendingInput};
 pub use audit::{AuditFinding, RecoveryInput};
@@ -27,6 +28,7 @@ pub use payments::{BankDetailsInput, FinancialAssessmentInput, PaymentRunPreview
 pub use payroll::{PersonalAssistant, PersonalAssistantInput, TimesheetInput};
 pub use ras::{BudgetChange, CalibrationReport, QuestionnaireVersion, RecomputeReport};
 pub use records::*;
+pub use users::{NewUser, Session, User, MIN_PASSWORD_LENGTH, SESSION_HOURS};
 
 use selfdirect_domain::streams::FundingStreams;
 use selfdirect_domain::Problems;

@@ -1,0 +1,185 @@
+//! Who may do what, decided in one place. Every page and every store call that touches a
+//! person's record asks [`decide`]; no handler makes its own rule.
+//!
+//! Records of another council are reported as not found (404), never as forbidden, so a
+//! user cannot even learn that they exist; within the council, a role that may not do a
+//! thing is told so (403).
+
+use crate::codes::coded_enum;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+coded_enum!(
+    /// What a signed-in user is in the service.
+    Role {
+        BudgetHolder => ("budget_holder", "Budget holder"),
+        Representative => ("representative", "Representative or carer"),
+        SocialWorker => ("social_worker", "Social worker"),
+        TeamManager => ("team_manager", "Team manager"),
+        FinanceOfficer => ("finance_officer", "Finance officer"),
+        Provider => ("provider", "Provider"),
+        Broker => ("broker", "Broker or support planner"),
+        Commissioner => ("commissioner", "Commissioner"),
+        Auditor => ("auditor", "Auditor"),
+        Administrator => ("administrator", "Administrator"),
+    }
+);
+
+/// A signed-in user, as the rules see them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub user_id: Uuid,
+    pub council_id: Uuid,
+    pub role: Role,
+    /// For a budget holder or representative: the person whose budget it is.
+    pub person_id: Option<Uuid>,
+    /// For a provider: their name as registered with the council.
+    pub provider_name: Option<String>,
+}
+
+/// Something a user asks to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// See a person's record: budget, plan, money, reviews.
+    ViewPerson,
+    /// Change a draft plan and send it for approval.
+    EditPlan,
+    /// Choose how the money is held, once the plan is approved.
+    ChooseDeployment,
+    /// See the council's caseload and the plans waiting for a decision.
+    ViewCaseload,
+    /// Approve a plan or return it for changes.
+    DecidePlan,
+    /// Payment runs, rejected invoices, direct-payment audit.
+    ManageFinance,
+    /// Send invoices and see their status.
+    SubmitInvoices,
+    /// Figures across the council, with no names.
+    ViewAggregates,
+}
+
+/// What a record belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Subject {
+    /// The council as a whole (queues, runs, dashboards).
+    Council(Uuid),
+    /// One person's record, in a council.
+    Person { council_id: Uuid, person_id: Uuid },
+}
+
+impl Subject {
+    fn council_id(self) -> Uuid {
+        match self {
+            Subject::Council(c) | Subject::Person { council_id: c, .. } => c,
+        }
+    }
+}
+
+/// Why something is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    /// Another council's record, or a person who is not this user's: as if it did not exist.
+    #[error("not found")]
+    NotFound,
+    /// The user's own council, but their role may not do this.
+    #[error("your role may not do this")]
+    Forbidden,
+}
+
+/// Decides whether `actor` may do `action` to `subject`.
+pub fn decide(actor: &Actor, action: Action, subject: Subject) -> Result<(), Refusal> {
+    use Action::*;
+    use Role::*;
+    if subject.council_id() != actor.council_id {
+        return Err(Refusal::NotFound);
+    }
+    let own_person = matches!(subject, Subject::Person { person_id, .. } if Some(person_id) == actor.person_id);
+    let staff_case_work = matches!(actor.role, SocialWorker | TeamManager);
+    let allowed = match action {
+        ViewPerson => match actor.role {
+            BudgetHolder | Representative | Broker => {
+                if !own_person {
+                    return Err(Refusal::NotFound);
+                }
+                true
+            }
+            SocialWorker | TeamManager | FinanceOfficer | Auditor | Administrator => true,
+            Provider | Commissioner => false,
+        },
+        EditPlan | ChooseDeployment => match actor.role {
+            BudgetHolder | Representative | Broker => {
+                if !own_person {
+                    return Err(Refusal::NotFound);
+                }
+                true
+            }
+            _ => staff_case_work,
+        },
+        ViewCaseload | DecidePlan => staff_case_work,
+        ManageFinance => matches!(actor.role, FinanceOfficer),
+        SubmitInvoices => matches!(actor.role, Provider) && actor.provider_name.is_some(),
+        ViewAggregates => matches!(actor.role, Commissioner | TeamManager | FinanceOfficer | Auditor | Administrator),
+    };
+    if allowed {
+        Ok(())
+    } else {
+        Err(Refusal::Forbidden)
+    }
+}
+
+/// Where a user starts after signing in.
+pub fn home_path(actor: &Actor) -> String {
+    let council = actor.council_id;
+    match actor.role {
+        Role::BudgetHolder | Role::Representative | Role::Broker => "/my-budget".to_string(),
+        Role::SocialWorker | Role::TeamManager | Role::Auditor | Role::Administrator => format!("/councils/{council}"),
+        Role::FinanceOfficer => format!("/councils/{council}/finance"),
+        Role::Provider => format!("/councils/{council}/invoices"),
+        Role::Commissioner => format!("/councils/{council}/dashboard"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn actor(role: Role, council: Uuid, person: Option<Uuid>) -> Actor {
+        Actor { user_id: Uuid::now_v7(), council_id: council, role, person_id: person, provider_name: (role == Role::Provider).then(|| "Harbour Care".into()) }
+    }
+
+    #[test]
+    fn every_role_against_own_other_and_foreign_records() {
+        let (here, elsewhere) = (Uuid::now_v7(), Uuid::now_v7());
+        let (mine, theirs) = (Uuid::now_v7(), Uuid::now_v7());
+        let own = Subject::Person { council_id: here, person_id: mine };
+        let other = Subject::Person { council_id: here, person_id: theirs };
+        let foreign = Subject::Person { council_id: elsewhere, person_id: mine };
+        use Refusal::*;
+        let ok = Ok(());
+        for role in Role::ALL.iter().copied() {
+            let a = actor(role, here, matches!(role, Role::BudgetHolder | Role::Representative | Role::Broker).then_some(mine));
+            // Another council's records never exist for anyone.
+            for action in [Action::ViewPerson, Action::EditPlan, Action::DecidePlan, Action::ManageFinance] {
+                assert_eq!(decide(&a, action, foreign), Err(NotFound), "{role:?} {action:?} foreign");
+            }
+            assert_eq!(decide(&a, Action::ViewCaseload, Subject::Council(elsewhere)), Err(NotFound));
+            let (view_own, view_other) = match role {
+                Role::BudgetHolder | Role::Representative | Role::Broker => (ok, Err(NotFound)),
+                Role::Provider | Role::Commissioner => (Err(Forbidden), Err(Forbidden)),
+                _ => (ok, ok),
+            };
+            assert_eq!((decide(&a, Action::ViewPerson, own), decide(&a, Action::ViewPerson, other)), (view_own, view_other), "{role:?} view");
+            let decides = matches!(role, Role::SocialWorker | Role::TeamManager);
+            assert_eq!(decide(&a, Action::DecidePlan, Subject::Council(here)).is_ok(), decides, "{role:?} decide");
+            assert_eq!(decide(&a, Action::ManageFinance, Subject::Council(here)).is_ok(), role == Role::FinanceOfficer, "{role:?} finance");
+            assert_eq!(decide(&a, Action::SubmitInvoices, Subject::Council(here)).is_ok(), role == Role::Provider, "{role:?} invoices");
+        }
+    }
+
+    #[test]
+    fn a_provider_without_a_registered_name_cannot_invoice() {
+        let here = Uuid::now_v7();
+        let a = Actor { provider_name: None, ..actor(Role::Provider, here, None) };
+        assert_eq!(decide(&a, Action::SubmitInvoices, Subject::Council(here)), Err(Refusal::Forbidden));
+    }
+}

@@ -1,0 +1,219 @@
+//! Users and sessions: who is signed in, and as what.
+//!
+//! Passwords are hashed with argon2 (the password-hashing competition winner, as OWASP
+//! recommends); session tokens are 256 random bits given to the browser and stored here
+//! only as their SHA-256. Each session has its own CSRF token for the forms it renders.
+
+use crate::codec;
+use crate::{invalid, new_id, now, Result, Store, StoreError};
+use argon2::password_hash::rand_core::{OsRng, RngCore};
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use selfdirect_domain::access::{Actor, Role};
+use selfdirect_domain::Problems;
+use sha2::{Digest, Sha256};
+use sqlx::Row;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+/// How long a session lasts without signing in again: a working day.
+pub const SESSION_HOURS: i64 = 10;
+/// NCSC guidance: length matters, composition rules do not.
+pub const MIN_PASSWORD_LENGTH: usize = 10;
+
+/// A user as the pages need them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    pub id: Uuid,
+    pub council_id: Uuid,
+    pub email: String,
+    pub display_name: String,
+    pub role: Role,
+    pub person_id: Option<Uuid>,
+    pub provider_name: Option<String>,
+}
+
+impl User {
+    pub fn actor(&self) -> Actor {
+        Actor { user_id: self.id, council_id: self.council_id, role: self.role, person_id: self.person_id, provider_name: self.provider_name.clone() }
+    }
+}
+
+/// What a new user is given.
+#[derive(Debug, Clone, Default)]
+pub struct NewUser<'a> {
+    pub email: &'a str,
+    pub display_name: &'a str,
+    /// A [`Role`] code, e.g. `budget_holder`.
+    pub role: &'a str,
+    /// Required for budget holders, representatives and brokers: whose budget.
+    pub person_id: Option<&'a str>,
+    /// Required for providers: their name as registered with the council.
+    pub provider_name: Option<&'a str>,
+    pub password: &'a str,
+}
+
+/// A signed-in session: the cookie's token (given to the browser once) and its CSRF token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    pub token: String,
+    pub csrf_token: String,
+    pub user: User,
+}
+
+fn random_token() -> String {
+    let mut bytes = [0u8; 32];
+    OsRng.fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
+fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// A hash to check against when the email is unknown, so a wrong email takes as long as
+/// a wrong password and does not reveal who has an account.
+fn decoy_hash() -> &'static str {
+    static DECOY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DECOY.get_or_init(|| hash_password("not anyone's password").expect("hashing a constant works"))
+}
+
+fn hash_password(password: &str) -> Result<String> {
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default().hash_password(password.as_bytes(), &salt).map(|h| h.to_string()).map_err(|e| StoreError::Corrupt(format!("cannot hash a password: {e}")))
+}
+
+fn password_matches(password: &str, stored: &str) -> bool {
+    PasswordHash::new(stored).map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok()).unwrap_or(false)
+}
+
+const USER_COLUMNS: &str = "u.id, u.council_id, u.email, u.display_name, u.role, u.person_id, u.provider_name";
+
+fn user_from_row(r: &sqlx::any::AnyRow) -> Result<User> {
+    Ok(User {
+        id: codec::uuid("users.id", &r.try_get::<String, _>("id")?)?,
+        council_id: codec::uuid("users.council_id", &r.try_get::<String, _>("council_id")?)?,
+        email: r.try_get("email")?,
+        display_name: r.try_get("display_name")?,
+        role: codec::code("users.role", &r.try_get::<String, _>("role")?, Role::from_code)?,
+        person_id: r.try_get::<Option<String>, _>("person_id")?.map(|p| codec::uuid("users.person_id", &p)).transpose()?,
+        provider_name: r.try_get("provider_name")?,
+    })
+}
+
+impl Store {
+    /// Adds a user to a council. Budget holders, representatives and brokers name the person
+    /// they act for; providers their registered name.
+    pub async fn create_user(&self, council_id: &str, input: &NewUser<'_>) -> Result<User> {
+        let council = self.council(council_id).await?;
+        let mut p = Problems::new();
+        let email = p.text("email", input.email, 254).map(|e| e.to_lowercase());
+        if email.as_deref().is_some_and(|e| !e.contains('@')) {
+            p.add("email", "enter an email address, like name@example.org");
+        }
+        let display_name = p.text("display_name", input.display_name, 200);
+        let role = Role::parse(&mut p, "role", input.role);
+        if input.password.chars().count() < MIN_PASSWORD_LENGTH {
+            p.add("password", format!("a password needs at least {MIN_PASSWORD_LENGTH} characters"));
+        }
+        let needs_person = matches!(role, Some(Role::BudgetHolder | Role::Representative | Role::Broker));
+        let person = match (needs_person, input.person_id) {
+            (true, None) => {
+                p.add("person_id", "say whose budget this user acts for");
+                None
+            }
+            (true, Some(id)) => Some(self.person(id).await?),
+            (false, _) => None,
+        };
+        if person.as_ref().is_some_and(|per| per.council_id != council.id) {
+            p.add("person_id", "that person belongs to another council");
+        }
+        let provider = match (role, input.provider_name) {
+            (Some(Role::Provider), None) => {
+                p.add("provider_name", "say which registered provider this user works for");
+                None
+            }
+            (Some(Role::Provider), Some(name)) => p.text("provider_name", name, 200),
+            _ => None,
+        };
+        p.into_result(())?;
+        let (email, role) = (email.expect("checked"), role.expect("checked"));
+        let taken = sqlx::query("SELECT id FROM users WHERE email = $1").bind(&email).fetch_optional(&self.pool).await?;
+        if taken.is_some() {
+            return Err(invalid("email", format!("{email} already has an account")));
+        }
+        let id = new_id();
+        sqlx::query(
+            "INSERT INTO users (id, council_id, email, display_name, role, person_id, provider_name, password_hash, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(&id)
+        .bind(council.id.to_string())
+        .bind(&email)
+        .bind(display_name.as_deref())
+        .bind(role.code())
+        .bind(person.as_ref().map(|per| per.id.to_string()))
+        .bind(provider.as_deref())
+        .bind(hash_password(input.password)?)
+        .bind(now())
+        .execute(&self.pool)
+        .await?;
+        self.user(&id).await
+    }
+
+    pub async fn user(&self, id: &str) -> Result<User> {
+        let row = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or_else(|| StoreError::NotFound { what: "user", id: id.to_string() })?;
+        user_from_row(&row)
+    }
+
+    /// Starts a session when the email and password match; `None` (and nothing written)
+    /// when they do not, without saying which was wrong.
+    pub async fn sign_in(&self, email: &str, password: &str) -> Result<Option<Session>> {
+        let email = email.trim().to_lowercase();
+        let row =
+            sqlx::query(&format!("SELECT {USER_COLUMNS}, u.password_hash FROM users u WHERE u.email = $1")).bind(&email).fetch_optional(&self.pool).await?;
+        let Some(row) = row else {
+            let _ = password_matches(password, decoy_hash());
+            return Ok(None);
+        };
+        if !password_matches(password, &row.try_get::<String, _>("password_hash")?) {
+            return Ok(None);
+        }
+        let user = user_from_row(&row)?;
+        let (token, csrf_token) = (random_token(), random_token());
+        let expires = OffsetDateTime::now_utc() + time::Duration::hours(SESSION_HOURS);
+        sqlx::query("INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
+            .bind(token_hash(&token))
+            .bind(user.id.to_string())
+            .bind(&csrf_token)
+            .bind(now())
+            .bind(expires.unix_timestamp().to_string())
+            .execute(&self.pool)
+            .await?;
+        Ok(Some(Session { token, csrf_token, user }))
+    }
+
+    /// The session a cookie's token belongs to, if it exists and has not expired.
+    pub async fn session(&self, token: &str) -> Result<Option<Session>> {
+        let row =
+            sqlx::query(&format!("SELECT {USER_COLUMNS}, s.csrf_token, s.expires_at FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1"))
+                .bind(token_hash(token))
+                .fetch_optional(&self.pool)
+                .await?;
+        let Some(row) = row else { return Ok(None) };
+        let expires: i64 = row.try_get::<String, _>("expires_at")?.parse().map_err(|e| StoreError::Corrupt(format!("sessions.expires_at: {e}")))?;
+        if expires <= OffsetDateTime::now_utc().unix_timestamp() {
+            return Ok(None);
+        }
+        Ok(Some(Session { token: token.to_string(), csrf_token: row.try_get("csrf_token")?, user: user_from_row(&row)? }))
+    }
+
+    /// Ends a session (signing out); its cookie no longer works.
+    pub async fn sign_out(&self, token: &str) -> Result<()> {
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash(token)).execute(&self.pool).await?;
+        Ok(())
+    }
+}

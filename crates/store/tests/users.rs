@@ -1,0 +1,67 @@
+//! Users and sessions, on SQLite and PostgreSQL.
+
+use selfdirect_domain::access::Role;
+use selfdirect_store::testing::{open_test_account, postgres_store, sqlite_store, weekly_line};
+use selfdirect_store::{NewUser, Store, StoreError};
+
+async fn users_and_sessions(store: Store) {
+    let council = store.create_council("USR", "Users Council").await.unwrap();
+    let cid = council.id.to_string();
+    let other = store.create_council("OTH", "Other Council").await.unwrap().id.to_string();
+    let account = open_test_account(&store, &cid, "Ada", vec![weekly_line("PA hours", "Sam", "personal_assistant", "100")], "direct_payment").await;
+    let person = store.account(&account).await.unwrap().person_id.to_string();
+    let holder = NewUser {
+        email: " Ada@Example.org",
+        display_name: "Ada",
+        role: "budget_holder",
+        person_id: Some(&person),
+        provider_name: None,
+        password: "correct horse battery",
+    };
+    let user = store.create_user(&cid, &holder).await.unwrap();
+    assert_eq!((user.email.as_str(), user.role, user.person_id.map(|p| p.to_string())), ("ada@example.org", Role::BudgetHolder, Some(person.clone())));
+
+    // Bad input: every problem named, nothing written.
+    let refused = |r: Result<_, StoreError>, fields: &[&str]| match r {
+        Err(StoreError::Invalid(p)) => {
+            let named: Vec<String> = p.as_slice().iter().map(|x| x.field.clone()).collect();
+            assert_eq!(named, fields, "{p}");
+        }
+        other => panic!("expected a refusal naming {fields:?}, got {other:?}"),
+    };
+    refused(store.create_user(&cid, &NewUser { email: "nope", role: "wizard", password: "short", ..holder.clone() }).await, &["email", "role", "password"]);
+    refused(store.create_user(&cid, &NewUser { person_id: None, email: "b@example.org", ..holder.clone() }).await, &["person_id"]);
+    refused(store.create_user(&other, &NewUser { email: "c@example.org", ..holder.clone() }).await, &["person_id"]);
+    refused(store.create_user(&cid, &NewUser { email: "d@example.org", role: "provider", person_id: None, ..holder.clone() }).await, &["provider_name"]);
+    refused(store.create_user(&cid, &holder).await, &["email"]);
+
+    // Signing in: a wrong password or unknown email gives nothing, and says nothing about which.
+    assert!(store.sign_in("ada@example.org", "wrong password!").await.unwrap().is_none());
+    assert!(store.sign_in("nobody@example.org", "correct horse battery").await.unwrap().is_none());
+    let session = store.sign_in("ADA@example.org ", "correct horse battery").await.unwrap().expect("signed in");
+    assert_eq!(session.user, user);
+    assert_eq!((session.token.len(), session.csrf_token.len()), (64, 64));
+    let again = store.session(&session.token).await.unwrap().expect("the cookie works");
+    assert_eq!((again.user.id, again.csrf_token.as_str()), (user.id, session.csrf_token.as_str()));
+    assert!(store.session("not-a-token").await.unwrap().is_none());
+    // A second sign-in is a different session with its own CSRF token.
+    let second = store.sign_in("ada@example.org", "correct horse battery").await.unwrap().unwrap();
+    assert_ne!((second.token.as_str(), second.csrf_token.as_str()), (session.token.as_str(), session.csrf_token.as_str()));
+    store.sign_out(&session.token).await.unwrap();
+    assert!(store.session(&session.token).await.unwrap().is_none(), "signed out");
+    assert!(store.session(&second.token).await.unwrap().is_some(), "other sessions carry on");
+}
+
+#[tokio::test]
+async fn users_on_sqlite() {
+    let (store, _dir) = sqlite_store().await;
+    users_and_sessions(store).await;
+}
+
+#[tokio::test]
+async fn users_on_postgres() {
+    if let Some((store, _db)) = postgres_store("users_on_postgres").await {
+        users_and_sessions(store.clone()).await;
+        store.close().await;
+    }
+}
