@@ -6,13 +6,14 @@ use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rust_decimal::Decimal;
+use selfdirect_domain::access::Role;
 use selfdirect_domain::assessment::Questionnaire;
 use selfdirect_domain::dates::{add_months, iso};
 use selfdirect_domain::deployment::DeploymentOption::DirectPayment;
 use selfdirect_domain::person::{ClientGroup, NewPersonInput};
 use selfdirect_domain::plan::{PlanInput, PlanLineInput};
 use selfdirect_domain::Money;
-use selfdirect_store::{BankDetailsInput, Council, OpenAccountInput, PaymentInput, Plan, SpendingInput, Store};
+use selfdirect_store::{BankDetailsInput, Council, NewUser, OpenAccountInput, PaymentInput, Plan, SpendingInput, Store};
 use std::collections::{BTreeMap, BTreeSet};
 use time::{Date, Duration};
 
@@ -259,7 +260,7 @@ const OUTCOMES: &[&str] = &[
 
 /// Creates the demo council and its people. Dates are relative to today so that reviews
 /// fall due and statements have a history whenever the demo is run.
-pub async fn create(store: &Store, options: Options) -> anyhow::Result<Council> {
+pub async fn create(store: &Store, options: Options) -> anyhow::Result<(Council, Vec<DemoUser>)> {
     let mut rng = ChaCha8Rng::seed_from_u64(options.seed);
     let existing = store.councils().await?;
     let code = format!("DEMO{}", existing.len() + 1);
@@ -278,6 +279,8 @@ pub async fn create(store: &Store, options: Options) -> anyhow::Result<Council> 
     let bar = if options.show_progress { ProgressBar::new(u64::from(options.people)) } else { ProgressBar::hidden() };
     bar.set_style(ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} people ({eta} left)").expect("valid template").progress_chars("=> "));
     bar.set_message("creating demo council");
+    // People whose budget-holder sign-ins the demo creates: one still planning, one settled.
+    let (mut planning, mut settled) = (None, None);
     for _ in 0..options.people {
         let group = pick_group(&mut rng);
         let age = match group {
@@ -340,6 +343,7 @@ pub async fn create(store: &Store, options: Options) -> anyhow::Result<Council> 
         }
         let plan_id = draft.id.to_string();
         if journey < 22 {
+            planning.get_or_insert_with(|| (pid.clone(), format!("{given} {family}")));
             bar.inc(1);
             continue; // still a draft
         }
@@ -357,10 +361,66 @@ pub async fn create(store: &Store, options: Options) -> anyhow::Result<Council> 
         }
         let plan = store.approve_plan(&plan_id, "Demo team manager", None).await?;
         spend(store, &mut rng, &plan, (start, today), &format!("{given} {family}"), &mut providers).await?;
+        settled.get_or_insert_with(|| (pid.clone(), format!("{given} {family}")));
         bar.inc(1);
     }
     bar.finish_with_message("demo council created");
-    Ok(council)
+    let users = demo_users(store, &cid, planning, settled, providers.registered.iter().next().cloned()).await?;
+    Ok((council, users))
+}
+
+/// The password of every demo sign-in. The demo's data is made up; never use it for real people.
+pub const DEMO_PASSWORD: &str = "demo-password";
+
+/// A sign-in the demo created.
+pub struct DemoUser {
+    pub email: String,
+    pub role: &'static str,
+    pub who: String,
+}
+
+/// One sign-in for each role, so every part of the service can be tried.
+async fn demo_users(
+    store: &Store,
+    cid: &str,
+    planning: Option<(String, String)>,
+    settled: Option<(String, String)>,
+    provider: Option<String>,
+) -> anyhow::Result<Vec<DemoUser>> {
+    let code = store.council(cid).await?.code.to_lowercase();
+    // (email local part, role, display name, person acted for, provider name)
+    type Wanted = (String, Role, String, Option<String>, Option<String>);
+    let mut wanted: Vec<Wanted> = vec![
+        ("social.worker".into(), Role::SocialWorker, "Sam Worker".into(), None, None),
+        ("team.manager".into(), Role::TeamManager, "Tess Manager".into(), None, None),
+        ("finance".into(), Role::FinanceOfficer, "Fay Finance".into(), None, None),
+        ("commissioner".into(), Role::Commissioner, "Cam Commissioner".into(), None, None),
+        ("auditor".into(), Role::Auditor, "Aud Auditor".into(), None, None),
+    ];
+    if let Some((pid, name)) = planning {
+        wanted.push(("planning".into(), Role::BudgetHolder, name, Some(pid), None));
+    }
+    if let Some((pid, name)) = settled {
+        wanted.push(("holder".into(), Role::BudgetHolder, name, Some(pid), None));
+    }
+    if let Some(p) = provider {
+        wanted.push(("provider".into(), Role::Provider, p.clone(), None, Some(p)));
+    }
+    let mut users = Vec::new();
+    for (local, role, who, person, provider) in wanted {
+        let email = format!("{local}@{code}.demo.example");
+        let input = NewUser {
+            email: &email,
+            display_name: &who,
+            role: role.code(),
+            person_id: person.as_deref(),
+            provider_name: provider.as_deref(),
+            password: DEMO_PASSWORD,
+        };
+        store.create_user(cid, &input).await?;
+        users.push(DemoUser { email, role: role.label(), who });
+    }
+    Ok(users)
 }
 
 /// Providers registered with bank details so far.

@@ -162,8 +162,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Payments { command } => payments::run(&store, command).await,
         Command::Bench { .. } => unreachable!("handled before the database is opened"),
         Command::Demo { people, seed, no_serve, addr } => {
-            let council = demo::create(&store, demo::Options { people, seed, show_progress: true }).await?;
+            let (council, users) = demo::create(&store, demo::Options { people, seed, show_progress: true }).await?;
             println!("created {} ({}) with {people} people", council.name, council.code);
+            println!("sign in with any of these (password: {}; made-up data only):", demo::DEMO_PASSWORD);
+            for u in &users {
+                println!("  {:<40} {} ({})", u.email, u.role, u.who);
+            }
             if no_serve {
                 return Ok(());
             }

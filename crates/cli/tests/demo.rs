@@ -26,8 +26,12 @@ async fn demo_starts_and_its_pages_render() {
     let _running = Running(child);
     let mut council_path = None;
     let mut base = None;
+    let mut sign_ins = Vec::new();
     for line in BufReader::new(stdout).lines() {
         let line = line.unwrap();
+        if let Some(email) = line.strip_prefix("  ").and_then(|l| l.split_whitespace().next()).filter(|e| e.contains('@')) {
+            sign_ins.push(email.to_string());
+        }
         if let Some(path) = line.strip_prefix("council page: ") {
             council_path = Some(path.to_string());
         }
@@ -38,20 +42,31 @@ async fn demo_starts_and_its_pages_render() {
     }
     let base = base.expect("the demo printed where it serves");
     let council_path = council_path.expect("the demo printed its council page");
-    let http = reqwest::Client::new();
+    // Every role has a demo sign-in; sign in as the team manager (through the store, beside
+    // the running server) to look around.
+    for local in ["social.worker", "team.manager", "finance", "commissioner", "auditor", "planning", "holder", "provider"] {
+        assert!(sign_ins.iter().any(|e| e.starts_with(&format!("{local}@"))), "no {local} sign-in in {sign_ins:?}");
+    }
+    let store = selfdirect_store::Store::open_data_dir(dir.path()).await.unwrap();
+    let manager = sign_ins.iter().find(|e| e.starts_with("team.manager@")).unwrap();
+    let session = store.sign_in(manager, "demo-password").await.unwrap().expect("the demo password works");
+    let cookie = format!("sd_session={}", session.token);
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
     let get = |path: String| {
         let http = http.clone();
         let url = format!("{base}{path}");
+        let cookie = cookie.clone();
         async move {
-            let resp = http.get(&url).send().await.unwrap();
+            let resp = http.get(&url).header("cookie", cookie).send().await.unwrap();
             assert_eq!(resp.status(), 200, "{url}");
             resp.text().await.unwrap()
         }
     };
 
-    let home = get("/".into()).await;
-    assert!(home.contains("Demo Borough Council"));
+    let home = http.get(format!("{base}/")).header("cookie", &cookie).send().await.unwrap();
+    assert_eq!(home.headers()["location"].to_str().unwrap(), council_path, "the team manager starts at the caseload");
     let council = get(council_path.clone()).await;
+    assert!(council.contains("Demo Borough Council"));
     assert!(council.contains("People receiving long-term support"));
     assert!(council.contains("With a direct payment"));
     let approvals = get(format!("{council_path}/approvals")).await;

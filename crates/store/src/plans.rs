@@ -152,22 +152,41 @@ impl Store {
     /// Replaces a draft (or returned) plan's content. `expected_version` must be the
     /// version the editor started from.
     pub async fn update_plan(&self, id: &str, expected_version: i64, input: &PlanInput) -> Result<Plan> {
+        self.save_plan(id, expected_version, input, false).await
+    }
+
+    /// Saves the plan's new content and sends it for approval, in one transaction: if the
+    /// content is invalid or cannot be submitted (no outcomes, over budget without a
+    /// reason), nothing is written, not even the draft.
+    pub async fn update_and_submit_plan(&self, id: &str, expected_version: i64, input: &PlanInput) -> Result<Plan> {
+        self.save_plan(id, expected_version, input, true).await
+    }
+
+    async fn save_plan(&self, id: &str, expected_version: i64, input: &PlanInput, submit: bool) -> Result<Plan> {
         let content = validate_plan(input, &self.streams)?;
         let mut tx = self.pool.begin().await?;
         let loaded = load_plan(&mut tx, id).await?;
-        let status = loaded.plan.status.edit().map_err(|e| StoreError::Conflict(e.to_string()))?;
+        let conflict = |e: selfdirect_domain::plan::TransitionError| StoreError::Conflict(e.to_string());
+        let mut status = loaded.plan.status.edit().map_err(conflict)?;
+        if submit {
+            status = status.submit().map_err(conflict)?;
+            check_submission(&content, loaded.plan.indicative_budget)?;
+        }
         bump_version(&mut tx, &loaded, expected_version).await?;
-        sqlx::query("UPDATE plans SET status = $1, outcomes = $2, start_date = $3, end_date = $4, over_budget_reason = $5, total_pence = $6, updated_at = $7 WHERE id = $8")
-            .bind(status.code())
-            .bind(codec::to_json(&content.outcomes))
-            .bind(iso(content.start_date))
-            .bind(iso(content.end_date))
-            .bind(content.over_budget_reason.as_deref())
-            .bind(content.total().pence())
-            .bind(now())
-            .bind(loaded.plan.id.to_string())
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "UPDATE plans SET status = $1, outcomes = $2, start_date = $3, end_date = $4, over_budget_reason = $5, total_pence = $6, updated_at = $7, \
+             submitted_at = CASE WHEN $1 = 'submitted' THEN $7 ELSE submitted_at END WHERE id = $8",
+        )
+        .bind(status.code())
+        .bind(codec::to_json(&content.outcomes))
+        .bind(iso(content.start_date))
+        .bind(iso(content.end_date))
+        .bind(content.over_budget_reason.as_deref())
+        .bind(content.total().pence())
+        .bind(now())
+        .bind(loaded.plan.id.to_string())
+        .execute(&mut *tx)
+        .await?;
         sqlx::query("DELETE FROM plan_lines WHERE plan_id = $1").bind(loaded.plan.id.to_string()).execute(&mut *tx).await?;
         insert_lines(&mut tx, &loaded.council_id, &loaded.plan.id.to_string(), &content).await?;
         tx.commit().await?;

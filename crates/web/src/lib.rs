@@ -5,8 +5,10 @@
 mod api;
 mod api_money;
 mod assets;
+mod auth;
 mod error;
 mod pages;
+mod pages_plan;
 
 pub use api::ApiDoc;
 pub use error::ApiError;
@@ -22,7 +24,7 @@ pub struct AppState {
 /// The whole web application: pages, API and assets.
 pub fn app(store: Store) -> Router {
     let state = AppState { store };
-    Router::new().merge(pages::routes()).nest("/api", api::routes()).merge(assets::routes()).with_state(state)
+    Router::new().merge(pages_plan::routes()).merge(pages::routes()).nest("/api", api::routes()).merge(assets::routes()).with_state(state)
 }
 
 /// Serves the application on `listener` until the process is stopped.

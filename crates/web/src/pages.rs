@@ -1,5 +1,6 @@
 //! Server-rendered pages in the GOV.UK Design System style. They work without JavaScript.
 
+use crate::auth::{self, Nav, SignedIn};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -7,6 +8,7 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
+use selfdirect_domain::access::{Action, Refusal, Subject};
 use selfdirect_domain::dates::long;
 use selfdirect_domain::ledger::EntryKind;
 use selfdirect_domain::plan::PlanStatus;
@@ -20,7 +22,9 @@ use std::collections::HashMap;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/", get(home))
+        .route("/", get(auth::start))
+        .route("/sign-in", get(auth::sign_in_form).post(auth::sign_in))
+        .route("/sign-out", post(auth::sign_out))
         .route("/councils/{council_id}", get(council))
         .route("/councils/{council_id}/approvals", get(approvals))
         .route("/people/{person_id}", get(person))
@@ -31,27 +35,46 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// A page, or a helpful error page.
-type PageResult = Result<Response, PageError>;
+pub type PageResult = Result<Response, PageError>;
 
-pub struct PageError(StoreError);
+pub enum PageError {
+    Store(StoreError),
+    /// The access rules said no: not found (another council's, or not yours) or forbidden.
+    Refused(Refusal),
+    /// A form without this session's CSRF token: it came from somewhere else, or is stale.
+    BadCsrf,
+}
 
 impl From<StoreError> for PageError {
     fn from(e: StoreError) -> PageError {
-        PageError(e)
+        PageError::Store(e)
     }
 }
 
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
-        let (status, title, message) = match &self.0 {
-            StoreError::NotFound { what, .. } => (
+        let (status, title, message) = match &self {
+            PageError::Store(StoreError::NotFound { what, .. }) => (
                 StatusCode::NOT_FOUND,
                 "Page not found".to_string(),
-                format!("We could not find that {what}. Check the link, or start again from the list of councils."),
+                format!("We could not find that {what}. Check the link, or start again from your home page."),
             ),
-            StoreError::Invalid(p) => (StatusCode::UNPROCESSABLE_ENTITY, "There is a problem".to_string(), p.to_string()),
-            StoreError::Conflict(m) => (StatusCode::CONFLICT, "That cannot be done now".to_string(), m.clone()),
-            other => {
+            PageError::Refused(Refusal::NotFound) => {
+                (StatusCode::NOT_FOUND, "Page not found".to_string(), "If you typed the web address, check it is correct.".to_string())
+            }
+            PageError::Refused(Refusal::Forbidden) => (
+                StatusCode::FORBIDDEN,
+                "You cannot see this page".to_string(),
+                "Your role does not include this. If you think it should, ask your team manager.".to_string(),
+            ),
+            PageError::BadCsrf => (
+                StatusCode::FORBIDDEN,
+                "Your form could not be sent".to_string(),
+                "The page was open for too long, or you signed in again since. Go back, reload the page and try again. Nothing was changed.".to_string(),
+            ),
+            PageError::Store(StoreError::Invalid(p)) => (StatusCode::UNPROCESSABLE_ENTITY, "There is a problem".to_string(), p.to_string()),
+            PageError::Store(StoreError::Conflict(m)) => (StatusCode::CONFLICT, "That cannot be done now".to_string(), m.clone()),
+            PageError::Store(other) => {
                 tracing::error!(error = %other, "page failed");
                 (
                     StatusCode::INTERNAL_SERVER_ERROR,
@@ -60,11 +83,11 @@ impl IntoResponse for PageError {
                 )
             }
         };
-        render(status, &ErrorPage { title, message })
+        render(status, &ErrorPage { nav: None, title, message })
     }
 }
 
-fn render(status: StatusCode, template: &impl Template) -> Response {
+pub fn render(status: StatusCode, template: &impl Template) -> Response {
     match template.render() {
         Ok(html) => (status, Html(html)).into_response(),
         Err(e) => {
@@ -77,22 +100,16 @@ fn render(status: StatusCode, template: &impl Template) -> Response {
 #[derive(Template)]
 #[template(path = "error.html")]
 struct ErrorPage {
+    nav: Option<Nav>,
     title: String,
     message: String,
 }
 
 async fn not_found() -> Response {
-    render(StatusCode::NOT_FOUND, &ErrorPage { title: "Page not found".into(), message: "If you typed the web address, check it is correct.".into() })
-}
-
-#[derive(Template)]
-#[template(path = "home.html")]
-struct HomePage {
-    councils: Vec<Council>,
-}
-
-async fn home(State(s): State<AppState>) -> PageResult {
-    Ok(render(StatusCode::OK, &HomePage { councils: s.store.councils().await? }))
+    render(
+        StatusCode::NOT_FOUND,
+        &ErrorPage { nav: None, title: "Page not found".into(), message: "If you typed the web address, check it is correct.".into() },
+    )
 }
 
 struct PersonRow {
@@ -112,6 +129,7 @@ struct ReviewRow {
 #[derive(Template)]
 #[template(path = "council.html")]
 struct CouncilPage {
+    nav: Option<Nav>,
     council: Council,
     long_term: i64,
     personal_budget: String,
@@ -129,14 +147,16 @@ fn count_and_percent(n: i64, percent: Option<String>) -> String {
     }
 }
 
-async fn council(State(s): State<AppState>, Path(council_id): Path<String>) -> PageResult {
+async fn council(State(s): State<AppState>, me: SignedIn, Path(council_id): Path<String>) -> PageResult {
     let council = s.store.council(&council_id).await?;
+    me.allow(Action::ViewCaseload, Subject::Council(council.id))?;
     let uptake = s.store.uptake(&council_id, None).await?.uptake;
     let today = time::OffsetDateTime::now_utc().date();
     let reviews = s.store.reviews_due(&council_id, today + time::Duration::days(28)).await?;
     let awaiting = s.store.plans_with_status(&council_id, PlanStatus::Submitted).await?;
     let people = s.store.people(&council_id, 500).await?;
     let page = CouncilPage {
+        nav: me.nav(),
         long_term: uptake.counts.long_term_support,
         personal_budget: count_and_percent(uptake.counts.personal_budget, uptake.personal_budget_percent.map(|p| p.to_string())),
         direct_payment: count_and_percent(uptake.counts.direct_payment, uptake.direct_payment_percent.map(|p| p.to_string())),
@@ -165,12 +185,14 @@ struct QueueRow {
 #[derive(Template)]
 #[template(path = "approvals.html")]
 struct ApprovalsPage {
+    nav: Option<Nav>,
     council: Council,
     plans: Vec<QueueRow>,
 }
 
-async fn approvals(State(s): State<AppState>, Path(council_id): Path<String>) -> PageResult {
+async fn approvals(State(s): State<AppState>, me: SignedIn, Path(council_id): Path<String>) -> PageResult {
     let council = s.store.council(&council_id).await?;
+    me.allow(Action::ViewCaseload, Subject::Council(council.id))?;
     let plans = s
         .store
         .plans_with_status(&council_id, PlanStatus::Submitted)
@@ -184,7 +206,7 @@ async fn approvals(State(s): State<AppState>, Path(council_id): Path<String>) ->
             over_budget: p.total > p.indicative_budget,
         })
         .collect();
-    Ok(render(StatusCode::OK, &ApprovalsPage { council, plans }))
+    Ok(render(StatusCode::OK, &ApprovalsPage { nav: me.nav(), council, plans }))
 }
 
 struct LineView {
@@ -338,8 +360,14 @@ struct ReviewView {
 
 #[derive(Template)]
 #[template(path = "person.html")]
-struct PersonPage {
+pub(crate) struct PersonPage {
+    nav: Option<Nav>,
+    notice: Option<String>,
     council_id: String,
+    /// Budget holders see "your"; staff see the person's name.
+    own_record: bool,
+    may_edit_plan: bool,
+    may_choose_deployment: bool,
     name: String,
     client_group: &'static str,
     date_of_birth: String,
@@ -358,8 +386,24 @@ struct PersonPage {
     reviews: Vec<ReviewView>,
 }
 
-async fn person(State(s): State<AppState>, Path(person_id): Path<String>) -> PageResult {
-    let o = s.store.person_overview(&person_id).await?;
+async fn person(State(s): State<AppState>, me: SignedIn, Path(person_id): Path<String>, Query(q): Query<HashMap<String, String>>) -> PageResult {
+    let notice = if q.contains_key("sent") {
+        Some("The plan has been sent to the council for approval.")
+    } else if q.contains_key("money") {
+        Some("The budget account is open. Money will be paid as chosen.")
+    } else {
+        None
+    };
+    person_page(&s, &me, &person_id, notice).await
+}
+
+/// A person's record: for them, "my budget"; for staff, their case.
+pub(crate) async fn person_page(s: &AppState, me: &SignedIn, person_id: &str, notice: Option<&str>) -> PageResult {
+    let o = s.store.person_overview(person_id).await?;
+    let subject = Subject::Person { council_id: o.person.council_id, person_id: o.person.id };
+    me.allow(Action::ViewPerson, subject)?;
+    let editable = o.plan.as_ref().is_some_and(|p| matches!(p.status, PlanStatus::Draft | PlanStatus::Returned));
+    let choosable = o.plan.as_ref().is_some_and(|p| p.status == PlanStatus::Approved) && o.account.is_none();
     let final_budget = o.plan.as_ref().and_then(|p| p.final_budget);
     let indicative = o.plan.as_ref().filter(|p| p.final_budget.is_some()).map(|p| p.indicative_budget).or(o.allocation.as_ref().map(|a| a.allocation.total));
     let (budget_headline, budget_caption) = match (indicative, final_budget) {
@@ -370,7 +414,12 @@ async fn person(State(s): State<AppState>, Path(person_id): Path<String>) -> Pag
         (None, _) => (String::new(), String::new()),
     };
     let page = PersonPage {
+        nav: me.nav(),
+        notice: notice.map(String::from),
         council_id: o.person.council_id.to_string(),
+        own_record: me.0.user.person_id == Some(o.person.id),
+        may_edit_plan: editable && me.allow(Action::EditPlan, subject).is_ok(),
+        may_choose_deployment: choosable && me.allow(Action::ChooseDeployment, subject).is_ok(),
         name: o.person.full_name(),
         client_group: o.person.details.client_group.label(),
         date_of_birth: long(o.person.details.date_of_birth),
@@ -414,16 +463,15 @@ struct SummaryError {
 #[derive(Template)]
 #[template(path = "plan.html")]
 struct PlanPage {
+    nav: Option<Nav>,
+    may_decide: bool,
     council_id: String,
     person_id: String,
     person_name: String,
     plan: PlanView,
     notice: Option<String>,
     errors: Vec<SummaryError>,
-    approved_by: String,
-    approved_by_error: Option<String>,
-    returned_by: String,
-    returned_by_error: Option<String>,
+    note: String,
     reasons: String,
     reasons_error: Option<String>,
 }
@@ -433,27 +481,27 @@ struct PlanQuery {
     done: Option<String>,
 }
 
-async fn plan_page(s: &AppState, plan_id: &str) -> Result<PlanPage, StoreError> {
+async fn plan_page(s: &AppState, me: &SignedIn, plan_id: &str) -> Result<PlanPage, PageError> {
     let plan = s.store.plan(plan_id).await?;
     let person = s.store.person(&plan.person_id.to_string()).await?;
+    me.allow(Action::ViewPerson, Subject::Person { council_id: person.council_id, person_id: person.id })?;
     Ok(PlanPage {
+        nav: me.nav(),
+        may_decide: me.allow(Action::DecidePlan, Subject::Council(person.council_id)).is_ok(),
         council_id: person.council_id.to_string(),
         person_id: person.id.to_string(),
         person_name: person.full_name(),
         plan: PlanView::new(&plan, s.store.streams()),
         notice: None,
         errors: Vec::new(),
-        approved_by: String::new(),
-        approved_by_error: None,
-        returned_by: String::new(),
-        returned_by_error: None,
+        note: String::new(),
         reasons: String::new(),
         reasons_error: None,
     })
 }
 
-async fn plan(State(s): State<AppState>, Path(plan_id): Path<String>, Query(q): Query<PlanQuery>) -> PageResult {
-    let mut page = plan_page(&s, &plan_id).await?;
+async fn plan(State(s): State<AppState>, me: SignedIn, Path(plan_id): Path<String>, Query(q): Query<PlanQuery>) -> PageResult {
+    let mut page = plan_page(&s, &me, &plan_id).await?;
     page.notice = match q.done.as_deref() {
         Some("approved") => Some(format!("Plan approved. The final budget is {} a year.", page.plan.total)),
         Some("returned") => Some("Plan returned for changes.".to_string()),
@@ -464,30 +512,25 @@ async fn plan(State(s): State<AppState>, Path(plan_id): Path<String>, Query(q): 
 
 /// Turns a store refusal into the same page with the GOV.UK error summary, keeping what
 /// was typed. Field problems go beside their fields; a conflict goes in the summary.
-async fn refused(s: &AppState, plan_id: &str, error: StoreError, typed: HashMap<String, String>) -> PageResult {
+async fn refused(s: &AppState, me: &SignedIn, plan_id: &str, error: StoreError, typed: HashMap<String, String>) -> PageResult {
     let status = match error {
         StoreError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
         StoreError::Conflict(_) => StatusCode::CONFLICT,
         other => return Err(other.into()),
     };
-    let mut page = plan_page(s, plan_id).await?;
+    let mut page = plan_page(s, me, plan_id).await?;
     let field = |name: &str| typed.get(name).cloned().unwrap_or_default();
-    page.approved_by = field("approved_by");
-    page.returned_by = field("returned_by");
+    page.note = field("note");
     page.reasons = field("reasons");
     match error {
         StoreError::Invalid(problems) => {
             for problem in problems.into_vec() {
                 let message = match problem.field.as_str() {
-                    "approved_by" | "returned_by" => "Enter your name".to_string(),
                     "reasons" => "Enter what needs to change".to_string(),
                     _ => problem.to_string(),
                 };
-                match problem.field.as_str() {
-                    "approved_by" => page.approved_by_error = Some(message.clone()),
-                    "returned_by" => page.returned_by_error = Some(message.clone()),
-                    "reasons" => page.reasons_error = Some(message.clone()),
-                    _ => {}
+                if problem.field == "reasons" {
+                    page.reasons_error = Some(message.clone());
                 }
                 page.errors.push(SummaryError { field: problem.field, message });
             }
@@ -498,19 +541,28 @@ async fn refused(s: &AppState, plan_id: &str, error: StoreError, typed: HashMap<
     Ok(render(status, &page))
 }
 
-async fn approve(State(s): State<AppState>, Path(plan_id): Path<String>, Form(form): Form<HashMap<String, String>>) -> PageResult {
-    let approver = form.get("approved_by").map(String::as_str).unwrap_or("");
-    match s.store.approve_plan(&plan_id, approver, form.get("note").map(String::as_str)).await {
+/// The plan's person, for the access check before a decision.
+async fn plan_council(s: &AppState, plan_id: &str) -> Result<uuid::Uuid, PageError> {
+    let plan = s.store.plan(plan_id).await?;
+    Ok(s.store.person(&plan.person_id.to_string()).await?.council_id)
+}
+
+async fn approve(State(s): State<AppState>, me: SignedIn, Path(plan_id): Path<String>, Form(form): Form<HashMap<String, String>>) -> PageResult {
+    me.allow(Action::DecidePlan, Subject::Council(plan_council(&s, &plan_id).await?))?;
+    me.check_csrf(&form)?;
+    let note = form.get("note").map(String::as_str).filter(|n| !n.trim().is_empty());
+    match s.store.approve_plan(&plan_id, &me.0.user.display_name, note).await {
         Ok(plan) => Ok(Redirect::to(&format!("/plans/{}?done=approved", plan.id)).into_response()),
-        Err(e) => refused(&s, &plan_id, e, form).await,
+        Err(e) => refused(&s, &me, &plan_id, e, form).await,
     }
 }
 
-async fn return_for_changes(State(s): State<AppState>, Path(plan_id): Path<String>, Form(form): Form<HashMap<String, String>>) -> PageResult {
-    let by = form.get("returned_by").map(String::as_str).unwrap_or("");
+async fn return_for_changes(State(s): State<AppState>, me: SignedIn, Path(plan_id): Path<String>, Form(form): Form<HashMap<String, String>>) -> PageResult {
+    me.allow(Action::DecidePlan, Subject::Council(plan_council(&s, &plan_id).await?))?;
+    me.check_csrf(&form)?;
     let reasons = form.get("reasons").map(String::as_str).unwrap_or("");
-    match s.store.return_plan(&plan_id, by, reasons).await {
+    match s.store.return_plan(&plan_id, &me.0.user.display_name, reasons).await {
         Ok(plan) => Ok(Redirect::to(&format!("/plans/{}?done=returned", plan.id)).into_response()),
-        Err(e) => refused(&s, &plan_id, e, form).await,
+        Err(e) => refused(&s, &me, &plan_id, e, form).await,
     }
 }

@@ -8,7 +8,7 @@ use common::{assert_refused, money, Api};
 use reqwest::StatusCode;
 use selfdirect_domain::Money;
 use selfdirect_store::testing::{postgres_store, sqlite_store};
-use selfdirect_store::Store;
+use selfdirect_store::{NewUser, Store};
 use serde_json::{json, Value};
 
 fn line(description: &str, category: &str, frequency: &str, units: &str, cost: &str) -> Value {
@@ -108,20 +108,47 @@ async fn chain(store: Store) {
     assert_eq!(queue.as_array().unwrap().len(), 1);
     assert_refused(&api.get(&format!("/api/v1/councils/{cid}/plans?status=lost")).await, StatusCode::UNPROCESSABLE_ENTITY, "status");
 
-    // The person's page and the staff approval page, through real forms.
+    // The person's page and the staff approval page, through real forms, signed in.
+    let (status, _) = api.page(&format!("/people/{pid}")).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "pages need sign-in");
+    let password = "a long enough password";
+    let user = |email: &'static str, name: &'static str, role: &'static str, person: Option<&str>| {
+        let person = person.map(str::to_string);
+        let store = api.store.clone();
+        let cid = cid.clone();
+        async move {
+            let input = NewUser { email, display_name: name, role, person_id: person.as_deref(), provider_name: None, password };
+            store.create_user(&cid, &input).await.unwrap()
+        }
+    };
+    user("ada@example.org", "Ada Okafor", "budget_holder", Some(&pid)).await;
+    user("tess@example.org", "Tess Manager", "team_manager", None).await;
+    api.sign_in("ada@example.org", password).await;
     let (status, html) = api.page(&format!("/people/{pid}")).await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("Your indicative budget is £17,400.00 a year"), "{html}");
     assert!(html.contains("How your indicative budget was worked out"));
+    let (status, _) = api.page(&format!("/councils/{cid}/approvals")).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "a budget holder does not see the approval queue");
+    let (status, _, _) = api.form(&format!("/plans/{plan_id}/approve"), &[]).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "nor approve their own plan");
+    let (status, _, _) = api.form("/sign-out", &[]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (status, _) = api.page(&format!("/people/{pid}")).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "signed out: the old cookie no longer works");
+
+    api.sign_in("tess@example.org", password).await;
     let (status, html) = api.page(&format!("/councils/{cid}/approvals")).await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("Plan for Ada Okafor"));
-    let (status, html, _) = api.form(&format!("/plans/{plan_id}/approve"), &[("approved_by", "  ")]).await;
+    let (status, _, _) = api.form_exactly(&format!("/plans/{plan_id}/approve"), &[("csrf_token", "forged")]).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "a form without the session's CSRF token is refused");
+    let (status, html, _) = api.form(&format!("/plans/{plan_id}/return"), &[("reasons", "  ")]).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(html.contains("govuk-error-summary") && html.contains("Enter your name"), "{html}");
+    assert!(html.contains("govuk-error-summary") && html.contains("Enter what needs to change"), "{html}");
     let (_, plan) = api.get(&format!("/api/v1/plans/{plan_id}")).await;
-    assert_eq!(plan["status"], "submitted", "a refused approval must change nothing");
-    let (status, _, location) = api.form(&format!("/plans/{plan_id}/approve"), &[("approved_by", "Tess Manager")]).await;
+    assert_eq!(plan["status"], "submitted", "refused forms must change nothing");
+    let (status, _, location) = api.form(&format!("/plans/{plan_id}/approve"), &[("note", "")]).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     let (_, html) = api.page(&location.unwrap()).await;
     assert!(html.contains("Plan approved. The final budget is £14,378.00 a year."), "{html}");

@@ -87,6 +87,7 @@ async fn ras(store: Store) {
     let (_, history) = api.get(&format!("/api/v1/people/{pid}/allocations")).await;
     let reasons: Vec<_> = history.as_array().unwrap().iter().map(|h| h["reason"].as_str().unwrap()).collect();
     assert_eq!(reasons, ["reconsideration", "recalculation", "assessment"]);
+    api.sign_in_as(&cid, "social_worker", None).await;
     let (_, html) = api.page(&format!("/people/{pid}")).await;
     assert!(html.contains("Your indicative budget is £6,200.00 a year") && html.contains("Change after reconsideration"), "{html}");
     assert!(html.contains("Your points") && html.contains("Points counted"));

@@ -9,14 +9,76 @@ use serde_json::Value;
 pub struct Api {
     pub base: String,
     pub http: Client,
+    pub store: Store,
+    /// The signed-in session's cookie and CSRF token, once `sign_in` has been called.
+    session: std::sync::Mutex<Option<(String, String)>>,
+}
+
+/// The value of a cookie set by a response, with its attributes.
+fn set_cookie(resp: &reqwest::Response, name: &str) -> Option<String> {
+    resp.headers().get_all("set-cookie").iter().filter_map(|v| v.to_str().ok()).find(|v| v.starts_with(&format!("{name}="))).map(str::to_string)
+}
+
+/// The CSRF token a page's forms carry.
+pub fn csrf_in(html: &str) -> Option<String> {
+    let at = html.find("name=\"csrf_token\" value=\"")? + "name=\"csrf_token\" value=\"".len();
+    Some(html[at..].split('"').next()?.to_string())
 }
 
 impl Api {
     pub async fn start(store: Store) -> Api {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
-        tokio::spawn(async move { selfdirect_web::serve(listener, store).await.unwrap() });
-        Api { base, http: Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap() }
+        let served = store.clone();
+        tokio::spawn(async move { selfdirect_web::serve(listener, served).await.unwrap() });
+        Api { base, http: Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap(), store, session: Default::default() }
+    }
+
+    /// Signs in through the real sign-in form; later `page` and `form` calls use the session.
+    pub async fn sign_in(&self, email: &str, password: &str) {
+        let resp = self.http.get(format!("{}/sign-in", self.base)).send().await.unwrap();
+        let pre = set_cookie(&resp, "sd_sign_in").expect("the sign-in form sets its CSRF cookie");
+        let html = resp.text().await.unwrap();
+        let token = csrf_in(&html).expect("the sign-in form has a CSRF token");
+        let cookie = pre.split(';').next().unwrap().to_string();
+        let resp = self
+            .http
+            .post(format!("{}/sign-in", self.base))
+            .header("cookie", cookie)
+            .form(&[("csrf_token", token.as_str()), ("email", email), ("password", password)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), StatusCode::SEE_OTHER, "sign-in as {email} failed");
+        let session = set_cookie(&resp, "sd_session").expect("signing in sets the session cookie");
+        for attribute in ["HttpOnly", "Secure", "SameSite=Lax", "Path=/"] {
+            assert!(session.contains(attribute), "session cookie lacks {attribute}: {session}");
+        }
+        let cookie = session.split(';').next().unwrap().to_string();
+        let home = resp.headers().get("location").unwrap().to_str().unwrap().to_string();
+        let html = self.http.get(format!("{}{home}", self.base)).header("cookie", &cookie).send().await.unwrap().text().await.unwrap();
+        let csrf = csrf_in(&html).expect("signed-in pages carry the sign-out form's CSRF token");
+        *self.session.lock().unwrap() = Some((cookie, csrf));
+    }
+
+    /// Creates a user of this role (acting for `person`, if given) and signs in as them.
+    pub async fn sign_in_as(&self, council_id: &str, role: &str, person: Option<&str>) {
+        let email = format!("{role}-{}@example.org", uuid::Uuid::now_v7());
+        let password = "a long enough password";
+        let input = selfdirect_store::NewUser { email: &email, display_name: "Test User", role, person_id: person, provider_name: None, password };
+        self.store.create_user(council_id, &input).await.unwrap();
+        self.sign_in(&email, password).await;
+    }
+
+    fn with_session(&self, req: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        match &*self.session.lock().unwrap() {
+            Some((cookie, _)) => req.header("cookie", cookie),
+            None => req,
+        }
+    }
+
+    pub fn csrf(&self) -> String {
+        self.session.lock().unwrap().as_ref().map(|(_, c)| c.clone()).unwrap_or_default()
     }
 
     pub async fn send(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
@@ -50,12 +112,21 @@ impl Api {
     }
 
     pub async fn page(&self, path: &str) -> (StatusCode, String) {
-        let resp = self.http.get(format!("{}{path}", self.base)).send().await.unwrap();
+        let resp = self.with_session(self.http.get(format!("{}{path}", self.base))).send().await.unwrap();
         (resp.status(), resp.text().await.unwrap())
     }
 
+    /// Posts a form as the signed-in user, with the session's CSRF token added.
     pub async fn form(&self, path: &str, fields: &[(&str, &str)]) -> (StatusCode, String, Option<String>) {
-        let resp = self.http.post(format!("{}{path}", self.base)).form(fields).send().await.unwrap();
+        let csrf = self.csrf();
+        let mut all: Vec<(&str, &str)> = vec![("csrf_token", csrf.as_str())];
+        all.extend_from_slice(fields);
+        self.form_exactly(path, &all).await
+    }
+
+    /// Posts exactly these fields (no CSRF token added), as the signed-in user.
+    pub async fn form_exactly(&self, path: &str, fields: &[(&str, &str)]) -> (StatusCode, String, Option<String>) {
+        let resp = self.with_session(self.http.post(format!("{}{path}", self.base))).form(fields).send().await.unwrap();
         let location = resp.headers().get("location").map(|l| l.to_str().unwrap().to_string());
         (resp.status(), resp.text().await.unwrap(), location)
     }

@@ -1,0 +1,155 @@
+//! Signing in and out, the session cookie, CSRF tokens, and turning the domain's access
+//! decisions into pages. Handlers ask [`allow`]; the rules themselves are in
+//! `selfdirect_domain::access`.
+
+use crate::pages::{render, PageError, PageResult};
+use crate::AppState;
+use askama::Template;
+use axum::extract::{FromRequestParts, Query, State};
+use axum::http::request::Parts;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use selfdirect_domain::access::{decide, home_path, Action, Subject};
+use selfdirect_store::{Session, SESSION_HOURS};
+use serde::Deserialize;
+use std::collections::HashMap;
+use subtle::ConstantTimeEq;
+
+pub const SESSION_COOKIE: &str = "sd_session";
+/// Before there is a session, the sign-in form is protected by a double-submit token.
+const SIGN_IN_COOKIE: &str = "sd_sign_in";
+
+/// The signed-in user's session. A page that takes it sends anyone else to sign in first.
+pub struct SignedIn(pub Session);
+
+impl FromRequestParts<AppState> for SignedIn {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<SignedIn, Response> {
+        let jar = CookieJar::from_headers(&parts.headers);
+        if let Some(cookie) = jar.get(SESSION_COOKIE) {
+            match state.store.session(cookie.value()).await {
+                Ok(Some(session)) => return Ok(SignedIn(session)),
+                Ok(None) => {}
+                Err(e) => return Err(PageError::from(e).into_response()),
+            }
+        }
+        let here = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+        let query = serde_urlencoded::to_string([("next", here)]).unwrap_or_default();
+        Err(Redirect::to(&format!("/sign-in?{query}")).into_response())
+    }
+}
+
+/// What the page header needs to show who is signed in and a sign-out button.
+pub struct Nav {
+    pub name: String,
+    pub role: &'static str,
+    pub csrf: String,
+}
+
+impl SignedIn {
+    pub fn nav(&self) -> Option<Nav> {
+        let user = &self.0.user;
+        Some(Nav { name: user.display_name.clone(), role: user.role.label(), csrf: self.0.csrf_token.clone() })
+    }
+
+    /// Refuses (404 or 403) unless the domain's rules allow it.
+    pub fn allow(&self, action: Action, subject: Subject) -> Result<(), PageError> {
+        decide(&self.0.user.actor(), action, subject).map_err(PageError::Refused)
+    }
+
+    /// Checks the form's CSRF token against the session's.
+    pub fn check_csrf(&self, form: &HashMap<String, String>) -> Result<(), PageError> {
+        let sent = form.get("csrf_token").map(String::as_str).unwrap_or("");
+        if bool::from(sent.as_bytes().ct_eq(self.0.csrf_token.as_bytes())) {
+            Ok(())
+        } else {
+            Err(PageError::BadCsrf)
+        }
+    }
+}
+
+fn cookie(name: &'static str, value: String, max_age_hours: i64) -> Cookie<'static> {
+    Cookie::build((name, value)).path("/").http_only(true).secure(true).same_site(SameSite::Lax).max_age(time::Duration::hours(max_age_hours)).build()
+}
+
+#[derive(Template)]
+#[template(path = "sign_in.html")]
+struct SignInPage {
+    nav: Option<Nav>,
+    csrf: String,
+    next: String,
+    email: String,
+    error: Option<String>,
+    notice: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct SignInQuery {
+    next: Option<String>,
+    signed_out: Option<String>,
+}
+
+/// Only a path on this site: never an open redirect to somewhere else.
+fn local_path(next: Option<&str>) -> Option<String> {
+    next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\')).map(str::to_string)
+}
+
+fn random_token() -> String {
+    uuid::Uuid::new_v4().simple().to_string() + &uuid::Uuid::new_v4().simple().to_string()
+}
+
+pub async fn sign_in_form(jar: CookieJar, Query(q): Query<SignInQuery>) -> Response {
+    let csrf = random_token();
+    let page = SignInPage {
+        nav: None,
+        csrf: csrf.clone(),
+        next: local_path(q.next.as_deref()).unwrap_or_default(),
+        email: String::new(),
+        error: None,
+        notice: q.signed_out.map(|_| "You have signed out.".to_string()),
+    };
+    (jar.add(cookie(SIGN_IN_COOKIE, csrf, 1)), render(StatusCode::OK, &page)).into_response()
+}
+
+pub async fn sign_in(State(s): State<AppState>, jar: CookieJar, Form(form): Form<HashMap<String, String>>) -> PageResult {
+    let sent = form.get("csrf_token").map(String::as_str).unwrap_or("");
+    let expected = jar.get(SIGN_IN_COOKIE).map(|c| c.value().to_string()).unwrap_or_default();
+    if expected.is_empty() || !bool::from(sent.as_bytes().ct_eq(expected.as_bytes())) {
+        return Err(PageError::BadCsrf);
+    }
+    let email = form.get("email").map(String::as_str).unwrap_or("").trim().to_string();
+    let password = form.get("password").map(String::as_str).unwrap_or("");
+    let next = local_path(form.get("next").map(String::as_str));
+    let session = if email.is_empty() || password.is_empty() { None } else { s.store.sign_in(&email, password).await? };
+    let Some(session) = session else {
+        let error = if email.is_empty() || password.is_empty() {
+            "Enter your email address and password"
+        } else {
+            "Enter a correct email address and password. If you have forgotten your password, ask your council for a new one."
+        };
+        let page = SignInPage { nav: None, csrf: expected, next: next.unwrap_or_default(), email, error: Some(error.to_string()), notice: None };
+        return Ok(render(StatusCode::UNAUTHORIZED, &page));
+    };
+    let to = next.unwrap_or_else(|| home_path(&session.user.actor()));
+    let jar = jar.remove(Cookie::build(SIGN_IN_COOKIE).path("/")).add(cookie(SESSION_COOKIE, session.token, SESSION_HOURS));
+    Ok((jar, Redirect::to(&to)).into_response())
+}
+
+pub async fn sign_out(State(s): State<AppState>, signed_in: SignedIn, jar: CookieJar, Form(form): Form<HashMap<String, String>>) -> PageResult {
+    signed_in.check_csrf(&form)?;
+    s.store.sign_out(&signed_in.0.token).await?;
+    Ok((jar.remove(Cookie::build(SESSION_COOKIE).path("/")), Redirect::to("/sign-in?signed_out=1")).into_response())
+}
+
+/// The start page: your own home when signed in, otherwise sign in.
+pub async fn start(State(s): State<AppState>, jar: CookieJar) -> PageResult {
+    if let Some(c) = jar.get(SESSION_COOKIE) {
+        if let Some(session) = s.store.session(c.value()).await? {
+            return Ok(Redirect::to(&home_path(&session.user.actor())).into_response());
+        }
+    }
+    Ok(Redirect::to("/sign-in").into_response())
+}

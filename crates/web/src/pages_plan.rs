@@ -1,0 +1,380 @@
+//! The budget holder's own pages: my budget, edit my plan and send it for approval, choose
+//! how my money is held, and my budget in easy read. Staff with the same rights (social
+//! workers, team managers) can use them on a person's behalf.
+
+use crate::auth::{Nav, SignedIn};
+use crate::pages::{person_page, render, PageError, PageResult};
+use crate::AppState;
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect};
+use axum::routing::get;
+use axum::{Form, Router};
+use selfdirect_domain::access::{Action, Subject};
+use selfdirect_domain::deployment::DeploymentOption;
+use selfdirect_domain::plan::{Frequency, PlanInput, PlanLineInput, ServiceCategory};
+use selfdirect_domain::ras::weekly;
+use selfdirect_domain::Money;
+use selfdirect_store::{OpenAccountInput, Plan, StoreError};
+use std::collections::{BTreeMap, HashMap};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/my-budget", get(my_budget))
+        .route("/my-budget/easy-read", get(easy_read))
+        .route("/plans/{plan_id}/edit", get(edit_form).post(save))
+        .route("/plans/{plan_id}/money", get(deployment_form).post(choose_deployment))
+}
+
+/// Blank rows offered below the plan's lines, so a line can be added without JavaScript.
+const BLANK_ROWS: usize = 2;
+const LINE_FIELDS: [&str; 6] = ["description", "provider", "category", "frequency", "units", "unit_cost"];
+
+async fn my_budget(State(s): State<AppState>, me: SignedIn) -> PageResult {
+    let person = me.0.user.person_id.ok_or(PageError::Refused(selfdirect_domain::access::Refusal::Forbidden))?;
+    person_page(&s, &me, &person.to_string(), None).await
+}
+
+/// The plan and the check that the signed-in user may change it.
+async fn plan_for(s: &AppState, me: &SignedIn, plan_id: &str, action: Action) -> Result<(Plan, String), PageError> {
+    let plan = s.store.plan(plan_id).await?;
+    let person = s.store.person(&plan.person_id.to_string()).await?;
+    me.allow(action, Subject::Person { council_id: person.council_id, person_id: person.id })?;
+    Ok((plan, person.full_name()))
+}
+
+struct Choice {
+    code: &'static str,
+    label: &'static str,
+}
+
+fn choices<T: Copy>(all: &[T], code: fn(T) -> &'static str, label: fn(T) -> &'static str) -> Vec<Choice> {
+    all.iter().map(|&v| Choice { code: code(v), label: label(v) }).collect()
+}
+
+/// One row of the plan form, as typed, with its problems.
+#[derive(Default, Clone)]
+struct LineRow {
+    index: usize,
+    values: BTreeMap<&'static str, String>,
+    errors: BTreeMap<&'static str, String>,
+}
+
+impl LineRow {
+    fn value(&self, field: &str) -> &str {
+        self.values.get(field).map(String::as_str).unwrap_or("")
+    }
+    fn error(&self, field: &str) -> Option<&str> {
+        self.errors.get(field).map(String::as_str)
+    }
+    fn is_blank(&self) -> bool {
+        self.values.values().all(|v| v.trim().is_empty())
+    }
+}
+
+struct SummaryError {
+    href: String,
+    message: String,
+}
+
+#[derive(Template)]
+#[template(path = "plan_edit.html")]
+struct PlanEditPage {
+    nav: Option<Nav>,
+    plan_id: String,
+    person_id: String,
+    person_name: String,
+    own_record: bool,
+    version: i64,
+    outcomes: String,
+    outcomes_error: Option<String>,
+    over_budget_reason: String,
+    over_budget_reason_error: Option<String>,
+    lines_error: Option<String>,
+    rows: Vec<LineRow>,
+    categories: Vec<Choice>,
+    frequencies: Vec<Choice>,
+    indicative_budget: Money,
+    total: Option<Money>,
+    notice: Option<String>,
+    errors: Vec<SummaryError>,
+    return_reasons: Option<String>,
+}
+
+impl PlanEditPage {
+    fn fits(&self) -> Option<(bool, Money)> {
+        self.total.map(|t| if t <= self.indicative_budget { (true, self.indicative_budget - t) } else { (false, t - self.indicative_budget) })
+    }
+}
+
+fn page_for(me: &SignedIn, plan: &Plan, person_name: String) -> PlanEditPage {
+    let mut rows: Vec<LineRow> = plan
+        .lines
+        .iter()
+        .enumerate()
+        .map(|(index, l)| {
+            let values = BTreeMap::from([
+                ("description", l.line.description.clone()),
+                ("provider", l.line.provider.clone()),
+                ("category", l.line.category.code().to_string()),
+                ("frequency", l.line.frequency.code().to_string()),
+                ("units", l.line.units_per_period.normalize().to_string()),
+                ("unit_cost", l.line.unit_cost.to_plain_string()),
+            ]);
+            LineRow { index, values, errors: BTreeMap::new() }
+        })
+        .collect();
+    let next = rows.len();
+    rows.extend((next..next + BLANK_ROWS).map(|index| LineRow { index, ..LineRow::default() }));
+    PlanEditPage {
+        nav: me.nav(),
+        plan_id: plan.id.to_string(),
+        person_id: plan.person_id.to_string(),
+        person_name,
+        own_record: me.0.user.person_id == Some(plan.person_id),
+        version: plan.version,
+        outcomes: plan.outcomes.join("\n"),
+        outcomes_error: None,
+        over_budget_reason: plan.over_budget_reason.clone().unwrap_or_default(),
+        over_budget_reason_error: None,
+        lines_error: None,
+        rows,
+        categories: choices(ServiceCategory::ALL, ServiceCategory::code, ServiceCategory::label),
+        frequencies: choices(Frequency::ALL, Frequency::code, Frequency::label),
+        indicative_budget: plan.indicative_budget,
+        total: Some(plan.total),
+        notice: None,
+        errors: Vec::new(),
+        return_reasons: plan.return_reasons.clone(),
+    }
+}
+
+async fn edit_form(State(s): State<AppState>, me: SignedIn, Path(plan_id): Path<String>) -> PageResult {
+    let (plan, name) = plan_for(&s, &me, &plan_id, Action::EditPlan).await?;
+    Ok(render(StatusCode::OK, &page_for(&me, &plan, name)))
+}
+
+/// Reads the form back into rows (keeping exactly what was typed) and a plan input.
+fn read_form(form: &HashMap<String, String>, plan: &Plan) -> (Vec<LineRow>, PlanInput, Vec<usize>) {
+    let count = form.get("rows").and_then(|r| r.parse::<usize>().ok()).unwrap_or(0).min(selfdirect_domain::plan::MAX_LINES + BLANK_ROWS);
+    let rows: Vec<LineRow> = (0..count)
+        .map(|index| LineRow {
+            index,
+            values: LINE_FIELDS.iter().map(|&f| (f, form.get(&format!("line-{index}-{f}")).cloned().unwrap_or_default())).collect(),
+            errors: BTreeMap::new(),
+        })
+        .collect();
+    // Blank rows are left out; `kept[i]` is the form row of the plan's i-th line.
+    let kept: Vec<usize> = rows.iter().filter(|r| !r.is_blank()).map(|r| r.index).collect();
+    let lines = kept
+        .iter()
+        .map(|&i| {
+            let r = &rows[i];
+            let existing = plan.lines.get(i).map(|l| l.line.stream.code().to_string());
+            PlanLineInput {
+                description: r.value("description").to_string(),
+                provider: r.value("provider").to_string(),
+                category: r.value("category").to_string(),
+                frequency: r.value("frequency").to_string(),
+                units_per_period: r.value("units").to_string(),
+                unit_cost: r.value("unit_cost").to_string(),
+                stream: existing,
+            }
+        })
+        .collect();
+    let field = |name: &str| form.get(name).cloned().unwrap_or_default();
+    let input = PlanInput {
+        outcomes: field("outcomes").lines().map(str::trim).filter(|l| !l.is_empty()).map(String::from).collect(),
+        lines,
+        start_date: selfdirect_domain::dates::iso(plan.start_date),
+        end_date: selfdirect_domain::dates::iso(plan.end_date),
+        over_budget_reason: Some(field("over_budget_reason")).filter(|r| !r.trim().is_empty()),
+    };
+    (rows, input, kept)
+}
+
+/// The form field a store problem is about: `lines[2].unit_cost` → row of line 2, "unit_cost".
+fn line_field(field: &str) -> Option<(usize, &'static str)> {
+    let rest = field.strip_prefix("lines[")?;
+    let (index, name) = rest.split_once("].")?;
+    let name = match name {
+        "units_per_period" => "units",
+        other => LINE_FIELDS.iter().copied().find(|f| *f == other)?,
+    };
+    Some((index.parse().ok()?, name))
+}
+
+async fn save(State(s): State<AppState>, me: SignedIn, Path(plan_id): Path<String>, Form(form): Form<HashMap<String, String>>) -> PageResult {
+    let (plan, name) = plan_for(&s, &me, &plan_id, Action::EditPlan).await?;
+    me.check_csrf(&form)?;
+    let version = form.get("version").and_then(|v| v.parse::<i64>().ok()).unwrap_or(-1);
+    let (mut rows, input, kept) = read_form(&form, &plan);
+    let submit = form.get("action").map(String::as_str) == Some("submit");
+    let result = if submit { s.store.update_and_submit_plan(&plan_id, version, &input).await } else { s.store.update_plan(&plan_id, version, &input).await };
+    let problems = match result {
+        Ok(saved) if submit => return Ok(Redirect::to(&format!("/people/{}?sent=1", saved.person_id)).into_response()),
+        Ok(saved) => {
+            let mut page = page_for(&me, &saved, name);
+            page.notice = Some(format!("Your plan is saved. It costs {} a year.", saved.total));
+            return Ok(render(StatusCode::OK, &page));
+        }
+        Err(StoreError::Invalid(p)) => p,
+        Err(StoreError::Conflict(message)) => {
+            let mut page = page_for(&me, &s.store.plan(&plan_id).await?, name);
+            page.errors.push(SummaryError { href: "#outcomes".into(), message: format!("{message}. This page now shows the latest version.") });
+            return Ok(render(StatusCode::CONFLICT, &page));
+        }
+        Err(other) => return Err(other.into()),
+    };
+    // Nothing was written: show the form again as typed, with each problem by its field.
+    let mut page = page_for(&me, &plan, name);
+    page.total = None;
+    page.outcomes = form.get("outcomes").cloned().unwrap_or_default();
+    page.over_budget_reason = form.get("over_budget_reason").cloned().unwrap_or_default();
+    for problem in problems.into_vec() {
+        let message = capitalise(&problem.problem);
+        let href = match line_field(&problem.field) {
+            Some((line, field)) if line < kept.len() => {
+                let row = kept[line];
+                rows[row].errors.insert(field, message.clone());
+                format!("#line-{row}-{field}")
+            }
+            _ => match problem.field.as_str() {
+                f if f.starts_with("outcomes") => {
+                    page.outcomes_error = Some(message.clone());
+                    "#outcomes".to_string()
+                }
+                "over_budget_reason" => {
+                    page.over_budget_reason_error = Some(message.clone());
+                    "#over_budget_reason".to_string()
+                }
+                _ => {
+                    page.lines_error = Some(message.clone());
+                    "#line-0-description".to_string()
+                }
+            },
+        };
+        page.errors.push(SummaryError { href, message });
+    }
+    let shown = rows.len();
+    rows.extend(
+        (shown..shown + BLANK_ROWS.saturating_sub(rows.iter().rev().take_while(|r| r.is_blank()).count())).map(|index| LineRow { index, ..LineRow::default() }),
+    );
+    page.rows = rows;
+    Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page))
+}
+
+fn capitalise(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
+}
+
+struct DeploymentLine {
+    id: String,
+    description: String,
+    provider: String,
+    annual_cost: Money,
+    chosen: String,
+    error: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "plan_money.html")]
+struct DeploymentPage {
+    nav: Option<Nav>,
+    plan_id: String,
+    person_id: String,
+    own_record: bool,
+    final_budget: Money,
+    lines: Vec<DeploymentLine>,
+    options: Vec<Choice>,
+    errors: Vec<SummaryError>,
+}
+
+fn deployment_page(me: &SignedIn, plan: &Plan, typed: &HashMap<String, String>) -> DeploymentPage {
+    DeploymentPage {
+        nav: me.nav(),
+        plan_id: plan.id.to_string(),
+        person_id: plan.person_id.to_string(),
+        own_record: me.0.user.person_id == Some(plan.person_id),
+        final_budget: plan.final_budget.unwrap_or(plan.total),
+        lines: plan
+            .lines
+            .iter()
+            .map(|l| DeploymentLine {
+                id: l.id.to_string(),
+                description: l.line.description.clone(),
+                provider: l.line.provider.clone(),
+                annual_cost: l.annual_cost,
+                chosen: typed.get(&format!("line-{}", l.id)).cloned().unwrap_or_default(),
+                error: None,
+            })
+            .collect(),
+        options: choices(DeploymentOption::ALL, DeploymentOption::code, DeploymentOption::label),
+        errors: Vec::new(),
+    }
+}
+
+async fn deployment_form(State(s): State<AppState>, me: SignedIn, Path(plan_id): Path<String>) -> PageResult {
+    let (plan, _) = plan_for(&s, &me, &plan_id, Action::ChooseDeployment).await?;
+    Ok(render(StatusCode::OK, &deployment_page(&me, &plan, &HashMap::new())))
+}
+
+async fn choose_deployment(State(s): State<AppState>, me: SignedIn, Path(plan_id): Path<String>, Form(form): Form<HashMap<String, String>>) -> PageResult {
+    let (plan, _) = plan_for(&s, &me, &plan_id, Action::ChooseDeployment).await?;
+    me.check_csrf(&form)?;
+    let mut page = deployment_page(&me, &plan, &form);
+    for line in &mut page.lines {
+        if line.chosen.is_empty() {
+            line.error = Some(format!("Choose how the money for {} is held", line.description.to_lowercase()));
+        }
+    }
+    if page.lines.iter().all(|l| l.error.is_none()) {
+        let input =
+            OpenAccountInput { deployment: None, line_deployments: page.lines.iter().map(|l| (l.id.clone(), l.chosen.clone())).collect(), start_date: None };
+        match s.store.open_account(&plan_id, &input).await {
+            Ok(_) => return Ok(Redirect::to(&format!("/people/{}?money=1", plan.person_id)).into_response()),
+            Err(StoreError::Invalid(problems)) => {
+                for p in problems.into_vec() {
+                    let id = p.field.trim_start_matches("line_deployments.").to_string();
+                    match page.lines.iter_mut().find(|l| l.id == id) {
+                        Some(line) => line.error = Some(capitalise(&p.problem)),
+                        None => page.errors.push(SummaryError { href: "#main-content".into(), message: capitalise(&p.to_string()) }),
+                    }
+                }
+            }
+            Err(other) => return Err(other.into()),
+        }
+    }
+    for line in &page.lines {
+        if let Some(e) = &line.error {
+            page.errors.push(SummaryError { href: format!("#line-{}", line.id), message: e.clone() });
+        }
+    }
+    Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page))
+}
+
+#[derive(Template)]
+#[template(path = "easy_read.html")]
+struct EasyReadPage {
+    nav: Option<Nav>,
+    person_id: String,
+    yearly: Option<Money>,
+    weekly: Option<Money>,
+    is_final: bool,
+    things: Vec<(String, Money)>,
+}
+
+async fn easy_read(State(s): State<AppState>, me: SignedIn) -> PageResult {
+    let person = me.0.user.person_id.ok_or(PageError::Refused(selfdirect_domain::access::Refusal::Forbidden))?;
+    let o = s.store.person_overview(&person.to_string()).await?;
+    me.allow(Action::ViewPerson, Subject::Person { council_id: o.person.council_id, person_id: o.person.id })?;
+    let final_budget = o.plan.as_ref().and_then(|p| p.final_budget);
+    let yearly = final_budget.or(o.allocation.as_ref().map(|a| a.allocation.total));
+    let things = o.plan.as_ref().map(|p| p.lines.iter().map(|l| (l.line.description.clone(), l.annual_cost)).collect()).unwrap_or_default();
+    Ok(render(
+        StatusCode::OK,
+        &EasyReadPage { nav: me.nav(), person_id: person.to_string(), yearly, weekly: yearly.map(weekly), is_final: final_budget.is_some(), things },
+    ))
+}
