@@ -1,0 +1,262 @@
+//! The pages in a real browser: headless Chromium driven through ChromeDriver, with
+//! axe-core checking every page visited for WCAG 2.2 AA violations.
+//!
+//! A budget holder signs in, makes a mistake in their plan and corrects it, and sends it;
+//! a team manager signs in and approves it; the budget holder chooses how the money is held
+//! and sees the budget and the statement change.
+//!
+//! Needs `chromium` and `chromium-driver` (Debian packages) and axe-core
+//! (`npm ci --prefix crates/web/tests/browser`). Without them the test says so and skips,
+//! unless SELFDIRECT_REQUIRE_BROWSER=1 (as in CI), when it fails.
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use selfdirect_domain::assessment::{highest_answers, Questionnaire};
+use selfdirect_domain::person::NewPersonInput;
+use selfdirect_domain::plan::PlanInput;
+use selfdirect_store::testing::{sqlite_store, weekly_line};
+use selfdirect_store::NewUser;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const PASSWORD: &str = "a long enough password";
+
+struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn axe_source() -> Option<String> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/browser/node_modules/axe-core/axe.min.js");
+    std::fs::read_to_string(path).ok()
+}
+
+fn chromedriver() -> Option<PathBuf> {
+    let path = PathBuf::from(std::env::var("SELFDIRECT_CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into()));
+    (path.exists() && PathBuf::from(CHROMIUM).exists()).then_some(path)
+}
+
+async fn start_driver(path: &PathBuf) -> (Driver, String) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let child = Command::new(path).arg(format!("--port={port}")).stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("start chromedriver");
+    let driver = Driver(child);
+    for _ in 0..100 {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
+            return (driver, format!("http://127.0.0.1:{port}"));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("chromedriver did not start on port {port}");
+}
+
+async fn browser(driver_url: &str) -> Client {
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        serde_json::json!({
+            "binary": CHROMIUM,
+            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-dev-shm-usage", "--window-size=1280,1024"]
+        }),
+    );
+    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new()).capabilities(caps).connect(driver_url).await.expect("connect to chromedriver")
+}
+
+/// A browser session on the service, checking each page it lands on with axe-core.
+struct Visit {
+    client: Client,
+    base: String,
+    axe: String,
+    pages_checked: usize,
+}
+
+impl Visit {
+    /// Runs axe-core on the current page; any WCAG 2.2 AA violation fails the test.
+    async fn check(&mut self, what: &str) {
+        self.client.execute(&self.axe, vec![]).await.expect("inject axe-core");
+        let script = "const done = arguments[arguments.length - 1];
+            axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] } })
+              .then(r => done(r.violations.map(v => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map(n => n.target.join(' ')).join(', ')}`)))
+              .catch(e => done(['axe failed: ' + e]));";
+        let violations = self.client.execute_async(script, vec![]).await.expect("run axe-core");
+        let list: Vec<String> = serde_json::from_value(violations).expect("a list of violations");
+        let url = self.client.current_url().await.unwrap();
+        assert!(list.is_empty(), "{what} ({url}) has accessibility violations:\n{}", list.join("\n"));
+        self.pages_checked += 1;
+    }
+
+    async fn go(&mut self, path: &str, what: &str) {
+        self.client.goto(&format!("{}{path}", self.base)).await.unwrap();
+        self.check(what).await;
+    }
+
+    async fn fill(&self, id: &str, text: &str) {
+        let field = self.client.find(Locator::Id(id)).await.unwrap_or_else(|e| panic!("no field #{id}: {e}"));
+        field.clear().await.unwrap();
+        field.send_keys(text).await.unwrap();
+    }
+
+    async fn select(&self, id: &str, value: &str) {
+        self.client.find(Locator::Id(id)).await.unwrap().select_by_value(value).await.unwrap();
+    }
+
+    async fn click(&self, css: &str) {
+        self.client.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("nothing to click at {css}: {e}")).click().await.unwrap();
+    }
+
+    async fn text(&self) -> String {
+        self.client.find(Locator::Css("main")).await.unwrap().text().await.unwrap()
+    }
+
+    async fn path(&self) -> String {
+        self.client.current_url().await.unwrap().path().to_string()
+    }
+
+    async fn sign_in(&mut self, email: &str) {
+        self.go("/sign-in", "sign-in page").await;
+        self.fill("email", email).await;
+        self.fill("password", PASSWORD).await;
+        self.click("form[action='/sign-in'] button").await;
+    }
+
+    async fn sign_out(&self) {
+        self.click(".sd-header__sign-out button").await;
+        assert!(self.text().await.contains("You have signed out."));
+    }
+}
+
+#[tokio::test]
+async fn plan_made_approved_and_money_chosen_in_a_real_browser() {
+    let required = std::env::var("SELFDIRECT_REQUIRE_BROWSER").is_ok_and(|v| v == "1");
+    let (Some(driver_path), Some(axe)) = (chromedriver(), axe_source()) else {
+        assert!(!required, "SELFDIRECT_REQUIRE_BROWSER=1 but Chromium, ChromeDriver or axe-core is missing");
+        eprintln!("SKIPPED browser test: install chromium and chromium-driver, and run `npm ci --prefix crates/web/tests/browser`");
+        return;
+    };
+
+    // The service, with a person whose plan is a draft.
+    let (store, _dir) = sqlite_store().await;
+    let council = store.create_council("BRW", "Browser Test Council").await.unwrap();
+    let cid = council.id.to_string();
+    let person = store
+        .create_person(
+            &cid,
+            &NewPersonInput {
+                given_name: "Bea",
+                family_name: "Holder",
+                date_of_birth: "1960-05-01",
+                address: "2 Park Road",
+                postcode: "AB1 2CD",
+                client_group: "physical_disability",
+                long_term_support: true,
+            },
+        )
+        .await
+        .unwrap();
+    let pid = person.id.to_string();
+    store.record_assessment(&pid, &highest_answers(&Questionnaire::standard()), "2026-01-05", "Sam Worker").await.unwrap();
+    let draft = PlanInput {
+        outcomes: vec!["Stay living at home".into()],
+        lines: vec![weekly_line("Personal assistant", "Jo Smith", "personal_assistant", "150")],
+        start_date: "2026-04-01".into(),
+        end_date: "2027-03-31".into(),
+        over_budget_reason: None,
+    };
+    let plan = store.create_plan(&pid, None, &draft).await.unwrap();
+    for (email, role, person) in [("bea@example.org", "budget_holder", Some(pid.as_str())), ("tess@example.org", "team_manager", None)] {
+        let input = NewUser {
+            email,
+            display_name: if person.is_some() { "Bea Holder" } else { "Tess Manager" },
+            role,
+            person_id: person,
+            provider_name: None,
+            password: PASSWORD,
+        };
+        store.create_user(&cid, &input).await.unwrap();
+    }
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    // localhost, not 127.0.0.1: browsers treat it as a secure context, so Secure cookies work over http.
+    let base = format!("http://localhost:{}", listener.local_addr().unwrap().port());
+    let served = store.clone();
+    tokio::spawn(async move { selfdirect_web::serve(listener, served).await.unwrap() });
+
+    let (_driver, driver_url) = start_driver(&driver_path).await;
+    let mut v = Visit { client: browser(&driver_url).await, base, axe, pages_checked: 0 };
+
+    // Pages need sign-in; a wrong password is refused with an accessible error.
+    v.go(&format!("/people/{pid}"), "a person page, signed out").await;
+    assert_eq!(v.path().await, "/sign-in");
+    v.fill("email", "bea@example.org").await;
+    v.fill("password", "not my password").await;
+    v.click("form[action='/sign-in'] button").await;
+    v.check("sign-in error").await;
+    assert!(v.text().await.contains("Enter a correct email address and password"));
+
+    // The budget holder edits the plan: a mistake first, then fixed, with a new line added.
+    v.fill("password", PASSWORD).await;
+    v.click("form[action='/sign-in'] button").await;
+    assert_eq!(v.path().await, format!("/people/{pid}"), "signed in, back to the page asked for");
+    v.check("my budget, draft plan").await;
+    v.click(&format!("a[href='/plans/{}/edit']", plan.id)).await;
+    v.check("plan edit form").await;
+    v.fill("line-1-description", "Swimming lessons").await;
+    v.fill("line-1-provider", "Park Leisure Centre").await;
+    v.select("line-1-category", "leisure").await;
+    v.fill("line-1-units", "1").await;
+    v.select("line-1-frequency", "weekly").await;
+    v.fill("line-1-unit_cost", "twelve pounds").await;
+    v.click("button[value='submit']").await;
+    v.check("plan edit form with errors").await;
+    let page = v.text().await;
+    assert!(page.contains("There is a problem"), "{page}");
+    let typed = v.client.find(Locator::Id("line-1-description")).await.unwrap().prop("value").await.unwrap();
+    assert_eq!(typed.as_deref(), Some("Swimming lessons"), "what was typed is kept");
+    assert_eq!(store.plan(&plan.id.to_string()).await.unwrap().lines.len(), 1, "a refused form writes nothing");
+    v.fill("line-1-unit_cost", "12.50").await;
+    v.click("button[value='save']").await;
+    v.check("plan saved").await;
+    assert!(v.text().await.contains("Your plan is saved. It costs £8,450.00 a year."), "{}", v.text().await);
+    v.click("button[value='submit']").await;
+    v.check("plan sent").await;
+    assert!(v.text().await.contains("The plan has been sent to the council for approval."));
+    v.go("/my-budget/easy-read", "easy read").await;
+    v.sign_out().await;
+    v.check("signed out").await;
+
+    // The team manager approves it.
+    v.sign_in("tess@example.org").await;
+    assert_eq!(v.path().await, format!("/councils/{cid}"));
+    v.check("caseload").await;
+    v.go(&format!("/councils/{cid}/approvals"), "approvals queue").await;
+    v.click(&format!("a[href='/plans/{}']", plan.id)).await;
+    v.check("plan for approval").await;
+    v.click(&format!("form[action='/plans/{}/approve'] button", plan.id)).await;
+    v.check("plan approved").await;
+    assert!(v.text().await.contains("Plan approved. The final budget is £8,450.00 a year."), "{}", v.text().await);
+    v.sign_out().await;
+
+    // The budget holder chooses how the money is held; the budget and statement show it.
+    v.sign_in("bea@example.org").await;
+    v.check("my budget, approved").await;
+    assert!(v.text().await.contains("Your personal budget is £8,450.00 a year"));
+    v.click(&format!("a[href='/plans/{}/money']", plan.id)).await;
+    v.check("choose how the money is held").await;
+    v.click("form[action$='/money'] button").await;
+    v.check("choose how the money is held, with errors").await;
+    assert!(v.text().await.contains("Choose how the money for personal assistant is held"));
+    let lines = store.plan(&plan.id.to_string()).await.unwrap().lines;
+    v.click(&format!("#line-{}", lines[0].id)).await;
+    v.click(&format!("#line-{}-council_managed", lines[1].id)).await;
+    v.click("form[action$='/money'] button").await;
+    v.check("budget account open").await;
+    let page = v.text().await;
+    assert!(page.contains("The budget account is open."), "{page}");
+    assert!(page.contains("Adult social care: £8,450.00 came in."), "{page}");
+    assert!(page.contains("Held as: Mixed"), "{page}");
+    v.client.clone().close().await.unwrap();
+    assert!(v.pages_checked >= 18, "axe-core checked {} pages", v.pages_checked);
+}
