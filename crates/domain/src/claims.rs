@@ -34,6 +34,7 @@ coded_enum!(
         DirectPaymentLine => ("direct_payment_line", "The person pays for this from their direct payment"),
         RateAboveAgreed => ("rate_above_agreed", "The unit rate is above the rate agreed in the plan"),
         InsufficientBalance => ("insufficient_balance", "Not enough money is left in the budget"),
+        OtherProvider => ("other_provider", "The line is for a different provider from the one sending the file"),
     }
 );
 
@@ -272,6 +273,26 @@ pub struct Rejection {
 
 fn reject(reason: RejectionReason, message: String) -> Rejection {
     Rejection { reason_code: reason.code().into(), message }
+}
+
+/// Keeps the claims that `sender` (a signed-in provider) may send: a line naming another
+/// provider becomes a problem of its own, so one provider cannot invoice for another.
+pub fn only_from(sender: &str, claims: Vec<(u64, Claim)>, problems: &mut Vec<LineProblem>) -> Vec<(u64, Claim)> {
+    let key = provider_key(sender);
+    claims
+        .into_iter()
+        .filter(|(line, claim)| {
+            let ours = provider_key(&claim.provider) == key;
+            if !ours {
+                problems.push(LineProblem {
+                    line: *line,
+                    reason_code: RejectionReason::OtherProvider.code().into(),
+                    message: format!("the line is from '{}', but you are signed in for {sender}", claim.provider),
+                });
+            }
+            ours
+        })
+        .collect()
 }
 
 /// Provider names are matched as people type them: case and spacing do not matter.

@@ -9,7 +9,9 @@ use crate::accounts::{insert_entries, EntryDetails, NewEntry};
 use crate::bulk::{execute_in, fetch_in, insert_rows, Cell};
 use crate::codec;
 use crate::{invalid, new_id, now, Result, Store, StoreError};
-use selfdirect_domain::claims::{parse_claims_csv, provider_key, read_claim, Claim, ClaimAccount, ClaimBook, ClaimInput, ClaimLine, LineProblem, Rejection};
+use selfdirect_domain::claims::{
+    only_from, parse_claims_csv, provider_key, read_claim, Claim, ClaimAccount, ClaimBook, ClaimInput, ClaimLine, LineProblem, Rejection,
+};
 use selfdirect_domain::dates::iso;
 use selfdirect_domain::deployment::DeploymentOption;
 use selfdirect_domain::ledger::LedgerAccount;
@@ -76,6 +78,13 @@ impl Store {
     /// period_start, period_end, units, unit_rate).
     pub async fn submit_claims_csv(&self, council_id: &str, csv_text: &str, partial: bool) -> Result<ClaimsReport> {
         let (claims, unreadable) = parse_claims_csv(csv_text).map_err(StoreError::Invalid)?;
+        self.submit_claims(council_id, claims, unreadable, partial).await
+    }
+
+    /// A CSV file from one signed-in provider: lines naming any other provider are rejected.
+    pub async fn submit_provider_claims_csv(&self, council_id: &str, provider: &str, csv_text: &str, partial: bool) -> Result<ClaimsReport> {
+        let (claims, mut unreadable) = parse_claims_csv(csv_text).map_err(StoreError::Invalid)?;
+        let claims = only_from(provider, claims, &mut unreadable);
         self.submit_claims(council_id, claims, unreadable, partial).await
     }
 

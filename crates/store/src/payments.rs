@@ -502,6 +502,32 @@ impl Store {
         self.payment_run_report(&id, Vec::new()).await
     }
 
+    /// A council's payment runs, latest period first.
+    pub async fn payment_runs(&self, council_id: &str, limit: i64) -> Result<Vec<PaymentRunReport>> {
+        let council = self.council(council_id).await?;
+        let ids = sqlx::query("SELECT id FROM payment_runs WHERE council_id = $1 ORDER BY period_start DESC LIMIT $2")
+            .bind(council.id.to_string())
+            .bind(limit.clamp(1, 1000))
+            .fetch_all(&self.pool)
+            .await?;
+        let mut runs = Vec::with_capacity(ids.len());
+        for row in ids {
+            runs.push(self.payment_run_report(&row.try_get::<String, _>("id")?, Vec::new()).await?);
+        }
+        Ok(runs)
+    }
+
+    /// The council a payment run belongs to, for access checks.
+    pub async fn payment_run_council(&self, run_id: &str) -> Result<uuid::Uuid> {
+        let uuid = id_param("payment run", run_id)?;
+        let row = sqlx::query("SELECT council_id FROM payment_runs WHERE id = $1")
+            .bind(uuid.to_string())
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or_else(|| StoreError::NotFound { what: "payment run", id: run_id.to_string() })?;
+        codec::uuid("payment_runs.council_id", &row.try_get::<String, _>("council_id")?)
+    }
+
     async fn payment_run_report(&self, run_id: &str, exceptions: Vec<RunException>) -> Result<PaymentRunReport> {
         let run = sqlx::query("SELECT id, period_start, period_end, pay_date, status FROM payment_runs WHERE id = $1")
             .bind(run_id)

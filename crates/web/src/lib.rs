@@ -8,6 +8,7 @@ mod assets;
 mod auth;
 mod error;
 mod pages;
+mod pages_money;
 mod pages_plan;
 
 pub use api::ApiDoc;
@@ -24,7 +25,13 @@ pub struct AppState {
 /// The whole web application: pages, API and assets.
 pub fn app(store: Store) -> Router {
     let state = AppState { store };
-    Router::new().merge(pages_plan::routes()).merge(pages::routes()).nest("/api", api::routes()).merge(assets::routes()).with_state(state)
+    Router::new()
+        .merge(pages_plan::routes())
+        .merge(pages_money::routes())
+        .merge(pages::routes())
+        .nest("/api", api::routes())
+        .merge(assets::routes())
+        .with_state(state)
 }
 
 /// Serves the application on `listener` until the process is stopped.

@@ -63,9 +63,14 @@ impl Api {
 
     /// Creates a user of this role (acting for `person`, if given) and signs in as them.
     pub async fn sign_in_as(&self, council_id: &str, role: &str, person: Option<&str>) {
+        self.sign_in_as_provider(council_id, role, person, None).await
+    }
+
+    /// As `sign_in_as`, for a provider's user too.
+    pub async fn sign_in_as_provider(&self, council_id: &str, role: &str, person: Option<&str>, provider: Option<&str>) {
         let email = format!("{role}-{}@example.org", uuid::Uuid::now_v7());
         let password = "a long enough password";
-        let input = selfdirect_store::NewUser { email: &email, display_name: "Test User", role, person_id: person, provider_name: None, password };
+        let input = selfdirect_store::NewUser { email: &email, display_name: "Test User", role, person_id: person, provider_name: provider, password };
         self.store.create_user(council_id, &input).await.unwrap();
         self.sign_in(&email, password).await;
     }
@@ -122,6 +127,17 @@ impl Api {
         let mut all: Vec<(&str, &str)> = vec![("csrf_token", csrf.as_str())];
         all.extend_from_slice(fields);
         self.form_exactly(path, &all).await
+    }
+
+    /// Uploads a file with the session's CSRF token, as a browser's multipart form does.
+    pub async fn upload(&self, path: &str, file_field: &str, file: &str, extra: &[(&str, &str)]) -> (StatusCode, String) {
+        let mut form = reqwest::multipart::Form::new().text("csrf_token", self.csrf());
+        for (k, v) in extra {
+            form = form.text(k.to_string(), v.to_string());
+        }
+        form = form.part(file_field.to_string(), reqwest::multipart::Part::text(file.to_string()).file_name("invoices.csv").mime_str("text/csv").unwrap());
+        let resp = self.with_session(self.http.post(format!("{}{path}", self.base))).multipart(form).send().await.unwrap();
+        (resp.status(), resp.text().await.unwrap())
     }
 
     /// Posts exactly these fields (no CSRF token added), as the signed-in user.

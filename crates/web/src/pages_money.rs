@@ -1,0 +1,283 @@
+//! Money pages for staff and providers: the finance officer's payment runs, rejected
+//! invoices and direct-payment audit; the provider's invoices, one by one or as a CSV file.
+
+use crate::auth::{Nav, SignedIn};
+use crate::pages::{render, PageError, PageResult};
+use crate::AppState;
+use askama::Template;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Redirect};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use selfdirect_domain::access::{Action, Subject};
+use selfdirect_domain::audit::AuditRules;
+use selfdirect_domain::claims::{ClaimInput, LineProblem};
+use selfdirect_domain::dates::iso;
+use selfdirect_domain::plan::ServiceCategory;
+use selfdirect_store::{ClaimsReport, Council, InvoiceRecord, PaymentRunPreview, PaymentRunReport, RunItem, RunOptions, StoreError};
+use std::collections::HashMap;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/councils/{council_id}/finance", get(finance))
+        .route("/councils/{council_id}/payment-runs", post(run_payments))
+        .route("/payment-runs/{run_id}", get(run_page))
+        .route("/payment-runs/{run_id}/file/{format}", get(run_file))
+        .route("/councils/{council_id}/invoices", get(invoices).post(submit_invoice))
+        .route("/councils/{council_id}/invoices/csv", post(submit_invoice_csv))
+}
+
+fn today() -> time::Date {
+    time::OffsetDateTime::now_utc().date()
+}
+
+struct SummaryError {
+    href: String,
+    message: String,
+}
+
+struct AuditRow {
+    person_id: String,
+    person_name: String,
+    flags: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "finance.html")]
+struct FinancePage {
+    nav: Option<Nav>,
+    council: Council,
+    period_start: String,
+    pay_date: String,
+    preview: Option<PaymentRunPreview>,
+    runs: Vec<PaymentRunReport>,
+    rejected: Vec<InvoiceRecord>,
+    audit: Vec<AuditRow>,
+    errors: Vec<SummaryError>,
+}
+
+#[derive(serde::Deserialize)]
+struct FinanceQuery {
+    period_start: Option<String>,
+}
+
+async fn finance_page(s: &AppState, me: &SignedIn, council_id: &str, period_start: String, pay_date: String) -> Result<FinancePage, PageError> {
+    let council = s.store.council(council_id).await?;
+    me.allow(Action::ManageFinance, Subject::Council(council.id))?;
+    let cid = council.id.to_string();
+    let findings = s.store.direct_payment_audit(&cid, &iso(today()), AuditRules::default()).await?;
+    Ok(FinancePage {
+        nav: me.nav(),
+        preview: None,
+        runs: s.store.payment_runs(&cid, 12).await?,
+        rejected: s.store.invoices(&cid, None, Some("rejected"), 50).await?,
+        audit: findings
+            .into_iter()
+            .map(|f| AuditRow {
+                person_id: f.person_id.to_string(),
+                person_name: f.person_name,
+                flags: f.flags.iter().map(|x| x.message().to_string()).collect(),
+            })
+            .collect(),
+        errors: Vec::new(),
+        council,
+        period_start,
+        pay_date,
+    })
+}
+
+async fn finance(State(s): State<AppState>, me: SignedIn, Path(council_id): Path<String>, Query(q): Query<FinanceQuery>) -> PageResult {
+    let period_start = q.period_start.clone().unwrap_or_else(|| iso(today()));
+    let mut page = finance_page(&s, &me, &council_id, period_start.clone(), iso(today())).await?;
+    match s.store.preview_payment_run(&council_id, &period_start).await {
+        Ok(preview) => page.preview = Some(preview),
+        Err(StoreError::Invalid(p)) => {
+            page.errors = p.into_vec().into_iter().map(|e| SummaryError { href: "#period_start".into(), message: e.to_string() }).collect()
+        }
+        Err(e) => return Err(e.into()),
+    }
+    let status = if page.errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    Ok(render(status, &page))
+}
+
+async fn run_payments(State(s): State<AppState>, me: SignedIn, Path(council_id): Path<String>, Form(form): Form<HashMap<String, String>>) -> PageResult {
+    let council = s.store.council(&council_id).await?;
+    me.allow(Action::ManageFinance, Subject::Council(council.id))?;
+    me.check_csrf(&form)?;
+    let field = |name: &str| form.get(name).cloned().unwrap_or_default();
+    match s.store.payment_run(&council_id, &field("period_start"), &field("pay_date"), RunOptions::default()).await {
+        Ok(report) => Ok(Redirect::to(&format!("/payment-runs/{}", report.run_id)).into_response()),
+        Err(StoreError::Invalid(p)) => {
+            let mut page = finance_page(&s, &me, &council_id, field("period_start"), field("pay_date")).await?;
+            page.errors = p.into_vec().into_iter().map(|e| SummaryError { href: format!("#{}", e.field), message: e.to_string() }).collect();
+            Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "payment_run.html")]
+struct RunPage {
+    nav: Option<Nav>,
+    council_id: String,
+    run: PaymentRunReport,
+    items: Vec<RunItem>,
+}
+
+async fn run_page(State(s): State<AppState>, me: SignedIn, Path(run_id): Path<String>) -> PageResult {
+    let council_id = s.store.payment_run_council(&run_id).await?;
+    me.allow(Action::ManageFinance, Subject::Council(council_id))?;
+    let items = s.store.payment_run_items(&run_id).await?;
+    let run = s
+        .store
+        .payment_runs(&council_id.to_string(), 1000)
+        .await?
+        .into_iter()
+        .find(|r| r.run_id.to_string() == run_id)
+        .ok_or_else(|| PageError::Store(StoreError::NotFound { what: "payment run", id: run_id.clone() }))?;
+    Ok(render(StatusCode::OK, &RunPage { nav: me.nav(), council_id: council_id.to_string(), run, items }))
+}
+
+async fn run_file(State(s): State<AppState>, me: SignedIn, Path((run_id, format)): Path<(String, String)>) -> PageResult {
+    let council_id = s.store.payment_run_council(&run_id).await?;
+    me.allow(Action::ManageFinance, Subject::Council(council_id))?;
+    let file = s.store.payment_file(&run_id, &format).await?;
+    let (content_type, extension) = if format == "pain001" { ("application/xml", "xml") } else { ("text/plain; charset=utf-8", "txt") };
+    let disposition = format!("attachment; filename=\"payment-run-{run_id}-{format}.{extension}\"");
+    Ok(([(header::CONTENT_TYPE, content_type.to_string()), (header::CONTENT_DISPOSITION, disposition)], file).into_response())
+}
+
+struct Choice {
+    code: &'static str,
+    label: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "invoices.html")]
+struct InvoicesPage {
+    nav: Option<Nav>,
+    provider: String,
+    council_id: String,
+    invoices: Vec<InvoiceRecord>,
+    categories: Vec<Choice>,
+    typed: HashMap<String, String>,
+    field_errors: HashMap<String, String>,
+    errors: Vec<SummaryError>,
+    report: Option<ClaimsReport>,
+    line_problems: Vec<LineProblem>,
+}
+
+impl InvoicesPage {
+    fn typed(&self, field: &str) -> &str {
+        self.typed.get(field).map(String::as_str).unwrap_or("")
+    }
+    fn error(&self, field: &str) -> Option<&str> {
+        self.field_errors.get(field).map(String::as_str)
+    }
+}
+
+const INVOICE_FIELDS: [(&str, &str, &str); 6] = [
+    ("invoice_ref", "Your invoice number", ""),
+    ("person_id", "Person's reference (from the support plan)", ""),
+    ("period_start", "First day of the period", "For example, 2026-04-06"),
+    ("period_end", "Last day of the period", "For example, 2026-04-12"),
+    ("units", "Units delivered (for example, hours)", ""),
+    ("unit_rate", "Rate per unit, in pounds", "No more than the rate agreed in the plan"),
+];
+
+async fn invoices_page(s: &AppState, me: &SignedIn, council_id: &str) -> Result<InvoicesPage, PageError> {
+    let council = s.store.council(council_id).await?;
+    me.allow(Action::SubmitInvoices, Subject::Council(council.id))?;
+    let provider = me.0.user.provider_name.clone().unwrap_or_default();
+    Ok(InvoicesPage {
+        nav: me.nav(),
+        invoices: s.store.invoices(&council.id.to_string(), Some(&provider), None, 200).await?,
+        provider,
+        council_id: council.id.to_string(),
+        categories: ServiceCategory::ALL.iter().map(|c| Choice { code: c.code(), label: c.label() }).collect(),
+        typed: HashMap::new(),
+        field_errors: HashMap::new(),
+        errors: Vec::new(),
+        report: None,
+        line_problems: Vec::new(),
+    })
+}
+
+async fn invoices(State(s): State<AppState>, me: SignedIn, Path(council_id): Path<String>) -> PageResult {
+    Ok(render(StatusCode::OK, &invoices_page(&s, &me, &council_id).await?))
+}
+
+/// After a batch: the page again, with what was accepted and each line's problem.
+async fn after_claims(s: &AppState, me: &SignedIn, council_id: &str, report: ClaimsReport) -> PageResult {
+    let mut page = invoices_page(s, me, council_id).await?;
+    let status = if report.rejected.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    page.line_problems = report.rejected.clone();
+    page.report = Some(report);
+    Ok(render(status, &page))
+}
+
+async fn submit_invoice(State(s): State<AppState>, me: SignedIn, Path(council_id): Path<String>, Form(form): Form<HashMap<String, String>>) -> PageResult {
+    let mut page = invoices_page(&s, &me, &council_id).await?;
+    me.check_csrf(&form)?;
+    let field = |name: &str| form.get(name).cloned().unwrap_or_default();
+    let input = ClaimInput {
+        provider: page.provider.clone(),
+        invoice_ref: field("invoice_ref"),
+        person_id: field("person_id"),
+        service_category: field("service_category"),
+        period_start: field("period_start"),
+        period_end: field("period_end"),
+        units: field("units"),
+        unit_rate: field("unit_rate"),
+    };
+    match s.store.submit_claim(&council_id, &input).await {
+        Ok(report) => after_claims(&s, &me, &council_id, report).await,
+        Err(StoreError::Invalid(p)) => {
+            for e in p.into_vec() {
+                page.field_errors.insert(e.field.clone(), e.problem.clone());
+                page.errors.push(SummaryError { href: format!("#{}", e.field), message: e.to_string() });
+            }
+            page.typed = form;
+            Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn submit_invoice_csv(State(s): State<AppState>, me: SignedIn, Path(council_id): Path<String>, mut multipart: Multipart) -> PageResult {
+    let mut page = invoices_page(&s, &me, &council_id).await?;
+    let (mut csrf, mut csv, mut partial) = (String::new(), None, false);
+    while let Ok(Some(field)) = multipart.next_field().await {
+        match field.name().unwrap_or("") {
+            "csrf_token" => csrf = field.text().await.unwrap_or_default(),
+            "partial" => partial = true,
+            "file" => csv = field.bytes().await.ok(),
+            _ => {}
+        }
+    }
+    me.check_csrf(&HashMap::from([("csrf_token".to_string(), csrf)]))?;
+    let text = match csv.as_deref().filter(|b| !b.is_empty()).map(std::str::from_utf8) {
+        Some(Ok(text)) => text.to_string(),
+        Some(Err(_)) => return Ok(csv_refused(page, "The file must be a CSV file saved as UTF-8 text")),
+        None => return Ok(csv_refused(page, "Choose a CSV file of invoices")),
+    };
+    // Every line must be from this provider: the file cannot speak for anyone else.
+    let mine = page.provider.clone();
+    match s.store.submit_provider_claims_csv(&council_id, &mine, &text, partial).await {
+        Ok(report) => after_claims(&s, &me, &council_id, report).await,
+        Err(StoreError::Invalid(p)) => {
+            page.errors = p.into_vec().into_iter().map(|e| SummaryError { href: "#file".into(), message: e.to_string() }).collect();
+            page.field_errors.insert("file".into(), page.errors.iter().map(|e| e.message.clone()).collect::<Vec<_>>().join("; "));
+            Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn csv_refused(mut page: InvoicesPage, message: &str) -> axum::response::Response {
+    page.field_errors.insert("file".into(), message.into());
+    page.errors.push(SummaryError { href: "#file".into(), message: message.into() });
+    render(StatusCode::UNPROCESSABLE_ENTITY, &page)
+}
