@@ -6,8 +6,10 @@ mod api;
 mod api_money;
 mod assets;
 mod auth;
+mod charts;
 mod error;
 mod pages;
+mod pages_dashboard;
 mod pages_money;
 mod pages_plan;
 
@@ -28,6 +30,7 @@ pub fn app(store: Store) -> Router {
     Router::new()
         .merge(pages_plan::routes())
         .merge(pages_money::routes())
+        .merge(pages_dashboard::routes())
         .merge(pages::routes())
         .nest("/api", api::routes())
         .merge(assets::routes())

@@ -108,6 +108,25 @@ impl Visit {
         self.client.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("nothing to click at {css}: {e}")).click().await.unwrap();
     }
 
+    /// Clicks something that loads a new page, and waits until the new page has loaded.
+    async fn follow(&self, css: &str) {
+        let old = self.client.find(Locator::Css("html")).await.unwrap();
+        self.click(css).await;
+        for _ in 0..200 {
+            if old.tag_name().await.is_err() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        for _ in 0..200 {
+            if self.client.execute("return document.readyState", vec![]).await.ok().and_then(|v| v.as_str().map(|s| s == "complete")) == Some(true) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        panic!("the page after clicking {css} did not load");
+    }
+
     async fn text(&self) -> String {
         self.client.find(Locator::Css("main")).await.unwrap().text().await.unwrap()
     }
@@ -120,12 +139,13 @@ impl Visit {
         self.go("/sign-in", "sign-in page").await;
         self.fill("email", email).await;
         self.fill("password", PASSWORD).await;
-        self.click("form[action='/sign-in'] button").await;
+        self.follow("form[action='/sign-in'] button").await;
     }
 
     async fn sign_out(&self) {
-        self.click(".sd-header__sign-out button").await;
-        assert!(self.text().await.contains("You have signed out."));
+        self.follow(".sd-header__sign-out button").await;
+        let page = self.text().await;
+        assert!(page.contains("You have signed out."), "{} {page}", self.path().await);
     }
 }
 
@@ -167,15 +187,15 @@ async fn plan_made_approved_and_money_chosen_in_a_real_browser() {
         over_budget_reason: None,
     };
     let plan = store.create_plan(&pid, None, &draft).await.unwrap();
-    for (email, role, person) in [("bea@example.org", "budget_holder", Some(pid.as_str())), ("tess@example.org", "team_manager", None)] {
-        let input = NewUser {
-            email,
-            display_name: if person.is_some() { "Bea Holder" } else { "Tess Manager" },
-            role,
-            person_id: person,
-            provider_name: None,
-            password: PASSWORD,
-        };
+    store.register_provider(&cid, "Park Leisure Centre", "30-94-57", "11112222").await.unwrap();
+    for (email, name, role, person, provider) in [
+        ("bea@example.org", "Bea Holder", "budget_holder", Some(pid.as_str()), None),
+        ("tess@example.org", "Tess Manager", "team_manager", None, None),
+        ("fay@example.org", "Fay Finance", "finance_officer", None, None),
+        ("pat@example.org", "Pat Park", "provider", None, Some("Park Leisure Centre")),
+        ("cam@example.org", "Cam Commissioner", "commissioner", None, None),
+    ] {
+        let input = NewUser { email, display_name: name, role, person_id: person, provider_name: provider, password: PASSWORD };
         store.create_user(&cid, &input).await.unwrap();
     }
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -192,16 +212,16 @@ async fn plan_made_approved_and_money_chosen_in_a_real_browser() {
     assert_eq!(v.path().await, "/sign-in");
     v.fill("email", "bea@example.org").await;
     v.fill("password", "not my password").await;
-    v.click("form[action='/sign-in'] button").await;
+    v.follow("form[action='/sign-in'] button").await;
     v.check("sign-in error").await;
     assert!(v.text().await.contains("Enter a correct email address and password"));
 
     // The budget holder edits the plan: a mistake first, then fixed, with a new line added.
     v.fill("password", PASSWORD).await;
-    v.click("form[action='/sign-in'] button").await;
+    v.follow("form[action='/sign-in'] button").await;
     assert_eq!(v.path().await, format!("/people/{pid}"), "signed in, back to the page asked for");
     v.check("my budget, draft plan").await;
-    v.click(&format!("a[href='/plans/{}/edit']", plan.id)).await;
+    v.follow(&format!("a[href='/plans/{}/edit']", plan.id)).await;
     v.check("plan edit form").await;
     v.fill("line-1-description", "Swimming lessons").await;
     v.fill("line-1-provider", "Park Leisure Centre").await;
@@ -209,7 +229,7 @@ async fn plan_made_approved_and_money_chosen_in_a_real_browser() {
     v.fill("line-1-units", "1").await;
     v.select("line-1-frequency", "weekly").await;
     v.fill("line-1-unit_cost", "twelve pounds").await;
-    v.click("button[value='submit']").await;
+    v.follow("button[value='submit']").await;
     v.check("plan edit form with errors").await;
     let page = v.text().await;
     assert!(page.contains("There is a problem"), "{page}");
@@ -217,10 +237,10 @@ async fn plan_made_approved_and_money_chosen_in_a_real_browser() {
     assert_eq!(typed.as_deref(), Some("Swimming lessons"), "what was typed is kept");
     assert_eq!(store.plan(&plan.id.to_string()).await.unwrap().lines.len(), 1, "a refused form writes nothing");
     v.fill("line-1-unit_cost", "12.50").await;
-    v.click("button[value='save']").await;
+    v.follow("button[value='save']").await;
     v.check("plan saved").await;
     assert!(v.text().await.contains("Your plan is saved. It costs £8,450.00 a year."), "{}", v.text().await);
-    v.click("button[value='submit']").await;
+    v.follow("button[value='submit']").await;
     v.check("plan sent").await;
     assert!(v.text().await.contains("The plan has been sent to the council for approval."));
     v.go("/my-budget/easy-read", "easy read").await;
@@ -232,9 +252,9 @@ async fn plan_made_approved_and_money_chosen_in_a_real_browser() {
     assert_eq!(v.path().await, format!("/councils/{cid}"));
     v.check("caseload").await;
     v.go(&format!("/councils/{cid}/approvals"), "approvals queue").await;
-    v.click(&format!("a[href='/plans/{}']", plan.id)).await;
+    v.follow(&format!("a[href='/plans/{}']", plan.id)).await;
     v.check("plan for approval").await;
-    v.click(&format!("form[action='/plans/{}/approve'] button", plan.id)).await;
+    v.follow(&format!("form[action='/plans/{}/approve'] button", plan.id)).await;
     v.check("plan approved").await;
     assert!(v.text().await.contains("Plan approved. The final budget is £8,450.00 a year."), "{}", v.text().await);
     v.sign_out().await;
@@ -243,20 +263,56 @@ async fn plan_made_approved_and_money_chosen_in_a_real_browser() {
     v.sign_in("bea@example.org").await;
     v.check("my budget, approved").await;
     assert!(v.text().await.contains("Your personal budget is £8,450.00 a year"));
-    v.click(&format!("a[href='/plans/{}/money']", plan.id)).await;
+    v.follow(&format!("a[href='/plans/{}/money']", plan.id)).await;
     v.check("choose how the money is held").await;
-    v.click("form[action$='/money'] button").await;
+    v.follow("form[action$='/money'] button").await;
     v.check("choose how the money is held, with errors").await;
     assert!(v.text().await.contains("Choose how the money for personal assistant is held"));
     let lines = store.plan(&plan.id.to_string()).await.unwrap().lines;
     v.click(&format!("#line-{}", lines[0].id)).await;
     v.click(&format!("#line-{}-council_managed", lines[1].id)).await;
-    v.click("form[action$='/money'] button").await;
+    v.follow("form[action$='/money'] button").await;
     v.check("budget account open").await;
     let page = v.text().await;
     assert!(page.contains("The budget account is open."), "{page}");
     assert!(page.contains("Adult social care: £8,450.00 came in."), "{page}");
     assert!(page.contains("Held as: Mixed"), "{page}");
+    v.sign_out().await;
+
+    // The provider invoices for a week of swimming lessons (a council-managed line).
+    v.sign_in("pat@example.org").await;
+    assert_eq!(v.path().await, format!("/councils/{cid}/invoices"), "{}", v.text().await);
+    v.check("provider invoices").await;
+    v.select("service_category", "leisure").await;
+    for (field, value) in [
+        ("invoice_ref", "PLC-1"),
+        ("person_id", pid.as_str()),
+        ("period_start", "2026-04-06"),
+        ("period_end", "2026-04-12"),
+        ("units", "1"),
+        ("unit_rate", "12.50"),
+    ] {
+        v.fill(field, value).await;
+    }
+    v.follow("form[action$='/invoices'] button").await;
+    v.check("invoice accepted").await;
+    assert!(v.text().await.contains("1 invoice lines accepted, £12.50 in all."), "{}", v.text().await);
+    v.sign_out().await;
+
+    // The finance officer previews and runs payments; the direct payment has no bank details yet.
+    v.sign_in("fay@example.org").await;
+    v.check("finance").await;
+    assert!(v.text().await.contains("no bank details for the direct payment"), "{}", v.text().await);
+    v.follow("form[action$='/payment-runs'] button").await;
+    v.check("payment run").await;
+    assert!(v.text().await.contains("Bank files"));
+    v.sign_out().await;
+
+    // The commissioner sees the spending as a chart.
+    v.sign_in("cam@example.org").await;
+    v.check("dashboard").await;
+    assert!(v.client.find(Locator::Css("svg#spend-by-category")).await.is_ok(), "the chart is drawn");
+    assert!(v.text().await.contains("Leisure"), "{}", v.text().await);
     v.client.clone().close().await.unwrap();
-    assert!(v.pages_checked >= 18, "axe-core checked {} pages", v.pages_checked);
+    assert!(v.pages_checked >= 25, "axe-core checked {} pages", v.pages_checked);
 }

@@ -1,0 +1,63 @@
+//! The commissioner's dashboard: uptake, and spending by kind of support over time, as
+//! server-drawn SVG charts with the same figures in tables. Aggregates only: no names.
+
+use crate::auth::{Nav, SignedIn};
+use crate::charts::{bar_chart, column_chart};
+use crate::pages::{render, PageResult};
+use crate::AppState;
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::get;
+use axum::Router;
+use selfdirect_domain::access::{Action, Subject};
+use selfdirect_domain::Money;
+use selfdirect_store::Council;
+use std::collections::BTreeMap;
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/councils/{council_id}/dashboard", get(dashboard))
+}
+
+#[derive(Template)]
+#[template(path = "dashboard.html")]
+struct DashboardPage {
+    nav: Option<Nav>,
+    council: Council,
+    long_term: i64,
+    personal_budget: String,
+    direct_payment: String,
+    by_category: Vec<(String, Money)>,
+    by_month: Vec<(String, Money)>,
+    category_chart: String,
+    month_chart: String,
+}
+
+async fn dashboard(State(s): State<AppState>, me: SignedIn, Path(council_id): Path<String>) -> PageResult {
+    let council = s.store.council(&council_id).await?;
+    me.allow(Action::ViewAggregates, Subject::Council(council.id))?;
+    let uptake = s.store.uptake(&council_id, None).await?.uptake;
+    let spending = s.store.spending_by_category(&council_id).await?;
+    let mut by_category: BTreeMap<&'static str, Money> = BTreeMap::new();
+    let mut by_month: BTreeMap<String, Money> = BTreeMap::new();
+    for row in &spending {
+        *by_category.entry(row.category.map(|c| c.label()).unwrap_or("Not tied to a plan line")).or_default() += row.spent;
+        *by_month.entry(row.month.clone()).or_default() += row.spent;
+    }
+    let mut by_category: Vec<(String, Money)> = by_category.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+    by_category.sort_by_key(|row| std::cmp::Reverse(row.1));
+    let by_month: Vec<(String, Money)> = by_month.into_iter().collect();
+    let percent = |n: i64, p: Option<rust_decimal::Decimal>| p.map(|p| format!("{n} ({p}%)")).unwrap_or_else(|| n.to_string());
+    let page = DashboardPage {
+        nav: me.nav(),
+        long_term: uptake.counts.long_term_support,
+        personal_budget: percent(uptake.counts.personal_budget, uptake.personal_budget_percent),
+        direct_payment: percent(uptake.counts.direct_payment, uptake.direct_payment_percent),
+        category_chart: bar_chart("spend-by-category", "Spending by kind of support", &by_category),
+        month_chart: column_chart("spend-by-month", "Spending by month", &by_month),
+        by_category,
+        by_month,
+        council,
+    };
+    Ok(render(StatusCode::OK, &page))
+}
