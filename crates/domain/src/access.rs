@@ -46,6 +46,8 @@ pub enum Action {
     EditPlan,
     /// Choose how the money is held, once the plan is approved.
     ChooseDeployment,
+    /// Record what a direct payment was spent on, with a receipt.
+    RecordSpending,
     /// See the council's caseload and the plans waiting for a decision.
     ViewCaseload,
     /// Approve a plan or return it for changes.
@@ -106,7 +108,7 @@ pub fn decide(actor: &Actor, action: Action, subject: Subject) -> Result<(), Ref
             SocialWorker | TeamManager | FinanceOfficer | Auditor | Administrator => true,
             Provider | Commissioner => false,
         },
-        EditPlan | ChooseDeployment => match actor.role {
+        EditPlan | ChooseDeployment | RecordSpending => match actor.role {
             BudgetHolder | Representative | Broker => {
                 if !own_person {
                     return Err(Refusal::NotFound);

@@ -56,6 +56,19 @@ pub struct PaymentInput {
     pub description: Option<String>,
 }
 
+/// Kinds of receipt file accepted: photos and PDFs.
+pub const RECEIPT_TYPES: [&str; 3] = ["image/jpeg", "image/png", "application/pdf"];
+/// The largest receipt kept: a phone photo fits.
+pub const MAX_RECEIPT_BYTES: usize = 10 << 20;
+
+/// An uploaded receipt.
+#[derive(Debug, Clone)]
+pub struct ReceiptFile {
+    pub file_name: String,
+    pub content_type: String,
+    pub bytes: Vec<u8>,
+}
+
 /// Spending from money already paid out (direct payment or ISF), against a plan line.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -300,7 +313,21 @@ impl Store {
 
     /// Records spending of money already paid out, against a plan line.
     pub async fn record_spending(&self, account_id: &str, input: &SpendingInput) -> Result<AccountView> {
+        self.record_spending_with_receipt(account_id, input, None).await
+    }
+
+    /// As [`Store::record_spending`], keeping an uploaded receipt (a photo or PDF) with the
+    /// entry, in the same transaction.
+    pub async fn record_spending_with_receipt(&self, account_id: &str, input: &SpendingInput, receipt_file: Option<&ReceiptFile>) -> Result<AccountView> {
         let mut p = Problems::new();
+        if let Some(r) = receipt_file {
+            if !RECEIPT_TYPES.contains(&r.content_type.as_str()) {
+                p.add("receipt", format!("the receipt must be a photo (JPEG or PNG) or a PDF, not {}", r.content_type));
+            }
+            if r.bytes.len() > MAX_RECEIPT_BYTES {
+                p.add("receipt", format!("the receipt is {} MB; the most is {} MB", r.bytes.len().div_ceil(1 << 20), MAX_RECEIPT_BYTES >> 20));
+            }
+        }
         let amount = p.positive_money("amount", &input.amount);
         let spent_on = p.date("spent_on", &input.spent_on);
         let description = p.text("description", &input.description, 500);
@@ -323,9 +350,30 @@ impl Store {
         let entry =
             ledger::record_spending(&locked.balances, line, amount.expect("checked"), spent_on.expect("checked"), description.as_deref().expect("checked"))?;
         let details = EntryDetails { purpose: purpose.map(SpendingPurpose::code), receipt_reference: receipt.as_deref(), ..EntryDetails::default() };
-        insert_entry(&mut tx, &locked.council_id, account_id, &entry, details).await?;
+        let entry_id = insert_entry(&mut tx, &locked.council_id, account_id, &entry, details).await?;
+        if let Some(r) = receipt_file {
+            sqlx::query(
+                "INSERT INTO receipts (id, council_id, budget_account_id, entry_id, file_name, content_type, size_bytes, content, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            )
+            .bind(new_id())
+            .bind(&locked.council_id)
+            .bind(account_id)
+            .bind(&entry_id)
+            .bind(r.file_name.chars().take(200).collect::<String>())
+            .bind(&r.content_type)
+            .bind(r.bytes.len() as i64)
+            .bind(r.bytes.clone())
+            .bind(now())
+            .execute(&mut *tx)
+            .await?;
+        }
         tx.commit().await?;
         self.account_view(account_id).await
+    }
+
+    /// How many receipts are kept for an account's entries.
+    pub async fn receipt_count(&self, account_id: &str) -> Result<i64> {
+        Ok(sqlx::query("SELECT COUNT(*) AS n FROM receipts WHERE budget_account_id = $1").bind(account_id).fetch_one(&self.pool).await?.try_get("n")?)
     }
 
     /// The ledger's own check for a council.

@@ -22,7 +22,7 @@ mod reviews;
 pub mod testing;
 mod users;
 
-pub use accounts::{OpenAccountInput, PaymentInput, SpendingInput};
+pub use accounts::{OpenAccountInput, PaymentInput, ReceiptFile, SpendingInput, MAX_RECEIPT_BYTES, RECEIPT_TYPES};
 pub use audit::{AuditFinding, RecoveryInput};
 pub use claims::{AcceptedInvoice, ClaimsReport, InvoiceRecord};
 pub use learning::CategorySpend;

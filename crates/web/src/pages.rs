@@ -291,6 +291,7 @@ struct StatementRow {
 }
 
 struct AccountPageView {
+    id: String,
     deployment: &'static str,
     final_budget: Money,
     period: String,
@@ -308,6 +309,7 @@ impl AccountPageView {
     fn new(view: &AccountView, streams: &FundingStreams) -> AccountPageView {
         let a = &view.account;
         AccountPageView {
+            id: a.id.to_string(),
             deployment: a.deployment.label(),
             final_budget: a.final_budget,
             period: format!("{} to {}", long(a.start_date), long(a.end_date)),
@@ -368,6 +370,7 @@ pub(crate) struct PersonPage {
     own_record: bool,
     may_edit_plan: bool,
     may_choose_deployment: bool,
+    may_record_spending: bool,
     name: String,
     client_group: &'static str,
     date_of_birth: String,
@@ -391,6 +394,8 @@ async fn person(State(s): State<AppState>, me: SignedIn, Path(person_id): Path<S
         Some("The plan has been sent to the council for approval.")
     } else if q.contains_key("money") {
         Some("The budget account is open. Money will be paid as chosen.")
+    } else if q.contains_key("spent") {
+        Some("Your spending is recorded.")
     } else {
         None
     };
@@ -404,6 +409,7 @@ pub(crate) async fn person_page(s: &AppState, me: &SignedIn, person_id: &str, no
     me.allow(Action::ViewPerson, subject)?;
     let editable = o.plan.as_ref().is_some_and(|p| matches!(p.status, PlanStatus::Draft | PlanStatus::Returned));
     let choosable = o.plan.as_ref().is_some_and(|p| p.status == PlanStatus::Approved) && o.account.is_none();
+    let spendable = o.account.as_ref().is_some_and(|a| a.account.includes_direct_payment);
     let final_budget = o.plan.as_ref().and_then(|p| p.final_budget);
     let indicative = o.plan.as_ref().filter(|p| p.final_budget.is_some()).map(|p| p.indicative_budget).or(o.allocation.as_ref().map(|a| a.allocation.total));
     let (budget_headline, budget_caption) = match (indicative, final_budget) {
@@ -420,6 +426,7 @@ pub(crate) async fn person_page(s: &AppState, me: &SignedIn, person_id: &str, no
         own_record: me.0.user.person_id == Some(o.person.id),
         may_edit_plan: editable && me.allow(Action::EditPlan, subject).is_ok(),
         may_choose_deployment: choosable && me.allow(Action::ChooseDeployment, subject).is_ok(),
+        may_record_spending: spendable && me.allow(Action::RecordSpending, subject).is_ok(),
         name: o.person.full_name(),
         client_group: o.person.details.client_group.label(),
         date_of_birth: long(o.person.details.date_of_birth),

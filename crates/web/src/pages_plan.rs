@@ -6,7 +6,7 @@ use crate::auth::{Nav, SignedIn};
 use crate::pages::{person_page, render, PageError, PageResult};
 use crate::AppState;
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::{Multipart, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::get;
@@ -15,8 +15,9 @@ use selfdirect_domain::access::{Action, Subject};
 use selfdirect_domain::deployment::DeploymentOption;
 use selfdirect_domain::plan::{Frequency, PlanInput, PlanLineInput, ServiceCategory};
 use selfdirect_domain::ras::weekly;
+use selfdirect_domain::streams::SpendingPurpose;
 use selfdirect_domain::Money;
-use selfdirect_store::{OpenAccountInput, Plan, StoreError};
+use selfdirect_store::{OpenAccountInput, Plan, ReceiptFile, SpendingInput, StoreError};
 use std::collections::{BTreeMap, HashMap};
 
 pub fn routes() -> Router<AppState> {
@@ -25,6 +26,7 @@ pub fn routes() -> Router<AppState> {
         .route("/my-budget/easy-read", get(easy_read))
         .route("/plans/{plan_id}/edit", get(edit_form).post(save))
         .route("/plans/{plan_id}/money", get(deployment_form).post(choose_deployment))
+        .route("/accounts/{account_id}/spending", get(spending_form).post(record_spending))
 }
 
 /// Blank rows offered below the plan's lines, so a line can be added without JavaScript.
@@ -233,7 +235,7 @@ async fn save(State(s): State<AppState>, me: SignedIn, Path(plan_id): Path<Strin
     page.outcomes = form.get("outcomes").cloned().unwrap_or_default();
     page.over_budget_reason = form.get("over_budget_reason").cloned().unwrap_or_default();
     for problem in problems.into_vec() {
-        let message = capitalise(&problem.problem);
+        let message = sentence(&problem.field, &problem.problem);
         let href = match line_field(&problem.field) {
             Some((line, field)) if line < kept.len() => {
                 let row = kept[line];
@@ -263,6 +265,16 @@ async fn save(State(s): State<AppState>, me: SignedIn, Path(plan_id): Path<Strin
     );
     page.rows = rows;
     Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page))
+}
+
+/// A problem as a sentence: "is £5.00 …" about `amount` reads "The amount is £5.00 …".
+fn sentence(field: &str, problem: &str) -> String {
+    if problem.starts_with("is ") || problem.starts_with("must ") {
+        let words = field.rsplit(['.', ']']).next().unwrap_or(field).replace('_', " ");
+        capitalise(&format!("the {words} {problem}"))
+    } else {
+        capitalise(problem)
+    }
 }
 
 fn capitalise(text: &str) -> String {
@@ -377,4 +389,103 @@ async fn easy_read(State(s): State<AppState>, me: SignedIn) -> PageResult {
         StatusCode::OK,
         &EasyReadPage { nav: me.nav(), person_id: person.to_string(), yearly, weekly: yearly.map(weekly), is_final: final_budget.is_some(), things },
     ))
+}
+
+struct LineChoice {
+    id: String,
+    label: String,
+}
+
+#[derive(Template)]
+#[template(path = "spending.html")]
+struct SpendingPage {
+    nav: Option<Nav>,
+    account_id: String,
+    person_id: String,
+    own_record: bool,
+    lines: Vec<LineChoice>,
+    purposes: Vec<Choice>,
+    typed: HashMap<String, String>,
+    field_errors: HashMap<String, String>,
+    errors: Vec<SummaryError>,
+}
+
+impl SpendingPage {
+    fn typed(&self, field: &str) -> &str {
+        self.typed.get(field).map(String::as_str).unwrap_or("")
+    }
+    fn error(&self, field: &str) -> Option<&str> {
+        self.field_errors.get(field).map(String::as_str)
+    }
+}
+
+async fn spending_page(s: &AppState, me: &SignedIn, account_id: &str) -> Result<SpendingPage, PageError> {
+    let account = s.store.account(account_id).await?;
+    let person = s.store.person(&account.person_id.to_string()).await?;
+    me.allow(Action::RecordSpending, Subject::Person { council_id: person.council_id, person_id: person.id })?;
+    let plan = s.store.plan(&account.plan_id.to_string()).await?;
+    Ok(SpendingPage {
+        nav: me.nav(),
+        account_id: account.id.to_string(),
+        person_id: person.id.to_string(),
+        own_record: me.0.user.person_id == Some(person.id),
+        // Spending is recorded against what the person holds: direct-payment lines.
+        lines: plan
+            .lines
+            .iter()
+            .filter(|l| l.line.deployment == Some(DeploymentOption::DirectPayment))
+            .map(|l| LineChoice { id: l.id.to_string(), label: format!("{} ({})", l.line.description, l.line.provider) })
+            .collect(),
+        purposes: choices(SpendingPurpose::ALL, SpendingPurpose::code, SpendingPurpose::label),
+        typed: HashMap::new(),
+        field_errors: HashMap::new(),
+        errors: Vec::new(),
+    })
+}
+
+async fn spending_form(State(s): State<AppState>, me: SignedIn, Path(account_id): Path<String>) -> PageResult {
+    Ok(render(StatusCode::OK, &spending_page(&s, &me, &account_id).await?))
+}
+
+async fn record_spending(State(s): State<AppState>, me: SignedIn, Path(account_id): Path<String>, mut multipart: Multipart) -> PageResult {
+    let mut page = spending_page(&s, &me, &account_id).await?;
+    let mut typed = HashMap::new();
+    let mut receipt = None;
+    while let Ok(Some(field)) = multipart.next_field().await {
+        let name = field.name().unwrap_or("").to_string();
+        if name == "receipt" {
+            let file_name = field.file_name().unwrap_or("").to_string();
+            let content_type = field.content_type().unwrap_or("application/octet-stream").to_string();
+            let bytes = field.bytes().await.map(|b| b.to_vec()).unwrap_or_default();
+            // An empty file input (nothing chosen) is no receipt, not a bad one.
+            if !bytes.is_empty() {
+                receipt = Some(ReceiptFile { file_name, content_type, bytes });
+            }
+        } else if let Ok(text) = field.text().await {
+            typed.insert(name, text);
+        }
+    }
+    me.check_csrf(&typed)?;
+    let field = |name: &str| typed.get(name).cloned().unwrap_or_default();
+    let input = SpendingInput {
+        plan_line_id: field("plan_line_id"),
+        amount: field("amount"),
+        spent_on: field("spent_on"),
+        description: field("description"),
+        purpose: Some(field("purpose")),
+        receipt_reference: Some(field("receipt_reference")).filter(|r| !r.trim().is_empty()),
+    };
+    match s.store.record_spending_with_receipt(&account_id, &input, receipt.as_ref()).await {
+        Ok(view) => Ok(Redirect::to(&format!("/people/{}?spent=1", view.account.person_id)).into_response()),
+        Err(StoreError::Invalid(problems)) => {
+            for p in problems.into_vec() {
+                let message = sentence(&p.field, &p.problem);
+                page.field_errors.insert(p.field.clone(), message.clone());
+                page.errors.push(SummaryError { href: format!("#{}", p.field), message });
+            }
+            page.typed = typed;
+            Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page))
+        }
+        Err(other) => Err(other.into()),
+    }
 }

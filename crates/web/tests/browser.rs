@@ -14,7 +14,7 @@ use selfdirect_domain::assessment::{highest_answers, Questionnaire};
 use selfdirect_domain::person::NewPersonInput;
 use selfdirect_domain::plan::PlanInput;
 use selfdirect_store::testing::{sqlite_store, weekly_line};
-use selfdirect_store::NewUser;
+use selfdirect_store::{BankDetailsInput, NewUser};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -149,6 +149,12 @@ impl Visit {
     }
 }
 
+fn hex_png() -> Vec<u8> {
+    const PNG: &str = "89504e470d0a1a0a0000000d4948445200000001000000010806000000\
+1f15c4890000000d49444154789c6300010000000500010d0a2db40000000049454e44ae426082";
+    (0..PNG.len()).step_by(2).map(|i| u8::from_str_radix(&PNG[i..i + 2], 16).unwrap()).collect()
+}
+
 #[tokio::test]
 async fn plan_made_approved_and_money_chosen_in_a_real_browser() {
     let required = std::env::var("SELFDIRECT_REQUIRE_BROWSER").is_ok_and(|v| v == "1");
@@ -178,12 +184,14 @@ async fn plan_made_approved_and_money_chosen_in_a_real_browser() {
         .await
         .unwrap();
     let pid = person.id.to_string();
-    store.record_assessment(&pid, &highest_answers(&Questionnaire::standard()), "2026-01-05", "Sam Worker").await.unwrap();
+    // Dates relative to today, so the plan is current whenever the test runs.
+    let day = |offset: i64| (time::OffsetDateTime::now_utc().date() + time::Duration::days(offset)).to_string();
+    store.record_assessment(&pid, &highest_answers(&Questionnaire::standard()), &day(-60), "Sam Worker").await.unwrap();
     let draft = PlanInput {
         outcomes: vec!["Stay living at home".into()],
         lines: vec![weekly_line("Personal assistant", "Jo Smith", "personal_assistant", "150")],
-        start_date: "2026-04-01".into(),
-        end_date: "2027-03-31".into(),
+        start_date: day(-30),
+        end_date: day(-30 + 364),
         over_budget_reason: None,
     };
     let plan = store.create_plan(&pid, None, &draft).await.unwrap();
@@ -284,14 +292,9 @@ async fn plan_made_approved_and_money_chosen_in_a_real_browser() {
     assert_eq!(v.path().await, format!("/councils/{cid}/invoices"), "{}", v.text().await);
     v.check("provider invoices").await;
     v.select("service_category", "leisure").await;
-    for (field, value) in [
-        ("invoice_ref", "PLC-1"),
-        ("person_id", pid.as_str()),
-        ("period_start", "2026-04-06"),
-        ("period_end", "2026-04-12"),
-        ("units", "1"),
-        ("unit_rate", "12.50"),
-    ] {
+    for (field, value) in
+        [("invoice_ref", "PLC-1"), ("person_id", pid.as_str()), ("period_start", &day(-20)), ("period_end", &day(-14)), ("units", "1"), ("unit_rate", "12.50")]
+    {
         v.fill(field, value).await;
     }
     v.follow("form[action$='/invoices'] button").await;
@@ -299,13 +302,42 @@ async fn plan_made_approved_and_money_chosen_in_a_real_browser() {
     assert!(v.text().await.contains("1 invoice lines accepted, £12.50 in all."), "{}", v.text().await);
     v.sign_out().await;
 
-    // The finance officer previews and runs payments; the direct payment has no bank details yet.
+    // The finance officer previews and runs payments: four weeks of the direct payment.
+    let account = store.person_overview(&pid).await.unwrap().account.unwrap().account.id.to_string();
+    let details =
+        BankDetailsInput { account_name: "B HOLDER".into(), sort_code: "40-12-34".into(), account_number: "12345678".into(), service_user_number: None };
+    store.set_bank_details(&account, &details).await.unwrap();
+    let today = day(0);
     v.sign_in("fay@example.org").await;
     v.check("finance").await;
-    assert!(v.text().await.contains("no bank details for the direct payment"), "{}", v.text().await);
+    assert!(v.text().await.contains("£600.00"), "{}", v.text().await);
     v.follow("form[action$='/payment-runs'] button").await;
     v.check("payment run").await;
-    assert!(v.text().await.contains("Bank files"));
+    assert!(v.text().await.contains("Bank files") && v.text().await.contains("£600.00"), "{}", v.text().await);
+    v.sign_out().await;
+
+    // The budget holder records spending from the direct payment, with a photo of the receipt.
+    v.sign_in("bea@example.org").await;
+    v.follow(&format!("a[href='/accounts/{account}/spending']")).await;
+    v.check("record spending").await;
+    v.fill("amount", "-5").await;
+    v.fill("spent_on", &today).await;
+    v.fill("description", "Wages for Jo, one week").await;
+    v.follow("form[action$='/spending'] button").await;
+    v.check("record spending, with errors").await;
+    assert!(v.text().await.contains("There is a problem"));
+    let typed = v.client.find(Locator::Id("description")).await.unwrap().prop("value").await.unwrap();
+    assert_eq!(typed.as_deref(), Some("Wages for Jo, one week"));
+    let receipt = _dir.path().join("receipt.png");
+    // The smallest valid PNG: a 1×1 transparent pixel.
+    std::fs::write(&receipt, hex_png()).unwrap();
+    v.fill("amount", "150").await;
+    v.client.find(Locator::Id("receipt")).await.unwrap().send_keys(receipt.to_str().unwrap()).await.unwrap();
+    v.follow("form[action$='/spending'] button").await;
+    v.check("spending recorded").await;
+    let page = v.text().await;
+    assert!(page.contains("Your spending is recorded.") && page.contains("Spent by you from your direct payment: £150.00"), "{page}");
+    assert_eq!(store.receipt_count(&account).await.unwrap(), 1, "the receipt is kept");
     v.sign_out().await;
 
     // The commissioner sees the spending as a chart.
