@@ -157,6 +157,21 @@ impl Store {
         rows.into_iter().map(PersonRow::into_person).collect()
     }
 
+    /// People receiving long-term support who have no assessment yet: a social worker's
+    /// next visits, oldest record first.
+    pub async fn people_awaiting_assessment(&self, council_id: &str, limit: i64) -> Result<Vec<Person>> {
+        let council = self.council(council_id).await?;
+        let rows: Vec<PersonRow> = sqlx::query_as(&format!(
+            "SELECT {PERSON_COLUMNS} FROM people p WHERE council_id = $1 AND long_term_support = 1 \
+             AND NOT EXISTS (SELECT 1 FROM assessments a WHERE a.person_id = p.id) ORDER BY created_at LIMIT $2"
+        ))
+        .bind(council.id.to_string())
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter().map(PersonRow::into_person).collect()
+    }
+
     pub async fn add_contact(&self, person_id: &str, role: &str, name: &str, relationship: &str, phone: Option<&str>) -> Result<Contact> {
         let person = self.person(person_id).await?;
         let mut p = Problems::new();

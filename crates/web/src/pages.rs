@@ -135,6 +135,8 @@ struct CouncilPage {
     personal_budget: String,
     direct_payment: String,
     awaiting_approval: usize,
+    returned: usize,
+    to_assess: Vec<PersonRow>,
     reviews: Vec<ReviewRow>,
     people: Vec<PersonRow>,
 }
@@ -155,20 +157,27 @@ async fn council(State(s): State<AppState>, me: SignedIn, Path(council_id): Path
     let reviews = s.store.reviews_due(&council_id, today + time::Duration::days(28)).await?;
     let awaiting = s.store.plans_with_status(&council_id, PlanStatus::Submitted).await?;
     let people = s.store.people(&council_id, 500).await?;
+    let returned = s.store.plans_with_status(&council_id, PlanStatus::Returned).await?.len();
+    let to_assess = s.store.people_awaiting_assessment(&council_id, 100).await?;
+    let row = |p: selfdirect_store::Person| PersonRow {
+        id: p.id.to_string(),
+        name: p.full_name(),
+        client_group: p.details.client_group.label(),
+        postcode: p.details.postcode,
+    };
     let page = CouncilPage {
         nav: me.nav(),
         long_term: uptake.counts.long_term_support,
         personal_budget: count_and_percent(uptake.counts.personal_budget, uptake.personal_budget_percent.map(|p| p.to_string())),
         direct_payment: count_and_percent(uptake.counts.direct_payment, uptake.direct_payment_percent.map(|p| p.to_string())),
         awaiting_approval: awaiting.len(),
+        returned,
+        to_assess: to_assess.into_iter().map(row).collect(),
         reviews: reviews
             .into_iter()
             .map(|r| ReviewRow { person_id: r.person_id.to_string(), person_name: r.person_name, due_on: long(r.due_on), overdue: r.overdue })
             .collect(),
-        people: people
-            .into_iter()
-            .map(|p| PersonRow { id: p.id.to_string(), name: p.full_name(), client_group: p.details.client_group.label(), postcode: p.details.postcode })
-            .collect(),
+        people: people.into_iter().map(row).collect(),
         council,
     };
     Ok(render(StatusCode::OK, &page))

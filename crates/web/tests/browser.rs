@@ -168,22 +168,20 @@ async fn plan_made_approved_and_money_chosen_in_a_real_browser() {
     let (store, _dir) = sqlite_store().await;
     let council = store.create_council("BRW", "Browser Test Council").await.unwrap();
     let cid = council.id.to_string();
-    let person = store
-        .create_person(
-            &cid,
-            &NewPersonInput {
-                given_name: "Bea",
-                family_name: "Holder",
-                date_of_birth: "1960-05-01",
-                address: "2 Park Road",
-                postcode: "AB1 2CD",
-                client_group: "physical_disability",
-                long_term_support: true,
-            },
-        )
-        .await
-        .unwrap();
+    let bea = NewPersonInput {
+        given_name: "Bea",
+        family_name: "Holder",
+        date_of_birth: "1960-05-01",
+        address: "2 Park Road",
+        postcode: "AB1 2CD",
+        client_group: "physical_disability",
+        long_term_support: true,
+    };
+    let person = store.create_person(&cid, &bea).await.unwrap();
     let pid = person.id.to_string();
+    // Someone not yet assessed: on the social work caseload's list of assessments to do.
+    let waiting = NewPersonInput { given_name: "Cal", family_name: "Waiting", ..bea.clone() };
+    store.create_person(&cid, &waiting).await.unwrap();
     // Dates relative to today, so the plan is current whenever the test runs.
     let day = |offset: i64| (time::OffsetDateTime::now_utc().date() + time::Duration::days(offset)).to_string();
     store.record_assessment(&pid, &highest_answers(&Questionnaire::standard()), &day(-60), "Sam Worker").await.unwrap();
@@ -259,6 +257,9 @@ async fn plan_made_approved_and_money_chosen_in_a_real_browser() {
     v.sign_in("tess@example.org").await;
     assert_eq!(v.path().await, format!("/councils/{cid}"));
     v.check("caseload").await;
+    let caseload = v.text().await;
+    let to_do = caseload.split("Assessments to complete").nth(1).unwrap_or("");
+    assert!(to_do.contains("Cal Waiting") && !to_do.split("Reviews due").next().unwrap_or("").contains("Bea Holder"), "{caseload}");
     v.go(&format!("/councils/{cid}/approvals"), "approvals queue").await;
     v.follow(&format!("a[href='/plans/{}']", plan.id)).await;
     v.check("plan for approval").await;
