@@ -8,6 +8,7 @@ mod assets;
 mod auth;
 mod charts;
 mod error;
+mod forms;
 mod pages;
 mod pages_dashboard;
 mod pages_money;

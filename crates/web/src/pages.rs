@@ -1,6 +1,7 @@
 //! Server-rendered pages in the GOV.UK Design System style. They work without JavaScript.
 
 use crate::auth::{self, Nav, SignedIn};
+use crate::forms::SummaryError;
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -471,11 +472,6 @@ pub(crate) async fn person_page(s: &AppState, me: &SignedIn, person_id: &str, no
     Ok(render(StatusCode::OK, &page))
 }
 
-struct SummaryError {
-    field: String,
-    message: String,
-}
-
 #[derive(Template)]
 #[template(path = "plan.html")]
 struct PlanPage {
@@ -548,10 +544,10 @@ async fn refused(s: &AppState, me: &SignedIn, plan_id: &str, error: StoreError, 
                 if problem.field == "reasons" {
                     page.reasons_error = Some(message.clone());
                 }
-                page.errors.push(SummaryError { field: problem.field, message });
+                page.errors.push(SummaryError { href: format!("#{}", problem.field), message });
             }
         }
-        StoreError::Conflict(message) => page.errors.push(SummaryError { field: "main-content".into(), message }),
+        StoreError::Conflict(message) => page.errors.push(SummaryError { href: "#main-content".into(), message }),
         _ => unreachable!("other errors returned above"),
     }
     Ok(render(status, &page))

@@ -2,6 +2,7 @@
 //! invoices and direct-payment audit; the provider's invoices, one by one or as a CSV file.
 
 use crate::auth::{Nav, SignedIn};
+use crate::forms::{FormState, SummaryError};
 use crate::pages::{render, PageError, PageResult};
 use crate::AppState;
 use askama::Template;
@@ -30,11 +31,6 @@ pub fn routes() -> Router<AppState> {
 
 fn today() -> time::Date {
     time::OffsetDateTime::now_utc().date()
-}
-
-struct SummaryError {
-    href: String,
-    message: String,
 }
 
 struct AuditRow {
@@ -162,20 +158,9 @@ struct InvoicesPage {
     council_id: String,
     invoices: Vec<InvoiceRecord>,
     categories: Vec<Choice>,
-    typed: HashMap<String, String>,
-    field_errors: HashMap<String, String>,
-    errors: Vec<SummaryError>,
+    form: FormState,
     report: Option<ClaimsReport>,
     line_problems: Vec<LineProblem>,
-}
-
-impl InvoicesPage {
-    fn typed(&self, field: &str) -> &str {
-        self.typed.get(field).map(String::as_str).unwrap_or("")
-    }
-    fn error(&self, field: &str) -> Option<&str> {
-        self.field_errors.get(field).map(String::as_str)
-    }
 }
 
 const INVOICE_FIELDS: [(&str, &str, &str); 6] = [
@@ -197,9 +182,7 @@ async fn invoices_page(s: &AppState, me: &SignedIn, council_id: &str) -> Result<
         provider,
         council_id: council.id.to_string(),
         categories: ServiceCategory::ALL.iter().map(|c| Choice { code: c.code(), label: c.label() }).collect(),
-        typed: HashMap::new(),
-        field_errors: HashMap::new(),
-        errors: Vec::new(),
+        form: FormState::default(),
         report: None,
         line_problems: Vec::new(),
     })
@@ -235,11 +218,7 @@ async fn submit_invoice(State(s): State<AppState>, me: SignedIn, Path(council_id
     match s.store.submit_claim(&council_id, &input).await {
         Ok(report) => after_claims(&s, &me, &council_id, report).await,
         Err(StoreError::Invalid(p)) => {
-            for e in p.into_vec() {
-                page.field_errors.insert(e.field.clone(), e.problem.clone());
-                page.errors.push(SummaryError { href: format!("#{}", e.field), message: e.to_string() });
-            }
-            page.typed = form;
+            page.form = FormState::refused(form, p);
             Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page))
         }
         Err(e) => Err(e.into()),
@@ -247,7 +226,7 @@ async fn submit_invoice(State(s): State<AppState>, me: SignedIn, Path(council_id
 }
 
 async fn submit_invoice_csv(State(s): State<AppState>, me: SignedIn, Path(council_id): Path<String>, mut multipart: Multipart) -> PageResult {
-    let mut page = invoices_page(&s, &me, &council_id).await?;
+    let page = invoices_page(&s, &me, &council_id).await?;
     let (mut csrf, mut csv, mut partial) = (String::new(), None, false);
     while let Ok(Some(field)) = multipart.next_field().await {
         match field.name().unwrap_or("") {
@@ -268,16 +247,15 @@ async fn submit_invoice_csv(State(s): State<AppState>, me: SignedIn, Path(counci
     match s.store.submit_provider_claims_csv(&council_id, &mine, &text, partial).await {
         Ok(report) => after_claims(&s, &me, &council_id, report).await,
         Err(StoreError::Invalid(p)) => {
-            page.errors = p.into_vec().into_iter().map(|e| SummaryError { href: "#file".into(), message: e.to_string() }).collect();
-            page.field_errors.insert("file".into(), page.errors.iter().map(|e| e.message.clone()).collect::<Vec<_>>().join("; "));
-            Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page))
+            // Problems with the file as a whole (its header) belong to the file field.
+            let message = p.into_vec().iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; ");
+            Ok(csv_refused(page, &message))
         }
         Err(e) => Err(e.into()),
     }
 }
 
 fn csv_refused(mut page: InvoicesPage, message: &str) -> axum::response::Response {
-    page.field_errors.insert("file".into(), message.into());
-    page.errors.push(SummaryError { href: "#file".into(), message: message.into() });
+    page.form.add("file", message.to_string());
     render(StatusCode::UNPROCESSABLE_ENTITY, &page)
 }

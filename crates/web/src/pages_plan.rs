@@ -3,6 +3,7 @@
 //! workers, team managers) can use them on a person's behalf.
 
 use crate::auth::{Nav, SignedIn};
+use crate::forms::{capitalise, sentence, FormState, SummaryError};
 use crate::pages::{person_page, render, PageError, PageResult};
 use crate::AppState;
 use askama::Template;
@@ -73,11 +74,6 @@ impl LineRow {
     fn is_blank(&self) -> bool {
         self.values.values().all(|v| v.trim().is_empty())
     }
-}
-
-struct SummaryError {
-    href: String,
-    message: String,
 }
 
 #[derive(Template)]
@@ -267,21 +263,6 @@ async fn save(State(s): State<AppState>, me: SignedIn, Path(plan_id): Path<Strin
     Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page))
 }
 
-/// A problem as a sentence: "is £5.00 …" about `amount` reads "The amount is £5.00 …".
-fn sentence(field: &str, problem: &str) -> String {
-    if problem.starts_with("is ") || problem.starts_with("must ") {
-        let words = field.rsplit(['.', ']']).next().unwrap_or(field).replace('_', " ");
-        capitalise(&format!("the {words} {problem}"))
-    } else {
-        capitalise(problem)
-    }
-}
-
-fn capitalise(text: &str) -> String {
-    let mut chars = text.chars();
-    chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
-}
-
 struct DeploymentLine {
     id: String,
     description: String,
@@ -405,18 +386,7 @@ struct SpendingPage {
     own_record: bool,
     lines: Vec<LineChoice>,
     purposes: Vec<Choice>,
-    typed: HashMap<String, String>,
-    field_errors: HashMap<String, String>,
-    errors: Vec<SummaryError>,
-}
-
-impl SpendingPage {
-    fn typed(&self, field: &str) -> &str {
-        self.typed.get(field).map(String::as_str).unwrap_or("")
-    }
-    fn error(&self, field: &str) -> Option<&str> {
-        self.field_errors.get(field).map(String::as_str)
-    }
+    form: FormState,
 }
 
 async fn spending_page(s: &AppState, me: &SignedIn, account_id: &str) -> Result<SpendingPage, PageError> {
@@ -437,9 +407,7 @@ async fn spending_page(s: &AppState, me: &SignedIn, account_id: &str) -> Result<
             .map(|l| LineChoice { id: l.id.to_string(), label: format!("{} ({})", l.line.description, l.line.provider) })
             .collect(),
         purposes: choices(SpendingPurpose::ALL, SpendingPurpose::code, SpendingPurpose::label),
-        typed: HashMap::new(),
-        field_errors: HashMap::new(),
-        errors: Vec::new(),
+        form: FormState::default(),
     })
 }
 
@@ -478,12 +446,7 @@ async fn record_spending(State(s): State<AppState>, me: SignedIn, Path(account_i
     match s.store.record_spending_with_receipt(&account_id, &input, receipt.as_ref()).await {
         Ok(view) => Ok(Redirect::to(&format!("/people/{}?spent=1", view.account.person_id)).into_response()),
         Err(StoreError::Invalid(problems)) => {
-            for p in problems.into_vec() {
-                let message = sentence(&p.field, &p.problem);
-                page.field_errors.insert(p.field.clone(), message.clone());
-                page.errors.push(SummaryError { href: format!("#{}", p.field), message });
-            }
-            page.typed = typed;
+            page.form = FormState::refused(typed, problems);
             Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page))
         }
         Err(other) => Err(other.into()),
