@@ -86,10 +86,22 @@ async fn demo_starts_and_its_pages_render() {
     }
     assert!(seen_statement && seen_explanation);
 
-    // The API answers for the same data, and the ledger balances.
-    let councils: serde_json::Value = http.get(format!("{base}/api/v1/councils")).send().await.unwrap().json().await.unwrap();
+    // The API answers for the same data to the demo's auditor, and the ledger balances.
+    assert_eq!(http.get(format!("{base}/api/v1/councils")).send().await.unwrap().status(), 401, "the API needs sign-in");
+    let auditor = sign_ins.iter().find(|e| e.starts_with("auditor@")).unwrap();
+    let session: serde_json::Value = http
+        .post(format!("{base}/api/v1/sessions"))
+        .json(&serde_json::json!({"email": auditor, "password": "demo-password"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = session["token"].as_str().expect("signed in to the API");
+    let councils: serde_json::Value = http.get(format!("{base}/api/v1/councils")).bearer_auth(token).send().await.unwrap().json().await.unwrap();
     let cid = councils[0]["id"].as_str().unwrap();
-    let tb: serde_json::Value = http.get(format!("{base}/api/v1/councils/{cid}/trial-balance")).send().await.unwrap().json().await.unwrap();
+    let tb: serde_json::Value = http.get(format!("{base}/api/v1/councils/{cid}/trial-balance")).bearer_auth(token).send().await.unwrap().json().await.unwrap();
     assert_eq!(tb["unbalanced_entries"], 0);
     assert_eq!(tb["sum_of_postings"], "0.00");
     assert!(tb["entries"].as_i64().unwrap() > 30);

@@ -58,6 +58,18 @@ pub enum Action {
     SubmitInvoices,
     /// Figures across the council, with no names.
     ViewAggregates,
+    /// The council's own details and questionnaire: anyone in the council.
+    ViewCouncil,
+    /// Register people, their contacts and assessments, and complete reviews.
+    ManagePeople,
+    /// Publish questionnaires, uprate, recompute and calibrate the RAS.
+    ManageRas,
+    /// The ledger's trial balance.
+    ViewLedger,
+    /// See invoices: a provider their own, finance and auditors all.
+    ViewInvoices,
+    /// Set up a new council on the service (a service administrator's job).
+    CreateCouncil,
 }
 
 /// What a record belongs to.
@@ -97,6 +109,8 @@ pub fn decide(actor: &Actor, action: Action, subject: Subject) -> Result<(), Ref
     }
     let own_person = matches!(subject, Subject::Person { person_id, .. } if Some(person_id) == actor.person_id);
     let staff_case_work = matches!(actor.role, SocialWorker | TeamManager);
+    // A council's administrator supports case work but neither decides plans nor pays.
+    let case_support = staff_case_work || actor.role == Administrator;
     let allowed = match action {
         ViewPerson => match actor.role {
             BudgetHolder | Representative | Broker => {
@@ -115,12 +129,19 @@ pub fn decide(actor: &Actor, action: Action, subject: Subject) -> Result<(), Ref
                 }
                 true
             }
-            _ => staff_case_work,
+            _ => case_support,
         },
-        ViewCaseload | DecidePlan => staff_case_work,
+        ViewCaseload => case_support || actor.role == Auditor,
+        DecidePlan => staff_case_work,
+        ManagePeople => case_support,
+        ManageRas => matches!(actor.role, TeamManager | Administrator),
         ManageFinance => matches!(actor.role, FinanceOfficer),
+        ViewLedger => matches!(actor.role, FinanceOfficer | Auditor),
         SubmitInvoices => matches!(actor.role, Provider) && actor.provider_name.is_some(),
+        ViewInvoices => matches!(actor.role, FinanceOfficer | Auditor) || (actor.role == Provider && actor.provider_name.is_some()),
         ViewAggregates => matches!(actor.role, Commissioner | TeamManager | FinanceOfficer | Auditor | Administrator),
+        ViewCouncil => true,
+        CreateCouncil => actor.role == Administrator,
     };
     if allowed {
         Ok(())

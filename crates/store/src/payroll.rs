@@ -190,6 +190,19 @@ fn csv_error(e: csv::Error) -> StoreError {
     StoreError::Corrupt(format!("cannot write the payroll CSV: {e}"))
 }
 
+impl Store {
+    /// The budget account a personal assistant is employed from, for access checks.
+    pub async fn personal_assistant_account(&self, assistant_id: &str) -> Result<String> {
+        let uuid = id_param("personal assistant", assistant_id)?;
+        let row = sqlx::query("SELECT budget_account_id FROM personal_assistants WHERE id = $1")
+            .bind(uuid.to_string())
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or_else(|| StoreError::NotFound { what: "personal assistant", id: assistant_id.to_string() })?;
+        Ok(row.try_get("budget_account_id")?)
+    }
+}
+
 async fn load_timesheets<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(executor: E, assistant_id: &str) -> Result<Vec<Timesheet>> {
     let rows = sqlx::query("SELECT week_start, hours_worked, holiday_hours FROM timesheets WHERE personal_assistant_id = $1 ORDER BY week_start")
         .bind(assistant_id)

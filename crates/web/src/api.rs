@@ -1,12 +1,13 @@
 //! The JSON API, version 1. Every handler is a thin translation to one store use case.
 
+use crate::api_access::ApiUser;
 use crate::error::{ApiError, ErrorBody};
 use crate::AppState;
 use axum::extract::{FromRequest, FromRequestParts, Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::{Extension, Json, Router};
 use selfdirect_domain::assessment::Questionnaire;
 use selfdirect_domain::calibration::WhatIf;
 use selfdirect_domain::person::NewPersonInput;
@@ -36,6 +37,7 @@ type ApiResult<T> = Result<T, ApiError>;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/openapi.json", get(openapi_document))
+        .route("/v1/sessions", post(crate::api_access::sign_in).delete(crate::api_access::sign_out))
         .route("/v1/councils", get(list_councils).post(create_council))
         .route("/v1/councils/{council_id}", get(get_council))
         .route("/v1/councils/{council_id}/questionnaire", get(get_questionnaire))
@@ -77,6 +79,8 @@ pub fn routes() -> Router<AppState> {
         description = "Personal budgets and self-directed support: people, assessments, the Resource Allocation System, support plans, budget accounts and their ledger, reviews and uptake. Money is a decimal string in pounds (\"1234.50\"); dates are YYYY-MM-DD. Errors come as {error, message, errors: [{field, problem}]}."
     ),
     paths(
+        crate::api_access::sign_in,
+        crate::api_access::sign_out,
         list_councils,
         create_council,
         get_council,
@@ -114,9 +118,25 @@ pub fn routes() -> Router<AppState> {
         request_reconsideration,
         decide_reconsideration
     ),
-    components(schemas(ErrorBody))
+    components(schemas(ErrorBody)),
+    modifiers(&BearerAuth),
+    security(("bearer" = []))
 )]
 pub struct ApiDoc;
+
+/// Every route but signing in needs `Authorization: Bearer <token>` (from `POST /api/v1/sessions`).
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = doc.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).description(Some("A token from POST /api/v1/sessions")).build()),
+        );
+    }
+}
 
 /// The whole API's OpenAPI document.
 pub fn openapi() -> utoipa::openapi::OpenApi {
@@ -242,8 +262,9 @@ fn optional_date(field: &str, value: Option<&str>) -> ApiResult<Option<Date>> {
 }
 
 #[utoipa::path(get, path = "/api/v1/councils", tag = "people", responses((status = 200, body = Vec<Council>)))]
-async fn list_councils(State(s): State<AppState>) -> ApiResult<Json<Vec<Council>>> {
-    Ok(Json(s.store.councils().await?))
+async fn list_councils(State(s): State<AppState>, Extension(ApiUser(user)): Extension<ApiUser>) -> ApiResult<Json<Vec<Council>>> {
+    // Only the user's own council: no list shows another council's rows.
+    Ok(Json(vec![s.store.council(&user.council_id.to_string()).await?]))
 }
 
 #[utoipa::path(post, path = "/api/v1/councils", tag = "people", request_body = NewCouncil,

@@ -2,13 +2,14 @@
 //! bank details, financial assessments, providers, suspensions and provider claims.
 
 use crate::api::{ApiJson, ApiQuery};
+use crate::api_access::ApiUser;
 use crate::error::{ApiError, ErrorBody};
 use crate::AppState;
 use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
-use axum::{Json, Router};
+use axum::{Extension, Json, Router};
 use selfdirect_domain::audit::AuditRules;
 use selfdirect_domain::claims::ClaimInput;
 use selfdirect_domain::contributions::Contribution;
@@ -198,7 +199,16 @@ fn claims_response(report: ClaimsReport) -> Response {
     responses(
         (status = 201, description = "Accepted and paid", body = ClaimsReport),
         (status = 422, description = "Rejected: either a field cannot be read (an error body; nothing recorded) or a rule was broken (a report whose `rejected` gives the reason code and message; recorded so the provider can see it)", body = ClaimsReport)))]
-async fn submit_claim(State(s): State<AppState>, Path(council_id): Path<String>, ApiJson(b): ApiJson<ClaimInput>) -> ApiResult<Response> {
+async fn submit_claim(
+    State(s): State<AppState>,
+    Extension(ApiUser(user)): Extension<ApiUser>,
+    Path(council_id): Path<String>,
+    ApiJson(mut b): ApiJson<ClaimInput>,
+) -> ApiResult<Response> {
+    // A provider invoices as themselves, whatever name the body gives.
+    if let Some(own) = &user.provider_name {
+        b.provider = own.clone();
+    }
     Ok(claims_response(s.store.submit_claim(&council_id, &b).await?))
 }
 
@@ -211,16 +221,26 @@ async fn submit_claim(State(s): State<AppState>, Path(council_id): Path<String>,
 async fn submit_claims_csv(
     State(s): State<AppState>,
     Path(council_id): Path<String>,
+    Extension(ApiUser(user)): Extension<ApiUser>,
     ApiQuery(q): ApiQuery<PartialQuery>,
     body: String,
 ) -> ApiResult<Response> {
-    Ok(claims_response(s.store.submit_claims_csv(&council_id, &body, q.partial).await?))
+    // Lines naming any other provider are rejected (other_provider).
+    let own = user.provider_name.unwrap_or_default();
+    Ok(claims_response(s.store.submit_provider_claims_csv(&council_id, &own, &body, q.partial).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/councils/{council_id}/invoices", tag = "money", params(InvoiceQuery),
     responses((status = 200, description = "Newest first, up to 1,000", body = Vec<InvoiceRecord>), (status = 422, body = ErrorBody)))]
-async fn list_invoices(State(s): State<AppState>, Path(council_id): Path<String>, ApiQuery(q): ApiQuery<InvoiceQuery>) -> ApiResult<Json<Vec<InvoiceRecord>>> {
-    Ok(Json(s.store.invoices(&council_id, q.provider.as_deref(), q.status.as_deref(), 1_000).await?))
+async fn list_invoices(
+    State(s): State<AppState>,
+    Extension(ApiUser(user)): Extension<ApiUser>,
+    Path(council_id): Path<String>,
+    ApiQuery(q): ApiQuery<InvoiceQuery>,
+) -> ApiResult<Json<Vec<InvoiceRecord>>> {
+    // A provider sees only their own invoices.
+    let provider = user.provider_name.as_deref().or(q.provider.as_deref());
+    Ok(Json(s.store.invoices(&council_id, provider, q.status.as_deref(), 1_000).await?))
 }
 
 #[derive(Deserialize, IntoParams)]

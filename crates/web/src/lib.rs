@@ -3,6 +3,7 @@
 //! Handlers only translate HTTP to store calls and back; the rules live in the domain.
 
 mod api;
+mod api_access;
 mod api_money;
 mod assets;
 mod auth;
@@ -33,7 +34,7 @@ pub fn app(store: Store) -> Router {
         .merge(pages_money::routes())
         .merge(pages_dashboard::routes())
         .merge(pages::routes())
-        .nest("/api", api::routes())
+        .nest("/api", api::routes().route_layer(axum::middleware::from_fn_with_state(state.clone(), api_access::gate)))
         .merge(assets::routes())
         .with_state(state)
 }

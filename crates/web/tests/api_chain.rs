@@ -15,9 +15,9 @@ fn line(description: &str, category: &str, frequency: &str, units: &str, cost: &
     json!({"description": description, "provider": "Provider Ltd", "category": category, "frequency": frequency, "units_per_period": units, "unit_cost": cost})
 }
 
+/// Read beside the API (whoever the test acts as): the ledger's entry count.
 async fn ledger_entries(api: &Api, council: &str) -> i64 {
-    let (_, tb) = api.get(&format!("/api/v1/councils/{council}/trial-balance")).await;
-    tb["entries"].as_i64().unwrap()
+    api.store.trial_balance(council).await.unwrap().entries
 }
 
 async fn chain(store: Store) {
@@ -27,6 +27,7 @@ async fn chain(store: Store) {
     let (status, council) = api.post("/api/v1/councils", json!({"code": "KNT", "name": "Kent Test Council"})).await;
     assert_eq!(status, StatusCode::CREATED, "{council}");
     let cid = council["id"].as_str().unwrap().to_string();
+    api.act_as(&cid, "administrator", None, None).await;
     assert_refused(&api.post("/api/v1/councils", json!({"code": "knt", "name": "Again"})).await, StatusCode::UNPROCESSABLE_ENTITY, "code");
 
     let bad_person = json!({"given_name": "Ada", "family_name": "", "date_of_birth": "2999-01-01", "address": "1 High St", "postcode": "nope", "client_group": "older_person"});
@@ -154,7 +155,10 @@ async fn chain(store: Store) {
     assert!(html.contains("Plan approved. The final budget is £14,378.00 a year."), "{html}");
     let (_, plan) = api.get(&format!("/api/v1/plans/{plan_id}")).await;
     assert_eq!(money(&plan["final_budget"]), total);
+    assert_refused(&api.post(&format!("/api/v1/plans/{plan_id}/approve"), json!({"approved_by": "Again"})).await, StatusCode::FORBIDDEN, "");
+    api.act_as(&cid, "team_manager", None, None).await;
     assert_refused(&api.post(&format!("/api/v1/plans/{plan_id}/approve"), json!({"approved_by": "Again"})).await, StatusCode::CONFLICT, "");
+    api.act_as(&cid, "administrator", None, None).await;
 
     // Deployment: the PA as a direct payment, the rest managed by the council.
     let pa_line = plan["lines"][0]["id"].as_str().unwrap().to_string();
@@ -173,7 +177,8 @@ async fn chain(store: Store) {
     let aid = account["id"].as_str().unwrap().to_string();
     assert_refused(&api.post(&format!("/api/v1/plans/{plan_id}/account"), json!({"deployment": "direct_payment"})).await, StatusCode::CONFLICT, "");
 
-    // Money: a four-weekly direct payment, a provider paid, spending recorded.
+    // Money: a four-weekly direct payment and a provider paid (finance), spending recorded (Ada).
+    api.act_as(&cid, "finance_officer", None, None).await;
     let payments = format!("/api/v1/accounts/{aid}/payments");
     let four_weeks = "960.00"; // 16 hours × £15 × 4 weeks
     let (status, _) = api.post(&payments, json!({"payee": "budget_holder", "payee_name": "Ada Okafor", "amount": four_weeks, "paid_on": "2026-04-01"})).await;
@@ -213,6 +218,12 @@ async fn chain(store: Store) {
     );
     let spending = format!("/api/v1/accounts/{aid}/spending");
     assert_refused(
+        &api.post(&spending, json!({"plan_line_id": pa_line.clone(), "amount": "1", "spent_on": "2026-04-14", "description": "PA wages"})).await,
+        StatusCode::FORBIDDEN,
+        "",
+    );
+    api.act_as(&cid, "budget_holder", Some(&pid), None).await;
+    assert_refused(
         &api.post(&spending, json!({"plan_line_id": pa_line.clone(), "amount": "960.01", "spent_on": "2026-04-14", "description": "PA wages"})).await,
         StatusCode::UNPROCESSABLE_ENTITY,
         "amount",
@@ -241,12 +252,16 @@ async fn chain(store: Store) {
     let out: Vec<&str> = statement["went_out_lines"].as_array().unwrap().iter().map(|l| l["words"].as_str().unwrap()).collect();
     assert_eq!(out, ["Spent by you from your direct payment", "Paid to St Mark's Lunch Club"], "in date order");
     assert!(statement["summary"].as_str().unwrap().contains("; paid to St Mark's Lunch Club (£96.00). £13,546.50 is left."), "{}", statement["summary"]);
+    let (status, _) = api.get(&format!("/api/v1/councils/{cid}/trial-balance")).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "the council's ledger is for finance and audit");
+    api.act_as(&cid, "auditor", None, None).await;
     let (_, tb) = api.get(&format!("/api/v1/councils/{cid}/trial-balance")).await;
     assert_eq!(tb["unbalanced_entries"], 0);
     assert_eq!(money(&tb["sum_of_postings"]), Money::ZERO);
     assert_eq!(tb["postings"], 8);
 
-    // Review and uptake.
+    // Review and uptake, by the social worker.
+    api.act_as(&cid, "social_worker", None, None).await;
     let (_, due) = api.get(&format!("/api/v1/councils/{cid}/reviews-due?by=2026-10-01")).await;
     assert_eq!(due.as_array().unwrap().len(), 1);
     assert_refused(&api.get(&format!("/api/v1/councils/{cid}/reviews-due?by=01-10-2026")).await, StatusCode::UNPROCESSABLE_ENTITY, "by");
@@ -261,6 +276,7 @@ async fn chain(store: Store) {
     assert_eq!(review["next_review_due"], "2027-09-20");
     let (_, due) = api.get(&format!("/api/v1/councils/{cid}/reviews-due?by=2026-12-31")).await;
     assert_eq!(due.as_array().unwrap().len(), 0);
+    api.act_as(&cid, "team_manager", None, None).await;
     let (_, uptake) = api.get(&format!("/api/v1/councils/{cid}/uptake?as_of=2026-06-01")).await;
     assert_eq!((uptake["long_term_support"].as_i64(), uptake["personal_budget"].as_i64(), uptake["direct_payment"].as_i64()), (Some(1), Some(1), Some(1)));
     assert_eq!(uptake["personal_budget_percent"], "100.0");
@@ -276,7 +292,14 @@ async fn chain(store: Store) {
     );
 
     // Malformed requests still get a JSON error body.
-    let resp = api.http.post(format!("{}/api/v1/councils", api.base)).header("content-type", "application/json").body("{not json").send().await.unwrap();
+    api.act_as(&cid, "administrator", None, None).await;
+    let resp = api
+        .authorised(api.http.post(format!("{}/api/v1/councils", api.base)))
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
     let body: Value = resp.json().await.unwrap();
     assert_eq!(body["error"], "bad_request");

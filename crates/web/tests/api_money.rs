@@ -19,9 +19,11 @@ async fn money_work(store: Store) {
     let hourly = PlanLineInput { units_per_period: "10".into(), ..weekly_line("Home care", "Harbour Care", "personal_care", "24.50") };
     let managed = open_test_account(&store, &cid, "Mo", vec![hourly], "council_managed").await;
     let mo = store.account(&managed).await.unwrap().person_id.to_string();
+    let dee = store.account(&dp).await.unwrap().person_id.to_string();
     let api = Api::start(store).await;
 
-    // Bank details: bad ones are refused field by field.
+    // Bank details, set by Dee herself: bad ones are refused field by field.
+    api.act_as(&cid, "budget_holder", Some(&dee), None).await;
     let bad = api
         .send(
             reqwest::Method::PUT,
@@ -33,6 +35,7 @@ async fn money_work(store: Store) {
     let bank = json!({"account_name": "DEE PAYEE", "sort_code": "40-12-34", "account_number": "12345678"});
     let (status, _) = api.send_empty(reqwest::Method::PUT, &format!("/api/v1/accounts/{dp}/bank-details"), bank).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
+    api.act_as(&cid, "finance_officer", None, None).await;
     let council_bank = json!({"account_name": "MONEY COUNCIL", "sort_code": "20-00-00", "account_number": "55779911", "service_user_number": "123456"});
     assert_eq!(api.send_empty(reqwest::Method::PUT, &format!("/api/v1/councils/{cid}/bank-details"), council_bank).await.0, StatusCode::NO_CONTENT);
     let provider = json!({"name": "Harbour Care", "sort_code": "30-94-57", "account_number": "11112222"});
@@ -57,15 +60,17 @@ async fn money_work(store: Store) {
     let run_id = run["run_id"].as_str().unwrap();
     let (_, items) = api.get(&format!("/api/v1/payment-runs/{run_id}/items")).await;
     assert_eq!(items.as_array().unwrap().len(), 1);
-    let s18 = api.http.get(format!("{}/api/v1/payment-runs/{run_id}/file?format=standard18", api.base)).send().await.unwrap();
+    let s18 = api.authorised(api.http.get(format!("{}/api/v1/payment-runs/{run_id}/file?format=standard18", api.base))).send().await.unwrap();
     assert_eq!(s18.status(), StatusCode::OK);
     assert!(s18.headers()["content-disposition"].to_str().unwrap().contains(".txt"));
     assert_eq!(check_standard18(&s18.text().await.unwrap()).unwrap().total, Money::from_pounds(480));
-    let xml = api.http.get(format!("{}/api/v1/payment-runs/{run_id}/file?format=pain001", api.base)).send().await.unwrap().text().await.unwrap();
+    let xml =
+        api.authorised(api.http.get(format!("{}/api/v1/payment-runs/{run_id}/file?format=pain001", api.base))).send().await.unwrap().text().await.unwrap();
     assert_eq!(check_pain001(&xml).unwrap().total, Money::from_pounds(480));
     assert_refused(&api.get(&format!("/api/v1/payment-runs/{run_id}/file?format=csv")).await, StatusCode::UNPROCESSABLE_ENTITY, "format");
 
-    // One claim: accepted (201), then the same invoice again (422, duplicate).
+    // One claim from the provider: accepted (201), then the same invoice again (422, duplicate).
+    api.act_as(&cid, "provider", None, Some("Harbour Care")).await;
     let claim = json!({"provider": "Harbour Care", "invoice_ref": "HC-1", "person_id": mo, "service_category": "personal_care",
         "period_start": "2026-04-01", "period_end": "2026-04-28", "units": "40", "unit_rate": "24.50"});
     let (status, report) = api.post(&format!("/api/v1/councils/{cid}/claims"), claim.clone()).await;
@@ -84,7 +89,10 @@ async fn money_work(store: Store) {
          Harbour Care,HC-3,{mo},personal_care,2026-04-29,2026-05-26,40,26.00\n"
     );
     let post_csv = |partial: bool| {
-        api.http.post(format!("{}/api/v1/councils/{cid}/claims/csv?partial={partial}", api.base)).header("content-type", "text/csv").body(csv.clone()).send()
+        api.authorised(api.http.post(format!("{}/api/v1/councils/{cid}/claims/csv?partial={partial}", api.base)))
+            .header("content-type", "text/csv")
+            .body(csv.clone())
+            .send()
     };
     let whole = post_csv(false).await.unwrap();
     assert_eq!(whole.status(), StatusCode::UNPROCESSABLE_ENTITY);
@@ -100,6 +108,7 @@ async fn money_work(store: Store) {
     let (_, invoices) = api.get(&format!("/api/v1/councils/{cid}/invoices?provider=Harbour%20Care&status=accepted")).await;
     assert_eq!(invoices.as_array().unwrap().len(), 2);
     assert_refused(&api.get(&format!("/api/v1/councils/{cid}/invoices?status=maybe")).await, StatusCode::UNPROCESSABLE_ENTITY, "status");
+    api.act_as(&cid, "finance_officer", None, None).await;
     let (_, account) = api.get(&format!("/api/v1/accounts/{managed}")).await;
     assert_eq!(money(&account["spent"]), Money::from_pounds(1_960));
     let (_, trial) = api.get(&format!("/api/v1/councils/{cid}/trial-balance")).await;
@@ -121,7 +130,8 @@ async fn money_work(store: Store) {
         "amount",
     );
 
-    // A personal assistant's timesheet, and the payroll provider's CSV.
+    // A personal assistant's timesheet (Dee employs Sam), and the payroll provider's CSV (finance).
+    api.act_as(&cid, "budget_holder", Some(&dee), None).await;
     let (status, pa) = api
         .post(
             &format!("/api/v1/accounts/{dp}/personal-assistants"),
@@ -138,7 +148,8 @@ async fn money_work(store: Store) {
         StatusCode::UNPROCESSABLE_ENTITY,
         "hours_worked",
     );
-    let payroll = api.http.get(format!("{}/api/v1/councils/{cid}/payroll.csv?from=2026-04-01&to=2026-04-30", api.base)).send().await.unwrap();
+    api.act_as(&cid, "finance_officer", None, None).await;
+    let payroll = api.authorised(api.http.get(format!("{}/api/v1/councils/{cid}/payroll.csv?from=2026-04-01&to=2026-04-30", api.base))).send().await.unwrap();
     assert_eq!(payroll.headers()["content-type"], "text/csv; charset=utf-8");
     assert_eq!(payroll.text().await.unwrap().lines().count(), 2);
 

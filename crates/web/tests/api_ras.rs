@@ -15,6 +15,7 @@ async fn ras(store: Store) {
     let api = Api::start(store).await;
     let (_, council) = api.post("/api/v1/councils", json!({"code": "RAS", "name": "RAS Council"})).await;
     let cid = council["id"].as_str().unwrap().to_string();
+    api.act_as(&cid, "administrator", None, None).await;
     let (_, person) = api
         .post(
             &format!("/api/v1/councils/{cid}/people"),
@@ -68,6 +69,8 @@ async fn ras(store: Store) {
         .await;
     assert_eq!(status, StatusCode::CREATED, "{r}");
     let rid = r["id"].as_str().unwrap();
+    // The decision is a team manager's.
+    api.act_as(&cid, "team_manager", None, None).await;
     assert_refused(
         &api.post(
             &format!("/api/v1/reconsiderations/{rid}/decision"),

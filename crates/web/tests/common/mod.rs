@@ -12,6 +12,8 @@ pub struct Api {
     pub store: Store,
     /// The signed-in session's cookie and CSRF token, once `sign_in` has been called.
     session: std::sync::Mutex<Option<(String, String)>>,
+    /// The API bearer token of the user the test acts as.
+    token: std::sync::Mutex<Option<String>>,
 }
 
 /// The value of a cookie set by a response, with its attributes.
@@ -31,7 +33,38 @@ impl Api {
         let base = format!("http://{}", listener.local_addr().unwrap());
         let served = store.clone();
         tokio::spawn(async move { selfdirect_web::serve(listener, served).await.unwrap() });
-        Api { base, http: Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap(), store, session: Default::default() }
+        let api = Api {
+            base,
+            http: Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap(),
+            store,
+            session: Default::default(),
+            token: Default::default(),
+        };
+        // A service administrator, who may set up councils; tests then act as people in them.
+        let service = api.store.create_council(&format!("S{}", &uuid::Uuid::now_v7().simple().to_string()[20..]), "Service administration").await.unwrap();
+        api.act_as(&service.id.to_string(), "administrator", None, None).await;
+        api
+    }
+
+    /// Creates a user of this role in the council and makes the API calls that follow as them.
+    pub async fn act_as(&self, council_id: &str, role: &str, person: Option<&str>, provider: Option<&str>) {
+        let email = format!("api-{role}-{}@example.org", uuid::Uuid::now_v7());
+        let password = "a long enough password";
+        let input = selfdirect_store::NewUser { email: &email, display_name: "API User", role, person_id: person, provider_name: provider, password };
+        self.store.create_user(council_id, &input).await.unwrap();
+        let resp =
+            self.http.post(format!("{}/api/v1/sessions", self.base)).json(&serde_json::json!({"email": email, "password": password})).send().await.unwrap();
+        assert_eq!(resp.status(), StatusCode::CREATED);
+        let body: Value = resp.json().await.unwrap();
+        *self.token.lock().unwrap() = Some(body["token"].as_str().unwrap().to_string());
+    }
+
+    /// Adds the bearer token of the user the test acts as.
+    pub fn authorised(&self, req: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        match &*self.token.lock().unwrap() {
+            Some(token) => req.bearer_auth(token),
+            None => req,
+        }
     }
 
     /// Signs in through the real sign-in form; later `page` and `form` calls use the session.
@@ -87,7 +120,7 @@ impl Api {
     }
 
     pub async fn send(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
-        let mut req = self.http.request(method, format!("{}{path}", self.base));
+        let mut req = self.authorised(self.http.request(method, format!("{}{path}", self.base)));
         if let Some(b) = body {
             req = req.json(&b);
         }
@@ -100,7 +133,7 @@ impl Api {
 
     /// A request whose success answers with no body (204); returns the status and any text.
     pub async fn send_empty(&self, method: reqwest::Method, path: &str, body: Value) -> (StatusCode, String) {
-        let resp = self.http.request(method, format!("{}{path}", self.base)).json(&body).send().await.unwrap();
+        let resp = self.authorised(self.http.request(method, format!("{}{path}", self.base))).json(&body).send().await.unwrap();
         (resp.status(), resp.text().await.unwrap())
     }
 

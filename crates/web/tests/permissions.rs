@@ -1,0 +1,211 @@
+//! The permission matrix: every role × every API route (from the OpenAPI document) × the
+//! user's own record, another person's record in their council, and a record of another
+//! council → allowed, or refused with 403 or 404, exactly as this table of expectations
+//! says. The table is written out by hand here, apart from the code it checks, and a
+//! route the table does not know fails the test.
+//!
+//! "Allowed" means the gate let the request through to its handler: the answer is then
+//! anything but 401, 403 or 404 (usually 422, as the bodies sent are empty).
+
+mod common;
+
+use common::Api;
+use reqwest::{Method, StatusCode};
+use selfdirect_store::testing::{open_test_account, postgres_store, sqlite_store, weekly_line};
+use selfdirect_store::{PersonalAssistantInput, RunOptions, Store};
+use serde_json::json;
+use std::collections::BTreeMap;
+
+const ROLES: [&str; 10] =
+    ["budget_holder", "representative", "broker", "social_worker", "team_manager", "finance_officer", "provider", "commissioner", "auditor", "administrator"];
+
+/// Who acts for a person: they may touch their own person's record and nobody else's.
+fn acts_for_person(role: &str) -> bool {
+    matches!(role, "budget_holder" | "representative" | "broker")
+}
+
+/// The roles allowed on each route. `P` in a list stands for the person's own people
+/// (budget holder, representative, broker), allowed on their own record only.
+fn expected(method: &Method, route: &str) -> Option<&'static str> {
+    let view = "P social_worker team_manager finance_officer auditor administrator";
+    let edit = "P social_worker team_manager administrator";
+    let case = "social_worker team_manager administrator";
+    let caseload = "social_worker team_manager administrator auditor";
+    let ras = "team_manager administrator";
+    let finance = "finance_officer";
+    let decide = "social_worker team_manager";
+    let everyone = "P social_worker team_manager finance_officer provider commissioner auditor administrator";
+    let get = *method == Method::GET;
+    Some(match route {
+        "/api/v1/councils" if get => everyone,
+        "/api/v1/councils" => "administrator",
+        "/api/v1/councils/{council_id}" | "/api/v1/councils/{council_id}/questionnaire" => everyone,
+        "/api/v1/councils/{council_id}/questionnaires" if get => everyone,
+        "/api/v1/councils/{council_id}/people" if get => caseload,
+        "/api/v1/councils/{council_id}/people" => case,
+        "/api/v1/councils/{council_id}/plans" | "/api/v1/councils/{council_id}/reviews-due" => caseload,
+        "/api/v1/councils/{council_id}/uptake" => "commissioner team_manager finance_officer auditor administrator",
+        "/api/v1/councils/{council_id}/trial-balance" => "finance_officer auditor",
+        "/api/v1/councils/{council_id}/questionnaires"
+        | "/api/v1/councils/{council_id}/ras/uprate"
+        | "/api/v1/councils/{council_id}/ras/recompute"
+        | "/api/v1/councils/{council_id}/ras/calibration"
+        | "/api/v1/councils/{council_id}/ras/what-if" => ras,
+        "/api/v1/people/{person_id}" | "/api/v1/people/{person_id}/allocation" | "/api/v1/people/{person_id}/allocations" => view,
+        "/api/v1/people/{person_id}/reconsiderations" if get => view,
+        "/api/v1/people/{person_id}/reconsiderations" => edit,
+        "/api/v1/people/{person_id}/contacts" | "/api/v1/people/{person_id}/assessments" => case,
+        "/api/v1/people/{person_id}/plans" => edit,
+        "/api/v1/assessments/{assessment_id}" => view,
+        "/api/v1/plans/{plan_id}" if get => view,
+        "/api/v1/plans/{plan_id}" | "/api/v1/plans/{plan_id}/submit" | "/api/v1/plans/{plan_id}/account" => edit,
+        "/api/v1/plans/{plan_id}/approve" | "/api/v1/plans/{plan_id}/return" | "/api/v1/reconsiderations/{reconsideration_id}/decision" => decide,
+        "/api/v1/accounts/{account_id}" => view,
+        "/api/v1/accounts/{account_id}/payments"
+        | "/api/v1/accounts/{account_id}/financial-assessments"
+        | "/api/v1/accounts/{account_id}/suspension"
+        | "/api/v1/accounts/{account_id}/recoveries" => finance,
+        "/api/v1/accounts/{account_id}/spending" | "/api/v1/accounts/{account_id}/bank-details" | "/api/v1/accounts/{account_id}/personal-assistants" => edit,
+        "/api/v1/accounts/{account_id}/reviews" => case,
+        "/api/v1/personal-assistants/{assistant_id}/timesheets" => edit,
+        "/api/v1/councils/{council_id}/payment-runs/preview"
+        | "/api/v1/councils/{council_id}/payment-runs"
+        | "/api/v1/councils/{council_id}/bank-details"
+        | "/api/v1/councils/{council_id}/providers"
+        | "/api/v1/councils/{council_id}/direct-payment-audit"
+        | "/api/v1/councils/{council_id}/payroll.csv" => finance,
+        "/api/v1/payment-runs/{run_id}/items" | "/api/v1/payment-runs/{run_id}/file" => finance,
+        "/api/v1/councils/{council_id}/claims" | "/api/v1/councils/{council_id}/claims/csv" => "provider",
+        "/api/v1/councils/{council_id}/invoices" => "finance_officer auditor provider",
+        _ => return None,
+    })
+}
+
+/// The ids a route's parameters take for one target record.
+struct Target {
+    ids: BTreeMap<&'static str, String>,
+}
+
+async fn records(store: &Store, council: &str, name: &str) -> Target {
+    let account = open_test_account(store, council, name, vec![weekly_line("PA hours", "Harbour Care", "personal_assistant", "100")], "direct_payment").await;
+    let acc = store.account(&account).await.unwrap();
+    let person = acc.person_id.to_string();
+    let overview = store.person_overview(&person).await.unwrap();
+    let reconsideration = store.request_reconsideration(&person, "Their carer", "More help needed", "2026-05-01").await.unwrap();
+    let pa = PersonalAssistantInput { name: "Sam".into(), hourly_rate: "13.00".into(), contracted_hours: "10".into(), start_date: "2026-04-06".into() };
+    let assistant = store.register_personal_assistant(&account, &pa).await.unwrap();
+    Target {
+        ids: BTreeMap::from([
+            ("council_id", council.to_string()),
+            ("person_id", person),
+            ("plan_id", acc.plan_id.to_string()),
+            ("account_id", account),
+            ("assessment_id", overview.assessment.unwrap().id.to_string()),
+            ("reconsideration_id", reconsideration.id.to_string()),
+            ("assistant_id", assistant.id.to_string()),
+        ]),
+    }
+}
+
+fn fill(route: &str, target: &Target) -> String {
+    target.ids.iter().fold(route.to_string(), |path, (name, id)| path.replace(&format!("{{{name}}}"), id))
+}
+
+async fn matrix(store: Store) {
+    let here = store.create_council("PRM", "Permissions Council").await.unwrap().id.to_string();
+    let there = store.create_council("ELS", "Elsewhere Council").await.unwrap().id.to_string();
+    store.register_provider(&here, "Harbour Care", "30-94-57", "11112222").await.unwrap();
+    let mut own = records(&store, &here, "Own").await;
+    let mut other = records(&store, &here, "Other").await;
+    let mut foreign = records(&store, &there, "Foreign").await;
+    // A payment run in each council (own and other share their council's).
+    for (targets, council) in [(vec![&mut own, &mut other], &here), (vec![&mut foreign], &there)] {
+        let run = store.payment_run(council, "2026-04-01", "2026-04-03", RunOptions::default()).await.unwrap().run_id.to_string();
+        for target in targets {
+            target.ids.insert("run_id", run.clone());
+        }
+    }
+    let api = Api::start(store.clone()).await;
+    let (_, doc) = api.get("/api/openapi.json").await;
+    let mut routes: Vec<(Method, String)> = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for method in item.as_object().unwrap().keys() {
+            if path != "/api/v1/sessions" {
+                routes.push((Method::from_bytes(method.to_uppercase().as_bytes()).unwrap(), path.clone()));
+            }
+        }
+    }
+    assert!(routes.len() >= 50, "the OpenAPI document lists {} routes", routes.len());
+    let unknown: Vec<String> = routes.iter().filter(|(m, r)| expected(m, r).is_none()).map(|(m, r)| format!("{m} {r}")).collect();
+    assert!(unknown.is_empty(), "routes with no expectation in this test: {unknown:?}");
+
+    let own_person = own.ids["person_id"].clone();
+    let mut checked = 0;
+    let mut wrong = Vec::new();
+    for role in ROLES {
+        let person = acts_for_person(role).then_some(own_person.as_str());
+        let provider = (role == "provider").then_some("Harbour Care");
+        api.act_as(&here, role, person, provider).await;
+        for (method, route) in &routes {
+            let allowed_roles = expected(method, route).unwrap();
+            let listed = allowed_roles.split(' ').any(|r| r == role) || (acts_for_person(role) && allowed_roles.split(' ').any(|r| r == "P"));
+            let person_scoped = route.contains("{person_id}")
+                || route.contains("{plan_id}")
+                || route.contains("{account_id}")
+                || route.contains("{assessment_id}")
+                || route.contains("{reconsideration_id}")
+                || route.contains("{assistant_id}");
+            for (label, target) in [("own", &own), ("other", &other), ("foreign", &foreign)] {
+                // Routes not about any one council (list, create) have no other or foreign form.
+                if !route.contains('{') && label != "own" {
+                    continue;
+                }
+                let want = if label == "foreign" {
+                    Err(StatusCode::NOT_FOUND)
+                } else if !listed {
+                    Err(StatusCode::FORBIDDEN)
+                } else if label == "other" && person_scoped && acts_for_person(role) {
+                    Err(StatusCode::NOT_FOUND)
+                } else {
+                    Ok(())
+                };
+                let path = fill(route, target);
+                let req = api.authorised(api.http.request(method.clone(), format!("{}{path}", api.base)));
+                let req = if *method == Method::GET { req } else { req.json(&json!({})) };
+                let status = req.send().await.unwrap().status();
+                let got = match status {
+                    StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN | StatusCode::NOT_FOUND => Err(status),
+                    _ => Ok(()),
+                };
+                checked += 1;
+                if got != want {
+                    wrong.push(format!("{role} {method} {route} ({label}): expected {want:?}, got {status}"));
+                }
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{} of {checked} checks disagree with the table:\n{}", wrong.len(), wrong.join("\n"));
+    assert!(checked > 1_000, "{checked} checks");
+
+    // Without a token, nothing but the API's description and signing in.
+    let anonymous = api.http.get(format!("{}/api/v1/people/{own_person}", api.base)).send().await.unwrap();
+    assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(anonymous.headers()["www-authenticate"], "Bearer");
+    let forged = api.http.get(format!("{}/api/v1/councils", api.base)).bearer_auth("not-a-token").send().await.unwrap();
+    assert_eq!(forged.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(api.http.get(format!("{}/api/openapi.json", api.base)).send().await.unwrap().status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn permission_matrix_on_sqlite() {
+    let (store, _dir) = sqlite_store().await;
+    matrix(store).await;
+}
+
+#[tokio::test]
+async fn permission_matrix_on_postgres() {
+    if let Some((store, _db)) = postgres_store("permission_matrix_on_postgres").await {
+        matrix(store.clone()).await;
+        store.close().await;
+    }
+}
