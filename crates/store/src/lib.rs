@@ -30,7 +30,7 @@ pub use payments::{BankDetailsInput, FinancialAssessmentInput, PaymentRunPreview
 pub use payroll::{PersonalAssistant, PersonalAssistantInput, TimesheetInput};
 pub use ras::{BudgetChange, CalibrationReport, QuestionnaireVersion, RecomputeReport};
 pub use records::*;
-pub use users::{NewUser, Session, User, MIN_PASSWORD_LENGTH, SESSION_HOURS};
+pub use users::{NewUser, Session, SignInRefusal, User, LOCKOUT_MINUTES, MAX_FAILED_SIGN_INS, MIN_PASSWORD_LENGTH, SESSION_HOURS};
 
 use selfdirect_domain::streams::FundingStreams;
 use selfdirect_domain::Problems;

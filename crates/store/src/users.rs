@@ -18,6 +18,19 @@ use uuid::Uuid;
 
 /// How long a session lasts without signing in again: a working day.
 pub const SESSION_HOURS: i64 = 10;
+/// Failed sign-ins allowed for one email address within [`LOCKOUT_MINUTES`] before it must wait.
+pub const MAX_FAILED_SIGN_INS: i64 = 5;
+pub const LOCKOUT_MINUTES: i64 = 15;
+
+/// Why a sign-in did not start a session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignInRefusal {
+    /// Wrong email or password (which one is not said).
+    WrongDetails,
+    /// Too many failures lately: wait, then try again.
+    TooManyAttempts,
+}
+
 /// NCSC guidance: length matters, composition rules do not.
 pub const MIN_PASSWORD_LENGTH: usize = 10;
 
@@ -169,19 +182,46 @@ impl Store {
         user_from_row(&row)
     }
 
-    /// Starts a session when the email and password match; `None` (and nothing written)
-    /// when they do not, without saying which was wrong.
+    /// Starts a session when the email and password match; `None` when they do not,
+    /// without saying which was wrong.
     pub async fn sign_in(&self, email: &str, password: &str) -> Result<Option<Session>> {
+        Ok(self.sign_in_checked(email, password).await?.ok())
+    }
+
+    /// As [`Store::sign_in`], saying why it was refused. After [`MAX_FAILED_SIGN_INS`]
+    /// failures for an email within [`LOCKOUT_MINUTES`], even the right password is refused
+    /// until the failures age out, so guessing is slow.
+    pub async fn sign_in_checked(&self, email: &str, password: &str) -> Result<std::result::Result<Session, SignInRefusal>> {
         let email = email.trim().to_lowercase();
+        let now_s = OffsetDateTime::now_utc().unix_timestamp();
+        let recent: i64 = sqlx::query("SELECT COUNT(*) AS n FROM sign_in_failures WHERE email = $1 AND failed_at > $2")
+            .bind(&email)
+            .bind(now_s - LOCKOUT_MINUTES * 60)
+            .fetch_one(&self.pool)
+            .await?
+            .try_get("n")?;
+        if recent >= MAX_FAILED_SIGN_INS {
+            return Ok(Err(SignInRefusal::TooManyAttempts));
+        }
         let row =
             sqlx::query(&format!("SELECT {USER_COLUMNS}, u.password_hash FROM users u WHERE u.email = $1")).bind(&email).fetch_optional(&self.pool).await?;
-        let Some(row) = row else {
-            let _ = password_matches(password, decoy_hash());
-            return Ok(None);
+        let matched = match &row {
+            Some(row) => password_matches(password, &row.try_get::<String, _>("password_hash")?),
+            None => {
+                // As long as a real check, so a wrong email is not faster than a wrong password.
+                let _ = password_matches(password, decoy_hash());
+                false
+            }
         };
-        if !password_matches(password, &row.try_get::<String, _>("password_hash")?) {
-            return Ok(None);
-        }
+        let Some(row) = row.filter(|_| matched) else {
+            sqlx::query("INSERT INTO sign_in_failures (id, email, failed_at) VALUES ($1, $2, $3)")
+                .bind(new_id())
+                .bind(&email)
+                .bind(now_s)
+                .execute(&self.pool)
+                .await?;
+            return Ok(Err(SignInRefusal::WrongDetails));
+        };
         let user = user_from_row(&row)?;
         let (token, csrf_token) = (random_token(), random_token());
         let expires = OffsetDateTime::now_utc() + time::Duration::hours(SESSION_HOURS);
@@ -193,7 +233,7 @@ impl Store {
             .bind(expires.unix_timestamp().to_string())
             .execute(&self.pool)
             .await?;
-        Ok(Some(Session { token, csrf_token, user }))
+        Ok(Ok(Session { token, csrf_token, user }))
     }
 
     /// The session a cookie's token belongs to, if it exists and has not expired.

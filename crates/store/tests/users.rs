@@ -2,7 +2,7 @@
 
 use selfdirect_domain::access::Role;
 use selfdirect_store::testing::{open_test_account, postgres_store, sqlite_store, weekly_line};
-use selfdirect_store::{NewUser, Store, StoreError};
+use selfdirect_store::{NewUser, SignInRefusal, Store, StoreError, MAX_FAILED_SIGN_INS};
 
 async fn users_and_sessions(store: Store) {
     let council = store.create_council("USR", "Users Council").await.unwrap();
@@ -47,6 +47,14 @@ async fn users_and_sessions(store: Store) {
     // A second sign-in is a different session with its own CSRF token.
     let second = store.sign_in("ada@example.org", "correct horse battery").await.unwrap().unwrap();
     assert_ne!((second.token.as_str(), second.csrf_token.as_str()), (session.token.as_str(), session.csrf_token.as_str()));
+    // Password guessing is slowed: after five failures even the right password waits.
+    let guessed = NewUser { email: "guess@example.org", ..holder.clone() };
+    store.create_user(&cid, &guessed).await.unwrap();
+    for _ in 0..MAX_FAILED_SIGN_INS {
+        assert_eq!(store.sign_in_checked("guess@example.org", "a wrong guess").await.unwrap().err(), Some(SignInRefusal::WrongDetails));
+    }
+    assert_eq!(store.sign_in_checked("guess@example.org", "correct horse battery").await.unwrap().err(), Some(SignInRefusal::TooManyAttempts));
+    assert!(store.sign_in("ada@example.org", "correct horse battery").await.unwrap().is_some(), "other accounts are not locked");
     store.sign_out(&session.token).await.unwrap();
     assert!(store.session(&session.token).await.unwrap().is_none(), "signed out");
     assert!(store.session(&second.token).await.unwrap().is_some(), "other sessions carry on");

@@ -194,13 +194,13 @@ pub struct ApiSession {
 }
 
 #[utoipa::path(post, path = "/api/v1/sessions", tag = "sessions", request_body = Credentials, security(()),
-    responses((status = 201, body = ApiSession), (status = 401, body = ErrorBody)))]
+    responses((status = 201, body = ApiSession), (status = 401, body = ErrorBody), (status = 429, description = "Too many failed sign-ins: wait", body = ErrorBody)))]
 pub async fn sign_in(
     State(s): State<AppState>,
     crate::api::ApiJson(b): crate::api::ApiJson<Credentials>,
 ) -> Result<(StatusCode, axum::Json<ApiSession>), ApiError> {
-    match s.store.sign_in(&b.email, &b.password).await? {
-        Some(session) => Ok((
+    match s.store.sign_in_checked(&b.email, &b.password).await? {
+        Ok(session) => Ok((
             StatusCode::CREATED,
             axum::Json(ApiSession {
                 token: session.token,
@@ -210,7 +210,15 @@ pub async fn sign_in(
                 role: session.user.role.code().to_string(),
             }),
         )),
-        None => Err(ApiError {
+        Err(selfdirect_store::SignInRefusal::TooManyAttempts) => Err(ApiError {
+            status: StatusCode::TOO_MANY_REQUESTS,
+            body: ErrorBody {
+                error: "too_many_attempts",
+                message: format!("Too many failed sign-ins for this email address; wait {} minutes.", selfdirect_store::LOCKOUT_MINUTES),
+                errors: vec![],
+            },
+        }),
+        Err(selfdirect_store::SignInRefusal::WrongDetails) => Err(ApiError {
             status: StatusCode::UNAUTHORIZED,
             body: ErrorBody { error: "unauthorised", message: "That email address and password do not match an account.".into(), errors: vec![] },
         }),

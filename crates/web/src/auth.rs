@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use selfdirect_domain::access::{decide, home_path, Action, Subject};
-use selfdirect_store::{Session, SESSION_HOURS};
+use selfdirect_store::{Session, SignInRefusal, LOCKOUT_MINUTES, SESSION_HOURS};
 use serde::Deserialize;
 use std::collections::HashMap;
 use subtle::ConstantTimeEq;
@@ -123,15 +123,24 @@ pub async fn sign_in(State(s): State<AppState>, jar: CookieJar, Form(form): Form
     let email = form.get("email").map(String::as_str).unwrap_or("").trim().to_string();
     let password = form.get("password").map(String::as_str).unwrap_or("");
     let next = local_path(form.get("next").map(String::as_str));
-    let session = if email.is_empty() || password.is_empty() { None } else { s.store.sign_in(&email, password).await? };
-    let Some(session) = session else {
-        let error = if email.is_empty() || password.is_empty() {
-            "Enter your email address and password"
-        } else {
-            "Enter a correct email address and password. If you have forgotten your password, ask your council for a new one."
-        };
-        let page = SignInPage { nav: None, csrf: expected, next: next.unwrap_or_default(), email, error: Some(error.to_string()), notice: None };
-        return Ok(render(StatusCode::UNAUTHORIZED, &page));
+    let outcome = if email.is_empty() || password.is_empty() { None } else { Some(s.store.sign_in_checked(&email, password).await?) };
+    let session = match outcome {
+        Some(Ok(session)) => session,
+        refused => {
+            let (status, error) = match refused {
+                None => (StatusCode::UNAUTHORIZED, "Enter your email address and password".to_string()),
+                Some(Err(SignInRefusal::TooManyAttempts)) => (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    format!("There have been too many attempts to sign in with this email address. Wait {LOCKOUT_MINUTES} minutes, then try again."),
+                ),
+                Some(_) => (
+                    StatusCode::UNAUTHORIZED,
+                    "Enter a correct email address and password. If you have forgotten your password, ask your council for a new one.".to_string(),
+                ),
+            };
+            let page = SignInPage { nav: None, csrf: expected, next: next.unwrap_or_default(), email, error: Some(error), notice: None };
+            return Ok(render(status, &page));
+        }
     };
     let to = next.unwrap_or_else(|| home_path(&session.user.actor()));
     let jar = jar.remove(Cookie::build(SIGN_IN_COOKIE).path("/")).add(cookie(SESSION_COOKIE, session.token, SESSION_HOURS));
