@@ -70,6 +70,32 @@ pub enum Action {
     ViewInvoices,
     /// Set up a new council on the service (a service administrator's job).
     CreateCouncil,
+    /// See who has read or changed a person's record: the auditor, and the person.
+    ViewAccessLog,
+}
+
+impl Action {
+    /// What the action did to a record, in words for the access log.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Action::ViewPerson => "looked at the record",
+            Action::EditPlan => "worked on the support plan",
+            Action::ChooseDeployment => "chose how the money is held",
+            Action::RecordSpending => "recorded spending",
+            Action::ViewCaseload => "looked at the caseload",
+            Action::DecidePlan => "decided on the plan",
+            Action::ManageFinance => "worked on the money",
+            Action::SubmitInvoices => "sent an invoice",
+            Action::ViewAggregates => "looked at figures",
+            Action::ViewCouncil => "looked at the council",
+            Action::ManagePeople => "updated the record",
+            Action::ManageRas => "worked on the allocation rules",
+            Action::ViewLedger => "looked at the ledger",
+            Action::ViewInvoices => "looked at invoices",
+            Action::CreateCouncil => "set up a council",
+            Action::ViewAccessLog => "looked at who has seen the record",
+        }
+    }
 }
 
 /// What a record belongs to.
@@ -142,6 +168,15 @@ pub fn decide(actor: &Actor, action: Action, subject: Subject) -> Result<(), Ref
         ViewAggregates => matches!(actor.role, Commissioner | TeamManager | FinanceOfficer | Auditor | Administrator),
         ViewCouncil => true,
         CreateCouncil => actor.role == Administrator,
+        ViewAccessLog => match actor.role {
+            BudgetHolder | Representative | Broker => {
+                if !own_person {
+                    return Err(Refusal::NotFound);
+                }
+                true
+            }
+            _ => actor.role == Auditor,
+        },
     };
     if allowed {
         Ok(())

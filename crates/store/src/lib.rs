@@ -5,6 +5,7 @@
 //! it loads what a rule needs, calls the rule, and writes the result — or writes nothing
 //! when the rule says no.
 
+mod access_log;
 mod accounts;
 mod assessments;
 mod audit;
@@ -22,6 +23,7 @@ mod reviews;
 pub mod testing;
 mod users;
 
+pub use access_log::AccessLogEntry;
 pub use accounts::{OpenAccountInput, PaymentInput, ReceiptFile, SpendingInput, MAX_RECEIPT_BYTES, RECEIPT_TYPES};
 pub use audit::{AuditFinding, RecoveryInput};
 pub use claims::{AcceptedInvoice, ClaimsReport, InvoiceRecord};

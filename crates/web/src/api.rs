@@ -14,8 +14,9 @@ use selfdirect_domain::person::NewPersonInput;
 use selfdirect_domain::plan::{PlanInput, PlanStatus};
 use selfdirect_domain::Problems;
 use selfdirect_store::{
-    AccountView, AllocationRecord, Assessment, BudgetAccount, CalibrationReport, Contact, Council, CouncilUptake, OpenAccountInput, PaymentInput, Person,
-    PersonOverview, Plan, PlanSummary, QuestionnaireVersion, RecomputeReport, Reconsideration, Review, ReviewDue, SpendingInput, TrialBalance,
+    AccessLogEntry, AccountView, AllocationRecord, Assessment, BudgetAccount, CalibrationReport, Contact, Council, CouncilUptake, OpenAccountInput,
+    PaymentInput, Person, PersonOverview, Plan, PlanSummary, QuestionnaireVersion, RecomputeReport, Reconsideration, Review, ReviewDue, SpendingInput,
+    TrialBalance,
 };
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -48,6 +49,7 @@ pub fn routes() -> Router<AppState> {
         .route("/v1/councils/{council_id}/trial-balance", get(trial_balance))
         .route("/v1/people/{person_id}", get(get_person))
         .route("/v1/people/{person_id}/contacts", post(add_contact))
+        .route("/v1/people/{person_id}/access-log", get(access_log))
         .route("/v1/people/{person_id}/assessments", post(record_assessment))
         .route("/v1/people/{person_id}/plans", post(create_plan))
         .route("/v1/assessments/{assessment_id}", get(get_assessment))
@@ -92,6 +94,7 @@ pub fn routes() -> Router<AppState> {
         uptake,
         trial_balance,
         get_person,
+        access_log,
         add_contact,
         record_assessment,
         create_plan,
@@ -340,6 +343,12 @@ async fn trial_balance(State(s): State<AppState>, Path(council_id): Path<String>
     responses((status = 200, description = "The person with their assessment, budget, plan, account and reviews", body = PersonOverview), (status = 404, body = ErrorBody)))]
 async fn get_person(State(s): State<AppState>, Path(person_id): Path<String>) -> ApiResult<Json<PersonOverview>> {
     Ok(Json(s.store.person_overview(&person_id).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/people/{person_id}/access-log", tag = "people",
+    responses((status = 200, description = "Who has read or changed the person's record, newest first (up to 1,000)", body = Vec<AccessLogEntry>), (status = 404, body = ErrorBody)))]
+async fn access_log(State(s): State<AppState>, Path(person_id): Path<String>) -> ApiResult<Json<Vec<AccessLogEntry>>> {
+    Ok(Json(s.store.access_log(&person_id, 1_000).await?))
 }
 
 #[utoipa::path(post, path = "/api/v1/people/{person_id}/contacts", tag = "people", request_body = NewContact,

@@ -58,6 +58,7 @@ pub fn rule(method: &Method, route: &str) -> Option<(Action, Scope)> {
         "/v1/people/{person_id}/reconsiderations" if get => (ViewPerson, Person),
         "/v1/people/{person_id}/reconsiderations" => (EditPlan, Person),
         "/v1/people/{person_id}/contacts" | "/v1/people/{person_id}/assessments" => (ManagePeople, Person),
+        "/v1/people/{person_id}/access-log" => (ViewAccessLog, Person),
         "/v1/people/{person_id}/plans" => (EditPlan, Person),
         "/v1/assessments/{assessment_id}" => (ViewPerson, Assessment),
         "/v1/plans/{plan_id}" if get => (ViewPerson, Plan),
@@ -166,6 +167,13 @@ pub async fn gate(State(s): State<AppState>, matched: Option<MatchedPath>, param
     };
     match decide(&user.actor(), action, subject) {
         Ok(()) => {
+            // Every allowed read or change of a person's record goes in their access log.
+            if let Subject::Person { council_id, person_id } = subject {
+                let what = format!("{method} {}", req.uri().path());
+                if let Err(e) = s.store.log_access(&user, council_id, person_id, action, &what).await {
+                    return ApiError::from(e).into_response();
+                }
+            }
             req.extensions_mut().insert(ApiUser(user));
             next.run(req).await
         }

@@ -60,6 +60,16 @@ impl SignedIn {
         decide(&self.0.user.actor(), action, subject).map_err(PageError::Refused)
     }
 
+    /// Refuses unless allowed, as [`SignedIn::allow`]; when allowed on a person's record,
+    /// records the access in their access log (`what`: the page).
+    pub async fn open(&self, s: &AppState, action: Action, subject: Subject, what: &str) -> Result<(), PageError> {
+        self.allow(action, subject)?;
+        if let Subject::Person { council_id, person_id } = subject {
+            s.store.log_access(&self.0.user, council_id, person_id, action, what).await?;
+        }
+        Ok(())
+    }
+
     /// Checks the form's CSRF token against the session's.
     pub fn check_csrf(&self, form: &HashMap<String, String>) -> Result<(), PageError> {
         let sent = form.get("csrf_token").map(String::as_str).unwrap_or("");

@@ -376,6 +376,7 @@ pub(crate) struct PersonPage {
     nav: Option<Nav>,
     notice: Option<String>,
     council_id: String,
+    person_id: String,
     /// Budget holders see "your"; staff see the person's name.
     own_record: bool,
     may_edit_plan: bool,
@@ -416,7 +417,7 @@ async fn person(State(s): State<AppState>, me: SignedIn, Path(person_id): Path<S
 pub(crate) async fn person_page(s: &AppState, me: &SignedIn, person_id: &str, notice: Option<&str>) -> PageResult {
     let o = s.store.person_overview(person_id).await?;
     let subject = Subject::Person { council_id: o.person.council_id, person_id: o.person.id };
-    me.allow(Action::ViewPerson, subject)?;
+    me.open(s, Action::ViewPerson, subject, &format!("page /people/{person_id}")).await?;
     let editable = o.plan.as_ref().is_some_and(|p| matches!(p.status, PlanStatus::Draft | PlanStatus::Returned));
     let choosable = o.plan.as_ref().is_some_and(|p| p.status == PlanStatus::Approved) && o.account.is_none();
     let spendable = o.account.as_ref().is_some_and(|a| a.account.includes_direct_payment);
@@ -433,6 +434,7 @@ pub(crate) async fn person_page(s: &AppState, me: &SignedIn, person_id: &str, no
         nav: me.nav(),
         notice: notice.map(String::from),
         council_id: o.person.council_id.to_string(),
+        person_id: o.person.id.to_string(),
         own_record: me.0.user.person_id == Some(o.person.id),
         may_edit_plan: editable && me.allow(Action::EditPlan, subject).is_ok(),
         may_choose_deployment: choosable && me.allow(Action::ChooseDeployment, subject).is_ok(),
@@ -496,7 +498,7 @@ struct PlanQuery {
 async fn plan_page(s: &AppState, me: &SignedIn, plan_id: &str) -> Result<PlanPage, PageError> {
     let plan = s.store.plan(plan_id).await?;
     let person = s.store.person(&plan.person_id.to_string()).await?;
-    me.allow(Action::ViewPerson, Subject::Person { council_id: person.council_id, person_id: person.id })?;
+    me.open(s, Action::ViewPerson, Subject::Person { council_id: person.council_id, person_id: person.id }, &format!("page /plans/{plan_id}")).await?;
     Ok(PlanPage {
         nav: me.nav(),
         may_decide: me.allow(Action::DecidePlan, Subject::Council(person.council_id)).is_ok(),

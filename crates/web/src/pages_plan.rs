@@ -25,6 +25,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/my-budget", get(my_budget))
         .route("/my-budget/easy-read", get(easy_read))
+        .route("/people/{person_id}/access-log", get(access_log_page))
         .route("/plans/{plan_id}/edit", get(edit_form).post(save))
         .route("/plans/{plan_id}/money", get(deployment_form).post(choose_deployment))
         .route("/accounts/{account_id}/spending", get(spending_form).post(record_spending))
@@ -43,7 +44,7 @@ async fn my_budget(State(s): State<AppState>, me: SignedIn) -> PageResult {
 async fn plan_for(s: &AppState, me: &SignedIn, plan_id: &str, action: Action) -> Result<(Plan, String), PageError> {
     let plan = s.store.plan(plan_id).await?;
     let person = s.store.person(&plan.person_id.to_string()).await?;
-    me.allow(action, Subject::Person { council_id: person.council_id, person_id: person.id })?;
+    me.open(s, action, Subject::Person { council_id: person.council_id, person_id: person.id }, &format!("page for plan {plan_id}")).await?;
     Ok((plan, person.full_name()))
 }
 
@@ -362,7 +363,7 @@ struct EasyReadPage {
 async fn easy_read(State(s): State<AppState>, me: SignedIn) -> PageResult {
     let person = me.0.user.person_id.ok_or(PageError::Refused(selfdirect_domain::access::Refusal::Forbidden))?;
     let o = s.store.person_overview(&person.to_string()).await?;
-    me.allow(Action::ViewPerson, Subject::Person { council_id: o.person.council_id, person_id: o.person.id })?;
+    me.open(&s, Action::ViewPerson, Subject::Person { council_id: o.person.council_id, person_id: o.person.id }, "page /my-budget/easy-read").await?;
     let final_budget = o.plan.as_ref().and_then(|p| p.final_budget);
     let yearly = final_budget.or(o.allocation.as_ref().map(|a| a.allocation.total));
     let things = o.plan.as_ref().map(|p| p.lines.iter().map(|l| (l.line.description.clone(), l.annual_cost)).collect()).unwrap_or_default();
@@ -392,7 +393,13 @@ struct SpendingPage {
 async fn spending_page(s: &AppState, me: &SignedIn, account_id: &str) -> Result<SpendingPage, PageError> {
     let account = s.store.account(account_id).await?;
     let person = s.store.person(&account.person_id.to_string()).await?;
-    me.allow(Action::RecordSpending, Subject::Person { council_id: person.council_id, person_id: person.id })?;
+    me.open(
+        s,
+        Action::RecordSpending,
+        Subject::Person { council_id: person.council_id, person_id: person.id },
+        &format!("page /accounts/{account_id}/spending"),
+    )
+    .await?;
     let plan = s.store.plan(&account.plan_id.to_string()).await?;
     Ok(SpendingPage {
         nav: me.nav(),
@@ -451,4 +458,29 @@ async fn record_spending(State(s): State<AppState>, me: SignedIn, Path(account_i
         }
         Err(other) => Err(other.into()),
     }
+}
+
+#[derive(Template)]
+#[template(path = "access_log.html")]
+struct AccessLogPage {
+    nav: Option<Nav>,
+    person_id: String,
+    own_record: bool,
+    name: String,
+    entries: Vec<selfdirect_store::AccessLogEntry>,
+}
+
+/// "Who has looked at my record": for the person, and for the auditor.
+async fn access_log_page(State(s): State<AppState>, me: SignedIn, Path(person_id): Path<String>) -> PageResult {
+    let person = s.store.person(&person_id).await?;
+    let subject = Subject::Person { council_id: person.council_id, person_id: person.id };
+    me.open(&s, Action::ViewAccessLog, subject, &format!("page /people/{person_id}/access-log")).await?;
+    let page = AccessLogPage {
+        nav: me.nav(),
+        person_id: person.id.to_string(),
+        own_record: me.0.user.person_id == Some(person.id),
+        name: person.full_name(),
+        entries: s.store.access_log(&person_id, 500).await?,
+    };
+    Ok(render(StatusCode::OK, &page))
 }

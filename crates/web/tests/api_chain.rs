@@ -291,6 +291,18 @@ async fn chain(store: Store) {
         "{html}"
     );
 
+    // The access log: the auditor sees who read and changed Ada's record, and so does Ada.
+    api.act_as(&cid, "auditor", None, None).await;
+    let (status, log) = api.get(&format!("/api/v1/people/{pid}/access-log")).await;
+    assert_eq!(status, StatusCode::OK, "{log}");
+    let roles: std::collections::BTreeSet<&str> = log.as_array().unwrap().iter().map(|e| e["user_role"].as_str().unwrap()).collect();
+    for role in ["Administrator", "Team manager", "Finance officer", "Budget holder", "Social worker"] {
+        assert!(roles.contains(role), "{role} missing from the access log: {roles:?}");
+    }
+    assert!(log.as_array().unwrap().iter().any(|e| e["action"] == "decided on the plan" && e["what"].as_str().unwrap().ends_with("/approve")));
+    api.act_as(&cid, "finance_officer", None, None).await;
+    assert_eq!(api.get(&format!("/api/v1/people/{pid}/access-log")).await.0, StatusCode::FORBIDDEN, "finance does not read the access log");
+
     // Malformed requests still get a JSON error body.
     api.act_as(&cid, "administrator", None, None).await;
     let resp = api

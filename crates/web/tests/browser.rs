@@ -339,6 +339,11 @@ async fn plan_made_approved_and_money_chosen_in_a_real_browser() {
     let page = v.text().await;
     assert!(page.contains("Your spending is recorded.") && page.contains("Spent by you from your direct payment: £150.00"), "{page}");
     assert_eq!(store.receipt_count(&account).await.unwrap(), 1, "the receipt is kept");
+    // Who has looked at Bea's record: the team manager, when deciding on her plan.
+    v.follow(&format!("a[href='/people/{pid}/access-log']")).await;
+    v.check("who has looked at my record").await;
+    let log = v.text().await;
+    assert!(log.contains("Tess Manager (Team manager)") && log.contains("looked at the record"), "{log}");
     v.sign_out().await;
 
     // The commissioner sees the spending as a chart.
