@@ -32,6 +32,7 @@ pub mod person;
 pub mod plan;
 pub mod ras;
 pub mod review;
+pub mod safeguarding;
 pub mod statement;
 pub mod streams;
 pub mod uptake;

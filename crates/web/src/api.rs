@@ -72,6 +72,7 @@ pub fn routes() -> Router<AppState> {
         .route("/v1/people/{person_id}/reconsiderations", get(list_reconsiderations).post(request_reconsideration))
         .route("/v1/reconsiderations/{reconsideration_id}/decision", post(decide_reconsideration))
         .merge(crate::api_money::routes())
+        .merge(crate::api_safety::routes())
 }
 
 #[derive(OpenApi)]
@@ -145,6 +146,7 @@ impl utoipa::Modify for BearerAuth {
 pub fn openapi() -> utoipa::openapi::OpenApi {
     let mut doc = ApiDoc::openapi();
     doc.merge(crate::api_money::MoneyApi::openapi());
+    doc.merge(crate::api_safety::SafetyApi::openapi());
     doc
 }
 
@@ -397,8 +399,13 @@ async fn submit_plan(State(s): State<AppState>, Path(plan_id): Path<String>) -> 
 
 #[utoipa::path(post, path = "/api/v1/plans/{plan_id}/approve", tag = "plans", request_body = Approval,
     responses((status = 200, description = "Approved: the total is now the final budget", body = Plan), (status = 409, description = "Not waiting for approval", body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn approve_plan(State(s): State<AppState>, Path(plan_id): Path<String>, ApiJson(b): ApiJson<Approval>) -> ApiResult<Json<Plan>> {
-    Ok(Json(s.store.approve_plan(&plan_id, &b.approved_by, b.note.as_deref()).await?))
+async fn approve_plan(
+    State(s): State<AppState>,
+    Extension(ApiUser(user)): Extension<ApiUser>,
+    Path(plan_id): Path<String>,
+    ApiJson(b): ApiJson<Approval>,
+) -> ApiResult<Json<Plan>> {
+    Ok(Json(s.store.approve_plan_as(&plan_id, &b.approved_by, user.role, b.note.as_deref()).await?))
 }
 
 #[utoipa::path(post, path = "/api/v1/plans/{plan_id}/return", tag = "plans", request_body = PlanReturn,

@@ -75,7 +75,10 @@ pub fn rule(method: &Method, route: &str) -> Option<(Action, Scope)> {
             (RecordSpending, Account)
         }
         "/v1/accounts/{account_id}/reviews" => (ManagePeople, Account),
-        "/v1/personal-assistants/{assistant_id}/timesheets" => (RecordSpending, PersonalAssistant),
+        "/v1/personal-assistants/{assistant_id}/timesheets" | "/v1/personal-assistants/{assistant_id}/dbs" => (RecordSpending, PersonalAssistant),
+        "/v1/councils/{council_id}/dbs-alerts" | "/v1/councils/{council_id}/safeguarding-concerns" => (ViewCaseload, Council),
+        "/v1/people/{person_id}/safeguarding-concerns" if get => (ViewCaseload, Person),
+        "/v1/people/{person_id}/safeguarding-concerns" | "/v1/people/{person_id}/safeguarding-concerns/{concern_id}/close" => (ManagePeople, Person),
         "/v1/councils/{council_id}/payment-runs/preview"
         | "/v1/councils/{council_id}/payment-runs"
         | "/v1/councils/{council_id}/bank-details"

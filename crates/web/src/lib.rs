@@ -5,6 +5,7 @@
 mod api;
 mod api_access;
 mod api_money;
+mod api_safety;
 mod assets;
 mod auth;
 mod charts;

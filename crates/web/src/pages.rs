@@ -138,6 +138,8 @@ struct CouncilPage {
     awaiting_approval: usize,
     returned: usize,
     to_assess: Vec<PersonRow>,
+    concerns: Vec<selfdirect_store::Concern>,
+    dbs: Vec<selfdirect_store::DbsAlertRow>,
     reviews: Vec<ReviewRow>,
     people: Vec<PersonRow>,
 }
@@ -160,6 +162,8 @@ async fn council(State(s): State<AppState>, me: SignedIn, Path(council_id): Path
     let people = s.store.people(&council_id, 500).await?;
     let returned = s.store.plans_with_status(&council_id, PlanStatus::Returned).await?.len();
     let to_assess = s.store.people_awaiting_assessment(&council_id, 100).await?;
+    let concerns = s.store.open_concerns(&council_id).await?;
+    let dbs = s.store.dbs_alerts(&council_id, None).await?;
     let row = |p: selfdirect_store::Person| PersonRow {
         id: p.id.to_string(),
         name: p.full_name(),
@@ -174,6 +178,8 @@ async fn council(State(s): State<AppState>, me: SignedIn, Path(council_id): Path
         awaiting_approval: awaiting.len(),
         returned,
         to_assess: to_assess.into_iter().map(row).collect(),
+        concerns,
+        dbs,
         reviews: reviews
             .into_iter()
             .map(|r| ReviewRow { person_id: r.person_id.to_string(), person_name: r.person_name, due_on: long(r.due_on), overdue: r.overdue })
@@ -565,7 +571,7 @@ async fn approve(State(s): State<AppState>, me: SignedIn, Path(plan_id): Path<St
     me.allow(Action::DecidePlan, Subject::Council(plan_council(&s, &plan_id).await?))?;
     me.check_csrf(&form)?;
     let note = form.get("note").map(String::as_str).filter(|n| !n.trim().is_empty());
-    match s.store.approve_plan(&plan_id, &me.0.user.display_name, note).await {
+    match s.store.approve_plan_as(&plan_id, &me.0.user.display_name, me.0.user.role, note).await {
         Ok(plan) => Ok(Redirect::to(&format!("/plans/{}?done=approved", plan.id)).into_response()),
         Err(e) => refused(&s, &me, &plan_id, e, form).await,
     }

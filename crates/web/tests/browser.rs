@@ -181,7 +181,8 @@ async fn plan_made_approved_and_money_chosen_in_a_real_browser() {
     let pid = person.id.to_string();
     // Someone not yet assessed: on the social work caseload's list of assessments to do.
     let waiting = NewPersonInput { given_name: "Cal", family_name: "Waiting", ..bea.clone() };
-    store.create_person(&cid, &waiting).await.unwrap();
+    let cal = store.create_person(&cid, &waiting).await.unwrap().id.to_string();
+    store.raise_concern(&cal, "Sam Worker", "Left alone without food for two days", "2026-05-02").await.unwrap();
     // Dates relative to today, so the plan is current whenever the test runs.
     let day = |offset: i64| (time::OffsetDateTime::now_utc().date() + time::Duration::days(offset)).to_string();
     store.record_assessment(&pid, &highest_answers(&Questionnaire::standard()), &day(-60), "Sam Worker").await.unwrap();
@@ -258,6 +259,7 @@ async fn plan_made_approved_and_money_chosen_in_a_real_browser() {
     assert_eq!(v.path().await, format!("/councils/{cid}"));
     v.check("caseload").await;
     let caseload = v.text().await;
+    assert!(caseload.contains("Cal Waiting: Left alone without food for two days"), "the safeguarding flag shows: {caseload}");
     let to_do = caseload.split("Assessments to complete").nth(1).unwrap_or("");
     assert!(to_do.contains("Cal Waiting") && !to_do.split("Reviews due").next().unwrap_or("").contains("Bea Holder"), "{caseload}");
     v.go(&format!("/councils/{cid}/approvals"), "approvals queue").await;

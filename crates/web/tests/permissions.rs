@@ -68,7 +68,10 @@ fn expected(method: &Method, route: &str) -> Option<&'static str> {
         | "/api/v1/accounts/{account_id}/recoveries" => finance,
         "/api/v1/accounts/{account_id}/spending" | "/api/v1/accounts/{account_id}/bank-details" | "/api/v1/accounts/{account_id}/personal-assistants" => edit,
         "/api/v1/accounts/{account_id}/reviews" => case,
-        "/api/v1/personal-assistants/{assistant_id}/timesheets" => edit,
+        "/api/v1/personal-assistants/{assistant_id}/timesheets" | "/api/v1/personal-assistants/{assistant_id}/dbs" => edit,
+        "/api/v1/councils/{council_id}/dbs-alerts" | "/api/v1/councils/{council_id}/safeguarding-concerns" => caseload,
+        "/api/v1/people/{person_id}/safeguarding-concerns" if get => caseload,
+        "/api/v1/people/{person_id}/safeguarding-concerns" | "/api/v1/people/{person_id}/safeguarding-concerns/{concern_id}/close" => case,
         "/api/v1/councils/{council_id}/payment-runs/preview"
         | "/api/v1/councils/{council_id}/payment-runs"
         | "/api/v1/councils/{council_id}/bank-details"
@@ -95,6 +98,7 @@ async fn records(store: &Store, council: &str, name: &str) -> Target {
     let reconsideration = store.request_reconsideration(&person, "Their carer", "More help needed", "2026-05-01").await.unwrap();
     let pa = PersonalAssistantInput { name: "Sam".into(), hourly_rate: "13.00".into(), contracted_hours: "10".into(), start_date: "2026-04-06".into() };
     let assistant = store.register_personal_assistant(&account, &pa).await.unwrap();
+    let concern = store.raise_concern(&person, "A neighbour", "Bruising seen on a visit", "2026-05-02").await.unwrap();
     Target {
         ids: BTreeMap::from([
             ("council_id", council.to_string()),
@@ -104,6 +108,7 @@ async fn records(store: &Store, council: &str, name: &str) -> Target {
             ("assessment_id", overview.assessment.unwrap().id.to_string()),
             ("reconsideration_id", reconsideration.id.to_string()),
             ("assistant_id", assistant.id.to_string()),
+            ("concern_id", concern.id.to_string()),
         ]),
     }
 }

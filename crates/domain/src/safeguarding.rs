@@ -1,0 +1,106 @@
+//! Step 6: safety. Personal assistants' DBS checks and when they need doing again, and
+//! safeguarding concerns, which make a plan a team manager's decision.
+
+use crate::access::Role;
+use crate::codes::coded_enum;
+use serde::{Deserialize, Serialize};
+use time::Date;
+
+coded_enum!(
+    /// The outcome of a Disclosure and Barring Service check on a personal assistant.
+    DbsStatus {
+        NotChecked => ("not_checked", "Not checked yet"),
+        Clear => ("clear", "Checked: nothing recorded"),
+        HasInformation => ("has_information", "Checked: information disclosed, needs a risk assessment"),
+    }
+);
+
+/// Days before a re-check is due when the alert starts.
+pub const DBS_WARNING_DAYS: i64 = 60;
+
+/// Why a personal assistant's DBS check needs attention.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum DbsAlert {
+    NotChecked { message: String },
+    HasInformation { message: String },
+    RecheckOverdue { days: i64, message: String },
+    RecheckDueSoon { days: i64, message: String },
+}
+
+impl DbsAlert {
+    pub fn message(&self) -> &str {
+        match self {
+            DbsAlert::NotChecked { message }
+            | DbsAlert::HasInformation { message }
+            | DbsAlert::RecheckOverdue { message, .. }
+            | DbsAlert::RecheckDueSoon { message, .. } => message,
+        }
+    }
+}
+
+/// Whether a personal assistant's DBS check needs attention on `today`.
+pub fn dbs_alert(name: &str, status: DbsStatus, recheck_by: Option<Date>, today: Date) -> Option<DbsAlert> {
+    match status {
+        DbsStatus::NotChecked => Some(DbsAlert::NotChecked { message: format!("{name} has no DBS check recorded") }),
+        DbsStatus::HasInformation => {
+            Some(DbsAlert::HasInformation { message: format!("{name}'s DBS check disclosed information: agree a risk assessment with the employer") })
+        }
+        DbsStatus::Clear => {
+            let due = recheck_by?;
+            let days = (due - today).whole_days();
+            if days < 0 {
+                Some(DbsAlert::RecheckOverdue { days: -days, message: format!("{name}'s DBS re-check was due {} days ago, on {due}", -days) })
+            } else if days <= DBS_WARNING_DAYS {
+                Some(DbsAlert::RecheckDueSoon { days, message: format!("{name}'s DBS re-check is due in {days} days, on {due}") })
+            } else {
+                None
+            }
+        }
+    }
+}
+
+/// A plan with an open safeguarding concern is decided by a team manager, not a social
+/// worker alone.
+pub fn check_approver(role: Role, open_concerns: usize) -> Result<(), String> {
+    if open_concerns > 0 && role != Role::TeamManager {
+        Err(format!(
+            "there {} {open_concerns} open safeguarding concern{} about this person, so a team manager must decide on the plan",
+            if open_concerns == 1 { "is" } else { "are" },
+            if open_concerns == 1 { "" } else { "s" }
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::date;
+
+    #[test]
+    fn dbs_alerts_by_status_and_recheck_date() {
+        let today = date!(2026 - 11 - 25);
+        assert!(matches!(dbs_alert("Sam", DbsStatus::NotChecked, None, today), Some(DbsAlert::NotChecked { .. })));
+        assert!(matches!(dbs_alert("Sam", DbsStatus::HasInformation, Some(date!(2029 - 01 - 01)), today), Some(DbsAlert::HasInformation { .. })));
+        assert_eq!(dbs_alert("Sam", DbsStatus::Clear, Some(date!(2027 - 06 - 01)), today), None);
+        assert_eq!(dbs_alert("Sam", DbsStatus::Clear, None, today), None, "a clear check with no re-check policy needs nothing");
+        let soon = dbs_alert("Sam", DbsStatus::Clear, Some(date!(2027 - 01 - 24)), today).unwrap();
+        assert_eq!(soon, DbsAlert::RecheckDueSoon { days: 60, message: "Sam's DBS re-check is due in 60 days, on 2027-01-24".into() });
+        assert_eq!(dbs_alert("Sam", DbsStatus::Clear, Some(date!(2027 - 01 - 25)), today), None, "61 days ahead is not yet an alert");
+        let late = dbs_alert("Sam", DbsStatus::Clear, Some(date!(2026 - 11 - 20)), today).unwrap();
+        assert_eq!(late.message(), "Sam's DBS re-check was due 5 days ago, on 2026-11-20");
+    }
+
+    #[test]
+    fn a_concern_makes_the_plan_a_team_managers_decision() {
+        assert_eq!(check_approver(Role::SocialWorker, 0), Ok(()));
+        assert_eq!(check_approver(Role::TeamManager, 2), Ok(()));
+        assert_eq!(
+            check_approver(Role::SocialWorker, 1),
+            Err("there is 1 open safeguarding concern about this person, so a team manager must decide on the plan".into())
+        );
+    }
+}

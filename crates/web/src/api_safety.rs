@@ -1,0 +1,97 @@
+//! Step 6 in the API: personal assistants' DBS checks and safeguarding concerns.
+
+use crate::api::{ApiJson, ApiQuery};
+use crate::error::{ApiError, ErrorBody};
+use crate::AppState;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use selfdirect_domain::Problems;
+use selfdirect_store::{Concern, DbsAlertRow, DbsInput};
+use serde::Deserialize;
+use utoipa::{IntoParams, OpenApi, ToSchema};
+
+type ApiResult<T> = Result<T, ApiError>;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/v1/personal-assistants/{assistant_id}/dbs", put(record_dbs))
+        .route("/v1/councils/{council_id}/dbs-alerts", get(dbs_alerts))
+        .route("/v1/councils/{council_id}/safeguarding-concerns", get(open_concerns))
+        .route("/v1/people/{person_id}/safeguarding-concerns", get(person_concerns).post(raise_concern))
+        .route("/v1/people/{person_id}/safeguarding-concerns/{concern_id}/close", post(close_concern))
+}
+
+#[derive(OpenApi)]
+#[openapi(paths(record_dbs, dbs_alerts, open_concerns, person_concerns, raise_concern, close_concern))]
+pub struct SafetyApi;
+
+#[utoipa::path(put, path = "/api/v1/personal-assistants/{assistant_id}/dbs", tag = "safety", request_body = DbsInput,
+    responses((status = 204), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn record_dbs(State(s): State<AppState>, Path(assistant_id): Path<String>, ApiJson(b): ApiJson<DbsInput>) -> ApiResult<StatusCode> {
+    s.store.record_dbs_check(&assistant_id, &b).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct AsOf {
+    /// `YYYY-MM-DD`; today if left out.
+    #[serde(default)]
+    as_of: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/councils/{council_id}/dbs-alerts", tag = "safety", params(AsOf),
+    responses((status = 200, description = "Personal assistants whose DBS check needs attention", body = Vec<DbsAlertRow>), (status = 422, body = ErrorBody)))]
+async fn dbs_alerts(State(s): State<AppState>, Path(council_id): Path<String>, ApiQuery(q): ApiQuery<AsOf>) -> ApiResult<Json<Vec<DbsAlertRow>>> {
+    let as_of = match q.as_of.as_deref() {
+        None => None,
+        Some(d) => {
+            let mut p = Problems::new();
+            let date = p.date("as_of", d);
+            p.into_result(date).map_err(|p| ApiError::invalid(p.into_vec()))?
+        }
+    };
+    Ok(Json(s.store.dbs_alerts(&council_id, as_of).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/councils/{council_id}/safeguarding-concerns", tag = "safety",
+    responses((status = 200, description = "Open concerns, oldest first", body = Vec<Concern>)))]
+async fn open_concerns(State(s): State<AppState>, Path(council_id): Path<String>) -> ApiResult<Json<Vec<Concern>>> {
+    Ok(Json(s.store.open_concerns(&council_id).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/people/{person_id}/safeguarding-concerns", tag = "safety", responses((status = 200, body = Vec<Concern>)))]
+async fn person_concerns(State(s): State<AppState>, Path(person_id): Path<String>) -> ApiResult<Json<Vec<Concern>>> {
+    Ok(Json(s.store.concerns(&person_id).await?))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct NewConcern {
+    raised_by: String,
+    concern: String,
+    /// `YYYY-MM-DD`
+    raised_on: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/people/{person_id}/safeguarding-concerns", tag = "safety", request_body = NewConcern,
+    responses((status = 201, body = Concern), (status = 422, body = ErrorBody)))]
+async fn raise_concern(State(s): State<AppState>, Path(person_id): Path<String>, ApiJson(b): ApiJson<NewConcern>) -> ApiResult<(StatusCode, Json<Concern>)> {
+    Ok((StatusCode::CREATED, Json(s.store.raise_concern(&person_id, &b.raised_by, &b.concern, &b.raised_on).await?)))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ConcernClosure {
+    closed_by: String,
+    outcome: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/people/{person_id}/safeguarding-concerns/{concern_id}/close", tag = "safety", request_body = ConcernClosure,
+    responses((status = 200, body = Concern), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn close_concern(
+    State(s): State<AppState>,
+    Path((person_id, concern_id)): Path<(String, String)>,
+    ApiJson(b): ApiJson<ConcernClosure>,
+) -> ApiResult<Json<Concern>> {
+    Ok(Json(s.store.close_concern(&person_id, &concern_id, &b.closed_by, &b.outcome).await?))
+}
