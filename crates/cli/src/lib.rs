@@ -1,6 +1,7 @@
 //! The `selfdirect` command: serve, migrate, and a demo council.
 
-pub mod bench_money;
+mod bench_api;
+mod bench_money;
 pub mod demo;
 pub mod payments;
 pub mod ras;
@@ -64,7 +65,7 @@ pub enum Command {
         #[command(subcommand)]
         command: payments::PaymentsCommand,
     },
-    /// Measure the speed targets on synthetic data (in memory; the database is not used).
+    /// Measure the speed targets on synthetic data: RAS and money in memory (and claims durably), the API under load.
     Bench {
         #[command(subcommand)]
         command: BenchCommand,
@@ -91,6 +92,15 @@ pub enum BenchCommand {
         batch: usize,
         #[arg(long, default_value_t = 2011)]
         seed: u64,
+    },
+    /// Concurrent signed-in users on loopback, each reading their own budget through the
+    /// API for a fixed time: throughput, errors, latency percentiles (--database-url or
+    /// --data-dir; a demo council is created there).
+    Api {
+        #[arg(long, default_value_t = 200)]
+        users: usize,
+        #[arg(long, default_value_t = 30)]
+        seconds: u64,
     },
     /// RAS for N synthetic assessments, and calibration over N care packages, on one core.
     Ras {
@@ -129,6 +139,10 @@ async fn open(cli: &Cli) -> anyhow::Result<Store> {
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     if let Command::Bench { command: BenchCommand::Ras { assessments, seed } } = cli.command {
         return ras::bench(assessments, seed);
+    }
+    if let Command::Bench { command: BenchCommand::Api { users, seconds } } = cli.command {
+        let store = open(&cli).await?;
+        return bench_api::run(store, users.max(1), seconds).await;
     }
     if let Command::Bench { command: BenchCommand::Money { accounts, claims, durable_claims, durable_people, batch, seed } } = cli.command {
         bench_money::in_memory(accounts, claims, seed);

@@ -1,0 +1,86 @@
+//! `selfdirect bench api`: many signed-in users at once on loopback, each reading their own
+//! budget through the API (a read that also appends to the access log), for a fixed time.
+//! Prints throughput, errors and latency percentiles.
+
+use crate::demo;
+use indicatif::{ProgressBar, ProgressStyle};
+use selfdirect_store::{NewUser, Store};
+use std::time::{Duration, Instant};
+
+pub async fn run(store: Store, users: usize, seconds: u64) -> anyhow::Result<()> {
+    println!("setting up (not timed): a demo council with {users} people, one budget-holder sign-in each…");
+    let (council, _) = demo::create(&store, demo::Options { people: users as u32, seed: 7, show_progress: true }).await?;
+    let cid = council.id.to_string();
+    let people = store.people(&cid, users as i64).await?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let base = format!("http://{}", listener.local_addr()?);
+    let served = store.clone();
+    tokio::spawn(async move { selfdirect_web::serve(listener, served).await });
+    let http = reqwest::Client::builder().pool_max_idle_per_host(users).build()?;
+    let bar = ProgressBar::new(people.len() as u64);
+    bar.set_style(ProgressStyle::with_template("signing in [{bar:40}] {pos}/{len}").expect("valid template").progress_chars("=> "));
+    let mut sessions = Vec::with_capacity(people.len());
+    for (i, person) in people.iter().enumerate() {
+        let email = format!("load{i}-{}@bench.example", &cid[..8]);
+        let pid = person.id.to_string();
+        let input = NewUser {
+            email: &email,
+            display_name: &person.full_name(),
+            role: "budget_holder",
+            person_id: Some(&pid),
+            provider_name: None,
+            password: "bench-password",
+        };
+        store.create_user(&cid, &input).await?;
+        let session: serde_json::Value =
+            http.post(format!("{base}/api/v1/sessions")).json(&serde_json::json!({"email": email, "password": "bench-password"})).send().await?.json().await?;
+        let token = session["token"].as_str().ok_or_else(|| anyhow::anyhow!("sign-in failed: {session}"))?.to_string();
+        sessions.push((token, pid));
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    println!("{} users, each reading GET /api/v1/people/{{their id}} in a loop for {seconds} s…", sessions.len());
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for (token, pid) in sessions {
+        let http = http.clone();
+        let url = format!("{base}/api/v1/people/{pid}");
+        tasks.push(tokio::spawn(async move {
+            let (mut latencies, mut errors) = (Vec::new(), 0u64);
+            while Instant::now() < deadline {
+                let t = Instant::now();
+                match http.get(&url).bearer_auth(&token).send().await {
+                    Ok(r) if r.status().is_success() => {
+                        let _ = r.bytes().await;
+                        latencies.push(t.elapsed());
+                    }
+                    _ => errors += 1,
+                }
+            }
+            (latencies, errors)
+        }));
+    }
+    let (mut all, mut errors) = (Vec::new(), 0u64);
+    for task in tasks {
+        let (latencies, e) = task.await?;
+        all.extend(latencies);
+        errors += e;
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    all.sort();
+    let pct = |p: f64| {
+        all.get(((all.len() as f64 * p).ceil() as usize).saturating_sub(1).min(all.len().saturating_sub(1))).map(|d| d.as_secs_f64() * 1000.0).unwrap_or(0.0)
+    };
+    println!("{:<44} {:>12}", format!("API under load ({:?})", store.backend()), "");
+    println!("{:<44} {:>12}", "requests", all.len());
+    println!("{:<44} {:>12}", "errors", errors);
+    println!("{:<44} {:>12.0}", "requests per second", all.len() as f64 / elapsed);
+    for (label, p) in [("p50 latency (ms)", 0.50), ("p95 latency (ms)", 0.95), ("p99 latency (ms)", 0.99), ("max latency (ms)", 1.0)] {
+        println!("{label:<44} {:>12.1}", pct(p));
+    }
+    if errors > 0 {
+        anyhow::bail!("{errors} requests failed");
+    }
+    Ok(())
+}
