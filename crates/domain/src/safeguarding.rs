@@ -3,6 +3,7 @@
 
 use crate::access::Role;
 use crate::codes::coded_enum;
+use crate::money::Money;
 use serde::{Deserialize, Serialize};
 use time::Date;
 
@@ -95,12 +96,19 @@ mod tests {
     }
 
     #[test]
-    fn a_concern_makes_the_plan_a_team_managers_decision() {
-        assert_eq!(check_approver(Role::SocialWorker, 0), Ok(()));
-        assert_eq!(check_approver(Role::TeamManager, 2), Ok(()));
+    fn a_concern_or_a_large_plan_makes_it_a_team_managers_decision() {
+        let policy = ApprovalPolicy::default();
+        let small = Money::from_pounds(20_000);
+        assert_eq!(check_approver(Role::SocialWorker, 0, small, policy), Ok(()));
+        assert_eq!(check_approver(Role::SocialWorker, 0, Money::from_pounds(25_000), policy), Ok(()), "the limit itself is allowed");
+        assert_eq!(check_approver(Role::TeamManager, 2, Money::from_pounds(90_000), policy), Ok(()));
         assert_eq!(
-            check_approver(Role::SocialWorker, 1),
+            check_approver(Role::SocialWorker, 1, small, policy),
             Err("there is 1 open safeguarding concern about this person, so a team manager must decide on the plan".into())
+        );
+        assert_eq!(
+            check_approver(Role::SocialWorker, 0, Money::from_pence(2_500_001), policy),
+            Err("the plan costs £25,000.01 a year, above the £25,000.00 a social worker may approve, so a team manager must decide".into())
         );
     }
 }

@@ -7,7 +7,7 @@ use selfdirect_domain::access::Role;
 use selfdirect_domain::dates::iso;
 use selfdirect_domain::deployment::DeploymentOption;
 use selfdirect_domain::plan::{check_submission, validate_plan, Frequency, FundingStream, PlanContent, PlanInput, PlanLine, PlanStatus, ServiceCategory};
-use selfdirect_domain::safeguarding::check_approver;
+use selfdirect_domain::safeguarding::{check_approver, ApprovalPolicy};
 use selfdirect_domain::{Money, Problems};
 use sqlx::{Any, Row, Transaction};
 
@@ -218,8 +218,8 @@ impl Store {
         self.approve_plan_as(id, approver, Role::TeamManager, note).await
     }
 
-    /// Approves as someone in `role`: while the person has an open safeguarding concern,
-    /// only a team manager may (the domain's `check_approver`).
+    /// Approves as someone in `role`: while the person has an open safeguarding concern, or
+    /// above the social worker's limit, only a team manager may (the domain's `check_approver`).
     pub async fn approve_plan_as(&self, id: &str, approver: &str, role: Role, note: Option<&str>) -> Result<Plan> {
         let mut p = Problems::new();
         let approver = p.text("approved_by", approver, 200);
@@ -229,7 +229,7 @@ impl Store {
         let loaded = load_plan(&mut tx, id).await?;
         let status = loaded.plan.status.approve().map_err(|e| StoreError::Conflict(e.to_string()))?;
         let concerns = crate::safeguarding::open_concern_count(&mut *tx, &loaded.plan.person_id.to_string()).await?;
-        check_approver(role, concerns).map_err(StoreError::Conflict)?;
+        check_approver(role, concerns, loaded.plan.total, ApprovalPolicy::default()).map_err(StoreError::Conflict)?;
         bump_version(&mut tx, &loaded, loaded.plan.version).await?;
         sqlx::query(
             "UPDATE plans SET status = $1, final_budget_pence = $2, decided_at = $3, decided_by = $4, updated_at = $3, approval_note = $6 WHERE id = $5",
