@@ -62,18 +62,39 @@ pub fn dbs_alert(name: &str, status: DbsStatus, recheck_by: Option<Date>, today:
     }
 }
 
-/// A plan with an open safeguarding concern is decided by a team manager, not a social
-/// worker alone.
-pub fn check_approver(role: Role, open_concerns: usize) -> Result<(), String> {
-    if open_concerns > 0 && role != Role::TeamManager {
-        Err(format!(
+/// Who may approve what: above `social_worker_limit` a year, a plan is a team manager's
+/// decision (the usual scheme of delegation; councils set their own figure).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ApprovalPolicy {
+    pub social_worker_limit: Money,
+}
+
+impl Default for ApprovalPolicy {
+    fn default() -> ApprovalPolicy {
+        ApprovalPolicy { social_worker_limit: Money::from_pounds(25_000) }
+    }
+}
+
+/// A plan with an open safeguarding concern, or costing more than a social worker may
+/// approve, is decided by a team manager.
+pub fn check_approver(role: Role, open_concerns: usize, plan_total: Money, policy: ApprovalPolicy) -> Result<(), String> {
+    if role == Role::TeamManager {
+        return Ok(());
+    }
+    if open_concerns > 0 {
+        return Err(format!(
             "there {} {open_concerns} open safeguarding concern{} about this person, so a team manager must decide on the plan",
             if open_concerns == 1 { "is" } else { "are" },
             if open_concerns == 1 { "" } else { "s" }
-        ))
-    } else {
-        Ok(())
+        ));
     }
+    if plan_total > policy.social_worker_limit {
+        return Err(format!(
+            "the plan costs {plan_total} a year, above the {} a social worker may approve, so a team manager must decide",
+            policy.social_worker_limit
+        ));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
