@@ -65,10 +65,32 @@ pub enum Command {
         #[command(subcommand)]
         command: payments::PaymentsCommand,
     },
+    /// Statutory returns: the quarterly Client Level Data style CSV, with its validation report.
+    Returns {
+        #[command(subcommand)]
+        command: ReturnsCommand,
+    },
     /// Measure the speed targets on synthetic data: RAS and money in memory (and claims durably), the API under load.
     Bench {
         #[command(subcommand)]
         command: BenchCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ReturnsCommand {
+    /// Writes the CSV (one row per person per service event active in the quarter) to
+    /// standard output or --out, and the validation report to standard error.
+    Cld {
+        /// The council's id.
+        #[arg(long)]
+        council: String,
+        /// The quarter's first day, e.g. 2026-07-01.
+        #[arg(long)]
+        quarter: String,
+        /// Write the CSV here instead of standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
 }
 
@@ -174,6 +196,28 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve { addr } => serve(store, addr).await,
         Command::Ras { command } => ras::run(Some(&store), command).await,
         Command::Payments { command } => payments::run(&store, command).await,
+        Command::Returns { command: ReturnsCommand::Cld { council, quarter, out } } => {
+            let started = std::time::Instant::now();
+            let r = store.statutory_return(&council, &quarter).await?;
+            let csv = selfdirect_domain::statutory::return_csv(&r);
+            match out {
+                Some(path) => std::fs::write(&path, csv).with_context(|| format!("cannot write {}", path.display()))?,
+                None => print!("{csv}"),
+            }
+            eprintln!(
+                "{} rows for {} people; planned {}, spent {}; {} problems ({:.2} s)",
+                r.rows.len(),
+                r.people,
+                r.total_planned,
+                r.total_actual,
+                r.problems.len(),
+                started.elapsed().as_secs_f64()
+            );
+            for p in &r.problems {
+                eprintln!("  person {} line {}: {}", p.person_id, p.plan_line_id, p.problem);
+            }
+            Ok(())
+        }
         Command::Bench { .. } => unreachable!("handled before the database is opened"),
         Command::Demo { people, seed, no_serve, addr } => {
             let (council, users) = demo::create(&store, demo::Options { people, seed, show_progress: true }).await?;

@@ -34,6 +34,7 @@ pub mod ras;
 pub mod review;
 pub mod safeguarding;
 pub mod statement;
+pub mod statutory;
 pub mod streams;
 pub mod uptake;
 pub mod validation;

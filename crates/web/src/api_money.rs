@@ -40,6 +40,7 @@ pub fn routes() -> Router<AppState> {
         .route("/v1/accounts/{account_id}/personal-assistants", post(register_personal_assistant))
         .route("/v1/personal-assistants/{assistant_id}/timesheets", post(record_timesheet))
         .route("/v1/councils/{council_id}/payroll.csv", get(payroll_csv))
+        .route("/v1/councils/{council_id}/returns/cld", get(statutory_return))
 }
 
 #[derive(OpenApi)]
@@ -60,7 +61,8 @@ pub fn routes() -> Router<AppState> {
     recover,
     register_personal_assistant,
     record_timesheet,
-    payroll_csv
+    payroll_csv,
+    statutory_return
 ))]
 pub struct MoneyApi;
 
@@ -311,4 +313,31 @@ async fn payroll_csv(State(s): State<AppState>, Path(council_id): Path<String>, 
     let csv = s.store.payroll_csv(&council_id, &q.from, &q.to).await?;
     let disposition = format!("attachment; filename=\"payroll-{}-to-{}.csv\"", q.from, q.to);
     Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()), (header::CONTENT_DISPOSITION, disposition)], csv).into_response())
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct ReturnQuery {
+    /// The quarter's first day, e.g. `2026-07-01`.
+    quarter: String,
+    /// `json` (default: the rows and the validation report) or `csv` (the rows).
+    #[serde(default)]
+    format: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/councils/{council_id}/returns/cld", tag = "learning", params(ReturnQuery),
+    responses(
+        (status = 200, description = "The quarterly Client Level Data style return: one row per person per service event, and problems found", body = selfdirect_domain::statutory::StatutoryReturn),
+        (status = 422, body = ErrorBody)))]
+async fn statutory_return(State(s): State<AppState>, Path(council_id): Path<String>, ApiQuery(q): ApiQuery<ReturnQuery>) -> ApiResult<Response> {
+    let r = s.store.statutory_return(&council_id, &q.quarter).await?;
+    Ok(match q.format.as_deref() {
+        Some("csv") => ([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], selfdirect_domain::statutory::return_csv(&r)).into_response(),
+        None | Some("json") => Json(r).into_response(),
+        Some(other) => {
+            return Err(ApiError::invalid(vec![selfdirect_domain::FieldError {
+                field: "format".into(),
+                problem: format!("'{other}' is not one of: json, csv"),
+            }]))
+        }
+    })
 }

@@ -153,6 +153,16 @@ async fn money_work(store: Store) {
     assert_eq!(payroll.headers()["content-type"], "text/csv; charset=utf-8");
     assert_eq!(payroll.text().await.unwrap().lines().count(), 2);
 
+    // The quarterly statutory return: one row per person per service event, as JSON and CSV.
+    let (status, ret) = api.get(&format!("/api/v1/councils/{cid}/returns/cld?quarter=2026-04-01")).await;
+    assert_eq!(status, StatusCode::OK, "{ret}");
+    assert_eq!((ret["rows"].as_array().unwrap().len(), ret["people"].as_i64()), (2, Some(2)));
+    let csv = api.authorised(api.http.get(format!("{}/api/v1/councils/{cid}/returns/cld?quarter=2026-04-01&format=csv", api.base))).send().await.unwrap();
+    assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
+    let text = csv.text().await.unwrap();
+    assert!(text.starts_with("person_id,reporting_period_start,") && text.lines().count() == 3, "{text}");
+    assert_refused(&api.get(&format!("/api/v1/councils/{cid}/returns/cld?quarter=2026-05-01")).await, StatusCode::UNPROCESSABLE_ENTITY, "quarter");
+
     // Every route is in the OpenAPI document.
     let (_, doc) = api.get("/api/openapi.json").await;
     for path in ["/api/v1/councils/{council_id}/payment-runs", "/api/v1/councils/{council_id}/claims/csv", "/api/v1/councils/{council_id}/ras/uprate"] {
