@@ -255,7 +255,7 @@ pub struct AsOfQuery {
 }
 
 /// Parses an optional date query parameter, naming it when it is wrong.
-fn optional_date(field: &str, value: Option<&str>) -> ApiResult<Option<Date>> {
+pub(crate) fn optional_date(field: &str, value: Option<&str>) -> ApiResult<Option<Date>> {
     match value {
         None => Ok(None),
         Some(v) => {

@@ -7,7 +7,6 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
-use selfdirect_domain::Problems;
 use selfdirect_store::{Concern, DbsAlertRow, DbsInput};
 use serde::Deserialize;
 use utoipa::{IntoParams, OpenApi, ToSchema};
@@ -44,14 +43,7 @@ pub struct AsOf {
 #[utoipa::path(get, path = "/api/v1/councils/{council_id}/dbs-alerts", tag = "safety", params(AsOf),
     responses((status = 200, description = "Personal assistants whose DBS check needs attention", body = Vec<DbsAlertRow>), (status = 422, body = ErrorBody)))]
 async fn dbs_alerts(State(s): State<AppState>, Path(council_id): Path<String>, ApiQuery(q): ApiQuery<AsOf>) -> ApiResult<Json<Vec<DbsAlertRow>>> {
-    let as_of = match q.as_of.as_deref() {
-        None => None,
-        Some(d) => {
-            let mut p = Problems::new();
-            let date = p.date("as_of", d);
-            p.into_result(date).map_err(|p| ApiError::invalid(p.into_vec()))?
-        }
-    };
+    let as_of = crate::api::optional_date("as_of", q.as_of.as_deref())?;
     Ok(Json(s.store.dbs_alerts(&council_id, as_of).await?))
 }
 
