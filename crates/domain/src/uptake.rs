@@ -60,3 +60,40 @@ mod tests {
         assert_eq!(all.direct_payment_percent.unwrap().to_string(), "0.0");
     }
 }
+
+/// How a council's front door is doing in one month.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MonthJourney {
+    /// `YYYY-MM`
+    pub month: String,
+    /// Budget accounts that started in the month.
+    pub new_budget_holders: i64,
+    /// Plans approved in the month.
+    pub plans_approved: i64,
+    /// For those plans, the median whole days from first contact (the person's record being
+    /// made) to approval; `None` when no plan was approved.
+    pub median_days_to_plan: Option<i64>,
+}
+
+/// The median of whole days, rounding a half down (so it is always a day someone waited).
+pub fn median_days(mut days: Vec<i64>) -> Option<i64> {
+    if days.is_empty() {
+        return None;
+    }
+    days.sort_unstable();
+    Some(days[(days.len() - 1) / 2])
+}
+
+#[cfg(test)]
+mod journey_tests {
+    use super::*;
+
+    #[test]
+    fn medians_of_waits() {
+        assert_eq!(median_days(vec![]), None);
+        assert_eq!(median_days(vec![9]), Some(9));
+        assert_eq!(median_days(vec![30, 10, 20]), Some(20));
+        assert_eq!(median_days(vec![40, 10, 30, 20]), Some(20), "the lower middle of an even count");
+    }
+}

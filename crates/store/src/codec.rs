@@ -10,6 +10,12 @@ pub(crate) fn date(column: &str, text: &str) -> Result<Date> {
     parse_iso_date(text).map_err(|_| StoreError::Corrupt(format!("{column} holds '{text}', not a date")))
 }
 
+/// A stored RFC 3339 timestamp (as `now()` writes them).
+pub(crate) fn timestamp(column: &str, text: &str) -> Result<time::OffsetDateTime> {
+    time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+        .map_err(|e| StoreError::Corrupt(format!("{column} '{text}' is not a timestamp: {e}")))
+}
+
 pub(crate) fn uuid(column: &str, text: &str) -> Result<Uuid> {
     Uuid::parse_str(text).map_err(|_| StoreError::Corrupt(format!("{column} holds '{text}', not an id")))
 }

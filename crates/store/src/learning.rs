@@ -8,11 +8,12 @@ use selfdirect_domain::deployment::DeploymentOption;
 use selfdirect_domain::person::ClientGroup;
 use selfdirect_domain::plan::ServiceCategory;
 use selfdirect_domain::statutory::{build_return, Quarter, ServiceEvent, StatutoryReturn};
+use selfdirect_domain::uptake::{median_days, uptake, MonthJourney, Uptake, UptakeCounts};
 use selfdirect_domain::Money;
 use selfdirect_domain::Problems;
 use serde::Serialize;
 use sqlx::Row;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// Money spent on one kind of support in one month.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -103,5 +104,70 @@ impl Store {
             });
         }
         Ok(build_return(&events, quarter))
+    }
+}
+
+impl Store {
+    /// Uptake (ASCOF 1C) per client group on `as_of`.
+    pub async fn uptake_by_group(&self, council_id: &str, as_of: Option<time::Date>) -> Result<Vec<(ClientGroup, Uptake)>> {
+        let council = self.council(council_id).await?;
+        let as_of = iso(as_of.unwrap_or_else(crate::today));
+        let rows = sqlx::query(
+            "SELECT p.client_group, COUNT(*) AS long_term, \
+               SUM(CASE WHEN EXISTS (SELECT 1 FROM budget_accounts a WHERE a.person_id = p.id AND a.start_date <= $2 AND a.end_date >= $2) THEN 1 ELSE 0 END) AS with_budget, \
+               SUM(CASE WHEN EXISTS (SELECT 1 FROM budget_accounts a WHERE a.person_id = p.id AND a.start_date <= $2 AND a.end_date >= $2 AND a.includes_direct_payment = 1) THEN 1 ELSE 0 END) AS with_dp \
+             FROM people p WHERE p.council_id = $1 AND p.long_term_support = 1 GROUP BY p.client_group ORDER BY p.client_group",
+        )
+        .bind(council.id.to_string())
+        .bind(&as_of)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let counts = UptakeCounts {
+                    long_term_support: r.try_get("long_term")?,
+                    personal_budget: r.try_get::<Option<i64>, _>("with_budget")?.unwrap_or(0),
+                    direct_payment: r.try_get::<Option<i64>, _>("with_dp")?.unwrap_or(0),
+                };
+                Ok((codec::code("people.client_group", &r.try_get::<String, _>("client_group")?, ClientGroup::from_code)?, uptake(counts)))
+            })
+            .collect()
+    }
+
+    /// Per month: new budget holders, plans approved, and the median days from first
+    /// contact to an approved plan. Oldest month first.
+    pub async fn monthly_journey(&self, council_id: &str) -> Result<Vec<MonthJourney>> {
+        let council = self.council(council_id).await?;
+        let cid = council.id.to_string();
+        let mut months: BTreeMap<String, (i64, Vec<i64>)> = BTreeMap::new();
+        for r in
+            sqlx::query("SELECT substr(start_date, 1, 7) AS month, COUNT(*) AS n FROM budget_accounts WHERE council_id = $1 GROUP BY substr(start_date, 1, 7)")
+                .bind(&cid)
+                .fetch_all(&self.pool)
+                .await?
+        {
+            months.entry(r.try_get("month")?).or_default().0 = r.try_get("n")?;
+        }
+        let approvals = sqlx::query(
+            "SELECT pl.decided_at, pe.created_at FROM plans pl JOIN people pe ON pe.id = pl.person_id WHERE pl.council_id = $1 AND pl.status = 'approved' AND pl.decided_at IS NOT NULL",
+        )
+        .bind(&cid)
+        .fetch_all(&self.pool)
+        .await?;
+        for r in &approvals {
+            let decided = codec::timestamp("plans.decided_at", &r.try_get::<String, _>("decided_at")?)?;
+            let contact = codec::timestamp("people.created_at", &r.try_get::<String, _>("created_at")?)?;
+            let month = format!("{:04}-{:02}", decided.year(), u8::from(decided.month()));
+            months.entry(month).or_default().1.push((decided - contact).whole_days());
+        }
+        Ok(months
+            .into_iter()
+            .map(|(month, (new_budget_holders, waits))| MonthJourney {
+                month,
+                new_budget_holders,
+                plans_approved: waits.len() as i64,
+                median_days_to_plan: median_days(waits),
+            })
+            .collect())
     }
 }

@@ -1,6 +1,7 @@
 //! The quarterly statutory return from stored records, on SQLite and PostgreSQL, checked
 //! field by field against hand-worked figures.
 
+use selfdirect_domain::person::NewPersonInput;
 use selfdirect_domain::Money;
 use selfdirect_store::testing::{open_test_account, postgres_store, sqlite_store, weekly_line};
 use selfdirect_store::{PaymentInput, SpendingInput, Store, StoreError};
@@ -46,6 +47,31 @@ async fn statutory_return(store: Store) {
     // A quarter before the plan: nothing. A date that is not a quarter's first day: refused.
     assert!(store.statutory_return(&cid, "2026-01-01").await.unwrap().rows.is_empty());
     assert!(matches!(store.statutory_return(&cid, "2026-08-01").await, Err(StoreError::Invalid(_))));
+
+    // Uptake per client group, and the monthly journey, against hand counts.
+    open_test_account(&store, &cid, "Max", vec![weekly_line("Home care", "Harbour Care", "personal_care", "80")], "council_managed").await;
+    let waiting = NewPersonInput {
+        given_name: "Lee",
+        family_name: "Waiting",
+        date_of_birth: "1990-01-01",
+        address: "1 Road",
+        postcode: "AB1 2CD",
+        client_group: "learning_disability",
+        long_term_support: true,
+    };
+    store.create_person(&cid, &waiting).await.unwrap();
+    let groups = store.uptake_by_group(&cid, Some(time::macros::date!(2026 - 06 - 01))).await.unwrap();
+    let counts: Vec<(&str, i64, i64, i64)> =
+        groups.iter().map(|(g, u)| (g.code(), u.counts.long_term_support, u.counts.personal_budget, u.counts.direct_payment)).collect();
+    assert_eq!(counts, [("learning_disability", 1, 0, 0), ("physical_disability", 2, 2, 1)]);
+    assert_eq!(groups[1].1.direct_payment_percent.map(|p| p.to_string()), Some("50.0".to_string()));
+    let journey = store.monthly_journey(&cid).await.unwrap();
+    let april = journey.iter().find(|m| m.month == "2026-04").expect("accounts started in April 2026");
+    assert_eq!(april.new_budget_holders, 2);
+    let approved: i64 = journey.iter().map(|m| m.plans_approved).sum();
+    assert_eq!(approved, 2);
+    // The test made each person and approved their plan moments apart: no days waited.
+    assert!(journey.iter().filter(|m| m.plans_approved > 0).all(|m| m.median_days_to_plan == Some(0)), "{journey:?}");
 }
 
 #[tokio::test]

@@ -2,7 +2,7 @@
 //! server-drawn SVG charts with the same figures in tables. Aggregates only: no names.
 
 use crate::auth::{Nav, SignedIn};
-use crate::charts::{bar_chart, column_chart};
+use crate::charts::{bar_chart, column_chart, pounds};
 use crate::pages::{render, PageResult};
 use crate::AppState;
 use askama::Template;
@@ -31,6 +31,16 @@ struct DashboardPage {
     by_month: Vec<(String, Money)>,
     category_chart: String,
     month_chart: String,
+    groups: Vec<GroupRow>,
+    journey: Vec<selfdirect_domain::uptake::MonthJourney>,
+    new_holders_chart: String,
+}
+
+struct GroupRow {
+    group: &'static str,
+    long_term: i64,
+    personal_budget: String,
+    direct_payment: String,
 }
 
 async fn dashboard(State(s): State<AppState>, me: SignedIn, Path(council_id): Path<String>) -> PageResult {
@@ -48,13 +58,31 @@ async fn dashboard(State(s): State<AppState>, me: SignedIn, Path(council_id): Pa
     by_category.sort_by_key(|row| std::cmp::Reverse(row.1));
     let by_month: Vec<(String, Money)> = by_month.into_iter().collect();
     let percent = |n: i64, p: Option<rust_decimal::Decimal>| p.map(|p| format!("{n} ({p}%)")).unwrap_or_else(|| n.to_string());
+    let groups = s
+        .store
+        .uptake_by_group(&council_id, None)
+        .await?
+        .into_iter()
+        .map(|(g, u)| GroupRow {
+            group: g.label(),
+            long_term: u.counts.long_term_support,
+            personal_budget: percent(u.counts.personal_budget, u.personal_budget_percent),
+            direct_payment: percent(u.counts.direct_payment, u.direct_payment_percent),
+        })
+        .collect();
+    let journey = s.store.monthly_journey(&council_id).await?;
+    let holders: Vec<(String, i64)> = journey.iter().map(|m| (m.month.clone(), m.new_budget_holders)).collect();
+    let in_pence = |rows: &[(String, Money)]| rows.iter().map(|(k, v)| (k.clone(), v.pence())).collect::<Vec<_>>();
     let page = DashboardPage {
         nav: me.nav(),
         long_term: uptake.counts.long_term_support,
         personal_budget: percent(uptake.counts.personal_budget, uptake.personal_budget_percent),
         direct_payment: percent(uptake.counts.direct_payment, uptake.direct_payment_percent),
-        category_chart: bar_chart("spend-by-category", "Spending by kind of support", &by_category),
-        month_chart: column_chart("spend-by-month", "Spending by month", &by_month),
+        category_chart: bar_chart("spend-by-category", "Spending by kind of support", &in_pence(&by_category), pounds),
+        month_chart: column_chart("spend-by-month", "Spending by month", &in_pence(&by_month), pounds),
+        new_holders_chart: column_chart("new-holders", "New budget holders by month", &holders, |n| format!("{n} people")),
+        groups,
+        journey,
         by_category,
         by_month,
         council,
