@@ -24,6 +24,7 @@ pub mod contributions;
 pub mod dates;
 pub mod deployment;
 pub mod ledger;
+pub mod market;
 pub mod money;
 pub mod payment_files;
 pub mod payment_run;

@@ -11,6 +11,7 @@ use axum::http::StatusCode;
 use axum::routing::get;
 use axum::Router;
 use selfdirect_domain::access::{Action, Subject};
+use selfdirect_domain::market::{forecast, trends, Trend};
 use selfdirect_domain::Money;
 use selfdirect_store::Council;
 use std::collections::BTreeMap;
@@ -32,6 +33,8 @@ struct DashboardPage {
     category_chart: String,
     month_chart: String,
     groups: Vec<GroupRow>,
+    trends: Vec<Trend>,
+    forecast: Vec<(String, Money)>,
     journey: Vec<selfdirect_domain::uptake::MonthJourney>,
     new_holders_chart: String,
 }
@@ -50,10 +53,19 @@ async fn dashboard(State(s): State<AppState>, me: SignedIn, Path(council_id): Pa
     let spending = s.store.spending_by_category(&council_id).await?;
     let mut by_category: BTreeMap<&'static str, Money> = BTreeMap::new();
     let mut by_month: BTreeMap<String, Money> = BTreeMap::new();
+    let mut by_category_month: BTreeMap<(String, String), Money> = BTreeMap::new();
     for row in &spending {
-        *by_category.entry(row.category.map(|c| c.label()).unwrap_or("Not tied to a plan line")).or_default() += row.spent;
+        let label = row.category.map(|c| c.label()).unwrap_or("Not tied to a plan line");
+        *by_category.entry(label).or_default() += row.spent;
         *by_month.entry(row.month.clone()).or_default() += row.spent;
+        *by_category_month.entry((label.to_string(), row.month.clone())).or_default() += row.spent;
     }
+    // Every month from the first to the last with spending, so a quiet month counts as nothing.
+    let months = month_range(by_month.keys().next(), by_month.keys().next_back());
+    let trends = trends(&months, &by_category_month, 3, 20);
+    let series: Vec<Money> = months.iter().map(|m| by_month.get(m).copied().unwrap_or_default()).collect();
+    let future = month_range(months.last(), None).into_iter().skip(1).take(12);
+    let forecast: Vec<(String, Money)> = future.zip(forecast(&series, 12)).collect();
     let mut by_category: Vec<(String, Money)> = by_category.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
     by_category.sort_by_key(|row| std::cmp::Reverse(row.1));
     let by_month: Vec<(String, Money)> = by_month.into_iter().collect();
@@ -82,10 +94,40 @@ async fn dashboard(State(s): State<AppState>, me: SignedIn, Path(council_id): Pa
         month_chart: column_chart("spend-by-month", "Spending by month", &in_pence(&by_month), pounds),
         new_holders_chart: column_chart("new-holders", "New budget holders by month", &holders, |n| format!("{n} people")),
         groups,
+        trends,
+        forecast,
         journey,
         by_category,
         by_month,
         council,
     };
     Ok(render(StatusCode::OK, &page))
+}
+
+/// `YYYY-MM` months from `first` to `last` inclusive; with no `last`, the 13 months from `first`.
+fn month_range(first: Option<&String>, last: Option<&String>) -> Vec<String> {
+    let parse = |m: &String| -> Option<(i32, u32)> { Some((m.get(0..4)?.parse().ok()?, m.get(5..7)?.parse().ok()?)) };
+    let Some((mut y, mut m)) = first.and_then(parse) else { return Vec::new() };
+    let end = last.and_then(parse);
+    let mut out = Vec::new();
+    loop {
+        out.push(format!("{y:04}-{m:02}"));
+        if end.map_or(out.len() >= 13, |e| (y, m) >= e) {
+            return out;
+        }
+        (y, m) = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::month_range;
+
+    #[test]
+    fn month_ranges_cross_the_year() {
+        assert_eq!(month_range(Some(&"2026-11".into()), Some(&"2027-02".into())), ["2026-11", "2026-12", "2027-01", "2027-02"]);
+        assert_eq!(month_range(Some(&"2026-12".into()), None).len(), 13);
+        assert_eq!(month_range(Some(&"2026-12".into()), None)[1], "2027-01");
+        assert!(month_range(None, None).is_empty());
+    }
 }
