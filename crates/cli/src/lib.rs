@@ -79,6 +79,12 @@ pub enum Command {
 
 #[derive(Subcommand, Debug)]
 pub enum ReturnsCommand {
+    /// Spending by month and kind of support, as CSV on standard output (the dashboard's figures).
+    Spending {
+        /// The council's id.
+        #[arg(long)]
+        council: String,
+    },
     /// Writes the CSV (one row per person per service event active in the quarter) to
     /// standard output or --out, and the validation report to standard error.
     Cld {
@@ -196,6 +202,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve { addr } => serve(store, addr).await,
         Command::Ras { command } => ras::run(Some(&store), command).await,
         Command::Payments { command } => payments::run(&store, command).await,
+        Command::Returns { command: ReturnsCommand::Spending { council } } => {
+            print!("{}", selfdirect_store::spending_csv(&store.spending_by_category(&council).await?));
+            Ok(())
+        }
         Command::Returns { command: ReturnsCommand::Cld { council, quarter, out } } => {
             let started = std::time::Instant::now();
             let r = store.statutory_return(&council, &quarter).await?;

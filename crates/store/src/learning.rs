@@ -171,3 +171,14 @@ impl Store {
             .collect())
     }
 }
+
+/// Spending by month and category as CSV (month, service_category, spent), header first.
+pub fn spending_csv(rows: &[CategorySpend]) -> String {
+    let mut out = csv::Writer::from_writer(Vec::new());
+    out.write_record(["month", "service_category", "spent"]).expect("writing to memory");
+    for r in rows {
+        out.write_record([r.month.as_str(), r.category.map(|c| c.code()).unwrap_or("not_tied_to_a_plan_line"), &r.spent.to_plain_string()])
+            .expect("writing to memory");
+    }
+    String::from_utf8(out.into_inner().expect("writing to memory")).expect("CSV of UTF-8 text is UTF-8")
+}

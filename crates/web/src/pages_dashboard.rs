@@ -7,7 +7,8 @@ use crate::pages::{render, PageResult};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{header, StatusCode};
+use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::Router;
 use selfdirect_domain::access::{Action, Subject};
@@ -17,7 +18,7 @@ use selfdirect_store::Council;
 use std::collections::BTreeMap;
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/councils/{council_id}/dashboard", get(dashboard))
+    Router::new().route("/councils/{council_id}/dashboard", get(dashboard)).route("/councils/{council_id}/dashboard/spending.csv", get(spending_export))
 }
 
 #[derive(Template)]
@@ -102,6 +103,15 @@ async fn dashboard(State(s): State<AppState>, me: SignedIn, Path(council_id): Pa
         council,
     };
     Ok(render(StatusCode::OK, &page))
+}
+
+/// The dashboard's spending figures as CSV, for commissioners' own analysis.
+async fn spending_export(State(s): State<AppState>, me: SignedIn, Path(council_id): Path<String>) -> PageResult {
+    let council = s.store.council(&council_id).await?;
+    me.allow(Action::ViewAggregates, Subject::Council(council.id))?;
+    let csv = selfdirect_store::spending_csv(&s.store.spending_by_category(&council_id).await?);
+    let disposition = format!("attachment; filename=\"spending-{}.csv\"", council.code.to_lowercase());
+    Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()), (header::CONTENT_DISPOSITION, disposition)], csv).into_response())
 }
 
 /// `YYYY-MM` months from `first` to `last` inclusive; with no `last`, the 13 months from `first`.

@@ -353,7 +353,10 @@ async fn plan_made_approved_and_money_chosen_in_a_real_browser() {
     v.check("dashboard").await;
     assert!(v.client.find(Locator::Css("svg#spend-by-category")).await.is_ok(), "the chart is drawn");
     let dashboard = v.text().await;
-    assert!(dashboard.contains("Leisure") && dashboard.contains("Forecast for the next 12 months") && dashboard.contains("Uptake by client group"), "{dashboard}");
+    assert!(
+        dashboard.contains("Leisure") && dashboard.contains("Forecast for the next 12 months") && dashboard.contains("Uptake by client group"),
+        "{dashboard}"
+    );
     v.client.clone().close().await.unwrap();
     assert!(v.pages_checked >= 25, "axe-core checked {} pages", v.pages_checked);
 }

@@ -104,6 +104,14 @@ async fn money_pages(store: Store) {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(check_standard18(&file).unwrap().total, Money::from_pounds(520));
 
+    // The commissioner downloads the spending figures; the provider may not.
+    api.sign_in_as(&cid, "commissioner", None).await;
+    let (status, csv) = api.page(&format!("/councils/{cid}/dashboard/spending.csv")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(csv.starts_with("month,service_category,spent\n") && csv.contains(",personal_care,"), "{csv}");
+    api.sign_in_as_provider(&cid, "provider", None, Some("Harbour Care")).await;
+    assert_eq!(api.page(&format!("/councils/{cid}/dashboard/spending.csv")).await.0, StatusCode::FORBIDDEN);
+
     // Another council's finance officer sees none of it.
     api.sign_in_as(&other, "finance_officer", None).await;
     assert_eq!(api.page(&finance).await.0, StatusCode::NOT_FOUND);
