@@ -517,6 +517,12 @@ impl Store {
         Ok(runs)
     }
 
+    /// One payment run's report, by its id.
+    pub async fn payment_run_by_id(&self, run_id: &str) -> Result<PaymentRunReport> {
+        let uuid = id_param("payment run", run_id)?;
+        self.payment_run_report(&uuid.to_string(), Vec::new()).await
+    }
+
     /// The council a payment run belongs to, for access checks.
     pub async fn payment_run_council(&self, run_id: &str) -> Result<uuid::Uuid> {
         let uuid = id_param("payment run", run_id)?;
