@@ -126,13 +126,7 @@ async fn run_page(State(s): State<AppState>, me: SignedIn, Path(run_id): Path<St
     let council_id = s.store.payment_run_council(&run_id).await?;
     me.allow(Action::ManageFinance, Subject::Council(council_id))?;
     let items = s.store.payment_run_items(&run_id).await?;
-    let run = s
-        .store
-        .payment_runs(&council_id.to_string(), 1000)
-        .await?
-        .into_iter()
-        .find(|r| r.run_id.to_string() == run_id)
-        .ok_or_else(|| PageError::Store(StoreError::NotFound { what: "payment run", id: run_id.clone() }))?;
+    let run = s.store.payment_run_by_id(&run_id).await?;
     Ok(render(StatusCode::OK, &RunPage { nav: me.nav(), council_id: council_id.to_string(), run, items }))
 }
 
