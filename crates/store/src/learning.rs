@@ -182,3 +182,18 @@ pub fn spending_csv(rows: &[CategorySpend]) -> String {
     }
     String::from_utf8(out.into_inner().expect("writing to memory")).expect("CSV of UTF-8 text is UTF-8")
 }
+
+impl Store {
+    /// Uptake at the end of each of the last `months` months (the current month to date), oldest first.
+    pub async fn uptake_series(&self, council_id: &str, months: u32) -> Result<Vec<crate::CouncilUptake>> {
+        let today = crate::today();
+        let this_month = time::Date::from_calendar_date(today.year(), today.month(), 1).expect("the first of a month exists");
+        let mut out = Vec::with_capacity(months as usize);
+        for back in (0..months.clamp(1, 60) as i32).rev() {
+            let start = selfdirect_domain::dates::add_months(this_month, -back);
+            let end = (selfdirect_domain::dates::add_months(start, 1) - time::Duration::days(1)).min(today);
+            out.push(self.uptake(council_id, Some(end)).await?);
+        }
+        Ok(out)
+    }
+}

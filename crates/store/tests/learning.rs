@@ -65,6 +65,10 @@ async fn statutory_return(store: Store) {
         groups.iter().map(|(g, u)| (g.code(), u.counts.long_term_support, u.counts.personal_budget, u.counts.direct_payment)).collect();
     assert_eq!(counts, [("learning_disability", 1, 0, 0), ("physical_disability", 2, 2, 1)]);
     assert_eq!(groups[1].1.direct_payment_percent.map(|p| p.to_string()), Some("50.0".to_string()));
+    let series = store.uptake_series(&cid, 12).await.unwrap();
+    assert_eq!(series.len(), 12);
+    assert_eq!(series[11].as_of, time::OffsetDateTime::now_utc().date(), "the current month is to date");
+    assert!(series.windows(2).all(|w| w[0].as_of < w[1].as_of), "oldest first");
     let journey = store.monthly_journey(&cid).await.unwrap();
     let april = journey.iter().find(|m| m.month == "2026-04").expect("accounts started in April 2026");
     assert_eq!(april.new_budget_holders, 2);

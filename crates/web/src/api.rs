@@ -46,6 +46,7 @@ pub fn routes() -> Router<AppState> {
         .route("/v1/councils/{council_id}/plans", get(list_plans))
         .route("/v1/councils/{council_id}/reviews-due", get(reviews_due))
         .route("/v1/councils/{council_id}/uptake", get(uptake))
+        .route("/v1/councils/{council_id}/uptake/series", get(uptake_series))
         .route("/v1/councils/{council_id}/trial-balance", get(trial_balance))
         .route("/v1/people/{person_id}", get(get_person))
         .route("/v1/people/{person_id}/contacts", post(add_contact))
@@ -93,6 +94,7 @@ pub fn routes() -> Router<AppState> {
         list_plans,
         reviews_due,
         uptake,
+        uptake_series,
         trial_balance,
         get_person,
         access_log,
@@ -333,6 +335,12 @@ async fn reviews_due(State(s): State<AppState>, Path(council_id): Path<String>, 
 async fn uptake(State(s): State<AppState>, Path(council_id): Path<String>, ApiQuery(q): ApiQuery<AsOfQuery>) -> ApiResult<Json<CouncilUptake>> {
     let as_of = optional_date("as_of", q.as_of.as_deref())?;
     Ok(Json(s.store.uptake(&council_id, as_of).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/councils/{council_id}/uptake/series", tag = "learning",
+    responses((status = 200, description = "Uptake at the end of each of the last 12 months, oldest first", body = Vec<CouncilUptake>)))]
+async fn uptake_series(State(s): State<AppState>, Path(council_id): Path<String>) -> ApiResult<Json<Vec<CouncilUptake>>> {
+    Ok(Json(s.store.uptake_series(&council_id, 12).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/councils/{council_id}/trial-balance", tag = "money",

@@ -46,7 +46,7 @@ pub fn rule(method: &Method, route: &str) -> Option<(Action, Scope)> {
         "/v1/councils/{council_id}/people" if get => (ViewCaseload, Council),
         "/v1/councils/{council_id}/people" => (ManagePeople, Council),
         "/v1/councils/{council_id}/plans" | "/v1/councils/{council_id}/reviews-due" => (ViewCaseload, Council),
-        "/v1/councils/{council_id}/uptake" | "/v1/councils/{council_id}/returns/cld" => (ViewAggregates, Council),
+        "/v1/councils/{council_id}/uptake" | "/v1/councils/{council_id}/uptake/series" | "/v1/councils/{council_id}/returns/cld" => (ViewAggregates, Council),
         "/v1/councils/{council_id}/trial-balance" => (ViewLedger, Council),
         "/v1/councils/{council_id}/questionnaires" if get => (ViewCouncil, Council),
         "/v1/councils/{council_id}/questionnaires"

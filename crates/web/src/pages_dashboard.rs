@@ -38,6 +38,7 @@ struct DashboardPage {
     forecast: Vec<(String, Money)>,
     journey: Vec<selfdirect_domain::uptake::MonthJourney>,
     new_holders_chart: String,
+    uptake_chart: String,
 }
 
 struct GroupRow {
@@ -84,6 +85,10 @@ async fn dashboard(State(s): State<AppState>, me: SignedIn, Path(council_id): Pa
         })
         .collect();
     let journey = s.store.monthly_journey(&council_id).await?;
+    let series = s.store.uptake_series(&council_id, 12).await?;
+    // Tenths of a percent, so the chart's scale keeps the decimal place.
+    let tenths = |p: Option<rust_decimal::Decimal>| p.map(|p| (p * rust_decimal::Decimal::TEN).trunc().try_into().unwrap_or(0i64)).unwrap_or(0);
+    let dp_share: Vec<(String, i64)> = series.iter().map(|u| (u.as_of.to_string()[..7].to_string(), tenths(u.uptake.direct_payment_percent))).collect();
     let holders: Vec<(String, i64)> = journey.iter().map(|m| (m.month.clone(), m.new_budget_holders)).collect();
     let in_pence = |rows: &[(String, Money)]| rows.iter().map(|(k, v)| (k.clone(), v.pence())).collect::<Vec<_>>();
     let page = DashboardPage {
@@ -94,6 +99,9 @@ async fn dashboard(State(s): State<AppState>, me: SignedIn, Path(council_id): Pa
         category_chart: bar_chart("spend-by-category", "Spending by kind of support", &in_pence(&by_category), pounds),
         month_chart: column_chart("spend-by-month", "Spending by month", &in_pence(&by_month), pounds),
         new_holders_chart: column_chart("new-holders", "New budget holders by month", &holders, |n| format!("{n} people")),
+        uptake_chart: column_chart("dp-share", "Share of people on long-term support with a direct payment, month by month", &dp_share, |t| {
+            format!("{}.{}%", t / 10, t % 10)
+        }),
         groups,
         trends,
         forecast,

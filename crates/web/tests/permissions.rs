@@ -44,7 +44,7 @@ fn expected(method: &Method, route: &str) -> Option<&'static str> {
         "/api/v1/councils/{council_id}/people" if get => caseload,
         "/api/v1/councils/{council_id}/people" => case,
         "/api/v1/councils/{council_id}/plans" | "/api/v1/councils/{council_id}/reviews-due" => caseload,
-        "/api/v1/councils/{council_id}/uptake" | "/api/v1/councils/{council_id}/returns/cld" => {
+        "/api/v1/councils/{council_id}/uptake" | "/api/v1/councils/{council_id}/uptake/series" | "/api/v1/councils/{council_id}/returns/cld" => {
             "commissioner team_manager finance_officer auditor administrator"
         }
         "/api/v1/councils/{council_id}/trial-balance" => "finance_officer auditor",
