@@ -37,6 +37,7 @@ pub mod safeguarding;
 pub mod statement;
 pub mod statutory;
 pub mod streams;
+pub mod survey;
 pub mod uptake;
 pub mod validation;
 
