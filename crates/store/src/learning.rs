@@ -8,6 +8,7 @@ use selfdirect_domain::deployment::DeploymentOption;
 use selfdirect_domain::person::ClientGroup;
 use selfdirect_domain::plan::ServiceCategory;
 use selfdirect_domain::statutory::{build_return, Quarter, ServiceEvent, StatutoryReturn};
+use selfdirect_domain::survey::{average, score_response, DomainResult, DomainScores, Survey};
 use selfdirect_domain::uptake::{median_days, uptake, MonthJourney, Uptake, UptakeCounts};
 use selfdirect_domain::Money;
 use selfdirect_domain::Problems;
@@ -195,5 +196,79 @@ impl Store {
             out.push(self.uptake(council_id, Some(end)).await?);
         }
         Ok(out)
+    }
+}
+
+/// Outcome survey results for one group of people.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SurveyResults {
+    /// e.g. `client_group: older_person`, `deployment: direct_payment`, or `all`.
+    pub group: String,
+    pub domains: Vec<DomainResult>,
+}
+
+impl Store {
+    /// Records an outcome survey response for a budget account (asked at review).
+    pub async fn record_survey_response(
+        &self,
+        account_id: &str,
+        respondent: &str,
+        answers: &BTreeMap<String, usize>,
+        completed_on: &str,
+    ) -> Result<SurveyResults> {
+        let account = self.account(account_id).await?;
+        let survey = Survey::standard();
+        let mut p = Problems::new();
+        let completed = p.date("completed_on", completed_on);
+        let scores = match score_response(&survey, respondent, answers) {
+            Ok(s) => Some(s),
+            Err(problems) => {
+                p.extend(problems);
+                None
+            }
+        };
+        p.into_result(())?;
+        let scores = scores.expect("checked");
+        let person = self.person(&account.person_id.to_string()).await?;
+        sqlx::query(
+            "INSERT INTO survey_responses (id, council_id, person_id, budget_account_id, survey_id, survey_version, respondent, answers, scores, completed_on, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        )
+        .bind(crate::new_id())
+        .bind(person.council_id.to_string())
+        .bind(person.id.to_string())
+        .bind(account.id.to_string())
+        .bind(&survey.id)
+        .bind(survey.version)
+        .bind(respondent)
+        .bind(codec::to_json(answers))
+        .bind(codec::to_json(&scores))
+        .bind(iso(completed.expect("checked")))
+        .bind(crate::now())
+        .execute(&self.pool)
+        .await?;
+        Ok(SurveyResults { group: "this response".into(), domains: average(&[scores]) })
+    }
+
+    /// Average outcome scores for the council: all responses, then per client group and per
+    /// way the budget is held.
+    pub async fn survey_results(&self, council_id: &str) -> Result<Vec<SurveyResults>> {
+        let council = self.council(council_id).await?;
+        let rows = sqlx::query(
+            "SELECT r.scores, p.client_group, a.deployment FROM survey_responses r JOIN people p ON p.id = r.person_id JOIN budget_accounts a ON a.id = r.budget_account_id \
+             WHERE r.council_id = $1",
+        )
+        .bind(council.id.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        let mut groups: BTreeMap<String, Vec<DomainScores>> = BTreeMap::new();
+        for r in &rows {
+            let scores: DomainScores = codec::json("survey_responses.scores", &r.try_get::<String, _>("scores")?)?;
+            groups.entry("all".into()).or_default().push(scores.clone());
+            groups.entry(format!("client_group: {}", r.try_get::<String, _>("client_group")?)).or_default().push(scores.clone());
+            groups.entry(format!("deployment: {}", r.try_get::<String, _>("deployment")?)).or_default().push(scores);
+        }
+        Ok(groups.into_iter().map(|(group, responses)| SurveyResults { group, domains: average(&responses) }).collect())
     }
 }

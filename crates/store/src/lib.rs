@@ -28,7 +28,7 @@ pub use access_log::AccessLogEntry;
 pub use accounts::{OpenAccountInput, PaymentInput, ReceiptFile, SpendingInput, MAX_RECEIPT_BYTES, RECEIPT_TYPES};
 pub use audit::{AuditFinding, RecoveryInput};
 pub use claims::{AcceptedInvoice, ClaimsReport, InvoiceRecord};
-pub use learning::{spending_csv, CategorySpend};
+pub use learning::{spending_csv, CategorySpend, SurveyResults};
 pub use payments::{BankDetailsInput, FinancialAssessmentInput, PaymentRunPreview, PaymentRunReport, RunException, RunItem, RunOptions};
 pub use payroll::{PersonalAssistant, PersonalAssistantInput, TimesheetInput};
 pub use ras::{BudgetChange, CalibrationReport, QuestionnaireVersion, RecomputeReport};

@@ -65,6 +65,26 @@ async fn statutory_return(store: Store) {
         groups.iter().map(|(g, u)| (g.code(), u.counts.long_term_support, u.counts.personal_budget, u.counts.direct_payment)).collect();
     assert_eq!(counts, [("learning_disability", 1, 0, 0), ("physical_disability", 2, 2, 1)]);
     assert_eq!(groups[1].1.direct_payment_percent.map(|p| p.to_string()), Some("50.0".to_string()));
+    // Outcome surveys at review: Rae (direct payment) answers best everywhere, Max
+    // (council-managed) second-worst; hand averages per domain: all 3.00, DP 4.00, managed 2.00.
+    let max_account = store.people(&cid, 10).await.unwrap().into_iter().find(|p| p.details.given_name == "Max").unwrap();
+    let max_account = store.person_overview(&max_account.id.to_string()).await.unwrap().account.unwrap().account.id.to_string();
+    let answers =
+        |a: usize| ["control", "quality_of_life", "dignity", "social_contact"].iter().map(|q| (q.to_string(), a)).collect::<std::collections::BTreeMap<_, _>>();
+    store.record_survey_response(&account, "budget_holder", &answers(3), "2026-09-20").await.unwrap();
+    store.record_survey_response(&max_account, "budget_holder", &answers(1), "2026-09-21").await.unwrap();
+    assert!(matches!(store.record_survey_response(&account, "budget_holder", &answers(7), "2026-09-20").await, Err(StoreError::Invalid(_))));
+    let results = store.survey_results(&cid).await.unwrap();
+    let avg = |group: &str, domain: &str| {
+        let g = results.iter().find(|r| r.group == group).unwrap_or_else(|| panic!("no group {group}: {results:?}"));
+        let d = g.domains.iter().find(|d| d.domain == domain).unwrap();
+        (d.average_hundredths, d.responses)
+    };
+    assert_eq!(avg("all", "dignity"), (300, 2));
+    assert_eq!(avg("deployment: direct_payment", "choice_and_control"), (400, 1));
+    assert_eq!(avg("deployment: council_managed", "relationships"), (200, 1));
+    assert_eq!(avg("client_group: physical_disability", "quality_of_life"), (300, 2));
+
     let series = store.uptake_series(&cid, 12).await.unwrap();
     assert_eq!(series.len(), 12);
     assert_eq!(series[11].as_of, time::OffsetDateTime::now_utc().date(), "the current month is to date");

@@ -7,7 +7,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
-use selfdirect_store::{Concern, DbsAlertRow, DbsInput};
+use selfdirect_store::{Concern, DbsAlertRow, DbsInput, SurveyResults};
 use serde::Deserialize;
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
@@ -20,10 +20,12 @@ pub fn routes() -> Router<AppState> {
         .route("/v1/councils/{council_id}/safeguarding-concerns", get(open_concerns))
         .route("/v1/people/{person_id}/safeguarding-concerns", get(person_concerns).post(raise_concern))
         .route("/v1/people/{person_id}/safeguarding-concerns/{concern_id}/close", post(close_concern))
+        .route("/v1/accounts/{account_id}/outcome-surveys", post(record_survey))
+        .route("/v1/councils/{council_id}/outcome-surveys", get(survey_results))
 }
 
 #[derive(OpenApi)]
-#[openapi(paths(record_dbs, dbs_alerts, open_concerns, person_concerns, raise_concern, close_concern))]
+#[openapi(paths(record_dbs, dbs_alerts, open_concerns, person_concerns, raise_concern, close_concern, record_survey, survey_results))]
 pub struct SafetyApi;
 
 #[utoipa::path(put, path = "/api/v1/personal-assistants/{assistant_id}/dbs", tag = "safety", request_body = DbsInput,
@@ -86,4 +88,30 @@ async fn close_concern(
     ApiJson(b): ApiJson<ConcernClosure>,
 ) -> ApiResult<Json<Concern>> {
     Ok(Json(s.store.close_concern(&person_id, &concern_id, &b.closed_by, &b.outcome).await?))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct SurveyResponse {
+    /// `budget_holder` or `carer`.
+    respondent: String,
+    /// Question id → answer index (0 = the worst answer, 3 = the best).
+    answers: std::collections::BTreeMap<String, usize>,
+    /// `YYYY-MM-DD`
+    completed_on: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/accounts/{account_id}/outcome-surveys", tag = "learning", request_body = SurveyResponse,
+    responses((status = 201, description = "Recorded; the scores of this response", body = SurveyResults), (status = 422, body = ErrorBody)))]
+async fn record_survey(
+    State(s): State<AppState>,
+    Path(account_id): Path<String>,
+    ApiJson(b): ApiJson<SurveyResponse>,
+) -> ApiResult<(StatusCode, Json<SurveyResults>)> {
+    Ok((StatusCode::CREATED, Json(s.store.record_survey_response(&account_id, &b.respondent, &b.answers, &b.completed_on).await?)))
+}
+
+#[utoipa::path(get, path = "/api/v1/councils/{council_id}/outcome-surveys", tag = "learning",
+    responses((status = 200, description = "Average outcome scores (1 to 4, in hundredths): all, per client group, per way the budget is held", body = Vec<SurveyResults>)))]
+async fn survey_results(State(s): State<AppState>, Path(council_id): Path<String>) -> ApiResult<Json<Vec<SurveyResults>>> {
+    Ok(Json(s.store.survey_results(&council_id).await?))
 }

@@ -39,6 +39,7 @@ struct DashboardPage {
     journey: Vec<selfdirect_domain::uptake::MonthJourney>,
     new_holders_chart: String,
     uptake_chart: String,
+    surveys: Vec<selfdirect_store::SurveyResults>,
 }
 
 struct GroupRow {
@@ -86,6 +87,7 @@ async fn dashboard(State(s): State<AppState>, me: SignedIn, Path(council_id): Pa
         .collect();
     let journey = s.store.monthly_journey(&council_id).await?;
     let series = s.store.uptake_series(&council_id, 12).await?;
+    let surveys = s.store.survey_results(&council_id).await?;
     // Tenths of a percent, so the chart's scale keeps the decimal place.
     let tenths = |p: Option<rust_decimal::Decimal>| p.map(|p| (p * rust_decimal::Decimal::TEN).trunc().try_into().unwrap_or(0i64)).unwrap_or(0);
     let dp_share: Vec<(String, i64)> = series.iter().map(|u| (u.as_of.to_string()[..7].to_string(), tenths(u.uptake.direct_payment_percent))).collect();
@@ -103,6 +105,7 @@ async fn dashboard(State(s): State<AppState>, me: SignedIn, Path(council_id): Pa
             format!("{}.{}%", t / 10, t % 10)
         }),
         groups,
+        surveys,
         trends,
         forecast,
         journey,
