@@ -72,6 +72,8 @@ pub enum Action {
     CreateCouncil,
     /// See who has read or changed a person's record: the auditor, and the person.
     ViewAccessLog,
+    /// Record the council's block contracts with providers (commissioning).
+    ManageContracts,
 }
 
 impl Action {
@@ -94,6 +96,7 @@ impl Action {
             Action::ViewInvoices => "looked at invoices",
             Action::CreateCouncil => "set up a council",
             Action::ViewAccessLog => "looked at who has seen the record",
+            Action::ManageContracts => "recorded a block contract",
         }
     }
 }
@@ -168,6 +171,7 @@ pub fn decide(actor: &Actor, action: Action, subject: Subject) -> Result<(), Ref
         ViewAggregates => matches!(actor.role, Commissioner | TeamManager | FinanceOfficer | Auditor | Administrator),
         ViewCouncil => true,
         CreateCouncil => actor.role == Administrator,
+        ManageContracts => matches!(actor.role, Commissioner),
         ViewAccessLog => match actor.role {
             BudgetHolder | Representative | Broker => {
                 if !own_person {

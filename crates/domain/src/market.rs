@@ -5,6 +5,7 @@
 use crate::money::Money;
 use serde::Serialize;
 use std::collections::BTreeMap;
+use time::Date;
 
 /// How one kind of support's spending moved between two equal windows of months.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -74,6 +75,84 @@ pub fn forecast(series: &[Money], ahead: usize) -> Vec<Money> {
         .collect()
 }
 
+/// What the council pays a provider under a block contract, whatever people choose.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BlockContract {
+    /// The provider's matching key (lower case, single spaces).
+    pub provider_key: String,
+    pub annual_value: Money,
+    pub start: Date,
+    pub end: Date,
+}
+
+impl BlockContract {
+    /// The contract's value in the month starting `first_day`: the annual value for the
+    /// days it covers, at 1/365 a day, rounded half up to the penny.
+    pub fn value_in_month(&self, first_day: Date) -> Money {
+        let next = crate::dates::add_months(first_day, 1);
+        let (from, to) = (self.start.max(first_day), self.end.min(next.previous_day().expect("not the first day of time")));
+        if from > to {
+            return Money::ZERO;
+        }
+        let days = i64::from((to - from).whole_days() as i32 + 1);
+        Money::from_pence((self.annual_value.pence() * days * 2 + 365) / (2 * 365))
+    }
+}
+
+/// One provider's income over two equal windows of months, from personal budgets (what
+/// people chose to spend with them) and from block contracts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ProviderIncome {
+    pub provider_key: String,
+    pub personal_budgets: Money,
+    pub block_contracts: Money,
+    /// Whole-percent share of the recent window's income from personal budgets.
+    pub personal_budget_share: Option<i64>,
+    /// The same share in the window before.
+    pub previous_share: Option<i64>,
+}
+
+/// Per provider, the share of income from personal budgets in the latest `window` months
+/// and in the `window` before. `months` are first days of months, oldest first;
+/// `spend` maps (provider key, `YYYY-MM`) to personal-budget spending with them.
+/// Providers with neither kind of income in either window are left out. Largest income first.
+pub fn provider_income(months: &[Date], spend: &BTreeMap<(String, String), Money>, contracts: &[BlockContract], window: usize) -> Vec<ProviderIncome> {
+    let n = months.len();
+    let recent = &months[n.saturating_sub(window)..];
+    let previous = &months[n.saturating_sub(2 * window)..n.saturating_sub(window)];
+    let mut providers: std::collections::BTreeSet<&str> = spend.keys().map(|(p, _)| p.as_str()).collect();
+    providers.extend(contracts.iter().map(|c| c.provider_key.as_str()));
+    providers.remove("");
+    let income = |provider: &str, ms: &[Date]| -> (Money, Money) {
+        let pb = ms.iter().map(|m| spend.get(&(provider.to_string(), crate::dates::iso(*m)[..7].to_string())).copied().unwrap_or_default()).sum();
+        let block = contracts.iter().filter(|c| c.provider_key == provider).flat_map(|c| ms.iter().map(|m| c.value_in_month(*m))).sum();
+        (pb, block)
+    };
+    let share = |(pb, block): (Money, Money)| {
+        let total = pb.pence() + block.pence();
+        (total > 0).then(|| pb.pence() * 100 / total)
+    };
+    let mut out: Vec<ProviderIncome> = providers
+        .into_iter()
+        .filter_map(|provider| {
+            let (now, before) = (income(provider, recent), income(provider, previous));
+            let personal_budget_share = share(now);
+            let previous_share = share(before);
+            (personal_budget_share.is_some() || previous_share.is_some()).then(|| ProviderIncome {
+                provider_key: provider.to_string(),
+                personal_budgets: now.0,
+                block_contracts: now.1,
+                personal_budget_share,
+                previous_share,
+            })
+        })
+        .collect();
+    out.sort_by_key(|p| (std::cmp::Reverse(p.personal_budgets + p.block_contracts), p.provider_key.clone()));
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -118,5 +197,49 @@ mod tests {
         assert_eq!(forecast(&[], 1), vec![Money::ZERO]);
         // Rounding to the penny: 0, 1, 1 pence → slope ½, next (x=3) = 1⅔ → 2.
         assert_eq!(forecast(&[Money::from_pence(0), Money::from_pence(1), Money::from_pence(1)], 1), vec![Money::from_pence(2)]);
+    }
+
+    fn day(text: &str) -> Date {
+        crate::dates::parse_iso_date(text).unwrap()
+    }
+
+    #[test]
+    fn block_contracts_count_by_the_day() {
+        let c =
+            BlockContract { provider_key: "oak day centre".into(), annual_value: Money::from_pounds(36_500), start: day("2026-01-01"), end: day("2026-12-31") };
+        assert_eq!(c.value_in_month(day("2026-02-01")), Money::from_pounds(2_800), "28 days at £100");
+        assert_eq!(c.value_in_month(day("2027-01-01")), Money::ZERO, "after it ended");
+        let part = BlockContract { start: day("2026-03-17"), ..c.clone() };
+        assert_eq!(part.value_in_month(day("2026-03-01")), Money::from_pounds(1_500), "17th to 31st: 15 days");
+        let odd = BlockContract { annual_value: Money::from_pence(1_000), ..c };
+        // 1,000p × 31 / 365 = 84.93p → 85p.
+        assert_eq!(odd.value_in_month(day("2026-01-01")), Money::from_pence(85));
+    }
+
+    #[test]
+    fn a_day_centre_losing_ground_to_personal_budgets() {
+        let months: Vec<Date> = ["2026-01-01", "2026-02-01", "2026-03-01", "2026-04-01"].map(day).to_vec();
+        let mut spend = BTreeMap::new();
+        // Oak: £100 a month from personal budgets in Jan–Feb, £300 in Mar–Apr.
+        for (m, pounds) in [("2026-01", 100), ("2026-02", 100), ("2026-03", 300), ("2026-04", 300)] {
+            spend.insert(("oak day centre".to_string(), m.to_string()), Money::from_pounds(pounds));
+        }
+        spend.insert(("".to_string(), "2026-04".to_string()), Money::from_pounds(999)); // personal assistants: no provider
+        spend.insert(("bright futures".to_string(), "2026-01".to_string()), Money::from_pounds(50)); // only in the earlier window
+                                                                                                     // Oak's block contract: £365 a day, i.e. 31+28 = £21,535 in Jan–Feb and £21,900 in Mar–Apr; it ends 31 March.
+        let block = BlockContract {
+            provider_key: "oak day centre".into(),
+            annual_value: Money::from_pounds(133_225),
+            start: day("2025-04-01"),
+            end: day("2026-03-31"),
+        };
+        let out = provider_income(&months, &spend, &[block], 2);
+        assert_eq!(out.len(), 2);
+        let oak = &out[0];
+        assert_eq!(oak.provider_key, "oak day centre");
+        assert_eq!((oak.personal_budgets, oak.block_contracts), (Money::from_pounds(600), Money::from_pounds(11_315)), "31 days of March");
+        assert_eq!((oak.personal_budget_share, oak.previous_share), (Some(5), Some(0)), "600/11,915 = 5%; 200/21,735 = 0%");
+        let bright = &out[1];
+        assert_eq!((bright.personal_budgets, bright.personal_budget_share, bright.previous_share), (Money::ZERO, None, Some(100)));
     }
 }

@@ -550,7 +550,8 @@ pub(crate) const ENTRY_COLUMNS: [&str; 11] = [
     "receipt_reference",
     "idempotency_key",
 ];
-pub(crate) const POSTING_COLUMNS: [&str; 8] = ["entry_id", "line_no", "council_id", "budget_account_id", "account", "stream", "plan_line_id", "amount_pence"];
+pub(crate) const POSTING_COLUMNS: [&str; 9] =
+    ["entry_id", "line_no", "council_id", "budget_account_id", "account", "stream", "plan_line_id", "amount_pence", "occurred_on"];
 
 /// The rows of `ledger_entries` and `ledger_postings` for some entries.
 pub(crate) fn ledger_entry_rows(council_id: &str, entries: &[NewEntry<'_>], created_at: &str) -> (Vec<Vec<Cell>>, Vec<Vec<Cell>>) {
@@ -581,6 +582,7 @@ pub(crate) fn ledger_entry_rows(council_id: &str, entries: &[NewEntry<'_>], crea
                 Cell::Text(posting.stream.code().to_string()),
                 Cell::OptText(posting.plan_line_id.map(|u| u.to_string())),
                 Cell::Int(posting.amount.pence()),
+                Cell::Text(iso(e.entry.occurred_on)),
             ]);
         }
     }
@@ -592,6 +594,8 @@ pub(crate) async fn insert_entries(tx: &mut Transaction<'_, Any>, council_id: &s
     let (entry_rows, posting_rows) = ledger_entry_rows(council_id, entries, &now());
     insert_rows(tx, "ledger_entries", &ENTRY_COLUMNS, &entry_rows).await?;
     insert_rows(tx, "ledger_postings", &POSTING_COLUMNS, &posting_rows).await?;
+    let spending: Vec<String> = entries.iter().filter(|e| e.entry.postings.iter().any(|p| p.account == LedgerAccount::Spent)).map(|e| e.id.clone()).collect();
+    crate::rollup::add_spending(tx, council_id, &spending).await?;
     Ok(())
 }
 

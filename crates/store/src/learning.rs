@@ -28,27 +28,14 @@ pub struct CategorySpend {
 }
 
 impl Store {
-    /// Spending per month and service category, oldest month first.
+    /// Spending per month and service category, oldest month first (from the rollup).
     pub async fn spending_by_category(&self, council_id: &str) -> Result<Vec<CategorySpend>> {
-        let council = self.council(council_id).await?;
-        let rows = sqlx::query(
-            "SELECT substr(e.occurred_on, 1, 7) AS month, l.category, CAST(SUM(p.amount_pence) AS BIGINT) AS spent \
-             FROM ledger_postings p JOIN ledger_entries e ON e.id = p.entry_id LEFT JOIN plan_lines l ON l.id = p.plan_line_id \
-             WHERE p.council_id = $1 AND p.account = 'spent' GROUP BY substr(e.occurred_on, 1, 7), l.category ORDER BY month, l.category",
-        )
-        .bind(council.id.to_string())
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(CategorySpend {
-                    month: r.try_get("month")?,
-                    category: r
-                        .try_get::<Option<String>, _>("category")?
-                        .map(|c| codec::code("plan_lines.category", &c, ServiceCategory::from_code))
-                        .transpose()?,
-                    spent: Money::from_pence(r.try_get("spent")?),
-                })
+        self.spending_by(council_id, crate::SpendingDimension::Category)
+            .await?
+            .into_iter()
+            .map(|cell| {
+                let category = (!cell.key.is_empty()).then(|| codec::code("spending_monthly.category", &cell.key, ServiceCategory::from_code)).transpose()?;
+                Ok(CategorySpend { month: cell.month, category, spent: cell.spent })
             })
             .collect()
     }
@@ -65,8 +52,8 @@ impl Store {
         let quarter = quarter.expect("checked");
         let cid = council.id.to_string();
         let spent: HashMap<String, i64> = sqlx::query(
-            "SELECT p.plan_line_id, CAST(SUM(p.amount_pence) AS BIGINT) AS spent FROM ledger_postings p JOIN ledger_entries e ON e.id = p.entry_id \
-             WHERE p.council_id = $1 AND p.account = 'spent' AND p.plan_line_id IS NOT NULL AND e.occurred_on >= $2 AND e.occurred_on <= $3 GROUP BY p.plan_line_id",
+            "SELECT plan_line_id, CAST(SUM(amount_pence) AS BIGINT) AS spent FROM ledger_postings \
+             WHERE council_id = $1 AND account = 'spent' AND occurred_on >= $2 AND occurred_on <= $3 AND plan_line_id IS NOT NULL GROUP BY plan_line_id",
         )
         .bind(&cid)
         .bind(iso(quarter.start))

@@ -20,6 +20,7 @@ mod plans;
 mod ras;
 pub mod records;
 mod reviews;
+mod rollup;
 mod safeguarding;
 pub mod testing;
 mod users;
@@ -33,6 +34,7 @@ pub use payments::{BankDetailsInput, FinancialAssessmentInput, PaymentRunPreview
 pub use payroll::{PersonalAssistant, PersonalAssistantInput, TimesheetInput};
 pub use ras::{BudgetChange, CalibrationReport, QuestionnaireVersion, RecomputeReport};
 pub use records::*;
+pub use rollup::{BlockContractInput, BlockContractRecord, ProviderIncomeRow, SpendingCell, SpendingDimension};
 pub use safeguarding::{Concern, DbsAlertRow, DbsInput};
 pub use users::{NewUser, Session, SignInRefusal, User, LOCKOUT_MINUTES, MAX_FAILED_SIGN_INS, MIN_PASSWORD_LENGTH, SESSION_HOURS};
 

@@ -74,6 +74,7 @@ pub fn routes() -> Router<AppState> {
         .route("/v1/reconsiderations/{reconsideration_id}/decision", post(decide_reconsideration))
         .merge(crate::api_money::routes())
         .merge(crate::api_safety::routes())
+        .merge(crate::api_market::routes())
 }
 
 #[derive(OpenApi)]
@@ -149,6 +150,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     let mut doc = ApiDoc::openapi();
     doc.merge(crate::api_money::MoneyApi::openapi());
     doc.merge(crate::api_safety::SafetyApi::openapi());
+    doc.merge(crate::api_market::MarketApi::openapi());
     doc
 }
 

@@ -76,7 +76,11 @@ pub fn rule(method: &Method, route: &str) -> Option<(Action, Scope)> {
         }
         "/v1/accounts/{account_id}/reviews" => (ManagePeople, Account),
         "/v1/accounts/{account_id}/outcome-surveys" => (RecordSpending, Account),
-        "/v1/councils/{council_id}/outcome-surveys" => (ViewAggregates, Council),
+        "/v1/councils/{council_id}/outcome-surveys" | "/v1/councils/{council_id}/spending" | "/v1/councils/{council_id}/provider-income" => {
+            (ViewAggregates, Council)
+        }
+        "/v1/councils/{council_id}/block-contracts" if get => (ViewAggregates, Council),
+        "/v1/councils/{council_id}/block-contracts" => (ManageContracts, Council),
         "/v1/personal-assistants/{assistant_id}/timesheets" | "/v1/personal-assistants/{assistant_id}/dbs" => (RecordSpending, PersonalAssistant),
         "/v1/councils/{council_id}/dbs-alerts" | "/v1/councils/{council_id}/safeguarding-concerns" => (ViewCaseload, Council),
         "/v1/people/{person_id}/safeguarding-concerns" if get => (ViewCaseload, Person),

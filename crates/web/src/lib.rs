@@ -4,6 +4,7 @@
 
 mod api;
 mod api_access;
+mod api_market;
 mod api_money;
 mod api_safety;
 mod assets;

@@ -40,6 +40,9 @@ struct DashboardPage {
     new_holders_chart: String,
     uptake_chart: String,
     surveys: Vec<selfdirect_store::SurveyResults>,
+    providers: Vec<selfdirect_store::ProviderIncomeRow>,
+    by_area: Vec<(String, Money)>,
+    area_chart: String,
 }
 
 struct GroupRow {
@@ -88,6 +91,16 @@ async fn dashboard(State(s): State<AppState>, me: SignedIn, Path(council_id): Pa
     let journey = s.store.monthly_journey(&council_id).await?;
     let series = s.store.uptake_series(&council_id, 12).await?;
     let surveys = s.store.survey_results(&council_id).await?;
+    let providers = s.store.provider_income(&council_id, 12).await?;
+    // The latest 12 months with spending, by postcode district, largest first.
+    let areas = s.store.spending_by(&council_id, selfdirect_store::SpendingDimension::Area).await?;
+    let since = months.len().checked_sub(12).and_then(|i| months.get(i)).cloned().unwrap_or_default();
+    let mut by_area: BTreeMap<String, Money> = BTreeMap::new();
+    for cell in areas.into_iter().filter(|c| c.month >= since) {
+        *by_area.entry(cell.key).or_default() += cell.spent;
+    }
+    let mut by_area: Vec<(String, Money)> = by_area.into_iter().collect();
+    by_area.sort_by_key(|row| std::cmp::Reverse(row.1));
     // Tenths of a percent, so the chart's scale keeps the decimal place.
     let tenths = |p: Option<rust_decimal::Decimal>| p.map(|p| (p * rust_decimal::Decimal::TEN).trunc().try_into().unwrap_or(0i64)).unwrap_or(0);
     let dp_share: Vec<(String, i64)> = series.iter().map(|u| (u.as_of.to_string()[..7].to_string(), tenths(u.uptake.direct_payment_percent))).collect();
@@ -106,6 +119,9 @@ async fn dashboard(State(s): State<AppState>, me: SignedIn, Path(council_id): Pa
         }),
         groups,
         surveys,
+        area_chart: bar_chart("spend-by-area", "Spending in the latest 12 months by postcode district", &in_pence(&by_area), pounds),
+        providers,
+        by_area,
         trends,
         forecast,
         journey,

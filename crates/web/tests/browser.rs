@@ -348,15 +348,27 @@ async fn plan_made_approved_and_money_chosen_in_a_real_browser() {
     assert!(log.contains("Tess Manager (Team manager)") && log.contains("looked at the record"), "{log}");
     v.sign_out().await;
 
-    // The commissioner sees the spending as a chart.
+    // The commissioner sees the spending as charts, and a day centre's block contract
+    // beside what people chose to spend.
+    let contract = selfdirect_store::BlockContractInput {
+        provider_name: "Riverside Day Centre".into(),
+        category: "day_service".into(),
+        annual_value: "52000".into(),
+        start_date: day(-400),
+        end_date: day(300),
+    };
+    store.add_block_contract(&cid, &contract).await.unwrap();
     v.sign_in("cam@example.org").await;
     v.check("dashboard").await;
-    assert!(v.client.find(Locator::Css("svg#spend-by-category")).await.is_ok(), "the chart is drawn");
+    for chart in ["spend-by-category", "spend-by-area", "spend-by-month"] {
+        assert!(v.client.find(Locator::Css(&format!("svg#{chart}"))).await.is_ok(), "the chart {chart} is drawn");
+    }
     let dashboard = v.text().await;
     assert!(
         dashboard.contains("Leisure") && dashboard.contains("Forecast for the next 12 months") && dashboard.contains("Uptake by client group"),
         "{dashboard}"
     );
+    assert!(dashboard.contains("Riverside Day Centre") && dashboard.contains("From block contracts"), "{dashboard}");
     v.client.clone().close().await.unwrap();
     assert!(v.pages_checked >= 25, "axe-core checked {} pages", v.pages_checked);
 }

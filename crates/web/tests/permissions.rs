@@ -71,7 +71,11 @@ fn expected(method: &Method, route: &str) -> Option<&'static str> {
         "/api/v1/accounts/{account_id}/spending" | "/api/v1/accounts/{account_id}/bank-details" | "/api/v1/accounts/{account_id}/personal-assistants" => edit,
         "/api/v1/accounts/{account_id}/reviews" => case,
         "/api/v1/accounts/{account_id}/outcome-surveys" => edit,
-        "/api/v1/councils/{council_id}/outcome-surveys" => "commissioner team_manager finance_officer auditor administrator",
+        "/api/v1/councils/{council_id}/outcome-surveys" | "/api/v1/councils/{council_id}/spending" | "/api/v1/councils/{council_id}/provider-income" => {
+            "commissioner team_manager finance_officer auditor administrator"
+        }
+        "/api/v1/councils/{council_id}/block-contracts" if get => "commissioner team_manager finance_officer auditor administrator",
+        "/api/v1/councils/{council_id}/block-contracts" => "commissioner",
         "/api/v1/personal-assistants/{assistant_id}/timesheets" | "/api/v1/personal-assistants/{assistant_id}/dbs" => edit,
         "/api/v1/councils/{council_id}/dbs-alerts" | "/api/v1/councils/{council_id}/safeguarding-concerns" => caseload,
         "/api/v1/people/{person_id}/safeguarding-concerns" if get => caseload,
