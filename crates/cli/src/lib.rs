@@ -1,8 +1,11 @@
 //! The `selfdirect` command: serve, migrate, and a demo council.
 
 mod bench_api;
+mod bench_learning;
 mod bench_money;
 pub mod demo;
+mod generate;
+mod measure;
 pub mod payments;
 pub mod ras;
 
@@ -70,6 +73,33 @@ pub enum Command {
         #[command(subcommand)]
         command: ReturnsCommand,
     },
+    /// Generate a synthetic national population (councils, people, assessments, plans,
+    /// accounts, four-weekly payments, spending, invoices, reviews, surveys) straight into
+    /// the database, in bulk: COPY on PostgreSQL, multi-row INSERTs on SQLite. The same
+    /// options give the same data. Every budget goes through the real RAS and every entry
+    /// through the ledger's rules; only the writing is bulk.
+    Generate {
+        /// People across all councils.
+        #[arg(long, default_value_t = 10_000)]
+        people: u64,
+        /// Councils the people are shared between (unequally, as councils are).
+        #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=1_000))]
+        councils: u32,
+        /// Years of history, up to today.
+        #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=10))]
+        years: u32,
+        /// The same seed gives the same data (council codes are S<seed>C001…).
+        #[arg(long, default_value_t = 2011)]
+        seed: u64,
+        /// People per batch: one COPY per table (PostgreSQL) or one transaction (SQLite).
+        #[arg(long, default_value_t = 2_000)]
+        batch: usize,
+        /// PostgreSQL only, and only into a database with no people: keep every index and
+        /// foreign-key check during the load (slower), instead of building the big
+        /// tables' indexes once at the end.
+        #[arg(long)]
+        no_fast_load: bool,
+    },
     /// Measure the speed targets on synthetic data: RAS and money in memory (and claims durably), the API under load.
     Bench {
         #[command(subcommand)]
@@ -130,6 +160,20 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 30)]
         seconds: u64,
     },
+    /// Every commissioner-dashboard query and the quarterly statutory return on the data in
+    /// the store (e.g. made by `generate`), for the largest councils: latency percentiles,
+    /// and a baseline that adds spending up from the ledger instead of the rollup.
+    Dashboard {
+        /// How many of the largest councils to measure.
+        #[arg(long, default_value_t = 5)]
+        councils: usize,
+        /// Times each query runs per council.
+        #[arg(long, default_value_t = 20)]
+        rounds: usize,
+        /// The quarter of the statutory return (its first day); the last full quarter if left out.
+        #[arg(long)]
+        quarter: Option<String>,
+    },
     /// RAS for N synthetic assessments, and calibration over N care packages, on one core.
     Ras {
         #[arg(long, default_value_t = 1_500_000)]
@@ -172,6 +216,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         let store = open(&cli).await?;
         return bench_api::run(store, users.max(1), seconds).await;
     }
+    if let Command::Bench { command: BenchCommand::Dashboard { councils, rounds, quarter } } = &cli.command {
+        let store = open(&cli).await?;
+        let quarter = quarter.clone().unwrap_or_else(last_full_quarter);
+        return bench_learning::dashboard(&store, *councils, (*rounds).max(1), &quarter).await;
+    }
     if let Command::Bench { command: BenchCommand::Money { accounts, claims, durable_claims, durable_people, batch, seed } } = cli.command {
         bench_money::in_memory(accounts, claims, seed);
         if durable_claims > 0 {
@@ -189,6 +238,18 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     } = cli.command
     {
         return ras::run(None, command).await;
+    }
+    if let Command::Generate { people, councils, years, seed, batch, no_fast_load } = cli.command {
+        let url = match &cli.database_url {
+            Some(url) => url.clone(),
+            None => {
+                std::fs::create_dir_all(&cli.data_dir).with_context(|| format!("cannot create {}", cli.data_dir.display()))?;
+                format!("sqlite://{}?mode=rwc", cli.data_dir.join("selfdirect.sqlite").display())
+            }
+        };
+        let end = time::OffsetDateTime::now_utc().date();
+        let options = selfdirect_store::synthetic::GenerateOptions { people, councils, years, seed, end, batch_people: batch, fast_load: !no_fast_load };
+        return generate::run(&url, options).await;
     }
     let store = open(&cli).await?;
     match cli.command {
@@ -228,7 +289,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Command::Bench { .. } => unreachable!("handled before the database is opened"),
+        Command::Bench { .. } | Command::Generate { .. } => unreachable!("handled before the database is opened"),
         Command::Demo { people, seed, no_serve, addr } => {
             let (council, users) = demo::create(&store, demo::Options { people, seed, show_progress: true }).await?;
             println!("created {} ({}) with {people} people", council.name, council.code);
@@ -243,6 +304,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             serve(store, addr).await
         }
     }
+}
+
+/// The first day of the last quarter (April, July, October, January) that has ended.
+fn last_full_quarter() -> String {
+    let today = time::OffsetDateTime::now_utc().date();
+    let this_quarter = (today.month() as i32 - 1) / 3 * 3 + 1;
+    let first = selfdirect_domain::dates::add_months(time::Date::from_calendar_date(today.year(), time::Month::January, 1).expect("valid"), this_quarter - 1);
+    selfdirect_domain::dates::iso(selfdirect_domain::dates::add_months(first, -3))
 }
 
 async fn serve(store: Store, addr: SocketAddr) -> anyhow::Result<()> {

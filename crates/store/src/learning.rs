@@ -259,3 +259,12 @@ impl Store {
         Ok(groups.into_iter().map(|(group, responses)| SurveyResults { group, domains: average(&responses) }).collect())
     }
 }
+
+impl Store {
+    /// Every council's id with its number of people, largest first (for benchmarks and
+    /// capacity planning).
+    pub async fn people_per_council(&self) -> Result<Vec<(String, i64)>> {
+        let rows = sqlx::query("SELECT council_id, COUNT(*) AS n FROM people GROUP BY council_id ORDER BY n DESC, council_id").fetch_all(&self.pool).await?;
+        rows.iter().map(|r| Ok((r.try_get("council_id")?, r.try_get("n")?))).collect()
+    }
+}

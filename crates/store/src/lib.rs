@@ -22,6 +22,7 @@ pub mod records;
 mod reviews;
 mod rollup;
 mod safeguarding;
+pub mod synthetic;
 pub mod testing;
 mod users;
 
@@ -131,6 +132,12 @@ impl Store {
             Backend::Postgres => AnyPoolOptions::new().max_connections(16).connect_with(options).await?,
         };
         Ok(Store { pool, backend, streams: std::sync::Arc::new(FundingStreams::standard()) })
+    }
+
+    /// Refreshes the query planner's statistics (after a bulk load).
+    pub async fn analyze(&self) -> Result<()> {
+        sqlx::query("ANALYZE").execute(&self.pool).await?;
+        Ok(())
     }
 
     /// Connects and brings the schema up to date.

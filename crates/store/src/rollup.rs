@@ -245,3 +245,20 @@ impl Store {
             .collect())
     }
 }
+
+impl Store {
+    /// The same figures as [`Store::spending_by`], added up from the ledger itself instead of
+    /// the rollup: the check that the rollup is right, and the benchmark's baseline.
+    pub async fn spending_from_ledger(&self, council_id: &str, dimension: SpendingDimension) -> Result<Vec<SpendingCell>> {
+        let council = self.council(council_id).await?;
+        let column = dimension.column();
+        let rows = sqlx::query(&format!(
+            "SELECT month, {column} AS k, CAST(SUM(amount_pence) AS BIGINT) AS spent FROM spending_facts WHERE council_id = $1 \
+             GROUP BY month, {column} ORDER BY month, {column}"
+        ))
+        .bind(council.id.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(|r| Ok(SpendingCell { month: r.try_get("month")?, key: r.try_get("k")?, spent: Money::from_pence(r.try_get("spent")?) })).collect()
+    }
+}

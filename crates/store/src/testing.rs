@@ -20,6 +20,14 @@ pub async fn sqlite_store() -> (Store, tempfile::TempDir) {
 pub struct TemporaryDatabase {
     admin_url: String,
     name: String,
+    url: String,
+}
+
+impl TemporaryDatabase {
+    /// The database's own URL, for tools that connect by themselves.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
 }
 
 impl Drop for TemporaryDatabase {
@@ -60,7 +68,7 @@ pub async fn postgres_store(test_name: &str) -> Option<(Store, TemporaryDatabase
         Some(slash) if admin_url[..slash].contains("://") && slash > admin_url.find("://").unwrap() + 2 => format!("{}/{database}", &admin_url[..slash]),
         _ => format!("{admin_url}/{database}"),
     };
-    let guard = TemporaryDatabase { admin_url: admin_url.clone(), name: database };
+    let guard = TemporaryDatabase { admin_url: admin_url.clone(), name: database, url: url.clone() };
     let store = Store::connect_and_migrate(&url).await.expect("migrate PostgreSQL");
     Some((store, guard))
 }

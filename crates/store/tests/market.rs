@@ -75,6 +75,9 @@ async fn market(store: Store) {
     assert_eq!(by_mechanism[0], (apr, m("council_managed"), Money::from_pounds(1_000)));
 
     // What posting kept up to date is what the ledger says.
+    for d in [SpendingDimension::Category, SpendingDimension::Provider, SpendingDimension::Area, SpendingDimension::Mechanism] {
+        assert_eq!(store.spending_by(&cid, d).await.unwrap(), store.spending_from_ledger(&cid, d).await.unwrap(), "{d:?}");
+    }
     let kept = everything(&store, &cid).await;
     store.rebuild_spending_rollup(&cid).await.unwrap();
     assert_eq!(everything(&store, &cid).await, kept);

@@ -1,0 +1,703 @@
+//! One synthetic person's rows: who they are, their assessment and allocation, their
+//! approved plan, how the money is held, and every movement of money up to the end of the
+//! history, built by the ledger's own functions.
+
+use super::population::{answers, pick_group, plan_lines, severity, FAMILY, GIVEN, OUTCOMES, STREETS};
+use crate::accounts::{ledger_entry_rows, EntryDetails, NewEntry, ENTRY_COLUMNS, POSTING_COLUMNS};
+use crate::bulk::Cell;
+use crate::codec;
+use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rust_decimal::Decimal;
+use selfdirect_domain::assessment::Questionnaire;
+use selfdirect_domain::dates::{add_months, iso};
+use selfdirect_domain::deployment::{overall, DeploymentOption};
+use selfdirect_domain::ledger::{allocate_budget, pay, record_spending, Balances, FundedLine, JournalEntry, LedgerAccount, Payee};
+use selfdirect_domain::person::ClientGroup;
+use selfdirect_domain::plan::{validate_plan, PlanInput, PlanLineInput};
+use selfdirect_domain::ras::allocate;
+use selfdirect_domain::review::{first_review_due, next_review_due};
+use selfdirect_domain::streams::FundingStreams;
+use selfdirect_domain::survey::{score_response, Survey};
+use selfdirect_domain::Money;
+use selfdirect_domain::Problems;
+use std::collections::BTreeMap;
+use time::{Date, Duration};
+use uuid::Uuid;
+
+/// The tables a batch fills, in the order they are written (parents first), with columns.
+pub(crate) const TABLES: [(&str, &[&str]); 12] = [
+    ("people", &["id", "council_id", "given_name", "family_name", "date_of_birth", "address", "postcode", "client_group", "long_term_support", "created_at"]),
+    (
+        "assessments",
+        &[
+            "id",
+            "council_id",
+            "person_id",
+            "questionnaire_id",
+            "questionnaire_version",
+            "completed_on",
+            "assessor",
+            "answers",
+            "scores",
+            "total_points",
+            "indicative_budget_pence",
+            "allocation",
+            "created_at",
+        ],
+    ),
+    (
+        "allocations",
+        &["id", "council_id", "person_id", "assessment_id", "questionnaire_id", "questionnaire_version", "reason", "total_pence", "allocation", "created_at"],
+    ),
+    (
+        "plans",
+        &[
+            "id",
+            "council_id",
+            "person_id",
+            "assessment_id",
+            "status",
+            "outcomes",
+            "start_date",
+            "end_date",
+            "over_budget_reason",
+            "indicative_budget_pence",
+            "total_pence",
+            "final_budget_pence",
+            "submitted_at",
+            "decided_at",
+            "decided_by",
+            "version",
+            "created_at",
+            "updated_at",
+        ],
+    ),
+    (
+        "plan_lines",
+        &[
+            "id",
+            "council_id",
+            "plan_id",
+            "position",
+            "description",
+            "provider",
+            "category",
+            "frequency",
+            "units_per_period",
+            "unit_cost_pence",
+            "annual_cost_pence",
+            "stream",
+            "deployment",
+        ],
+    ),
+    (
+        "budget_accounts",
+        &[
+            "id",
+            "council_id",
+            "person_id",
+            "plan_id",
+            "deployment",
+            "includes_direct_payment",
+            "final_budget_pence",
+            "start_date",
+            "end_date",
+            "next_review_due",
+            "lock_version",
+            "created_at",
+            "weekly_contribution_pence",
+        ],
+    ),
+    ("bank_details", &["budget_account_id", "council_id", "account_name", "sort_code", "account_number", "updated_at"]),
+    ("ledger_entries", &ENTRY_COLUMNS),
+    ("ledger_postings", &POSTING_COLUMNS),
+    (
+        "invoices",
+        &[
+            "id",
+            "council_id",
+            "provider_name",
+            "invoice_ref",
+            "budget_account_id",
+            "plan_line_id",
+            "category",
+            "period_start",
+            "period_end",
+            "units",
+            "unit_rate_pence",
+            "amount_pence",
+            "status",
+            "entry_id",
+            "created_at",
+            "person_id",
+        ],
+    ),
+    ("reviews", &["id", "council_id", "person_id", "budget_account_id", "due_on", "completed_on", "reviewer", "notes", "created_at"]),
+    (
+        "survey_responses",
+        &["id", "council_id", "person_id", "budget_account_id", "survey_id", "survey_version", "respondent", "answers", "scores", "completed_on", "created_at"],
+    ),
+];
+
+/// Rows for some people, per table (indexed as [`TABLES`]), and counts.
+#[derive(Default)]
+pub struct Batch {
+    pub(crate) rows: [Vec<Vec<Cell>>; 12],
+    pub people: usize,
+    pub accounts: u64,
+    pub plan_lines: u64,
+    pub entries: u64,
+    pub postings: u64,
+    pub invoices: u64,
+    pub reviews: u64,
+    pub surveys: u64,
+}
+
+const PEOPLE: usize = 0;
+const ASSESSMENTS: usize = 1;
+const ALLOCATIONS: usize = 2;
+const PLANS: usize = 3;
+const PLAN_LINES: usize = 4;
+const ACCOUNTS: usize = 5;
+const BANK: usize = 6;
+const ENTRIES: usize = 7;
+const POSTINGS: usize = 8;
+const INVOICES: usize = 9;
+const REVIEWS: usize = 10;
+const SURVEYS: usize = 11;
+
+/// UUIDv7 ids that are deterministic (a seeded generator) and increasing, so a primary key
+/// index grows at its right edge during the load.
+pub struct Ids {
+    rng: ChaCha8Rng,
+    millis: u64,
+}
+
+impl Ids {
+    pub fn new(seed: u64, from: Date) -> Ids {
+        let millis = (from.midnight().assume_utc().unix_timestamp() as u64) * 1_000;
+        Ids { rng: ChaCha8Rng::seed_from_u64(seed.wrapping_add(0x1d5)), millis }
+    }
+
+    fn next(&mut self) -> Uuid {
+        self.millis += 1;
+        let random: [u8; 10] = self.rng.gen();
+        uuid::Builder::from_unix_timestamp_millis(self.millis, &random).into_uuid()
+    }
+
+    fn text(&mut self) -> String {
+        self.next().to_string()
+    }
+
+    /// A number no earlier id used: invoice references are unique per provider.
+    fn sequence(&self) -> u64 {
+        self.millis
+    }
+}
+
+/// Providers in a council's market, by kind of support.
+pub struct CouncilMarket {
+    by_category: BTreeMap<&'static str, Vec<String>>,
+}
+
+const PREFIXES: &[&str] = &["Bluebell", "Harbour", "Oakwood", "Meadow", "Riverside", "Beacon", "Kingfisher", "Willow", "Heron", "Cedar", "Lantern", "Summit"];
+const KINDS: &[(&str, &str)] = &[
+    ("personal_care", "Home Care Ltd"),
+    ("day_service", "Day Centre"),
+    ("respite", "Short Breaks"),
+    ("leisure", "Leisure Trust"),
+    ("education", "College"),
+    ("employment", "Employment Support"),
+    ("equipment", "Living Aids"),
+    ("transport", "Community Transport"),
+    ("housing_support", "Housing Support"),
+    ("other", "Wellbeing Services"),
+];
+
+impl CouncilMarket {
+    pub fn new(rng: &mut ChaCha8Rng, council_index: usize) -> CouncilMarket {
+        let mut by_category = BTreeMap::new();
+        for (category, kind) in KINDS {
+            let n = rng.gen_range(2..=5);
+            let mut names: Vec<String> = PREFIXES.choose_multiple(rng, n).map(|p| format!("{p} {kind}")).collect();
+            // One national chain in every council, so provider figures cross councils.
+            if council_index.is_multiple_of(3) && *category == "personal_care" {
+                names.push("Nationwide Care Group".to_string());
+            }
+            by_category.insert(*category, names);
+        }
+        CouncilMarket { by_category }
+    }
+
+    pub fn providers(&self) -> Vec<String> {
+        let mut all: Vec<String> = self.by_category.values().flatten().cloned().collect();
+        all.sort();
+        all.dedup();
+        all
+    }
+
+    /// Day centres on block contracts: the first of the council's day centres, at £150,000 a year.
+    pub fn block_contracts(&self) -> Vec<(String, Money)> {
+        self.by_category.get("day_service").and_then(|d| d.first()).map(|p| vec![(p.clone(), Money::from_pounds(150_000))]).unwrap_or_default()
+    }
+
+    fn pick(&self, rng: &mut ChaCha8Rng, category: &str) -> Option<&String> {
+        self.by_category.get(category).and_then(|v| v.choose(rng))
+    }
+}
+
+/// A council the generator fills.
+pub struct CouncilPlan {
+    pub id: Uuid,
+    pub size: u64,
+    pub market: CouncilMarket,
+    pub questionnaire: Questionnaire,
+}
+
+fn stamp(d: Date) -> String {
+    format!("{}T09:00:00Z", iso(d))
+}
+
+fn text(s: impl Into<String>) -> Cell {
+    Cell::Text(s.into())
+}
+
+/// Adds one person, and all that follows for them, to `batch`.
+pub fn person(batch: &mut Batch, rng: &mut ChaCha8Rng, ids: &mut Ids, council: &CouncilPlan, (window_start, end): (Date, Date)) {
+    let cid = council.id.to_string();
+    let streams = FundingStreams::standard();
+    let group = pick_group(rng);
+    let age = match group {
+        ClientGroup::OlderPerson => rng.gen_range(66..97),
+        _ => rng.gen_range(18..65),
+    };
+    // Six in ten were already known when the history starts; the rest arrive during it.
+    let span = (end - window_start).whole_days();
+    let contact =
+        if rng.gen_bool(0.6) { window_start - Duration::days(rng.gen_range(30..400)) } else { window_start + Duration::days(rng.gen_range(0..span - 60)) };
+    let person_id = ids.text();
+    let family = *FAMILY.choose(rng).expect("non-empty");
+    let area = rng.gen_range(1..30);
+    batch.rows[PEOPLE].push(vec![
+        text(&person_id),
+        text(&cid),
+        text(*GIVEN.choose(rng).expect("non-empty")),
+        text(family),
+        text(iso(end - Duration::days(age * 365 + rng.gen_range(0..365)))),
+        text(format!("{} {}", rng.gen_range(1..200), STREETS.choose(rng).expect("non-empty"))),
+        text(format!("SY{area} {}{}{}", rng.gen_range(1..9), (b'A' + rng.gen_range(0..26)) as char, (b'A' + rng.gen_range(0..26)) as char)),
+        text(group.code()),
+        Cell::Int(1),
+        text(stamp(contact)),
+    ]);
+    batch.people += 1;
+
+    // The assessment, through the real RAS.
+    let assessed_on = contact + Duration::days(rng.gen_range(10..60));
+    let need = severity(rng, group);
+    let typed = answers(rng, &council.questionnaire, need);
+    let scores = council.questionnaire.score(&typed).expect("synthetic answers come from the questionnaire");
+    let allocation = allocate(&council.questionnaire.allocation, &scores, group);
+    let (assessment_id, allocation_json) = (ids.text(), codec::to_json(&allocation));
+    let q = &council.questionnaire;
+    batch.rows[ASSESSMENTS].push(vec![
+        text(&assessment_id),
+        text(&cid),
+        text(&person_id),
+        text(&q.id),
+        Cell::Int(q.version),
+        text(iso(assessed_on)),
+        text("Synthetic assessor"),
+        text(codec::to_json(&typed)),
+        text(codec::to_json(&scores)),
+        Cell::Int(scores.total_points()),
+        Cell::Int(allocation.total.pence()),
+        text(allocation_json.clone()),
+        text(stamp(assessed_on)),
+    ]);
+    batch.rows[ALLOCATIONS].push(vec![
+        text(ids.text()),
+        text(&cid),
+        text(&person_id),
+        text(&assessment_id),
+        text(&q.id),
+        Cell::Int(q.version),
+        text("assessment"),
+        Cell::Int(allocation.total.pence()),
+        text(allocation_json),
+        text(stamp(assessed_on)),
+    ]);
+    // One in eight has council-commissioned services only: counted, with no personal budget.
+    if rng.gen_range(0..8) == 0 {
+        return;
+    }
+
+    // The plan, approved. Later plans choose day services less, and leisure and personal
+    // assistants more: the market shift commissioners must see coming.
+    let start = assessed_on + Duration::days(rng.gen_range(14..75));
+    if start > end {
+        return;
+    }
+    let progress = ((start - window_start).whole_days().max(0) as f64 / span as f64).min(1.0);
+    let target = Money::from_decimal_rounded(allocation.total.to_decimal() * Decimal::new(rng.gen_range(88..103), 2)).expect("in range");
+    let mut inputs = plan_lines(rng, group, target);
+    for line in inputs.iter_mut() {
+        if line.category == "day_service" && rng.gen_bool(0.2 + 0.6 * progress) {
+            *line = PlanLineInput {
+                description: "Community activities with a support worker".into(),
+                category: "leisure".into(),
+                frequency: "weekly".into(),
+                units_per_period: "3".into(),
+                unit_cost: "16.00".into(),
+                ..line.clone()
+            };
+        }
+        if let Some(p) = council.market.pick(rng, &line.category) {
+            if line.category != "personal_assistant" && line.provider != "High street shop" {
+                line.provider = p.clone();
+            }
+        }
+    }
+    let mut outcomes: Vec<String> = OUTCOMES.choose_multiple(rng, 2).map(|s| s.to_string()).collect();
+    outcomes.sort();
+    let plan_end = add_months(start, 12) - Duration::days(1);
+    let input = PlanInput { outcomes, lines: inputs, start_date: iso(start), end_date: iso(plan_end), over_budget_reason: Some("Synthetic plan".into()) };
+    let plan = validate_plan(&input, &streams).expect("synthetic plan lines are valid");
+    let total = plan.total();
+    // How the money is held: direct payments grow over the years.
+    let dp_share = 0.38 + 0.15 * progress;
+    let roll: f64 = rng.gen();
+    let chosen: Vec<DeploymentOption> = plan
+        .lines
+        .iter()
+        .enumerate()
+        .map(|(i, line)| {
+            let wanted = if roll < dp_share {
+                DeploymentOption::DirectPayment
+            } else if roll < dp_share + 0.27 {
+                DeploymentOption::CouncilManaged
+            } else if roll < dp_share + 0.42 {
+                DeploymentOption::IndividualServiceFund
+            } else if i == 0 {
+                DeploymentOption::DirectPayment
+            } else {
+                DeploymentOption::CouncilManaged
+            };
+            let mut p = Problems::new();
+            streams.check_deployment(&mut p, "line", &line.stream, wanted);
+            if p.is_empty() {
+                wanted
+            } else {
+                DeploymentOption::CouncilManaged
+            }
+        })
+        .collect();
+    let plan_id = ids.text();
+    let decided = start - Duration::days(rng.gen_range(1..10));
+    batch.rows[PLANS].push(vec![
+        text(&plan_id),
+        text(&cid),
+        text(&person_id),
+        text(&assessment_id),
+        text("approved"),
+        text(codec::to_json(&plan.outcomes)),
+        text(iso(start)),
+        text(iso(plan_end)),
+        Cell::OptText(plan.over_budget_reason.clone()),
+        Cell::Int(allocation.total.pence()),
+        Cell::Int(total.pence()),
+        Cell::Int(total.pence()),
+        text(stamp(decided - Duration::days(7))),
+        text(stamp(decided)),
+        text("Synthetic team manager"),
+        Cell::Int(3),
+        text(stamp(assessed_on)),
+        text(stamp(decided)),
+    ]);
+    let mut funded = Vec::with_capacity(plan.lines.len());
+    for (position, (line, deployment)) in plan.lines.iter().zip(&chosen).enumerate() {
+        let id = ids.next();
+        batch.rows[PLAN_LINES].push(vec![
+            text(id.to_string()),
+            text(&cid),
+            text(&plan_id),
+            Cell::Int(position as i64),
+            text(&line.description),
+            text(&line.provider),
+            text(line.category.code()),
+            text(line.frequency.code()),
+            text(line.units_per_period.normalize().to_string()),
+            Cell::Int(line.unit_cost.pence()),
+            Cell::Int(line.annual_cost().pence()),
+            text(line.stream.code()),
+            text(deployment.code()),
+        ]);
+        batch.plan_lines += 1;
+        funded.push((FundedLine { id, stream: line.stream.clone(), deployment: *deployment, annual_cost: line.annual_cost() }, line));
+    }
+
+    // The account: open until the person leaves (about one in ten a year) or beyond the end.
+    let leaves = rng.gen_bool(0.25).then(|| start + Duration::days(rng.gen_range(120..1_100)));
+    let account_end = leaves.unwrap_or(end + Duration::days(365));
+    let includes_dp = chosen.contains(&DeploymentOption::DirectPayment);
+    let account_id = ids.text();
+    let contribution = if rng.gen_bool(0.3) { Money::from_pence(rng.gen_range(500..9_000)) } else { Money::ZERO };
+    let mut due = first_review_due(start, includes_dp);
+    let last_day = end.min(account_end);
+    // Reviews: completed around their due date while the person is supported.
+    let mut reviews = Vec::new();
+    while due <= last_day {
+        let done = due + Duration::days(rng.gen_range(-20..40));
+        if done > last_day {
+            break;
+        }
+        reviews.push((due, done));
+        due = next_review_due(done);
+    }
+    batch.rows[ACCOUNTS].push(vec![
+        text(&account_id),
+        text(&cid),
+        text(&person_id),
+        text(&plan_id),
+        text(overall(chosen.iter().copied()).expect("at least one line").code()),
+        Cell::Int(i64::from(includes_dp)),
+        Cell::Int(total.pence()),
+        text(iso(start)),
+        text(iso(account_end)),
+        text(iso(due)),
+        Cell::Int(1),
+        text(stamp(start)),
+        Cell::Int(contribution.pence()),
+    ]);
+    batch.accounts += 1;
+    if includes_dp {
+        batch.rows[BANK].push(vec![
+            text(&account_id),
+            text(&cid),
+            text(format!("{} DP ACCOUNT", family.to_uppercase())),
+            text(format!("{:02}-{:02}-{:02}", rng.gen_range(10..99), rng.gen_range(0..99), rng.gen_range(0..99))),
+            text(format!("{:08}", rng.gen_range(10_000_000..99_999_999))),
+            text(stamp(start)),
+        ]);
+    }
+    for (due_on, completed) in &reviews {
+        batch.rows[REVIEWS].push(vec![
+            text(ids.text()),
+            text(&cid),
+            text(&person_id),
+            text(&account_id),
+            text(iso(*due_on)),
+            text(iso(*completed)),
+            text("Synthetic reviewer"),
+            text("Outcomes reviewed with the person; the plan continues."),
+            text(stamp(*completed)),
+        ]);
+        batch.reviews += 1;
+        if rng.gen_bool(0.35) {
+            survey(batch, rng, ids, [&cid, &person_id, &account_id], *completed, includes_dp);
+        }
+    }
+
+    // The money, four-weekly from the start: allocated each year; direct payments paid to
+    // the person and spent (shown by quarterly returns); ISF money paid to the provider and
+    // spent by them; council-managed lines paid on the provider's invoice.
+    let mut ledger = Ledger { balances: Balances::default(), entries: Vec::new() };
+    let mut year_start = start;
+    let mut period = 0u32;
+    let mut day = start;
+    let mut dp_unreported: BTreeMap<usize, Money> = BTreeMap::new();
+    let mut isf_unreported: BTreeMap<usize, Money> = BTreeMap::new();
+    let mut dp_streams: BTreeMap<selfdirect_domain::plan::FundingStream, Vec<usize>> = BTreeMap::new();
+    for (i, (line, _)) in funded.iter().enumerate() {
+        if line.deployment == DeploymentOption::DirectPayment {
+            dp_streams.entry(line.stream.clone()).or_default().push(i);
+        }
+    }
+    let lines: Vec<FundedLine> = funded.iter().map(|(f, _)| f.clone()).collect();
+    while day <= last_day {
+        if day >= year_start {
+            ledger.post(ids, allocate_budget(&lines, year_start).expect("plan lines are valid"), EntryExtra::default());
+            year_start = add_months(year_start, 12);
+        }
+        for (i, (line, detail)) in funded.iter().enumerate() {
+            let due = Money::from_pence(line.annual_cost.pence() / 13);
+            if due.is_zero() {
+                continue;
+            }
+            // Providers of the main line bill every four weeks; smaller lines every twelve.
+            let every = if i == 0 { 1 } else { 3 };
+            if !period.is_multiple_of(every) {
+                continue;
+            }
+            let due = Money::from_pence(due.pence() * every as i64);
+            match line.deployment {
+                DeploymentOption::DirectPayment => {} // paid per stream below
+                DeploymentOption::IndividualServiceFund => {
+                    if ledger.pay(ids, Payee::Provider, Some(line), due, day, ("Individual service fund", Some(&detail.provider))) {
+                        *isf_unreported.entry(i).or_default() += due;
+                    }
+                }
+                DeploymentOption::CouncilManaged => {
+                    let amount = Money::from_pence(due.pence() * rng.gen_range(90..=100) / 100);
+                    let on = day + Duration::days(rng.gen_range(28..40));
+                    if on <= end && ledger.pay(ids, Payee::Provider, Some(line), amount, on, ("Provider invoice paid", Some(&detail.provider))) {
+                        let entry_id = ledger.entries.last().expect("just posted").0.clone();
+                        let units = Decimal::from(amount.pence()) / Decimal::from(detail.unit_cost.pence().max(1));
+                        batch.rows[INVOICES].push(vec![
+                            text(ids.text()),
+                            text(&cid),
+                            text(&detail.provider),
+                            text(format!("INV-{}", ids.sequence())),
+                            text(&account_id),
+                            text(line.id.to_string()),
+                            text(detail.category.code()),
+                            text(iso(day)),
+                            text(iso(day + Duration::days(28 * every as i64 - 1))),
+                            text(units.round_dp(2).normalize().to_string()),
+                            Cell::Int(detail.unit_cost.pence()),
+                            Cell::Int(amount.pence()),
+                            text("accepted"),
+                            text(entry_id),
+                            text(stamp(on)),
+                            text(&person_id),
+                        ]);
+                        batch.invoices += 1;
+                    }
+                }
+            }
+        }
+        // Direct payments: one payment per stream for all its direct-payment lines.
+        for (stream, lines_paid) in &dp_streams {
+            let due = lines_paid.iter().map(|&i| Money::from_pence(funded[i].0.annual_cost.pence() / 13)).sum::<Money>();
+            if !due.is_zero() && ledger.pay_direct(ids, stream, due, day) {
+                for &i in lines_paid {
+                    *dp_unreported.entry(i).or_default() += Money::from_pence(funded[i].0.annual_cost.pence() / 13);
+                }
+            }
+        }
+        period += 1;
+        // Returns each quarter (from the person for direct payments, from the provider for
+        // an ISF): most of what was paid, spent on the line.
+        if period.is_multiple_of(3) {
+            for (share, unreported) in [(80..=100, &mut dp_unreported), (85..=100, &mut isf_unreported)] {
+                for (i, paid) in std::mem::take(unreported) {
+                    let (line, detail) = &funded[i];
+                    let spent = Money::from_pence(paid.pence() * rng.gen_range(share.clone()) / 100);
+                    let on = day + Duration::days(rng.gen_range(1..20));
+                    if on <= end && !spent.is_zero() {
+                        ledger.spend(ids, line, spent, on, &detail.provider);
+                    }
+                }
+            }
+        }
+        day += Duration::days(28);
+    }
+    for (id, entry, extra) in &ledger.entries {
+        let details = EntryDetails { payee_name: extra.payee.as_deref(), purpose: extra.purpose, ..Default::default() };
+        let (entry_rows, posting_rows) =
+            ledger_entry_rows(&cid, &[NewEntry { id: id.clone(), account_id: &account_id, entry, details }], &stamp(entry.occurred_on));
+        batch.postings += posting_rows.len() as u64;
+        batch.entries += 1;
+        batch.rows[ENTRIES].extend(entry_rows);
+        batch.rows[POSTINGS].extend(posting_rows);
+    }
+}
+
+#[derive(Default)]
+struct EntryExtra {
+    payee: Option<String>,
+    purpose: Option<&'static str>,
+}
+
+/// One account's journal as it is built, with the running balances the rules check.
+struct Ledger {
+    balances: Balances,
+    entries: Vec<(String, JournalEntry, EntryExtra)>,
+}
+
+impl Ledger {
+    fn post(&mut self, ids: &mut Ids, entry: JournalEntry, extra: EntryExtra) {
+        for p in &entry.postings {
+            self.balances.apply(p);
+        }
+        self.entries.push((ids.text(), entry, extra));
+    }
+
+    /// Pays if the money is there; says whether it was.
+    fn pay_direct(&mut self, ids: &mut Ids, stream: &selfdirect_domain::plan::FundingStream, amount: Money, on: Date) -> bool {
+        match pay(&self.balances, Payee::BudgetHolder, stream, None, amount, on, "Direct payment for four weeks") {
+            Ok(entry) => {
+                self.post(ids, entry, EntryExtra::default());
+                true
+            }
+            Err(_) => false,
+        }
+    }
+
+    fn pay(
+        &mut self,
+        ids: &mut Ids,
+        payee: Payee,
+        line: Option<&FundedLine>,
+        amount: Money,
+        on: Date,
+        (description, payee_name): (&str, Option<&String>),
+    ) -> bool {
+        let stream = &line.expect("a provider is paid for a line").stream;
+        match pay(&self.balances, payee, stream, line, amount, on, description) {
+            Ok(entry) => {
+                self.post(ids, entry, EntryExtra { payee: payee_name.cloned(), purpose: None });
+                true
+            }
+            Err(_) => false,
+        }
+    }
+
+    fn spend(&mut self, ids: &mut Ids, line: &FundedLine, amount: Money, on: Date, provider: &str) {
+        let held = match line.deployment {
+            DeploymentOption::DirectPayment => LedgerAccount::HeldByBudgetHolder,
+            _ => LedgerAccount::HeldByProvider,
+        };
+        let amount = amount.min(self.balances.get(held, &line.stream));
+        if amount.is_zero() {
+            return;
+        }
+        if let Ok(entry) = record_spending(&self.balances, line, amount, on, "Spending on the plan") {
+            self.post(ids, entry, EntryExtra { payee: Some(provider.to_string()), purpose: Some("care_and_support") });
+        }
+    }
+}
+
+fn survey(batch: &mut Batch, rng: &mut ChaCha8Rng, ids: &mut Ids, [cid, person_id, account_id]: [&str; 3], on: Date, direct_payment: bool) {
+    let survey = Survey::standard();
+    let respondent = if rng.gen_bool(0.8) { "budget_holder" } else { "carer" };
+    let version = survey.version_for(respondent).expect("both versions ship");
+    // People with direct payments report a little more choice and control.
+    let lean = if direct_payment { 2.2 } else { 1.8 };
+    let answers: BTreeMap<String, usize> = version
+        .questions
+        .iter()
+        .map(|q| {
+            let top = q.answers.len() - 1;
+            // Synthetic only: a float picks an answer, never an amount of money.
+            (q.id.clone(), (lean + rng.gen_range(-1.4..1.2_f64)).round().clamp(0.0, top as f64) as usize)
+        })
+        .collect();
+    let scores = score_response(&survey, respondent, &answers).expect("answers come from the survey");
+    batch.rows[SURVEYS].push(vec![
+        text(ids.text()),
+        text(cid),
+        text(person_id),
+        text(account_id),
+        text(&survey.id),
+        Cell::Int(survey.version),
+        text(respondent),
+        text(codec::to_json(&answers)),
+        text(codec::to_json(&scores)),
+        text(iso(on)),
+        text(stamp(on)),
+    ]);
+    batch.surveys += 1;
+}
