@@ -130,6 +130,7 @@ pub async fn durable(store: &Store, people: usize, claims: usize, batch: usize, 
             units_per_period: "40".into(),
             unit_cost: "24.50".into(),
             stream: None,
+            risk_note: None,
         };
         let account = selfdirect_store::testing::open_test_account(store, &cid, &format!("Bench{i}"), vec![line], "council_managed").await;
         person_ids.push(store.account(&account).await?.person_id);

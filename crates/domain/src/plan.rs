@@ -77,6 +77,11 @@ pub struct PlanLine {
     pub stream: FundingStream,
     /// How this line's money is held, once chosen.
     pub deployment: Option<DeploymentOption>,
+    /// Risk enablement: a risk the person chooses to take with this line (employing a
+    /// friend, going out alone), what could go wrong and how it is managed. A plan with one
+    /// is a team manager's decision.
+    #[serde(default)]
+    pub risk_note: Option<String>,
 }
 
 impl PlanLine {
@@ -121,6 +126,9 @@ pub struct PlanLineInput {
     /// A funding stream code; defaults to `adult_social_care`.
     #[serde(default)]
     pub stream: Option<String>,
+    /// Risk enablement note, if the person is choosing to take a risk with this line.
+    #[serde(default)]
+    pub risk_note: Option<String>,
 }
 
 /// Raw plan, as typed.
@@ -166,6 +174,7 @@ pub fn validate_plan(input: &PlanInput, streams: &FundingStreams) -> Result<Plan
         if unit_cost.is_some_and(|c| c > Money::from_pounds(1_000_000)) {
             p.add(at("unit_cost"), "must be £1,000,000 or less");
         }
+        let risk_note = p.optional_text(&at("risk_note"), line.risk_note.as_deref(), 2000);
         let stream = match line.stream.as_deref().map(str::trim) {
             None | Some("") => Some(streams.default_stream()),
             Some(code) => streams.parse(&mut p, &at("stream"), code),
@@ -176,7 +185,7 @@ pub fn validate_plan(input: &PlanInput, streams: &FundingStreams) -> Result<Plan
         if let (Some(description), Some(provider), Some(category), Some(frequency), Some(units_per_period), Some(unit_cost), Some(stream)) =
             (description, provider, category, frequency, units, unit_cost, stream)
         {
-            lines.push(PlanLine { description, provider, category, frequency, units_per_period, unit_cost, stream, deployment: None });
+            lines.push(PlanLine { description, provider, category, frequency, units_per_period, unit_cost, stream, deployment: None, risk_note });
         }
     }
     let start_date = p.date("start_date", &input.start_date);
@@ -272,6 +281,7 @@ mod tests {
             units_per_period: units.into(),
             unit_cost: cost.into(),
             stream: None,
+            risk_note: None,
         }
     }
 

@@ -75,18 +75,31 @@ impl Default for ApprovalPolicy {
     }
 }
 
-/// A plan with an open safeguarding concern, or costing more than a social worker may
-/// approve, is decided by a team manager.
-pub fn check_approver(role: Role, open_concerns: usize, plan_total: Money, policy: ApprovalPolicy) -> Result<(), String> {
+/// What about a plan makes it a team manager's decision, besides its cost.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ApprovalFlags {
+    /// Open safeguarding concerns about the person.
+    pub open_concerns: usize,
+    /// Plan lines with a risk-enablement note.
+    pub risk_enablement_lines: usize,
+}
+
+/// A plan with an open safeguarding concern, a risk-enablement note, or costing more than
+/// a social worker may approve, is decided by a team manager.
+pub fn check_approver(role: Role, flags: ApprovalFlags, plan_total: Money, policy: ApprovalPolicy) -> Result<(), String> {
     if role == Role::TeamManager {
         return Ok(());
     }
+    let open_concerns = flags.open_concerns;
     if open_concerns > 0 {
         return Err(format!(
             "there {} {open_concerns} open safeguarding concern{} about this person, so a team manager must decide on the plan",
             if open_concerns == 1 { "is" } else { "are" },
             if open_concerns == 1 { "" } else { "s" }
         ));
+    }
+    if flags.risk_enablement_lines > 0 {
+        return Err("the plan takes a risk the person has chosen (see the risk-enablement notes), so a team manager must decide".to_string());
     }
     if plan_total > policy.social_worker_limit {
         return Err(format!(
@@ -117,19 +130,26 @@ mod tests {
     }
 
     #[test]
-    fn a_concern_or_a_large_plan_makes_it_a_team_managers_decision() {
+    fn a_concern_a_chosen_risk_or_a_large_plan_makes_it_a_team_managers_decision() {
         let policy = ApprovalPolicy::default();
         let small = Money::from_pounds(20_000);
-        assert_eq!(check_approver(Role::SocialWorker, 0, small, policy), Ok(()));
-        assert_eq!(check_approver(Role::SocialWorker, 0, Money::from_pounds(25_000), policy), Ok(()), "the limit itself is allowed");
-        assert_eq!(check_approver(Role::TeamManager, 2, Money::from_pounds(90_000), policy), Ok(()));
+        let none = ApprovalFlags::default();
+        let concern = ApprovalFlags { open_concerns: 1, ..none };
+        let risk = ApprovalFlags { risk_enablement_lines: 1, ..none };
+        assert_eq!(check_approver(Role::SocialWorker, none, small, policy), Ok(()));
+        assert_eq!(check_approver(Role::SocialWorker, none, Money::from_pounds(25_000), policy), Ok(()), "the limit itself is allowed");
+        assert_eq!(check_approver(Role::TeamManager, ApprovalFlags { open_concerns: 2, risk_enablement_lines: 3 }, Money::from_pounds(90_000), policy), Ok(()));
         assert_eq!(
-            check_approver(Role::SocialWorker, 1, small, policy),
+            check_approver(Role::SocialWorker, concern, small, policy),
             Err("there is 1 open safeguarding concern about this person, so a team manager must decide on the plan".into())
         );
+        assert!(check_approver(Role::SocialWorker, risk, small, policy).unwrap_err().contains("risk-enablement notes"));
         assert_eq!(
-            check_approver(Role::SocialWorker, 0, Money::from_pence(2_500_001), policy),
+            check_approver(Role::SocialWorker, none, Money::from_pence(2_500_001), policy),
             Err("the plan costs £25,000.01 a year, above the £25,000.00 a social worker may approve, so a team manager must decide".into())
         );
+        // A council that delegates less.
+        let strict = ApprovalPolicy { social_worker_limit: Money::from_pounds(10_000) };
+        assert!(check_approver(Role::SocialWorker, none, small, strict).is_err());
     }
 }

@@ -7,7 +7,7 @@ use selfdirect_domain::access::Role;
 use selfdirect_domain::dates::iso;
 use selfdirect_domain::deployment::DeploymentOption;
 use selfdirect_domain::plan::{check_submission, validate_plan, Frequency, FundingStream, PlanContent, PlanInput, PlanLine, PlanStatus, ServiceCategory};
-use selfdirect_domain::safeguarding::{check_approver, ApprovalPolicy};
+use selfdirect_domain::safeguarding::{check_approver, ApprovalFlags, ApprovalPolicy};
 use selfdirect_domain::{Money, Problems};
 use sqlx::{Any, Row, Transaction};
 
@@ -45,6 +45,7 @@ struct LineRow {
     annual_cost_pence: i64,
     stream: String,
     deployment: Option<String>,
+    risk_note: Option<String>,
 }
 
 impl LineRow {
@@ -60,6 +61,7 @@ impl LineRow {
                 unit_cost: Money::from_pence(self.unit_cost_pence),
                 stream: FundingStream::new(self.stream),
                 deployment: self.deployment.as_deref().map(|d| codec::code("plan_lines.deployment", d, DeploymentOption::from_code)).transpose()?,
+                risk_note: self.risk_note,
             },
             annual_cost: Money::from_pence(self.annual_cost_pence),
         })
@@ -229,7 +231,15 @@ impl Store {
         let loaded = load_plan(&mut tx, id).await?;
         let status = loaded.plan.status.approve().map_err(|e| StoreError::Conflict(e.to_string()))?;
         let concerns = crate::safeguarding::open_concern_count(&mut *tx, &loaded.plan.person_id.to_string()).await?;
-        check_approver(role, concerns, loaded.plan.total, ApprovalPolicy::default()).map_err(StoreError::Conflict)?;
+        let limit: Option<i64> = sqlx::query("SELECT approval_limit_pence FROM councils WHERE id = $1")
+            .bind(&loaded.council_id)
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get("approval_limit_pence")?;
+        let policy = limit.map(|l| ApprovalPolicy { social_worker_limit: Money::from_pence(l) }).unwrap_or_default();
+        let risks = loaded.plan.lines.iter().filter(|l| l.line.risk_note.is_some()).count();
+        check_approver(role, ApprovalFlags { open_concerns: concerns, risk_enablement_lines: risks }, loaded.plan.total, policy)
+            .map_err(StoreError::Conflict)?;
         bump_version(&mut tx, &loaded, loaded.plan.version).await?;
         sqlx::query(
             "UPDATE plans SET status = $1, final_budget_pence = $2, decided_at = $3, decided_by = $4, updated_at = $3, approval_note = $6 WHERE id = $5",
@@ -303,7 +313,7 @@ pub(crate) async fn load_plan(conn: &mut sqlx::AnyConnection, id: &str) -> Resul
         .await?
         .ok_or_else(|| StoreError::NotFound { what: "plan", id: id.to_string() })?;
     let lines: Vec<LineRow> = sqlx::query_as(
-        "SELECT id, description, provider, category, frequency, units_per_period, unit_cost_pence, annual_cost_pence, stream, deployment \
+        "SELECT id, description, provider, category, frequency, units_per_period, unit_cost_pence, annual_cost_pence, stream, deployment, risk_note \
          FROM plan_lines WHERE plan_id = $1 ORDER BY position",
     )
     .bind(uuid.to_string())
@@ -362,8 +372,8 @@ async fn bump_version(tx: &mut Transaction<'_, Any>, loaded: &LoadedPlan, expect
 async fn insert_lines(tx: &mut Transaction<'_, Any>, council_id: &str, plan_id: &str, content: &PlanContent) -> Result<()> {
     for (position, line) in content.lines.iter().enumerate() {
         sqlx::query(
-            "INSERT INTO plan_lines (id, council_id, plan_id, position, description, provider, category, frequency, units_per_period, unit_cost_pence, annual_cost_pence, stream, deployment) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+            "INSERT INTO plan_lines (id, council_id, plan_id, position, description, provider, category, frequency, units_per_period, unit_cost_pence, annual_cost_pence, stream, deployment, risk_note) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
         )
         .bind(new_id())
         .bind(council_id)
@@ -378,6 +388,7 @@ async fn insert_lines(tx: &mut Transaction<'_, Any>, council_id: &str, plan_id: 
         .bind(line.annual_cost().pence())
         .bind(line.stream.code())
         .bind(line.deployment.map(|d| d.code()))
+        .bind(line.risk_note.as_deref())
         .execute(&mut **tx)
         .await?;
     }

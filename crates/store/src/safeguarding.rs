@@ -4,7 +4,7 @@ use crate::codec::{self, id_param};
 use crate::{new_id, now, today, Result, Store, StoreError};
 use selfdirect_domain::dates::iso;
 use selfdirect_domain::safeguarding::{dbs_alert, DbsAlert, DbsStatus};
-use selfdirect_domain::Problems;
+use selfdirect_domain::{Money, Problems};
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 use uuid::Uuid;
@@ -214,4 +214,21 @@ pub(crate) async fn open_concern_count<'e, E: sqlx::Executor<'e, Database = sqlx
         .await?
         .try_get("n")?;
     Ok(n as usize)
+}
+
+impl Store {
+    /// Sets the most a social worker may approve a year in this council (its scheme of
+    /// delegation); above it, and for flagged plans, a team manager decides.
+    pub async fn set_approval_limit(&self, council_id: &str, pounds: &str) -> Result<Money> {
+        let council = self.council(council_id).await?;
+        let mut p = Problems::new();
+        let limit = p.money("social_worker_limit", pounds);
+        if limit.is_some_and(|l| l.is_zero()) {
+            p.add("social_worker_limit", "must be more than £0.00");
+        }
+        p.into_result(())?;
+        let limit = limit.expect("checked");
+        sqlx::query("UPDATE councils SET approval_limit_pence = $1 WHERE id = $2").bind(limit.pence()).bind(council.id.to_string()).execute(&self.pool).await?;
+        Ok(limit)
+    }
 }

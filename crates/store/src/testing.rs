@@ -83,6 +83,7 @@ pub fn weekly_line(description: &str, provider: &str, category: &str, pounds_per
         units_per_period: "1".into(),
         unit_cost: pounds_per_week.into(),
         stream: None,
+        risk_note: None,
     }
 }
 

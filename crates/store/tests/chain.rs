@@ -16,6 +16,7 @@ fn line(category: &str, frequency: &str, units: &str, cost: &str) -> PlanLineInp
         units_per_period: units.into(),
         unit_cost: cost.into(),
         stream: None,
+        risk_note: None,
     }
 }
 

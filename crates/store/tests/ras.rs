@@ -87,6 +87,7 @@ async fn ras(store: Store) {
                     units_per_period: "20".into(),
                     unit_cost: "15".into(),
                     stream: None,
+                    risk_note: None,
                 }],
                 start_date: "2026-02-01".into(),
                 end_date: "2027-01-31".into(),

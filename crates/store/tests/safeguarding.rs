@@ -75,6 +75,29 @@ async fn safeguarding(store: Store) {
     assert!(matches!(store.close_concern(&pid, &concern.id.to_string(), "Tess", "again").await, Err(StoreError::Conflict(_))));
     assert!(store.open_concerns(&cid).await.unwrap().is_empty());
     store.approve_plan_as(&plan, "Sam Worker", Role::SocialWorker, None).await.unwrap();
+
+    // Risk enablement: a line where the person chooses a risk makes the plan a team
+    // manager's decision; the note is kept with the line.
+    let mut risky_line = weekly_line("My neighbour as my personal assistant", "Jo Next-door", "personal_assistant", "90");
+    risky_line.risk_note = Some("  Jo has no DBS check yet; Fen knows her well and her daughter visits daily.  ".into());
+    let risky = PlanInput { lines: vec![risky_line], start_date: "2027-04-01".into(), end_date: "2028-03-31".into(), ..input.clone() };
+    let plan = store.create_plan(&pid, None, &risky).await.unwrap();
+    assert_eq!(plan.lines[0].line.risk_note.as_deref(), Some("Jo has no DBS check yet; Fen knows her well and her daughter visits daily."));
+    let plan = plan.id.to_string();
+    store.submit_plan(&plan).await.unwrap();
+    let refused = store.approve_plan_as(&plan, "Sam Worker", Role::SocialWorker, None).await;
+    assert!(matches!(&refused, Err(StoreError::Conflict(m)) if m.contains("risk-enablement")), "{refused:?}");
+    store.approve_plan_as(&plan, "Tess Manager", Role::TeamManager, Some("Risk discussed and agreed with Fen")).await.unwrap();
+
+    // A council that delegates less to social workers: £5,000 a year.
+    assert!(matches!(store.set_approval_limit(&cid, "lots").await, Err(StoreError::Invalid(_))));
+    assert!(matches!(store.set_approval_limit(&cid, "0").await, Err(StoreError::Invalid(_))));
+    assert_eq!(store.set_approval_limit(&cid, "5000").await.unwrap(), selfdirect_domain::Money::from_pounds(5_000));
+    let plain = PlanInput { start_date: "2028-04-01".into(), end_date: "2029-03-31".into(), ..input.clone() };
+    let plan = store.create_plan(&pid, None, &plain).await.unwrap().id.to_string();
+    store.submit_plan(&plan).await.unwrap();
+    let refused = store.approve_plan_as(&plan, "Sam Worker", Role::SocialWorker, None).await;
+    assert!(matches!(&refused, Err(StoreError::Conflict(m)) if m.contains("£5,000.00 a social worker may approve")), "{refused:?}");
 }
 
 #[tokio::test]

@@ -81,6 +81,8 @@ pub fn rule(method: &Method, route: &str) -> Option<(Action, Scope)> {
         }
         "/v1/councils/{council_id}/block-contracts" if get => (ViewAggregates, Council),
         "/v1/councils/{council_id}/block-contracts" => (ManageContracts, Council),
+        // The scheme of delegation is council set-up: its administrator's.
+        "/v1/councils/{council_id}/approval-limit" => (CreateCouncil, Council),
         "/v1/personal-assistants/{assistant_id}/timesheets" | "/v1/personal-assistants/{assistant_id}/dbs" => (RecordSpending, PersonalAssistant),
         "/v1/councils/{council_id}/dbs-alerts" | "/v1/councils/{council_id}/safeguarding-concerns" => (ViewCaseload, Council),
         "/v1/people/{person_id}/safeguarding-concerns" if get => (ViewCaseload, Person),

@@ -22,10 +22,11 @@ pub fn routes() -> Router<AppState> {
         .route("/v1/people/{person_id}/safeguarding-concerns/{concern_id}/close", post(close_concern))
         .route("/v1/accounts/{account_id}/outcome-surveys", post(record_survey))
         .route("/v1/councils/{council_id}/outcome-surveys", get(survey_results))
+        .route("/v1/councils/{council_id}/approval-limit", put(set_approval_limit))
 }
 
 #[derive(OpenApi)]
-#[openapi(paths(record_dbs, dbs_alerts, open_concerns, person_concerns, raise_concern, close_concern, record_survey, survey_results))]
+#[openapi(paths(record_dbs, dbs_alerts, open_concerns, person_concerns, raise_concern, close_concern, record_survey, survey_results, set_approval_limit))]
 pub struct SafetyApi;
 
 #[utoipa::path(put, path = "/api/v1/personal-assistants/{assistant_id}/dbs", tag = "safety", request_body = DbsInput,
@@ -114,4 +115,17 @@ async fn record_survey(
     responses((status = 200, description = "Average outcome scores (1 to 4, in hundredths): all, per client group, per way the budget is held", body = Vec<SurveyResults>)))]
 async fn survey_results(State(s): State<AppState>, Path(council_id): Path<String>) -> ApiResult<Json<Vec<SurveyResults>>> {
     Ok(Json(s.store.survey_results(&council_id).await?))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ApprovalLimit {
+    /// Pounds a year a social worker may approve, such as `25000`; above it a team manager decides.
+    social_worker_limit: String,
+}
+
+#[utoipa::path(put, path = "/api/v1/councils/{council_id}/approval-limit", tag = "safety", request_body = ApprovalLimit,
+    responses((status = 204), (status = 422, body = ErrorBody)))]
+async fn set_approval_limit(State(s): State<AppState>, Path(council_id): Path<String>, ApiJson(b): ApiJson<ApprovalLimit>) -> ApiResult<StatusCode> {
+    s.store.set_approval_limit(&council_id, &b.social_worker_limit).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -233,6 +233,7 @@ struct LineView {
     how_often: String,
     deployment: &'static str,
     annual_cost: Money,
+    risk_note: Option<String>,
 }
 
 struct PlanView {
@@ -273,6 +274,7 @@ impl PlanView {
                     how_often: format!("{} × {} {}", l.line.units_per_period.normalize(), l.line.unit_cost, l.line.frequency.label()),
                     deployment: l.line.deployment.map(|d| d.label()).unwrap_or("Not chosen yet"),
                     annual_cost: l.annual_cost,
+                    risk_note: l.line.risk_note.clone(),
                 })
                 .collect(),
             total: plan.total,

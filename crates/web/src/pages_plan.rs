@@ -33,7 +33,7 @@ pub fn routes() -> Router<AppState> {
 
 /// Blank rows offered below the plan's lines, so a line can be added without JavaScript.
 const BLANK_ROWS: usize = 2;
-const LINE_FIELDS: [&str; 6] = ["description", "provider", "category", "frequency", "units", "unit_cost"];
+const LINE_FIELDS: [&str; 7] = ["description", "provider", "category", "frequency", "units", "unit_cost", "risk_note"];
 
 async fn my_budget(State(s): State<AppState>, me: SignedIn) -> PageResult {
     let person = me.0.user.person_id.ok_or(PageError::Refused(selfdirect_domain::access::Refusal::Forbidden))?;
@@ -120,6 +120,7 @@ fn page_for(me: &SignedIn, plan: &Plan, person_name: String) -> PlanEditPage {
                 ("frequency", l.line.frequency.code().to_string()),
                 ("units", l.line.units_per_period.normalize().to_string()),
                 ("unit_cost", l.line.unit_cost.to_plain_string()),
+                ("risk_note", l.line.risk_note.clone().unwrap_or_default()),
             ]);
             LineRow { index, values, errors: BTreeMap::new() }
         })
@@ -179,6 +180,7 @@ fn read_form(form: &HashMap<String, String>, plan: &Plan) -> (Vec<LineRow>, Plan
                 units_per_period: r.value("units").to_string(),
                 unit_cost: r.value("unit_cost").to_string(),
                 stream: existing,
+                risk_note: Some(r.value("risk_note").to_string()),
             }
         })
         .collect();

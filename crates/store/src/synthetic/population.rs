@@ -222,6 +222,7 @@ pub fn to_input(it: &Item, units: Decimal) -> PlanLineInput {
         units_per_period: units.normalize().to_string(),
         unit_cost: it.unit_cost.into(),
         stream: Some(it.stream.into()),
+        risk_note: None,
     }
 }
 
