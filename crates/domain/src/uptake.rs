@@ -45,6 +45,24 @@ pub fn uptake(counts: UptakeCounts) -> Uptake {
     Uptake { counts, personal_budget_percent: percent(counts.personal_budget), direct_payment_percent: percent(counts.direct_payment) }
 }
 
+/// When one person's budget account runs, and whether it includes a direct payment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountSpan<P> {
+    pub person: P,
+    pub start: time::Date,
+    pub end: time::Date,
+    pub direct_payment: bool,
+}
+
+/// The ASCOF 1C counts on `on`: people with an account running that day, and of those,
+/// people with a direct payment (each person once, however many accounts they have).
+pub fn counts_on<P: Ord>(long_term_support: i64, accounts: &[AccountSpan<P>], on: time::Date) -> UptakeCounts {
+    let running = accounts.iter().filter(|a| a.start <= on && on <= a.end);
+    let with_budget: std::collections::BTreeSet<&P> = running.clone().map(|a| &a.person).collect();
+    let with_dp: std::collections::BTreeSet<&P> = running.filter(|a| a.direct_payment).map(|a| &a.person).collect();
+    UptakeCounts { long_term_support, personal_budget: with_budget.len() as i64, direct_payment: with_dp.len() as i64 }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -95,5 +113,20 @@ mod journey_tests {
         assert_eq!(median_days(vec![9]), Some(9));
         assert_eq!(median_days(vec![30, 10, 20]), Some(20));
         assert_eq!(median_days(vec![40, 10, 30, 20]), Some(20), "the lower middle of an even count");
+    }
+
+    #[test]
+    fn counts_on_a_day_take_each_person_once() {
+        use time::macros::date;
+        let span = |person: u8, start, end, direct_payment| AccountSpan { person, start, end, direct_payment };
+        let accounts = [
+            span(1, date!(2026 - 01 - 01), date!(2026 - 12 - 31), true),
+            span(1, date!(2026 - 06 - 01), date!(2027 - 05 - 31), false), // a second account: still one person
+            span(2, date!(2026 - 03 - 01), date!(2026 - 03 - 31), false),
+            span(3, date!(2026 - 07 - 01), date!(2027 - 06 - 30), true),
+        ];
+        assert_eq!(counts_on(10, &accounts, date!(2026 - 03 - 31)), UptakeCounts { long_term_support: 10, personal_budget: 2, direct_payment: 1 });
+        assert_eq!(counts_on(10, &accounts, date!(2026 - 07 - 01)), UptakeCounts { long_term_support: 10, personal_budget: 2, direct_payment: 2 });
+        assert_eq!(counts_on(10, &accounts, date!(2027 - 07 - 01)), UptakeCounts { long_term_support: 10, personal_budget: 0, direct_payment: 0 });
     }
 }

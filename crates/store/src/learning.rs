@@ -9,7 +9,7 @@ use selfdirect_domain::person::ClientGroup;
 use selfdirect_domain::plan::ServiceCategory;
 use selfdirect_domain::statutory::{build_return, Quarter, ServiceEvent, StatutoryReturn};
 use selfdirect_domain::survey::{average, score_response, DomainResult, DomainScores, Survey};
-use selfdirect_domain::uptake::{median_days, uptake, MonthJourney, Uptake, UptakeCounts};
+use selfdirect_domain::uptake::{counts_on, median_days, uptake, AccountSpan, MonthJourney, Uptake, UptakeCounts};
 use selfdirect_domain::Money;
 use selfdirect_domain::Problems;
 use serde::Serialize;
@@ -65,7 +65,7 @@ impl Store {
         .collect::<Result<_>>()?;
         let rows = sqlx::query(
             "SELECT pe.id AS person_id, pe.client_group, l.id AS line_id, l.category, l.deployment, a.start_date, a.end_date, l.annual_cost_pence \
-             FROM budget_accounts a JOIN people pe ON pe.id = a.person_id JOIN plan_lines l ON l.plan_id = a.plan_id \
+             FROM budget_accounts a JOIN people pe ON pe.id = a.person_id AND pe.council_id = $1 JOIN plan_lines l ON l.plan_id = a.plan_id AND l.council_id = $1 \
              WHERE a.council_id = $1 AND a.start_date <= $3 AND a.end_date >= $2 ORDER BY pe.id, l.position",
         )
         .bind(&cid)
@@ -102,8 +102,8 @@ impl Store {
         let as_of = iso(as_of.unwrap_or_else(crate::today));
         let rows = sqlx::query(
             "SELECT p.client_group, COUNT(*) AS long_term, \
-               SUM(CASE WHEN EXISTS (SELECT 1 FROM budget_accounts a WHERE a.person_id = p.id AND a.start_date <= $2 AND a.end_date >= $2) THEN 1 ELSE 0 END) AS with_budget, \
-               SUM(CASE WHEN EXISTS (SELECT 1 FROM budget_accounts a WHERE a.person_id = p.id AND a.start_date <= $2 AND a.end_date >= $2 AND a.includes_direct_payment = 1) THEN 1 ELSE 0 END) AS with_dp \
+               SUM(CASE WHEN EXISTS (SELECT 1 FROM budget_accounts a WHERE a.council_id = $1 AND a.person_id = p.id AND a.start_date <= $2 AND a.end_date >= $2) THEN 1 ELSE 0 END) AS with_budget, \
+               SUM(CASE WHEN EXISTS (SELECT 1 FROM budget_accounts a WHERE a.council_id = $1 AND a.person_id = p.id AND a.start_date <= $2 AND a.end_date >= $2 AND a.includes_direct_payment = 1) THEN 1 ELSE 0 END) AS with_dp \
              FROM people p WHERE p.council_id = $1 AND p.long_term_support = 1 GROUP BY p.client_group ORDER BY p.client_group",
         )
         .bind(council.id.to_string())
@@ -137,7 +137,8 @@ impl Store {
             months.entry(r.try_get("month")?).or_default().0 = r.try_get("n")?;
         }
         let approvals = sqlx::query(
-            "SELECT pl.decided_at, pe.created_at FROM plans pl JOIN people pe ON pe.id = pl.person_id WHERE pl.council_id = $1 AND pl.status = 'approved' AND pl.decided_at IS NOT NULL",
+            "SELECT pl.decided_at, pe.created_at FROM plans pl JOIN people pe ON pe.id = pl.person_id AND pe.council_id = $1 \
+             WHERE pl.council_id = $1 AND pl.status = 'approved' AND pl.decided_at IS NOT NULL",
         )
         .bind(&cid)
         .fetch_all(&self.pool)
@@ -174,15 +175,38 @@ pub fn spending_csv(rows: &[CategorySpend]) -> String {
 impl Store {
     /// Uptake at the end of each of the last `months` months (the current month to date), oldest first.
     pub async fn uptake_series(&self, council_id: &str, months: u32) -> Result<Vec<crate::CouncilUptake>> {
+        let council = self.council(council_id).await?;
+        let cid = council.id.to_string();
+        // One read of the council's accounts; the month ends are counted in memory.
+        let long_term: i64 = sqlx::query("SELECT COUNT(*) AS n FROM people WHERE council_id = $1 AND long_term_support = 1")
+            .bind(&cid)
+            .fetch_one(&self.pool)
+            .await?
+            .try_get("n")?;
+        let accounts = sqlx::query("SELECT person_id, start_date, end_date, includes_direct_payment FROM budget_accounts WHERE council_id = $1")
+            .bind(&cid)
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|r| {
+                Ok(AccountSpan {
+                    person: r.try_get::<String, _>("person_id")?,
+                    start: codec::date("budget_accounts.start_date", &r.try_get::<String, _>("start_date")?)?,
+                    end: codec::date("budget_accounts.end_date", &r.try_get::<String, _>("end_date")?)?,
+                    direct_payment: r.try_get::<i64, _>("includes_direct_payment")? == 1,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
         let today = crate::today();
         let this_month = time::Date::from_calendar_date(today.year(), today.month(), 1).expect("the first of a month exists");
-        let mut out = Vec::with_capacity(months as usize);
-        for back in (0..months.clamp(1, 60) as i32).rev() {
-            let start = selfdirect_domain::dates::add_months(this_month, -back);
-            let end = (selfdirect_domain::dates::add_months(start, 1) - time::Duration::days(1)).min(today);
-            out.push(self.uptake(council_id, Some(end)).await?);
-        }
-        Ok(out)
+        Ok((0..months.clamp(1, 60) as i32)
+            .rev()
+            .map(|back| {
+                let start = selfdirect_domain::dates::add_months(this_month, -back);
+                let as_of = (selfdirect_domain::dates::add_months(start, 1) - time::Duration::days(1)).min(today);
+                crate::CouncilUptake { council_id: council.id, as_of, uptake: uptake(counts_on(long_term, &accounts, as_of)) }
+            })
+            .collect())
     }
 }
 
@@ -243,8 +267,8 @@ impl Store {
     pub async fn survey_results(&self, council_id: &str) -> Result<Vec<SurveyResults>> {
         let council = self.council(council_id).await?;
         let rows = sqlx::query(
-            "SELECT r.scores, p.client_group, a.deployment FROM survey_responses r JOIN people p ON p.id = r.person_id JOIN budget_accounts a ON a.id = r.budget_account_id \
-             WHERE r.council_id = $1",
+            "SELECT r.scores, p.client_group, a.deployment FROM survey_responses r JOIN people p ON p.id = r.person_id AND p.council_id = $1 \
+             JOIN budget_accounts a ON a.id = r.budget_account_id AND a.council_id = $1 WHERE r.council_id = $1",
         )
         .bind(council.id.to_string())
         .fetch_all(&self.pool)
