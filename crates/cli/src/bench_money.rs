@@ -150,6 +150,18 @@ pub async fn durable(store: &Store, people: usize, claims: usize, batch: usize, 
     let seconds = started.elapsed().as_secs_f64();
     println!("{:<58} {:>10} {:>16}", format!("operation (durable, {:?})", store.backend()), "seconds", "per second");
     row(&format!("claims: validate and post {claims} ({batch} per transaction)"), claims, seconds);
+    // The baseline: what a typical implementation does — each claim on its own, its own
+    // SELECTs to check it and its own transaction to post it — on a sample of fresh claims.
+    let sample = synthetic_claims(&mut rng, &person_ids, (claims / 10).clamp(1, 2_000));
+    let started = Instant::now();
+    for (i, c) in sample.iter().enumerate() {
+        let mut claim = c.clone();
+        claim.invoice_ref = format!("BASE-{i}");
+        store.submit_claims(&cid, vec![(1, claim)], Vec::new(), true).await?;
+    }
+    let baseline = started.elapsed().as_secs_f64();
+    row(&format!("baseline: {} claims one at a time (one transaction each)", sample.len()), sample.len(), baseline);
+    println!("{:<58} {:>10} {:>15.0}x", "ratio (batched against one at a time)", "", (claims as f64 / seconds) / (sample.len() as f64 / baseline));
     let trial = store.trial_balance(&cid).await?;
     println!("({accepted} accepted; ledger entries {}, sum of postings {})", trial.entries, trial.sum_of_postings);
     Ok(())

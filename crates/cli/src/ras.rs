@@ -296,9 +296,34 @@ pub fn bench(assessments: usize, seed: u64) -> anyhow::Result<()> {
     let evaluation = evaluate(&rules, &packages);
     let evaluate_time = started.elapsed();
 
+    // The baseline: what a typical implementation does per assessment — score the answers
+    // as typed (question id → answer id) and work the allocation out with its explanation.
+    // On a sample (the typed answers are made untimed), and checked to give the same totals.
+    let sample = &packages[..packages.len().min(100_000)];
+    let questions: std::collections::BTreeMap<&str, &selfdirect_domain::assessment::Question> =
+        q.questions().map(|(_, question)| (question.id.as_str(), question)).collect();
+    let typed: Vec<std::collections::BTreeMap<String, String>> = sample
+        .iter()
+        .map(|p| rules.question_ids().iter().zip(&p.answers).map(|(id, &i)| (id.clone(), questions[id.as_str()].options[usize::from(i)].id.clone())).collect())
+        .collect();
+    let started = Instant::now();
+    let mut baseline_totals = Vec::with_capacity(sample.len());
+    for (p, answers) in sample.iter().zip(&typed) {
+        let scores = q.score(answers).map_err(|e| anyhow::anyhow!("{e}"))?;
+        baseline_totals.push(selfdirect_domain::ras::allocate(&q.allocation, &scores, p.group).total);
+    }
+    let baseline_time = started.elapsed();
+    anyhow::ensure!(
+        sample.iter().zip(&baseline_totals).all(|(p, t)| rules.total(&p.answers, p.group) == *t),
+        "the compiled RAS and the explained one disagree"
+    );
+
     let rate = |d: std::time::Duration| (assessments as f64 / d.as_secs_f64()) as u64;
+    let baseline_rate = (sample.len() as f64 / baseline_time.as_secs_f64()) as u64;
     println!("{:<44} {:>10} {:>16}", "operation", "seconds", "per second");
+    println!("{:<44} {:>10.3} {:>16}", format!("baseline: score + explained RAS, {} typed", sample.len()), baseline_time.as_secs_f64(), baseline_rate);
     println!("{:<44} {:>10.3} {:>16}", format!("RAS: indicative budgets for {assessments}"), ras_time.as_secs_f64(), rate(ras_time));
+    println!("{:<44} {:>10} {:>15}x", "ratio (compiled RAS against the baseline)", "", rate(ras_time) / baseline_rate.max(1));
     println!("{:<44} {:>10.3} {:>16}", format!("calibration: fit band prices over {assessments}"), fit_time.as_secs_f64(), rate(fit_time));
     println!("{:<44} {:>10.3} {:>16}", format!("calibration: evaluate rules over {assessments}"), evaluate_time.as_secs_f64(), rate(evaluate_time));
     println!(

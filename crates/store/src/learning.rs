@@ -52,8 +52,10 @@ impl Store {
         let quarter = quarter.expect("checked");
         let cid = council.id.to_string();
         let spent: HashMap<String, i64> = sqlx::query(
-            "SELECT plan_line_id, CAST(SUM(amount_pence) AS BIGINT) AS spent FROM ledger_postings \
-             WHERE council_id = $1 AND account = 'spent' AND occurred_on >= $2 AND occurred_on <= $3 AND plan_line_id IS NOT NULL GROUP BY plan_line_id",
+            "SELECT p.plan_line_id, CAST(SUM(p.amount_pence) AS BIGINT) AS spent FROM budget_accounts a \
+             JOIN ledger_postings p ON p.budget_account_id = a.id AND p.account = 'spent' \
+             WHERE a.council_id = $1 AND a.start_date <= $3 AND a.end_date >= $2 AND p.occurred_on >= $2 AND p.occurred_on <= $3 AND p.plan_line_id IS NOT NULL \
+             GROUP BY p.plan_line_id",
         )
         .bind(&cid)
         .bind(iso(quarter.start))

@@ -203,7 +203,7 @@ pub async fn generate(url: &str, options: &GenerateOptions, progress: &(dyn Fn(P
         store.rebuild_spending_rollup(&council.id.to_string()).await?;
         progress(Phase::Rollup, i as u64 + 1, ours.len() as u64);
     }
-    store.analyze().await?;
+    store.refresh_statistics().await?;
     report.rollup_seconds = started.elapsed().as_secs_f64();
     Ok(report)
 }

@@ -374,7 +374,10 @@ pub fn person(batch: &mut Batch, rng: &mut ChaCha8Rng, ids: &mut Ids, council: &
         .iter()
         .enumerate()
         .map(|(i, line)| {
-            let wanted = if roll < dp_share {
+            // Personal assistants are employed by the person, and one-off purchases are
+            // bought by them: both only ever as a direct payment.
+            let own_purchase = line.category == selfdirect_domain::plan::ServiceCategory::PersonalAssistant || line.provider == "High street shop";
+            let wanted = if roll < dp_share || own_purchase {
                 DeploymentOption::DirectPayment
             } else if roll < dp_share + 0.27 {
                 DeploymentOption::CouncilManaged
