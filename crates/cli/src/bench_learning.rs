@@ -36,7 +36,7 @@ async fn run_query(store: &Store, council: &str, q: Query) -> anyhow::Result<()>
             store.uptake(council, None).await?;
         }
         Query::UptakeByGroup => drop(store.uptake_by_group(council, None).await?),
-        Query::UptakeSeries => drop(store.uptake_series(council, 12).await?),
+        Query::UptakeSeries => drop(store.uptake_series(council, 12, None).await?),
         Query::MonthlyJourney => drop(store.monthly_journey(council).await?),
         Query::SpendingByCategory => drop(store.spending_by(council, SpendingDimension::Category).await?),
         Query::SpendingByArea => drop(store.spending_by(council, SpendingDimension::Area).await?),

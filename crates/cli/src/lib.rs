@@ -114,6 +114,10 @@ pub enum ReturnsCommand {
         /// The council's id.
         #[arg(long)]
         council: String,
+        /// Slice by: category (kind of support), provider, area (postcode district) or
+        /// mechanism (how the money is held).
+        #[arg(long, value_enum, default_value = "category")]
+        by: SliceBy,
     },
     /// Writes the CSV (one row per person per service event active in the quarter) to
     /// standard output or --out, and the validation report to standard error.
@@ -128,6 +132,27 @@ pub enum ReturnsCommand {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+}
+
+/// How to slice spending in `returns spending`.
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+pub enum SliceBy {
+    Category,
+    Provider,
+    Area,
+    Mechanism,
+}
+
+impl SliceBy {
+    fn dimension(self) -> selfdirect_store::SpendingDimension {
+        use selfdirect_store::SpendingDimension as D;
+        match self {
+            SliceBy::Category => D::Category,
+            SliceBy::Provider => D::Provider,
+            SliceBy::Area => D::Area,
+            SliceBy::Mechanism => D::Mechanism,
+        }
+    }
 }
 
 #[derive(Subcommand, Debug)]
@@ -263,8 +288,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve { addr } => serve(store, addr).await,
         Command::Ras { command } => ras::run(Some(&store), command).await,
         Command::Payments { command } => payments::run(&store, command).await,
-        Command::Returns { command: ReturnsCommand::Spending { council } } => {
-            print!("{}", selfdirect_store::spending_csv(&store.spending_by_category(&council).await?));
+        Command::Returns { command: ReturnsCommand::Spending { council, by } } => {
+            let dimension = by.dimension();
+            print!("{}", selfdirect_store::spending_csv(dimension, &store.spending_by(&council, dimension).await?));
             Ok(())
         }
         Command::Returns { command: ReturnsCommand::Cld { council, quarter, out } } => {

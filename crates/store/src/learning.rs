@@ -164,41 +164,50 @@ impl Store {
 }
 
 /// Spending by month and category as CSV (month, service_category, spent), header first.
-pub fn spending_csv(rows: &[CategorySpend]) -> String {
+pub fn spending_csv(dimension: crate::SpendingDimension, cells: &[crate::SpendingCell]) -> String {
     let mut out = csv::Writer::from_writer(Vec::new());
-    out.write_record(["month", "service_category", "spent"]).expect("writing to memory");
-    for r in rows {
-        out.write_record([r.month.as_str(), r.category.map(|c| c.code()).unwrap_or("not_tied_to_a_plan_line"), &r.spent.to_plain_string()])
-            .expect("writing to memory");
+    out.write_record(["month", dimension.csv_column(), "spent"]).expect("writing to memory");
+    for c in cells {
+        // '' is spending with no value for the dimension: not tied to a plan line, or paid to
+        // personal assistants, who are private people and not named.
+        out.write_record([c.month.as_str(), if c.key.is_empty() { "none" } else { c.key.as_str() }, &c.spent.to_plain_string()]).expect("writing to memory");
     }
     String::from_utf8(out.into_inner().expect("writing to memory")).expect("CSV of UTF-8 text is UTF-8")
 }
 
 impl Store {
-    /// Uptake at the end of each of the last `months` months (the current month to date), oldest first.
-    pub async fn uptake_series(&self, council_id: &str, months: u32) -> Result<Vec<crate::CouncilUptake>> {
+    /// Uptake at the end of each of the last `months` months (the current month to date),
+    /// oldest first: the whole council, or one client group.
+    pub async fn uptake_series(&self, council_id: &str, months: u32, group: Option<ClientGroup>) -> Result<Vec<crate::CouncilUptake>> {
         let council = self.council(council_id).await?;
         let cid = council.id.to_string();
+        // '' matches every group.
+        let group = group.map(|g| g.code()).unwrap_or("");
         // One read of the council's accounts; the month ends are counted in memory.
-        let long_term: i64 = sqlx::query("SELECT COUNT(*) AS n FROM people WHERE council_id = $1 AND long_term_support = 1")
+        let long_term: i64 = sqlx::query("SELECT COUNT(*) AS n FROM people WHERE council_id = $1 AND long_term_support = 1 AND ($2 = '' OR client_group = $2)")
             .bind(&cid)
+            .bind(group)
             .fetch_one(&self.pool)
             .await?
             .try_get("n")?;
-        let accounts = sqlx::query("SELECT person_id, start_date, end_date, includes_direct_payment FROM budget_accounts WHERE council_id = $1")
-            .bind(&cid)
-            .fetch_all(&self.pool)
-            .await?
-            .iter()
-            .map(|r| {
-                Ok(AccountSpan {
-                    person: r.try_get::<String, _>("person_id")?,
-                    start: codec::date("budget_accounts.start_date", &r.try_get::<String, _>("start_date")?)?,
-                    end: codec::date("budget_accounts.end_date", &r.try_get::<String, _>("end_date")?)?,
-                    direct_payment: r.try_get::<i64, _>("includes_direct_payment")? == 1,
-                })
+        let accounts = sqlx::query(
+            "SELECT a.person_id, a.start_date, a.end_date, a.includes_direct_payment FROM budget_accounts a \
+             JOIN people p ON p.id = a.person_id AND p.council_id = $1 WHERE a.council_id = $1 AND ($2 = '' OR p.client_group = $2)",
+        )
+        .bind(&cid)
+        .bind(group)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(AccountSpan {
+                person: r.try_get::<String, _>("person_id")?,
+                start: codec::date("budget_accounts.start_date", &r.try_get::<String, _>("start_date")?)?,
+                end: codec::date("budget_accounts.end_date", &r.try_get::<String, _>("end_date")?)?,
+                direct_payment: r.try_get::<i64, _>("includes_direct_payment")? == 1,
             })
-            .collect::<Result<Vec<_>>>()?;
+        })
+        .collect::<Result<Vec<_>>>()?;
         let today = crate::today();
         let this_month = time::Date::from_calendar_date(today.year(), today.month(), 1).expect("the first of a month exists");
         Ok((0..months.clamp(1, 60) as i32)

@@ -43,6 +43,16 @@ pub enum SpendingDimension {
 }
 
 impl SpendingDimension {
+    /// The heading of the dimension's column in CSV exports.
+    pub fn csv_column(self) -> &'static str {
+        match self {
+            SpendingDimension::Category => "service_category",
+            SpendingDimension::Provider => "provider",
+            SpendingDimension::Area => "postcode_district",
+            SpendingDimension::Mechanism => "delivery_mechanism",
+        }
+    }
+
     fn column(self) -> &'static str {
         match self {
             SpendingDimension::Category => "category",

@@ -85,8 +85,17 @@ async fn statutory_return(store: Store) {
     assert_eq!(avg("deployment: council_managed", "relationships"), (200, 1));
     assert_eq!(avg("client_group: physical_disability", "quality_of_life"), (300, 2));
 
-    let series = store.uptake_series(&cid, 12).await.unwrap();
+    let series = store.uptake_series(&cid, 12, None).await.unwrap();
     assert_eq!(series.len(), 12);
+    // Per client group: Rae and Max (physical disability) have budgets; Lee (learning
+    // disability) is waiting for one.
+    use selfdirect_domain::person::ClientGroup;
+    let physical = store.uptake_series(&cid, 12, Some(ClientGroup::PhysicalDisability)).await.unwrap();
+    let learning = store.uptake_series(&cid, 12, Some(ClientGroup::LearningDisability)).await.unwrap();
+    let now = |s: &[selfdirect_store::CouncilUptake]| (s[11].uptake.counts.long_term_support, s[11].uptake.counts.personal_budget);
+    assert_eq!(now(&physical).1, 2);
+    assert_eq!(now(&learning), (1, 0));
+    assert_eq!(now(&physical).0 + now(&learning).0, series[11].uptake.counts.long_term_support);
     assert_eq!(series[11].as_of, time::OffsetDateTime::now_utc().date(), "the current month is to date");
     assert!(series.windows(2).all(|w| w[0].as_of < w[1].as_of), "oldest first");
     let journey = store.monthly_journey(&cid).await.unwrap();

@@ -339,10 +339,25 @@ async fn uptake(State(s): State<AppState>, Path(council_id): Path<String>, ApiQu
     Ok(Json(s.store.uptake(&council_id, as_of).await?))
 }
 
-#[utoipa::path(get, path = "/api/v1/councils/{council_id}/uptake/series", tag = "learning",
-    responses((status = 200, description = "Uptake at the end of each of the last 12 months, oldest first", body = Vec<CouncilUptake>)))]
-async fn uptake_series(State(s): State<AppState>, Path(council_id): Path<String>) -> ApiResult<Json<Vec<CouncilUptake>>> {
-    Ok(Json(s.store.uptake_series(&council_id, 12).await?))
+#[derive(Deserialize, IntoParams)]
+pub struct SeriesQuery {
+    /// A client group code (such as `learning_disability`); the whole council if left out.
+    #[serde(default)]
+    client_group: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/councils/{council_id}/uptake/series", tag = "learning", params(SeriesQuery),
+    responses((status = 200, description = "Uptake at the end of each of the last 12 months, oldest first", body = Vec<CouncilUptake>), (status = 422, body = ErrorBody)))]
+async fn uptake_series(State(s): State<AppState>, Path(council_id): Path<String>, ApiQuery(q): ApiQuery<SeriesQuery>) -> ApiResult<Json<Vec<CouncilUptake>>> {
+    let group = match q.client_group.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(code) => {
+            let mut p = Problems::new();
+            let g = selfdirect_domain::person::ClientGroup::parse(&mut p, "client_group", code);
+            p.into_result(g).map_err(|p| ApiError::invalid(p.into_vec()))?
+        }
+    };
+    Ok(Json(s.store.uptake_series(&council_id, 12, group).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/councils/{council_id}/trial-balance", tag = "money",

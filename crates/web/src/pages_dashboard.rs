@@ -6,7 +6,7 @@ use crate::charts::{bar_chart, column_chart, pounds};
 use crate::pages::{render, PageResult};
 use crate::AppState;
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::get;
@@ -14,7 +14,7 @@ use axum::Router;
 use selfdirect_domain::access::{Action, Subject};
 use selfdirect_domain::market::{forecast, trends, Trend};
 use selfdirect_domain::Money;
-use selfdirect_store::Council;
+use selfdirect_store::{Council, SpendingDimension};
 use std::collections::BTreeMap;
 
 pub fn routes() -> Router<AppState> {
@@ -89,7 +89,7 @@ async fn dashboard(State(s): State<AppState>, me: SignedIn, Path(council_id): Pa
         })
         .collect();
     let journey = s.store.monthly_journey(&council_id).await?;
-    let series = s.store.uptake_series(&council_id, 12).await?;
+    let series = s.store.uptake_series(&council_id, 12, None).await?;
     let surveys = s.store.survey_results(&council_id).await?;
     let providers = s.store.provider_income(&council_id, 12).await?;
     // The latest 12 months with spending, by postcode district, largest first.
@@ -132,12 +132,20 @@ async fn dashboard(State(s): State<AppState>, me: SignedIn, Path(council_id): Pa
     Ok(render(StatusCode::OK, &page))
 }
 
+#[derive(serde::Deserialize)]
+struct ExportQuery {
+    /// `category` (the default), `provider`, `area` or `mechanism`.
+    #[serde(default)]
+    by: Option<SpendingDimension>,
+}
+
 /// The dashboard's spending figures as CSV, for commissioners' own analysis.
-async fn spending_export(State(s): State<AppState>, me: SignedIn, Path(council_id): Path<String>) -> PageResult {
+async fn spending_export(State(s): State<AppState>, me: SignedIn, Path(council_id): Path<String>, Query(q): Query<ExportQuery>) -> PageResult {
     let council = s.store.council(&council_id).await?;
     me.allow(Action::ViewAggregates, Subject::Council(council.id))?;
-    let csv = selfdirect_store::spending_csv(&s.store.spending_by_category(&council_id).await?);
-    let disposition = format!("attachment; filename=\"spending-{}.csv\"", council.code.to_lowercase());
+    let dimension = q.by.unwrap_or(SpendingDimension::Category);
+    let csv = selfdirect_store::spending_csv(dimension, &s.store.spending_by(&council_id, dimension).await?);
+    let disposition = format!("attachment; filename=\"spending-by-{}-{}.csv\"", dimension.csv_column(), council.code.to_lowercase());
     Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()), (header::CONTENT_DISPOSITION, disposition)], csv).into_response())
 }
 

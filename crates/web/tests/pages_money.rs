@@ -109,6 +109,9 @@ async fn money_pages(store: Store) {
     let (status, csv) = api.page(&format!("/councils/{cid}/dashboard/spending.csv")).await;
     assert_eq!(status, StatusCode::OK);
     assert!(csv.starts_with("month,service_category,spent\n") && csv.contains(",personal_care,"), "{csv}");
+    let (status, csv) = api.page(&format!("/councils/{cid}/dashboard/spending.csv?by=provider")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(csv.starts_with("month,provider,spent\n") && csv.contains(",harbour care,"), "{csv}");
     api.sign_in_as_provider(&cid, "provider", None, Some("Harbour Care")).await;
     assert_eq!(api.page(&format!("/councils/{cid}/dashboard/spending.csv")).await.0, StatusCode::FORBIDDEN);
 
