@@ -34,14 +34,14 @@ pub async fn run(url: &str, options: GenerateOptions) -> anyhow::Result<()> {
     rollup.finish();
     println!(
         "generated {} councils, {} providers, {} people, {} budget accounts, {} plan lines, {} ledger entries, {} postings, {} invoices, {} reviews, {} survey responses",
-        r.councils, r.providers, r.people, r.accounts, r.plan_lines, r.entries, r.postings, r.invoices, r.reviews, r.surveys
+        r.councils, r.providers, r.made.people, r.made.accounts, r.made.plan_lines, r.made.entries, r.made.postings, r.made.invoices, r.made.reviews, r.made.surveys
     );
     let rate = |n: u64| if r.load_seconds > 0.0 { n as f64 / r.load_seconds } else { 0.0 };
     println!(
         "load {:.1} s ({:.0} people/s, {:.0} postings/s){}; indexes {:.1} s; rollup and statistics {:.1} s",
         r.load_seconds,
-        rate(r.people),
-        rate(r.postings),
+        rate(r.made.people),
+        rate(r.made.postings),
         if r.fast_load { ", PostgreSQL fast load: indexes built after, foreign-key triggers off" } else { "" },
         r.index_seconds,
         r.rollup_seconds

@@ -220,7 +220,7 @@ impl Store {
     }
 }
 
-const INVOICE_COLUMNS: [&str; 19] = [
+pub(crate) const INVOICE_COLUMNS: [&str; 19] = [
     "id",
     "council_id",
     "provider_name",

@@ -102,10 +102,20 @@ pub struct BlockContractInput {
 impl Store {
     /// A council's spending per month and value of `dimension`, oldest month first.
     pub async fn spending_by(&self, council_id: &str, dimension: SpendingDimension) -> Result<Vec<SpendingCell>> {
+        self.spending_from(council_id, dimension, "spending_monthly", "spent_pence").await
+    }
+
+    /// The same figures added up from the ledger itself instead of the rollup: the check
+    /// that the rollup is right, and the benchmark's baseline.
+    pub async fn spending_from_ledger(&self, council_id: &str, dimension: SpendingDimension) -> Result<Vec<SpendingCell>> {
+        self.spending_from(council_id, dimension, "spending_facts", "amount_pence").await
+    }
+
+    async fn spending_from(&self, council_id: &str, dimension: SpendingDimension, source: &str, amount: &str) -> Result<Vec<SpendingCell>> {
         let council = self.council(council_id).await?;
         let column = dimension.column();
         let rows = sqlx::query(&format!(
-            "SELECT month, {column} AS k, CAST(SUM(spent_pence) AS BIGINT) AS spent FROM spending_monthly WHERE council_id = $1 \
+            "SELECT month, {column} AS k, CAST(SUM({amount}) AS BIGINT) AS spent FROM {source} WHERE council_id = $1 \
              GROUP BY month, {column} ORDER BY month, {column}"
         ))
         .bind(council.id.to_string())
@@ -253,22 +263,5 @@ impl Store {
             .into_iter()
             .map(|income| ProviderIncomeRow { provider_name: names.get(&income.provider_key).cloned().unwrap_or_else(|| income.provider_key.clone()), income })
             .collect())
-    }
-}
-
-impl Store {
-    /// The same figures as [`Store::spending_by`], added up from the ledger itself instead of
-    /// the rollup: the check that the rollup is right, and the benchmark's baseline.
-    pub async fn spending_from_ledger(&self, council_id: &str, dimension: SpendingDimension) -> Result<Vec<SpendingCell>> {
-        let council = self.council(council_id).await?;
-        let column = dimension.column();
-        let rows = sqlx::query(&format!(
-            "SELECT month, {column} AS k, CAST(SUM(amount_pence) AS BIGINT) AS spent FROM spending_facts WHERE council_id = $1 \
-             GROUP BY month, {column} ORDER BY month, {column}"
-        ))
-        .bind(council.id.to_string())
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(|r| Ok(SpendingCell { month: r.try_get("month")?, key: r.try_get("k")?, spent: Money::from_pence(r.try_get("spent")?) })).collect()
     }
 }

@@ -121,3 +121,22 @@ pub async fn open_test_account(store: &Store, council: &str, name: &str, lines: 
     let open = crate::OpenAccountInput { deployment: Some(deployment.into()), ..Default::default() };
     store.open_account(&plan.id.to_string(), &open).await.expect("open test account").id.to_string()
 }
+
+/// Pays `pounds` into a direct-payment account's bank account on `on` (a test's set-up).
+pub async fn pay_budget_holder(store: &Store, account: &str, pounds: &str, on: &str) {
+    let input = crate::PaymentInput {
+        payee: "budget_holder".into(),
+        payee_name: "Budget holder".into(),
+        amount: pounds.into(),
+        paid_on: on.into(),
+        ..Default::default()
+    };
+    store.make_payment(account, &input).await.expect("a test payment within the budget");
+}
+
+/// Records that `pounds` of a direct payment was spent on plan line `line` on `on`.
+pub async fn spend_on_line(store: &Store, account: &str, line: &str, pounds: &str, on: &str) {
+    let input =
+        crate::SpendingInput { plan_line_id: line.into(), amount: pounds.into(), spent_on: on.into(), description: "Wages".into(), ..Default::default() };
+    store.record_spending(account, &input).await.expect("test spending within what was paid");
+}

@@ -15,8 +15,11 @@ fn options(fast_load: bool) -> GenerateOptions {
 
 /// Checks the generated data, and returns a fingerprint of it.
 async fn check(store: &Store, report: &GenerateReport) -> (Vec<String>, i64) {
-    assert_eq!((report.councils, report.people), (2, 240));
-    assert!(report.accounts > 150 && report.postings > report.accounts * 20 && report.invoices > 0 && report.reviews > 0, "{report:?}");
+    assert_eq!((report.councils, report.made.people), (2, 240));
+    assert!(
+        report.made.accounts > 150 && report.made.postings > report.made.accounts * 20 && report.made.invoices > 0 && report.made.reviews > 0,
+        "{report:?}"
+    );
     let councils = store.councils().await.unwrap();
     assert_eq!(councils.len(), 2);
     let mut postings = 0;
@@ -35,7 +38,7 @@ async fn check(store: &Store, report: &GenerateReport) -> (Vec<String>, i64) {
         assert!(!store.provider_income(&cid, 12).await.unwrap().is_empty());
         assert!(store.uptake(&cid, None).await.unwrap().uptake.counts.personal_budget > 0);
     }
-    assert_eq!(postings as u64, report.postings);
+    assert_eq!(postings as u64, report.made.postings);
     // Nothing held (available, with the person, with a provider) is below zero.
     let negative: i64 = sqlx::query(
         "SELECT COUNT(*) AS n FROM (SELECT budget_account_id, account, stream FROM ledger_postings WHERE account <> 'council_funding' \

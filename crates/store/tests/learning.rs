@@ -3,8 +3,8 @@
 
 use selfdirect_domain::person::NewPersonInput;
 use selfdirect_domain::Money;
-use selfdirect_store::testing::{open_test_account, postgres_store, sqlite_store, weekly_line};
-use selfdirect_store::{PaymentInput, SpendingInput, Store, StoreError};
+use selfdirect_store::testing::{open_test_account, pay_budget_holder, postgres_store, spend_on_line, sqlite_store, weekly_line};
+use selfdirect_store::{Store, StoreError};
 
 async fn statutory_return(store: Store) {
     let cid = store.create_council("RET", "Returns Council").await.unwrap().id.to_string();
@@ -13,22 +13,10 @@ async fn statutory_return(store: Store) {
     let view = store.account_view(&account).await.unwrap();
     let person = view.account.person_id;
     let line = store.plan(&view.account.plan_id.to_string()).await.unwrap().lines[0].clone();
-    store
-        .make_payment(
-            &account,
-            &PaymentInput { payee: "budget_holder".into(), payee_name: "Rae".into(), amount: "400".into(), paid_on: "2026-07-01".into(), ..Default::default() },
-        )
-        .await
-        .unwrap();
-    let spend = |on: &str, amount: &str| SpendingInput {
-        plan_line_id: line.id.to_string(),
-        amount: amount.into(),
-        spent_on: on.into(),
-        description: "Wages".into(),
-        ..Default::default()
-    };
-    store.record_spending(&account, &spend("2026-07-10", "300")).await.unwrap();
-    store.record_spending(&account, &spend("2026-10-02", "50")).await.unwrap(); // next quarter: not counted
+    pay_budget_holder(&store, &account, "400", "2026-07-01").await;
+    let line_id = line.id.to_string();
+    spend_on_line(&store, &account, &line_id, "300", "2026-07-10").await;
+    spend_on_line(&store, &account, &line_id, "50", "2026-10-02").await; // next quarter: not counted
 
     let r = store.statutory_return(&cid, "2026-07-01").await.unwrap();
     assert_eq!((r.rows.len(), r.people, r.problems.len()), (1, 1, 0));

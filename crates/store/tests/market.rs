@@ -4,8 +4,8 @@
 
 use selfdirect_domain::claims::ClaimInput;
 use selfdirect_domain::Money;
-use selfdirect_store::testing::{open_test_account, postgres_store, sqlite_store, weekly_line};
-use selfdirect_store::{BlockContractInput, PaymentInput, SpendingDimension, SpendingInput, Store, StoreError};
+use selfdirect_store::testing::{open_test_account, pay_budget_holder, postgres_store, spend_on_line, sqlite_store, weekly_line};
+use selfdirect_store::{BlockContractInput, SpendingDimension, Store, StoreError};
 
 async fn everything(store: &Store, cid: &str) -> Vec<Vec<(String, String, Money)>> {
     let mut out = Vec::new();
@@ -22,22 +22,10 @@ async fn market(store: Store) {
     let line = store.plan(&store.account(&dp).await.unwrap().plan_id.to_string()).await.unwrap().lines[0].clone();
     let mo = store.account(&managed).await.unwrap().person_id.to_string();
     store.register_provider(&cid, "Harbour Care", "20-00-00", "11112222").await.unwrap();
-    store
-        .make_payment(
-            &dp,
-            &PaymentInput { payee: "budget_holder".into(), payee_name: "Rae".into(), amount: "800".into(), paid_on: "2026-04-02".into(), ..Default::default() },
-        )
-        .await
-        .unwrap();
-    let spend = |on: &str, amount: &str| SpendingInput {
-        plan_line_id: line.id.to_string(),
-        amount: amount.into(),
-        spent_on: on.into(),
-        description: "Wages".into(),
-        ..Default::default()
-    };
-    store.record_spending(&dp, &spend("2026-04-10", "300")).await.unwrap();
-    store.record_spending(&dp, &spend("2026-05-10", "120.50")).await.unwrap();
+    pay_budget_holder(&store, &dp, "800", "2026-04-02").await;
+    let line_id = line.id.to_string();
+    spend_on_line(&store, &dp, &line_id, "300", "2026-04-10").await;
+    spend_on_line(&store, &dp, &line_id, "120.50", "2026-05-10").await;
     let claim = ClaimInput {
         provider: "HARBOUR  care".into(),
         invoice_ref: "HC-1".into(),

@@ -19,7 +19,7 @@ use sink::Sink;
 use std::time::Instant;
 use time::Date;
 
-pub use rows::Batch;
+pub use rows::{Batch, Counts};
 
 /// What to generate.
 #[derive(Debug, Clone)]
@@ -44,14 +44,7 @@ pub struct GenerateOptions {
 pub struct GenerateReport {
     pub councils: u64,
     pub providers: u64,
-    pub people: u64,
-    pub accounts: u64,
-    pub plan_lines: u64,
-    pub entries: u64,
-    pub postings: u64,
-    pub invoices: u64,
-    pub reviews: u64,
-    pub surveys: u64,
+    pub made: Counts,
     pub load_seconds: f64,
     pub index_seconds: f64,
     pub rollup_seconds: f64,
@@ -166,26 +159,19 @@ pub async fn generate(url: &str, options: &GenerateOptions, progress: &(dyn Fn(P
             for n in 0..council.size {
                 let mut rng = ChaCha8Rng::seed_from_u64(seed ^ ((c as u64) << 40) ^ n);
                 rows::person(&mut batch, &mut rng, &mut ids, council, (window_start, end));
-                if batch.people >= batch_people && sender.blocking_send(std::mem::take(&mut batch)).is_err() {
+                if batch.counts.people >= batch_people as u64 && sender.blocking_send(std::mem::take(&mut batch)).is_err() {
                     return;
                 }
             }
-            if batch.people > 0 && sender.blocking_send(batch).is_err() {
+            if batch.counts.people > 0 && sender.blocking_send(batch).is_err() {
                 return;
             }
         }
     });
     let mut done = 0u64;
     while let Some(batch) = receiver.recv().await {
-        report.people += batch.people as u64;
-        report.accounts += batch.accounts;
-        report.plan_lines += batch.plan_lines;
-        report.entries += batch.entries;
-        report.postings += batch.postings;
-        report.invoices += batch.invoices;
-        report.reviews += batch.reviews;
-        report.surveys += batch.surveys;
-        done += batch.people as u64;
+        report.made += batch.counts;
+        done += batch.counts.people;
         sink.write(&batch).await?;
         progress(Phase::Loading, done, options.people);
     }

@@ -5,6 +5,7 @@
 use super::population::{answers, pick_group, plan_lines, severity, FAMILY, GIVEN, OUTCOMES, STREETS};
 use crate::accounts::{ledger_entry_rows, EntryDetails, NewEntry, ENTRY_COLUMNS, POSTING_COLUMNS};
 use crate::bulk::Cell;
+use crate::claims::INVOICE_COLUMNS;
 use crate::codec;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
@@ -113,27 +114,7 @@ pub(crate) const TABLES: [(&str, &[&str]); 12] = [
     ("bank_details", &["budget_account_id", "council_id", "account_name", "sort_code", "account_number", "updated_at"]),
     ("ledger_entries", &ENTRY_COLUMNS),
     ("ledger_postings", &POSTING_COLUMNS),
-    (
-        "invoices",
-        &[
-            "id",
-            "council_id",
-            "provider_name",
-            "invoice_ref",
-            "budget_account_id",
-            "plan_line_id",
-            "category",
-            "period_start",
-            "period_end",
-            "units",
-            "unit_rate_pence",
-            "amount_pence",
-            "status",
-            "entry_id",
-            "created_at",
-            "person_id",
-        ],
-    ),
+    ("invoices", &INVOICE_COLUMNS),
     ("reviews", &["id", "council_id", "person_id", "budget_account_id", "due_on", "completed_on", "reviewer", "notes", "created_at"]),
     (
         "survey_responses",
@@ -145,7 +126,13 @@ pub(crate) const TABLES: [(&str, &[&str]); 12] = [
 #[derive(Default)]
 pub struct Batch {
     pub(crate) rows: [Vec<Vec<Cell>>; 12],
-    pub people: usize,
+    pub counts: Counts,
+}
+
+/// How many of each thing were made.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub people: u64,
     pub accounts: u64,
     pub plan_lines: u64,
     pub entries: u64,
@@ -153,6 +140,19 @@ pub struct Batch {
     pub invoices: u64,
     pub reviews: u64,
     pub surveys: u64,
+}
+
+impl std::ops::AddAssign for Counts {
+    fn add_assign(&mut self, o: Counts) {
+        self.people += o.people;
+        self.accounts += o.accounts;
+        self.plan_lines += o.plan_lines;
+        self.entries += o.entries;
+        self.postings += o.postings;
+        self.invoices += o.invoices;
+        self.reviews += o.reviews;
+        self.surveys += o.surveys;
+    }
 }
 
 const PEOPLE: usize = 0;
@@ -292,7 +292,7 @@ pub fn person(batch: &mut Batch, rng: &mut ChaCha8Rng, ids: &mut Ids, council: &
         Cell::Int(1),
         text(stamp(contact)),
     ]);
-    batch.people += 1;
+    batch.counts.people += 1;
 
     // The assessment, through the real RAS.
     let assessed_on = contact + Duration::days(rng.gen_range(10..60));
@@ -437,7 +437,7 @@ pub fn person(batch: &mut Batch, rng: &mut ChaCha8Rng, ids: &mut Ids, council: &
             text(line.stream.code()),
             text(deployment.code()),
         ]);
-        batch.plan_lines += 1;
+        batch.counts.plan_lines += 1;
         funded.push((FundedLine { id, stream: line.stream.clone(), deployment: *deployment, annual_cost: line.annual_cost() }, line));
     }
 
@@ -474,7 +474,7 @@ pub fn person(batch: &mut Batch, rng: &mut ChaCha8Rng, ids: &mut Ids, council: &
         text(stamp(start)),
         Cell::Int(contribution.pence()),
     ]);
-    batch.accounts += 1;
+    batch.counts.accounts += 1;
     if includes_dp {
         batch.rows[BANK].push(vec![
             text(&account_id),
@@ -497,7 +497,7 @@ pub fn person(batch: &mut Batch, rng: &mut ChaCha8Rng, ids: &mut Ids, council: &
             text("Outcomes reviewed with the person; the plan continues."),
             text(stamp(*completed)),
         ]);
-        batch.reviews += 1;
+        batch.counts.reviews += 1;
         if rng.gen_bool(0.35) {
             survey(batch, rng, ids, [&cid, &person_id, &account_id], *completed, includes_dp);
         }
@@ -562,11 +562,14 @@ pub fn person(batch: &mut Batch, rng: &mut ChaCha8Rng, ids: &mut Ids, council: &
                             Cell::Int(detail.unit_cost.pence()),
                             Cell::Int(amount.pence()),
                             text("accepted"),
+                            Cell::OptText(None),
+                            Cell::OptText(None),
                             text(entry_id),
                             text(stamp(on)),
                             text(&person_id),
+                            Cell::OptInt(None),
                         ]);
-                        batch.invoices += 1;
+                        batch.counts.invoices += 1;
                     }
                 }
             }
@@ -601,8 +604,8 @@ pub fn person(batch: &mut Batch, rng: &mut ChaCha8Rng, ids: &mut Ids, council: &
         let details = EntryDetails { payee_name: extra.payee.as_deref(), purpose: extra.purpose, ..Default::default() };
         let (entry_rows, posting_rows) =
             ledger_entry_rows(&cid, &[NewEntry { id: id.clone(), account_id: &account_id, entry, details }], &stamp(entry.occurred_on));
-        batch.postings += posting_rows.len() as u64;
-        batch.entries += 1;
+        batch.counts.postings += posting_rows.len() as u64;
+        batch.counts.entries += 1;
         batch.rows[ENTRIES].extend(entry_rows);
         batch.rows[POSTINGS].extend(posting_rows);
     }
@@ -702,5 +705,5 @@ fn survey(batch: &mut Batch, rng: &mut ChaCha8Rng, ids: &mut Ids, [cid, person_i
         text(iso(on)),
         text(stamp(on)),
     ]);
-    batch.surveys += 1;
+    batch.counts.surveys += 1;
 }
