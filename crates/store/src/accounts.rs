@@ -15,7 +15,7 @@ use selfdirect_domain::streams::SpendingPurpose;
 use selfdirect_domain::uptake::{uptake, UptakeCounts};
 use selfdirect_domain::{Money, Problems};
 use serde::Deserialize;
-use sqlx::{Any, Row, Transaction};
+use sqlx::{Any, FromRow, Row, Transaction};
 use std::collections::BTreeMap;
 use time::Date;
 
@@ -462,19 +462,69 @@ pub(crate) async fn lock_account(tx: &mut Transaction<'_, Any>, account_id: &str
         .await?;
     let mut lines = Vec::with_capacity(line_rows.len());
     let mut providers = Vec::with_capacity(line_rows.len());
-    for r in line_rows {
-        providers.push(r.try_get::<String, _>("provider")?);
-        let deployment: Option<String> = r.try_get("deployment")?;
-        let deployment = deployment.ok_or_else(|| StoreError::Corrupt("a line of a plan with an account has no deployment".into()))?;
-        lines.push(FundedLine {
-            id: codec::uuid("plan_lines.id", &r.try_get::<String, _>("id")?)?,
-            stream: FundingStream::new(r.try_get::<String, _>("stream")?),
-            deployment: codec::code("plan_lines.deployment", &deployment, DeploymentOption::from_code)?,
-            annual_cost: Money::from_pence(r.try_get("annual_cost_pence")?),
-        });
+    for r in &line_rows {
+        let (line, provider) = funded_line(r)?;
+        lines.push(line);
+        providers.push(provider);
     }
     let postings = load_postings(&mut **tx, &id).await?;
     Ok(LockedAccount { council_id, account, lines, providers, balances: Balances::from_postings(postings.iter().map(|(_, p)| p)) })
+}
+
+/// A plan line of an account, as the money rules need it, and who provides it.
+fn funded_line(r: &sqlx::any::AnyRow) -> Result<(FundedLine, String)> {
+    let deployment: Option<String> = r.try_get("deployment")?;
+    let deployment = deployment.ok_or_else(|| StoreError::Corrupt("a line of a plan with an account has no deployment".into()))?;
+    let line = FundedLine {
+        id: codec::uuid("plan_lines.id", &r.try_get::<String, _>("id")?)?,
+        stream: FundingStream::new(r.try_get::<String, _>("stream")?),
+        deployment: codec::code("plan_lines.deployment", &deployment, DeploymentOption::from_code)?,
+        annual_cost: Money::from_pence(r.try_get("annual_cost_pence")?),
+    };
+    Ok((line, r.try_get("provider")?))
+}
+
+/// [`lock_account`] for many accounts of one council at once, in a few statements: for
+/// payment runs. Accounts not found are left out; the order is the order of `ids`.
+pub(crate) async fn lock_accounts(tx: &mut Transaction<'_, Any>, council_id: &str, ids: &[String]) -> Result<Vec<LockedAccount>> {
+    use crate::bulk::{execute_in, fetch_in};
+    execute_in(tx, "UPDATE budget_accounts SET lock_version = lock_version + 1 WHERE council_id = $1 AND id IN ({list})", council_id, ids).await?;
+    let rows = fetch_in(tx, &format!("SELECT {ACCOUNT_COLUMNS} FROM budget_accounts WHERE council_id = $1 AND id IN ({{list}})"), council_id, ids).await?;
+    let mut accounts = BTreeMap::new();
+    for r in &rows {
+        let row = AccountRow::from_row(r)?;
+        accounts.insert(row.id.clone(), row.into_account()?);
+    }
+    let plan_ids: Vec<String> = accounts.values().map(|a: &BudgetAccount| a.plan_id.to_string()).collect();
+    let mut lines: BTreeMap<String, (Vec<FundedLine>, Vec<String>)> = BTreeMap::new();
+    let sql = "SELECT plan_id, id, stream, deployment, annual_cost_pence, provider FROM plan_lines WHERE council_id = $1 AND plan_id IN ({list}) ORDER BY plan_id, position";
+    for r in fetch_in(tx, sql, council_id, &plan_ids).await? {
+        let (line, provider) = funded_line(&r)?;
+        let entry = lines.entry(r.try_get("plan_id")?).or_default();
+        entry.0.push(line);
+        entry.1.push(provider);
+    }
+    let mut balances: BTreeMap<String, Balances> = BTreeMap::new();
+    let sql = "SELECT budget_account_id, account, stream, CAST(SUM(amount_pence) AS BIGINT) AS amount FROM ledger_postings \
+               WHERE budget_account_id IN ({list}) AND council_id = $1 GROUP BY budget_account_id, account, stream";
+    for r in fetch_in(tx, sql, council_id, ids).await? {
+        let posting = Posting {
+            account: codec::code("ledger_postings.account", &r.try_get::<String, _>("account")?, LedgerAccount::from_code)?,
+            stream: FundingStream::new(r.try_get::<String, _>("stream")?),
+            plan_line_id: None,
+            amount: Money::from_pence(r.try_get("amount")?),
+        };
+        balances.entry(r.try_get("budget_account_id")?).or_default().apply(&posting);
+    }
+    Ok(ids
+        .iter()
+        .filter_map(|id| accounts.remove(id))
+        .map(|account| {
+            let (lines, providers) = lines.remove(&account.plan_id.to_string()).unwrap_or_default();
+            let balances = balances.remove(&account.id.to_string()).unwrap_or_default();
+            LockedAccount { council_id: council_id.to_string(), account, lines, providers, balances }
+        })
+        .collect())
 }
 
 fn check_within_account(field: &str, date: Option<Date>, account: &BudgetAccount, p: &mut Problems) {

@@ -6,7 +6,8 @@
 //! unique, and a run item records it. A run killed part way is simply run again: accounts
 //! already paid are skipped, the rest are paid, nobody twice.
 
-use crate::accounts::{insert_entry, lock_account, EntryDetails};
+use crate::accounts::{insert_entries, lock_accounts, EntryDetails, NewEntry};
+use crate::bulk::{fetch_in, insert_rows, Cell};
 use crate::codec::{self, id_param};
 use crate::{invalid, new_id, now, today, Result, Store, StoreError};
 use selfdirect_domain::claims::provider_key;
@@ -18,6 +19,7 @@ use selfdirect_domain::ras::weekly;
 use selfdirect_domain::{Money, Problems};
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
+use std::collections::HashMap;
 use time::Date;
 use uuid::Uuid;
 
@@ -106,6 +108,21 @@ impl Default for RunOptions<'_> {
     }
 }
 
+const RUN_ITEM_COLUMNS: [&str; 12] = [
+    "run_id",
+    "council_id",
+    "budget_account_id",
+    "stream",
+    "payee_kind",
+    "payee_name",
+    "sort_code",
+    "account_number",
+    "gross_pence",
+    "contribution_pence",
+    "net_pence",
+    "entry_id",
+];
+
 /// What a run would pay one account, with the payees' bank details, worked out inside
 /// the caller's transaction (which holds the account's row).
 struct PlannedAccount {
@@ -115,46 +132,49 @@ struct PlannedAccount {
     exceptions: Vec<RunException>,
 }
 
-async fn plan_account(tx: &mut sqlx::Transaction<'_, sqlx::Any>, council_id: &str, id: &str, period: Period, pay: Date) -> Result<PlannedAccount> {
-    let locked = lock_account(tx, id).await?;
-    let account = RunAccount {
-        start: locked.account.start_date,
-        end: locked.account.end_date,
-        weekly_contribution: locked.account.weekly_contribution,
-        suspended_from: locked.account.suspended_from,
-        lines: locked.lines.clone(),
-        providers: locked.providers.clone(),
-        balances: locked.balances.clone(),
-    };
-    let outcome = run_account(&account, period, pay);
-    let mut payments = Vec::new();
-    let mut exceptions = Vec::new();
-    for payment in &outcome.payments {
-        let (row, payee_name, missing) = match &payment.payee {
-            RunPayee::BudgetHolder => (
-                sqlx::query("SELECT account_name AS name, sort_code, account_number FROM bank_details WHERE budget_account_id = $1")
-                    .bind(id)
-                    .fetch_optional(&mut **tx)
-                    .await?,
-                "Budget holder".to_string(),
-                "no bank details for the direct payment",
-            ),
-            RunPayee::Provider(name) => (
-                sqlx::query("SELECT name, sort_code, account_number FROM providers WHERE council_id = $1 AND name_key = $2")
-                    .bind(council_id)
-                    .bind(provider_key(name))
-                    .fetch_optional(&mut **tx)
-                    .await?,
-                name.clone(),
-                "the provider is not registered with bank details",
-            ),
-        };
-        match row {
-            Some(r) => payments.push((payment.clone(), (r.try_get("name")?, r.try_get("sort_code")?, r.try_get("account_number")?))),
-            None => exceptions.push(RunException { budget_account_id: locked.account.id, payee_name, amount: payment.net, reason: missing.into() }),
-        }
+/// Works out what a run pays a batch of a council's accounts, inside the caller's
+/// transaction (which now holds the accounts' rows), in a few statements for the batch.
+async fn plan_accounts(tx: &mut sqlx::Transaction<'_, sqlx::Any>, council_id: &str, ids: &[String], period: Period, pay: Date) -> Result<Vec<PlannedAccount>> {
+    type BankDetails = (String, String, String);
+    let locked = lock_accounts(tx, council_id, ids).await?;
+    let read = |r: &sqlx::any::AnyRow| -> Result<BankDetails> { Ok((r.try_get("name")?, r.try_get("sort_code")?, r.try_get("account_number")?)) };
+    let mut holders: HashMap<String, BankDetails> = HashMap::new();
+    let sql =
+        "SELECT budget_account_id, account_name AS name, sort_code, account_number FROM bank_details WHERE council_id = $1 AND budget_account_id IN ({list})";
+    for r in fetch_in(tx, sql, council_id, ids).await? {
+        holders.insert(r.try_get("budget_account_id")?, read(&r)?);
     }
-    Ok(PlannedAccount { account_id: locked.account.id, outcome, payments, exceptions })
+    let mut providers: HashMap<String, BankDetails> = HashMap::new();
+    for r in sqlx::query("SELECT name_key, name, sort_code, account_number FROM providers WHERE council_id = $1").bind(council_id).fetch_all(&mut **tx).await? {
+        providers.insert(r.try_get("name_key")?, read(&r)?);
+    }
+    let mut planned = Vec::with_capacity(locked.len());
+    for locked in locked {
+        let account = RunAccount {
+            start: locked.account.start_date,
+            end: locked.account.end_date,
+            weekly_contribution: locked.account.weekly_contribution,
+            suspended_from: locked.account.suspended_from,
+            lines: locked.lines,
+            providers: locked.providers,
+            balances: locked.balances,
+        };
+        let outcome = run_account(&account, period, pay);
+        let mut payments = Vec::new();
+        let mut exceptions = Vec::new();
+        for payment in &outcome.payments {
+            let (found, payee_name, missing) = match &payment.payee {
+                RunPayee::BudgetHolder => (holders.get(&locked.account.id.to_string()), "Budget holder".to_string(), "no bank details for the direct payment"),
+                RunPayee::Provider(name) => (providers.get(&provider_key(name)), name.clone(), "the provider is not registered with bank details"),
+            };
+            match found {
+                Some(details) => payments.push((payment.clone(), details.clone())),
+                None => exceptions.push(RunException { budget_account_id: locked.account.id, payee_name, amount: payment.net, reason: missing.into() }),
+            }
+        }
+        planned.push(PlannedAccount { account_id: locked.account.id, outcome, payments, exceptions });
+    }
+    Ok(planned)
 }
 
 /// What a run would pay, worked out without paying anything.
@@ -197,16 +217,18 @@ impl Store {
             total_contributions: Money::ZERO,
             exceptions: Vec::new(),
         };
-        for id in &ids {
+        for batch in ids.chunks(RunOptions::default().batch_size) {
             let mut tx = self.pool.begin().await?;
-            let planned = plan_account(&mut tx, &cid, id, period, period.start).await?;
+            let planned = plan_accounts(&mut tx, &cid, batch, period, period.start).await?;
             tx.rollback().await?;
-            for (payment, _) in &planned.payments {
-                preview.payments += 1;
-                preview.total_net += payment.net;
-                preview.total_contributions += payment.contribution;
+            for planned in planned {
+                for (payment, _) in &planned.payments {
+                    preview.payments += 1;
+                    preview.total_net += payment.net;
+                    preview.total_contributions += payment.contribution;
+                }
+                preview.exceptions.extend(planned.exceptions);
             }
-            preview.exceptions.extend(planned.exceptions);
         }
         Ok(preview)
     }
@@ -421,48 +443,72 @@ impl Store {
             let Some(last) = ids.last() else { break };
             after = last.clone();
             let mut tx = self.pool.begin().await?;
-            for id in &ids {
-                let planned = plan_account(&mut tx, &cid, id, period, pay).await?;
-                exceptions.extend(planned.exceptions);
-                for (payment, (payee_name, sort_code, account_number)) in &planned.payments {
-                    let key = idempotency_key(run_uuid, planned.account_id, &payment.stream, &payment.payee);
-                    let entry_id = insert_entry(
-                        &mut tx,
-                        &cid,
-                        id,
-                        &payment.entry,
-                        EntryDetails { payee_name: Some(payee_name), idempotency_key: Some(&key), ..EntryDetails::default() },
-                    )
-                    .await?;
-                    sqlx::query(
-                        "INSERT INTO payment_run_items (run_id, council_id, budget_account_id, stream, payee_kind, payee_name, sort_code, account_number, gross_pence, contribution_pence, net_pence, entry_id) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-                    )
-                    .bind(&run_id)
-                    .bind(&cid)
-                    .bind(id)
-                    .bind(payment.stream.code())
-                    .bind(match &payment.payee { RunPayee::BudgetHolder => "budget_holder", RunPayee::Provider(_) => "provider" })
-                    .bind(payee_name)
-                    .bind(sort_code)
-                    .bind(account_number)
-                    .bind(payment.gross.pence())
-                    .bind(payment.contribution.pence())
-                    .bind(payment.net.pence())
-                    .bind(&entry_id)
-                    .execute(&mut *tx)
-                    .await?;
+            let planned = plan_accounts(&mut tx, &cid, &ids, period, pay).await?;
+            // A contribution invoice has no run item, so a resumed run checks its key.
+            let invoice_keys: Vec<String> =
+                planned.iter().filter(|p| p.outcome.invoice.is_some()).map(|p| format!("run:{run_uuid}:{}:contribution", p.account_id)).collect();
+            let mut invoiced = std::collections::HashSet::new();
+            for r in fetch_in(&mut tx, "SELECT idempotency_key FROM ledger_entries WHERE council_id = $1 AND idempotency_key IN ({list})", &cid, &invoice_keys)
+                .await?
+            {
+                invoiced.insert(r.try_get::<String, _>("idempotency_key")?);
+            }
+            // Owned first, so the entries below can borrow them.
+            struct Item<'p> {
+                account_id: String,
+                entry_id: String,
+                key: String,
+                payee: Option<&'p str>,
+                entry: &'p selfdirect_domain::ledger::JournalEntry,
+            }
+            let mut items = Vec::new();
+            let mut run_items = Vec::new();
+            for p in &planned {
+                exceptions.extend(p.exceptions.iter().cloned());
+                let account_id = p.account_id.to_string();
+                for (payment, (payee_name, sort_code, account_number)) in &p.payments {
+                    let entry_id = new_id();
+                    run_items.push(vec![
+                        Cell::Text(run_id.clone()),
+                        Cell::Text(cid.clone()),
+                        Cell::Text(account_id.clone()),
+                        Cell::Text(payment.stream.code().to_string()),
+                        Cell::Text(
+                            match &payment.payee {
+                                RunPayee::BudgetHolder => "budget_holder",
+                                RunPayee::Provider(_) => "provider",
+                            }
+                            .to_string(),
+                        ),
+                        Cell::Text(payee_name.clone()),
+                        Cell::Text(sort_code.clone()),
+                        Cell::Text(account_number.clone()),
+                        Cell::Int(payment.gross.pence()),
+                        Cell::Int(payment.contribution.pence()),
+                        Cell::Int(payment.net.pence()),
+                        Cell::Text(entry_id.clone()),
+                    ]);
+                    let key = idempotency_key(run_uuid, p.account_id, &payment.stream, &payment.payee);
+                    items.push(Item { account_id: account_id.clone(), entry_id, key, payee: Some(payee_name), entry: &payment.entry });
                 }
-                let outcome = planned.outcome;
-                let locked_id = planned.account_id;
-                if let Some(invoice) = &outcome.invoice {
-                    let key = format!("run:{run_uuid}:{locked_id}:contribution");
-                    let exists = sqlx::query("SELECT id FROM ledger_entries WHERE idempotency_key = $1").bind(&key).fetch_optional(&mut *tx).await?;
-                    if exists.is_none() {
-                        insert_entry(&mut tx, &cid, id, &invoice.entry, EntryDetails { idempotency_key: Some(&key), ..EntryDetails::default() }).await?;
+                if let Some(invoice) = &p.outcome.invoice {
+                    let key = format!("run:{run_uuid}:{account_id}:contribution");
+                    if !invoiced.contains(&key) {
+                        items.push(Item { account_id: account_id.clone(), entry_id: new_id(), key, payee: None, entry: &invoice.entry });
                     }
                 }
             }
+            let entries: Vec<NewEntry> = items
+                .iter()
+                .map(|i| NewEntry {
+                    id: i.entry_id.clone(),
+                    account_id: &i.account_id,
+                    entry: i.entry,
+                    details: EntryDetails { payee_name: i.payee, idempotency_key: Some(&i.key), ..EntryDetails::default() },
+                })
+                .collect();
+            insert_entries(&mut tx, &cid, &entries).await?;
+            insert_rows(&mut tx, "payment_run_items", &RUN_ITEM_COLUMNS, &run_items).await?;
             tx.commit().await?;
             done += ids.len() as u64;
             (options.progress)(done, total as u64);
