@@ -101,27 +101,35 @@ impl Store {
     /// Uptake (ASCOF 1C) per client group on `as_of`.
     pub async fn uptake_by_group(&self, council_id: &str, as_of: Option<time::Date>) -> Result<Vec<(ClientGroup, Uptake)>> {
         let council = self.council(council_id).await?;
+        let cid = council.id.to_string();
         let as_of = iso(as_of.unwrap_or_else(crate::today));
-        let rows = sqlx::query(
-            "SELECT p.client_group, COUNT(*) AS long_term, \
-               SUM(CASE WHEN EXISTS (SELECT 1 FROM budget_accounts a WHERE a.council_id = $1 AND a.person_id = p.id AND a.start_date <= $2 AND a.end_date >= $2) THEN 1 ELSE 0 END) AS with_budget, \
-               SUM(CASE WHEN EXISTS (SELECT 1 FROM budget_accounts a WHERE a.council_id = $1 AND a.person_id = p.id AND a.start_date <= $2 AND a.end_date >= $2 AND a.includes_direct_payment = 1) THEN 1 ELSE 0 END) AS with_dp \
-             FROM people p WHERE p.council_id = $1 AND p.long_term_support = 1 GROUP BY p.client_group ORDER BY p.client_group",
+        // Two grouped reads joined in memory: a subquery per person was 60 ms on a council
+        // of 17,000 people.
+        let mut groups: BTreeMap<String, UptakeCounts> = BTreeMap::new();
+        let people = sqlx::query("SELECT client_group, COUNT(*) AS n FROM people WHERE council_id = $1 AND long_term_support = 1 GROUP BY client_group")
+            .bind(&cid)
+            .fetch_all(&self.pool)
+            .await?;
+        for r in &people {
+            groups.entry(r.try_get("client_group")?).or_default().long_term_support = r.try_get("n")?;
+        }
+        let budgets = sqlx::query(
+            "SELECT client_group, COUNT(*) AS with_budget, CAST(SUM(dp) AS BIGINT) AS with_dp FROM ( \
+               SELECT p.client_group, a.person_id, MAX(a.includes_direct_payment) AS dp FROM budget_accounts a \
+               JOIN people p ON p.id = a.person_id AND p.council_id = $1 AND p.long_term_support = 1 \
+               WHERE a.council_id = $1 AND a.start_date <= $2 AND a.end_date >= $2 GROUP BY p.client_group, a.person_id) AS running \
+             GROUP BY client_group",
         )
-        .bind(council.id.to_string())
+        .bind(&cid)
         .bind(&as_of)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|r| {
-                let counts = UptakeCounts {
-                    long_term_support: r.try_get("long_term")?,
-                    personal_budget: r.try_get::<Option<i64>, _>("with_budget")?.unwrap_or(0),
-                    direct_payment: r.try_get::<Option<i64>, _>("with_dp")?.unwrap_or(0),
-                };
-                Ok((codec::code("people.client_group", &r.try_get::<String, _>("client_group")?, ClientGroup::from_code)?, uptake(counts)))
-            })
-            .collect()
+        for r in &budgets {
+            let counts = groups.entry(r.try_get("client_group")?).or_default();
+            counts.personal_budget = r.try_get("with_budget")?;
+            counts.direct_payment = r.try_get("with_dp")?;
+        }
+        groups.into_iter().map(|(group, counts)| Ok((codec::code("people.client_group", &group, ClientGroup::from_code)?, uptake(counts)))).collect()
     }
 
     /// Per month: new budget holders, plans approved, and the median days from first
