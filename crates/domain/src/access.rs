@@ -33,6 +33,8 @@ pub struct Actor {
     pub role: Role,
     /// For a budget holder or representative: the person whose budget it is.
     pub person_id: Option<Uuid>,
+    /// For a broker: the other people who have chosen them.
+    pub clients: Vec<Uuid>,
     /// For a provider: their name as registered with the council.
     pub provider_name: Option<String>,
 }
@@ -136,7 +138,8 @@ pub fn decide(actor: &Actor, action: Action, subject: Subject) -> Result<(), Ref
     if subject.council_id() != actor.council_id {
         return Err(Refusal::NotFound);
     }
-    let own_person = matches!(subject, Subject::Person { person_id, .. } if Some(person_id) == actor.person_id);
+    let own_person = matches!(subject, Subject::Person { person_id, .. }
+        if Some(person_id) == actor.person_id || (actor.role == Role::Broker && actor.clients.contains(&person_id)));
     let staff_case_work = matches!(actor.role, SocialWorker | TeamManager);
     // A council's administrator supports case work but neither decides plans nor pays.
     let case_support = staff_case_work || actor.role == Administrator;
@@ -206,7 +209,14 @@ mod tests {
     use super::*;
 
     fn actor(role: Role, council: Uuid, person: Option<Uuid>) -> Actor {
-        Actor { user_id: Uuid::now_v7(), council_id: council, role, person_id: person, provider_name: (role == Role::Provider).then(|| "Harbour Care".into()) }
+        Actor {
+            user_id: Uuid::now_v7(),
+            council_id: council,
+            role,
+            person_id: person,
+            clients: Vec::new(),
+            provider_name: (role == Role::Provider).then(|| "Harbour Care".into()),
+        }
     }
 
     #[test]
@@ -243,5 +253,19 @@ mod tests {
         let here = Uuid::now_v7();
         let a = Actor { provider_name: None, ..actor(Role::Provider, here, None) };
         assert_eq!(decide(&a, Action::SubmitInvoices, Subject::Council(here)), Err(Refusal::Forbidden));
+    }
+
+    #[test]
+    fn a_broker_acts_for_everyone_who_chose_them_and_nobody_else() {
+        let here = Uuid::now_v7();
+        let (first, chose_later, stranger) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+        let broker = Actor { clients: vec![chose_later], ..actor(Role::Broker, here, Some(first)) };
+        let person = |p| Subject::Person { council_id: here, person_id: p };
+        assert_eq!(decide(&broker, Action::EditPlan, person(first)), Ok(()));
+        assert_eq!(decide(&broker, Action::EditPlan, person(chose_later)), Ok(()));
+        assert_eq!(decide(&broker, Action::ViewPerson, person(stranger)), Err(Refusal::NotFound));
+        // A budget holder's list, were it ever filled, gives nobody else's record.
+        let holder = Actor { clients: vec![chose_later], ..actor(Role::BudgetHolder, here, Some(first)) };
+        assert_eq!(decide(&holder, Action::ViewPerson, person(chose_later)), Err(Refusal::NotFound));
     }
 }

@@ -44,11 +44,20 @@ pub struct User {
     pub role: Role,
     pub person_id: Option<Uuid>,
     pub provider_name: Option<String>,
+    /// For a broker: the other people who have chosen them.
+    pub clients: Vec<Uuid>,
 }
 
 impl User {
     pub fn actor(&self) -> Actor {
-        Actor { user_id: self.id, council_id: self.council_id, role: self.role, person_id: self.person_id, provider_name: self.provider_name.clone() }
+        Actor {
+            user_id: self.id,
+            council_id: self.council_id,
+            role: self.role,
+            person_id: self.person_id,
+            clients: self.clients.clone(),
+            provider_name: self.provider_name.clone(),
+        }
     }
 }
 
@@ -111,6 +120,7 @@ fn user_from_row(r: &sqlx::any::AnyRow) -> Result<User> {
         role: codec::code("users.role", &r.try_get::<String, _>("role")?, Role::from_code)?,
         person_id: r.try_get::<Option<String>, _>("person_id")?.map(|p| codec::uuid("users.person_id", &p)).transpose()?,
         provider_name: r.try_get("provider_name")?,
+        clients: Vec::new(),
     })
 }
 
@@ -248,7 +258,53 @@ impl Store {
         if expires <= OffsetDateTime::now_utc().unix_timestamp() {
             return Ok(None);
         }
-        Ok(Some(Session { token: token.to_string(), csrf_token: row.try_get("csrf_token")?, user: user_from_row(&row)? }))
+        let mut user = user_from_row(&row)?;
+        if user.role == Role::Broker {
+            user.clients = sqlx::query("SELECT person_id FROM broker_clients WHERE broker_user_id = $1 ORDER BY person_id")
+                .bind(user.id.to_string())
+                .fetch_all(&self.pool)
+                .await?
+                .iter()
+                .map(|r| codec::uuid("broker_clients.person_id", &r.try_get::<String, _>("person_id")?))
+                .collect::<Result<_>>()?;
+        }
+        Ok(Some(Session { token: token.to_string(), csrf_token: row.try_get("csrf_token")?, user }))
+    }
+
+    /// Records that a person has chosen a broker: the broker may then act for them too.
+    /// `broker_user_id` must be a broker's sign-in in the person's council.
+    pub async fn choose_broker(&self, person_id: &str, broker_user_id: &str, chosen_on: &str) -> Result<()> {
+        let person = self.person(person_id).await?;
+        let mut p = Problems::new();
+        let on = p.date("chosen_on", chosen_on);
+        let broker = match Uuid::try_parse(broker_user_id.trim()) {
+            Ok(id) => sqlx::query("SELECT council_id, role FROM users WHERE id = $1").bind(id.to_string()).fetch_optional(&self.pool).await?,
+            Err(_) => None,
+        };
+        let is_broker = broker.as_ref().is_some_and(|r| {
+            r.try_get::<String, _>("council_id").ok() == Some(person.council_id.to_string()) && r.try_get::<String, _>("role").ok().as_deref() == Some("broker")
+        });
+        if !is_broker {
+            p.add("broker_user_id", format!("'{}' is not a broker's sign-in in this council", broker_user_id.trim()));
+        }
+        p.into_result(())?;
+        let broker = Uuid::try_parse(broker_user_id.trim()).expect("checked").to_string();
+        let taken = sqlx::query("SELECT 1 AS x FROM broker_clients WHERE broker_user_id = $1 AND person_id = $2")
+            .bind(&broker)
+            .bind(person.id.to_string())
+            .fetch_optional(&self.pool)
+            .await?;
+        if taken.is_none() {
+            sqlx::query("INSERT INTO broker_clients (broker_user_id, person_id, council_id, chosen_on, created_at) VALUES ($1, $2, $3, $4, $5)")
+                .bind(&broker)
+                .bind(person.id.to_string())
+                .bind(person.council_id.to_string())
+                .bind(selfdirect_domain::dates::iso(on.expect("checked")))
+                .bind(crate::now())
+                .execute(&self.pool)
+                .await?;
+        }
+        Ok(())
     }
 
     /// Ends a session (signing out); its cookie no longer works.

@@ -50,6 +50,7 @@ pub fn routes() -> Router<AppState> {
         .route("/v1/councils/{council_id}/trial-balance", get(trial_balance))
         .route("/v1/people/{person_id}", get(get_person))
         .route("/v1/people/{person_id}/contacts", post(add_contact))
+        .route("/v1/people/{person_id}/broker", post(choose_broker))
         .route("/v1/people/{person_id}/access-log", get(access_log))
         .route("/v1/people/{person_id}/assessments", post(record_assessment))
         .route("/v1/people/{person_id}/plans", post(create_plan))
@@ -84,6 +85,7 @@ pub fn routes() -> Router<AppState> {
         description = "Personal budgets and self-directed support: people, assessments, the Resource Allocation System, support plans, budget accounts and their ledger, reviews and uptake. Money is a decimal string in pounds (\"1234.50\"); dates are YYYY-MM-DD. Errors come as {error, message, errors: [{field, problem}]}."
     ),
     paths(
+        choose_broker,
         crate::api_access::sign_in,
         crate::api_access::sign_out,
         list_councils,
@@ -382,6 +384,21 @@ async fn access_log(State(s): State<AppState>, Path(person_id): Path<String>) ->
     responses((status = 201, body = Contact), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn add_contact(State(s): State<AppState>, Path(person_id): Path<String>, ApiJson(b): ApiJson<NewContact>) -> ApiResult<(StatusCode, Json<Contact>)> {
     Ok((StatusCode::CREATED, Json(s.store.add_contact(&person_id, &b.role, &b.name, &b.relationship, b.phone.as_deref()).await?)))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ChosenBroker {
+    /// The broker's sign-in id (a user with the broker role in the person's council).
+    broker_user_id: String,
+    /// `YYYY-MM-DD`
+    chosen_on: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/people/{person_id}/broker", tag = "people", request_body = ChosenBroker,
+    responses((status = 204, description = "The broker may now act for the person"), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn choose_broker(State(s): State<AppState>, Path(person_id): Path<String>, ApiJson(b): ApiJson<ChosenBroker>) -> ApiResult<StatusCode> {
+    s.store.choose_broker(&person_id, &b.broker_user_id, &b.chosen_on).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 #[utoipa::path(post, path = "/api/v1/people/{person_id}/assessments", tag = "assessment", request_body = NewAssessment,

@@ -58,6 +58,8 @@ pub fn rule(method: &Method, route: &str) -> Option<(Action, Scope)> {
         "/v1/people/{person_id}/reconsiderations" if get => (ViewPerson, Person),
         "/v1/people/{person_id}/reconsiderations" => (EditPlan, Person),
         "/v1/people/{person_id}/contacts" | "/v1/people/{person_id}/assessments" => (ManagePeople, Person),
+        // The person (or whoever helps them plan) chooses their broker.
+        "/v1/people/{person_id}/broker" => (EditPlan, Person),
         "/v1/people/{person_id}/access-log" => (ViewAccessLog, Person),
         "/v1/people/{person_id}/plans" => (EditPlan, Person),
         "/v1/assessments/{assessment_id}" => (ViewPerson, Assessment),

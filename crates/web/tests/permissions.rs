@@ -58,7 +58,7 @@ fn expected(method: &Method, route: &str) -> Option<&'static str> {
         "/api/v1/people/{person_id}/reconsiderations" => edit,
         "/api/v1/people/{person_id}/contacts" | "/api/v1/people/{person_id}/assessments" => case,
         "/api/v1/people/{person_id}/access-log" => "P auditor",
-        "/api/v1/people/{person_id}/plans" => edit,
+        "/api/v1/people/{person_id}/plans" | "/api/v1/people/{person_id}/broker" => edit,
         "/api/v1/assessments/{assessment_id}" => view,
         "/api/v1/plans/{plan_id}" if get => view,
         "/api/v1/plans/{plan_id}" | "/api/v1/plans/{plan_id}/submit" | "/api/v1/plans/{plan_id}/account" => edit,

@@ -52,6 +52,11 @@ impl Api {
         let password = "a long enough password";
         let input = selfdirect_store::NewUser { email: &email, display_name: "API User", role, person_id: person, provider_name: provider, password };
         self.store.create_user(council_id, &input).await.unwrap();
+        self.bearer_sign_in(&email, password).await;
+    }
+
+    /// Signs in through the API as an existing user; later API calls are made as them.
+    pub async fn bearer_sign_in(&self, email: &str, password: &str) {
         let resp =
             self.http.post(format!("{}/api/v1/sessions", self.base)).json(&serde_json::json!({"email": email, "password": password})).send().await.unwrap();
         assert_eq!(resp.status(), StatusCode::CREATED);
