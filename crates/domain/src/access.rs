@@ -35,6 +35,8 @@ pub struct Actor {
     pub person_id: Option<Uuid>,
     /// For a broker: the other people who have chosen them.
     pub clients: Vec<Uuid>,
+    /// For staff: the team they work in.
+    pub team_id: Option<Uuid>,
     /// For a provider: their name as registered with the council.
     pub provider_name: Option<String>,
 }
@@ -109,13 +111,31 @@ pub enum Subject {
     /// The council as a whole (queues, runs, dashboards).
     Council(Uuid),
     /// One person's record, in a council.
-    Person { council_id: Uuid, person_id: Uuid },
+    Person { council_id: Uuid, person_id: Uuid, caseload: Caseload },
 }
 
 impl Subject {
     fn council_id(self) -> Uuid {
         match self {
             Subject::Council(c) | Subject::Person { council_id: c, .. } => c,
+        }
+    }
+}
+
+/// Whose caseload a person is on: a team, and perhaps a named worker in it. Neither means
+/// not yet allocated (the duty queue, open to every social worker).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Caseload {
+    pub team_id: Option<Uuid>,
+    pub worker_id: Option<Uuid>,
+}
+
+impl Caseload {
+    /// Whether a social worker may work with the person: allocated to them or their team, or not yet allocated.
+    fn open_to(self, actor: &Actor) -> bool {
+        match (self.team_id, self.worker_id) {
+            (None, None) => true,
+            (team, worker) => worker == Some(actor.user_id) || (team.is_some() && team == actor.team_id),
         }
     }
 }
@@ -137,6 +157,14 @@ pub fn decide(actor: &Actor, action: Action, subject: Subject) -> Result<(), Ref
     use Role::*;
     if subject.council_id() != actor.council_id {
         return Err(Refusal::NotFound);
+    }
+    // A social worker works with their own and their team's caseload, and the duty queue.
+    if actor.role == Role::SocialWorker {
+        if let Subject::Person { caseload, .. } = subject {
+            if !caseload.open_to(actor) {
+                return Err(Refusal::Forbidden);
+            }
+        }
     }
     let own_person = matches!(subject, Subject::Person { person_id, .. }
         if Some(person_id) == actor.person_id || (actor.role == Role::Broker && actor.clients.contains(&person_id)));
@@ -215,6 +243,7 @@ mod tests {
             role,
             person_id: person,
             clients: Vec::new(),
+            team_id: None,
             provider_name: (role == Role::Provider).then(|| "Harbour Care".into()),
         }
     }
@@ -223,9 +252,9 @@ mod tests {
     fn every_role_against_own_other_and_foreign_records() {
         let (here, elsewhere) = (Uuid::now_v7(), Uuid::now_v7());
         let (mine, theirs) = (Uuid::now_v7(), Uuid::now_v7());
-        let own = Subject::Person { council_id: here, person_id: mine };
-        let other = Subject::Person { council_id: here, person_id: theirs };
-        let foreign = Subject::Person { council_id: elsewhere, person_id: mine };
+        let own = Subject::Person { council_id: here, person_id: mine, caseload: Caseload::default() };
+        let other = Subject::Person { council_id: here, person_id: theirs, caseload: Caseload::default() };
+        let foreign = Subject::Person { council_id: elsewhere, person_id: mine, caseload: Caseload::default() };
         use Refusal::*;
         let ok = Ok(());
         for role in Role::ALL.iter().copied() {
@@ -260,12 +289,32 @@ mod tests {
         let here = Uuid::now_v7();
         let (first, chose_later, stranger) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
         let broker = Actor { clients: vec![chose_later], ..actor(Role::Broker, here, Some(first)) };
-        let person = |p| Subject::Person { council_id: here, person_id: p };
+        let person = |p| Subject::Person { council_id: here, person_id: p, caseload: Caseload::default() };
         assert_eq!(decide(&broker, Action::EditPlan, person(first)), Ok(()));
         assert_eq!(decide(&broker, Action::EditPlan, person(chose_later)), Ok(()));
         assert_eq!(decide(&broker, Action::ViewPerson, person(stranger)), Err(Refusal::NotFound));
         // A budget holder's list, were it ever filled, gives nobody else's record.
         let holder = Actor { clients: vec![chose_later], ..actor(Role::BudgetHolder, here, Some(first)) };
         assert_eq!(decide(&holder, Action::ViewPerson, person(chose_later)), Err(Refusal::NotFound));
+    }
+
+    #[test]
+    fn a_social_worker_works_their_own_and_their_teams_caseload_and_the_duty_queue() {
+        let here = Uuid::now_v7();
+        let (north, south) = (Uuid::now_v7(), Uuid::now_v7());
+        let sam = Actor { team_id: Some(north), ..actor(Role::SocialWorker, here, None) };
+        let person = |caseload| Subject::Person { council_id: here, person_id: Uuid::now_v7(), caseload };
+        let team = |t| Caseload { team_id: Some(t), worker_id: None };
+        assert_eq!(decide(&sam, Action::ViewPerson, person(Caseload::default())), Ok(()), "duty queue");
+        assert_eq!(decide(&sam, Action::EditPlan, person(team(north))), Ok(()), "own team");
+        assert_eq!(decide(&sam, Action::ViewPerson, person(team(south))), Err(Refusal::Forbidden), "another team's");
+        assert_eq!(decide(&sam, Action::ViewPerson, person(Caseload { team_id: Some(south), worker_id: Some(sam.user_id) })), Ok(()), "allocated to Sam");
+        let no_team = Actor { team_id: None, ..sam.clone() };
+        assert_eq!(decide(&no_team, Action::ViewPerson, person(team(north))), Err(Refusal::Forbidden));
+        // A team manager oversees every team.
+        let tess = actor(Role::TeamManager, here, None);
+        assert_eq!(decide(&tess, Action::DecidePlan, person(team(south))), Ok(()));
+        // The council-wide queues are unchanged.
+        assert_eq!(decide(&sam, Action::ViewCaseload, Subject::Council(here)), Ok(()));
     }
 }

@@ -33,6 +33,7 @@ pub use claims::{AcceptedInvoice, ClaimsReport, InvoiceRecord};
 pub use learning::{spending_csv, CategorySpend, SurveyResults};
 pub use payments::{BankDetailsInput, FinancialAssessmentInput, PaymentRunPreview, PaymentRunReport, RunException, RunItem, RunOptions};
 pub use payroll::{PersonalAssistant, PersonalAssistantInput, TimesheetInput};
+pub use people::Team;
 pub use ras::{BudgetChange, CalibrationReport, QuestionnaireVersion, RecomputeReport};
 pub use records::*;
 pub use rollup::{BlockContractInput, BlockContractRecord, ProviderIncomeRow, SpendingCell, SpendingDimension};

@@ -20,9 +20,12 @@ pub(crate) struct PersonRow {
     postcode: String,
     client_group: String,
     long_term_support: i64,
+    allocated_team_id: Option<String>,
+    allocated_worker_id: Option<String>,
 }
 
-pub(crate) const PERSON_COLUMNS: &str = "id, council_id, given_name, family_name, date_of_birth, address, postcode, client_group, long_term_support";
+pub(crate) const PERSON_COLUMNS: &str =
+    "id, council_id, given_name, family_name, date_of_birth, address, postcode, client_group, long_term_support, allocated_team_id, allocated_worker_id";
 
 impl PersonRow {
     pub(crate) fn into_person(self) -> Result<Person> {
@@ -38,6 +41,8 @@ impl PersonRow {
                 client_group: codec::code("people.client_group", &self.client_group, ClientGroup::from_code)?,
                 long_term_support: self.long_term_support != 0,
             },
+            allocated_team_id: self.allocated_team_id.as_deref().map(|t| codec::uuid("people.allocated_team_id", t)).transpose()?,
+            allocated_worker_id: self.allocated_worker_id.as_deref().map(|w| codec::uuid("people.allocated_worker_id", w)).transpose()?,
         })
     }
 }
@@ -226,5 +231,122 @@ impl Store {
                 })
             })
             .collect()
+    }
+}
+
+/// A team of social workers, whose caseload they share.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Team {
+    pub id: uuid::Uuid,
+    pub name: String,
+    /// The sign-ins of the team's members.
+    pub members: Vec<uuid::Uuid>,
+}
+
+impl Store {
+    /// Sets up a team in a council, with its members (staff sign-ins in the council; each
+    /// leaves any team they were in).
+    pub async fn create_team(&self, council_id: &str, name: &str, members: &[String]) -> Result<Team> {
+        let council = self.council(council_id).await?;
+        let cid = council.id.to_string();
+        let mut p = Problems::new();
+        let name = p.text("name", name, 100);
+        let mut ids = Vec::new();
+        for (i, m) in members.iter().enumerate() {
+            let found = match uuid::Uuid::try_parse(m.trim()) {
+                Ok(id) => sqlx::query("SELECT role FROM users WHERE id = $1 AND council_id = $2")
+                    .bind(id.to_string())
+                    .bind(&cid)
+                    .fetch_optional(&self.pool)
+                    .await?
+                    .map(|r| (id, r)),
+                Err(_) => None,
+            };
+            match found {
+                Some((id, r)) if matches!(r.try_get::<String, _>("role")?.as_str(), "social_worker" | "team_manager") => ids.push(id),
+                _ => p.add(format!("members[{i}]"), format!("'{}' is not a social worker's or team manager's sign-in in this council", m.trim())),
+            }
+        }
+        p.into_result(())?;
+        let name = name.expect("checked");
+        let mut tx = self.pool.begin().await?;
+        if sqlx::query("SELECT id FROM teams WHERE council_id = $1 AND name = $2").bind(&cid).bind(&name).fetch_optional(&mut *tx).await?.is_some() {
+            return Err(invalid("name", format!("there is already a team called '{name}'")));
+        }
+        let id = new_id();
+        sqlx::query("INSERT INTO teams (id, council_id, name, created_at) VALUES ($1, $2, $3, $4)")
+            .bind(&id)
+            .bind(&cid)
+            .bind(&name)
+            .bind(now())
+            .execute(&mut *tx)
+            .await?;
+        for member in &ids {
+            sqlx::query("UPDATE users SET team_id = $1 WHERE id = $2").bind(&id).bind(member.to_string()).execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(Team { id: codec::uuid("teams.id", &id)?, name, members: ids })
+    }
+
+    /// Puts a person on a team's caseload, and perhaps a named worker's in that team; with
+    /// neither, back on the duty queue.
+    pub async fn allocate_case(&self, person_id: &str, team_id: Option<&str>, worker_id: Option<&str>) -> Result<Person> {
+        let person = self.person(person_id).await?;
+        let cid = person.council_id.to_string();
+        let mut p = Problems::new();
+        let team = match team_id.map(str::trim).filter(|t| !t.is_empty()) {
+            None => None,
+            Some(t) => {
+                let found = match uuid::Uuid::try_parse(t) {
+                    Ok(id) => sqlx::query("SELECT id FROM teams WHERE id = $1 AND council_id = $2")
+                        .bind(id.to_string())
+                        .bind(&cid)
+                        .fetch_optional(&self.pool)
+                        .await?
+                        .map(|_| id),
+                    Err(_) => None,
+                };
+                if found.is_none() {
+                    p.add("team_id", format!("'{t}' is not a team in this council"));
+                }
+                found
+            }
+        };
+        let worker = match worker_id.map(str::trim).filter(|w| !w.is_empty()) {
+            None => None,
+            Some(w) => {
+                let row = match uuid::Uuid::try_parse(w) {
+                    Ok(id) => sqlx::query("SELECT team_id FROM users WHERE id = $1 AND council_id = $2 AND role = 'social_worker'")
+                        .bind(id.to_string())
+                        .bind(&cid)
+                        .fetch_optional(&self.pool)
+                        .await?
+                        .map(|r| (id, r)),
+                    Err(_) => None,
+                };
+                match row {
+                    None => {
+                        p.add("worker_id", format!("'{w}' is not a social worker's sign-in in this council"));
+                        None
+                    }
+                    Some((id, r)) => {
+                        let their_team: Option<String> = r.try_get("team_id")?;
+                        if team.is_none() || their_team != team.map(|t| t.to_string()) {
+                            p.add("worker_id", "a named worker must be in the team the person is allocated to");
+                        }
+                        Some(id)
+                    }
+                }
+            }
+        };
+        p.into_result(())?;
+        sqlx::query("UPDATE people SET allocated_team_id = $1, allocated_worker_id = $2 WHERE id = $3")
+            .bind(team.map(|t| t.to_string()))
+            .bind(worker.map(|w| w.to_string()))
+            .bind(person.id.to_string())
+            .execute(&self.pool)
+            .await?;
+        self.person(person_id).await
     }
 }

@@ -29,11 +29,20 @@ pub struct Person {
     pub council_id: Uuid,
     #[serde(flatten)]
     pub details: PersonDetails,
+    /// The team whose caseload the person is on; none while on the duty queue.
+    pub allocated_team_id: Option<Uuid>,
+    /// The social worker allocated, if any.
+    pub allocated_worker_id: Option<Uuid>,
 }
 
 impl Person {
     pub fn full_name(&self) -> String {
         self.details.full_name()
+    }
+
+    /// Whose caseload the person is on, for access decisions.
+    pub fn caseload(&self) -> selfdirect_domain::access::Caseload {
+        selfdirect_domain::access::Caseload { team_id: self.allocated_team_id, worker_id: self.allocated_worker_id }
     }
 }
 

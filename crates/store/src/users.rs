@@ -46,6 +46,8 @@ pub struct User {
     pub provider_name: Option<String>,
     /// For a broker: the other people who have chosen them.
     pub clients: Vec<Uuid>,
+    /// For staff: the team they work in.
+    pub team_id: Option<Uuid>,
 }
 
 impl User {
@@ -56,6 +58,7 @@ impl User {
             role: self.role,
             person_id: self.person_id,
             clients: self.clients.clone(),
+            team_id: self.team_id,
             provider_name: self.provider_name.clone(),
         }
     }
@@ -109,7 +112,7 @@ fn password_matches(password: &str, stored: &str) -> bool {
     PasswordHash::new(stored).map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok()).unwrap_or(false)
 }
 
-const USER_COLUMNS: &str = "u.id, u.council_id, u.email, u.display_name, u.role, u.person_id, u.provider_name";
+const USER_COLUMNS: &str = "u.id, u.council_id, u.email, u.display_name, u.role, u.person_id, u.provider_name, u.team_id";
 
 fn user_from_row(r: &sqlx::any::AnyRow) -> Result<User> {
     Ok(User {
@@ -121,6 +124,7 @@ fn user_from_row(r: &sqlx::any::AnyRow) -> Result<User> {
         person_id: r.try_get::<Option<String>, _>("person_id")?.map(|p| codec::uuid("users.person_id", &p)).transpose()?,
         provider_name: r.try_get("provider_name")?,
         clients: Vec::new(),
+        team_id: r.try_get::<Option<String>, _>("team_id")?.map(|t| codec::uuid("users.team_id", &t)).transpose()?,
     })
 }
 

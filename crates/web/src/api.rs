@@ -6,7 +6,7 @@ use crate::AppState;
 use axum::extract::{FromRequest, FromRequestParts, Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use axum::{Extension, Json, Router};
 use selfdirect_domain::assessment::Questionnaire;
 use selfdirect_domain::calibration::WhatIf;
@@ -15,7 +15,7 @@ use selfdirect_domain::plan::{PlanInput, PlanStatus};
 use selfdirect_domain::Problems;
 use selfdirect_store::{
     AccessLogEntry, AccountView, AllocationRecord, Assessment, BudgetAccount, CalibrationReport, Contact, Council, CouncilUptake, OpenAccountInput,
-    PaymentInput, Person, PersonOverview, Plan, PlanSummary, QuestionnaireVersion, RecomputeReport, Reconsideration, Review, ReviewDue, SpendingInput,
+    PaymentInput, Person, PersonOverview, Plan, PlanSummary, QuestionnaireVersion, RecomputeReport, Reconsideration, Review, ReviewDue, SpendingInput, Team,
     TrialBalance,
 };
 use serde::Deserialize;
@@ -51,6 +51,8 @@ pub fn routes() -> Router<AppState> {
         .route("/v1/people/{person_id}", get(get_person))
         .route("/v1/people/{person_id}/contacts", post(add_contact))
         .route("/v1/people/{person_id}/broker", post(choose_broker))
+        .route("/v1/people/{person_id}/case-allocation", put(allocate_case))
+        .route("/v1/councils/{council_id}/teams", post(create_team))
         .route("/v1/people/{person_id}/access-log", get(access_log))
         .route("/v1/people/{person_id}/assessments", post(record_assessment))
         .route("/v1/people/{person_id}/plans", post(create_plan))
@@ -86,6 +88,8 @@ pub fn routes() -> Router<AppState> {
     ),
     paths(
         choose_broker,
+        allocate_case,
+        create_team,
         crate::api_access::sign_in,
         crate::api_access::sign_out,
         list_councils,
@@ -384,6 +388,36 @@ async fn access_log(State(s): State<AppState>, Path(person_id): Path<String>) ->
     responses((status = 201, body = Contact), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn add_contact(State(s): State<AppState>, Path(person_id): Path<String>, ApiJson(b): ApiJson<NewContact>) -> ApiResult<(StatusCode, Json<Contact>)> {
     Ok((StatusCode::CREATED, Json(s.store.add_contact(&person_id, &b.role, &b.name, &b.relationship, b.phone.as_deref()).await?)))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct CaseAllocation {
+    /// The team whose caseload the person joins; leave out (with no worker) for the duty queue.
+    #[serde(default)]
+    team_id: Option<String>,
+    /// A social worker in that team, if one is named.
+    #[serde(default)]
+    worker_id: Option<String>,
+}
+
+#[utoipa::path(put, path = "/api/v1/people/{person_id}/case-allocation", tag = "people", request_body = CaseAllocation,
+    responses((status = 200, body = Person), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn allocate_case(State(s): State<AppState>, Path(person_id): Path<String>, ApiJson(b): ApiJson<CaseAllocation>) -> ApiResult<Json<Person>> {
+    Ok(Json(s.store.allocate_case(&person_id, b.team_id.as_deref(), b.worker_id.as_deref()).await?))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct NewTeam {
+    name: String,
+    /// Sign-in ids of its social workers and team managers.
+    #[serde(default)]
+    members: Vec<String>,
+}
+
+#[utoipa::path(post, path = "/api/v1/councils/{council_id}/teams", tag = "people", request_body = NewTeam,
+    responses((status = 201, body = Team), (status = 422, body = ErrorBody)))]
+async fn create_team(State(s): State<AppState>, Path(council_id): Path<String>, ApiJson(b): ApiJson<NewTeam>) -> ApiResult<(StatusCode, Json<Team>)> {
+    Ok((StatusCode::CREATED, Json(s.store.create_team(&council_id, &b.name, &b.members).await?)))
 }
 
 #[derive(Deserialize, ToSchema)]

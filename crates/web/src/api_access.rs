@@ -60,6 +60,9 @@ pub fn rule(method: &Method, route: &str) -> Option<(Action, Scope)> {
         "/v1/people/{person_id}/contacts" | "/v1/people/{person_id}/assessments" => (ManagePeople, Person),
         // The person (or whoever helps them plan) chooses their broker.
         "/v1/people/{person_id}/broker" => (EditPlan, Person),
+        "/v1/people/{person_id}/case-allocation" => (ManagePeople, Person),
+        // Teams are council set-up: its administrator's.
+        "/v1/councils/{council_id}/teams" => (CreateCouncil, Council),
         "/v1/people/{person_id}/access-log" => (ViewAccessLog, Person),
         "/v1/people/{person_id}/plans" => (EditPlan, Person),
         "/v1/assessments/{assessment_id}" => (ViewPerson, Assessment),
@@ -125,7 +128,7 @@ pub fn bearer(req: &Request) -> Option<&str> {
 
 async fn person_subject(s: &AppState, person_id: &str) -> Result<Subject, StoreError> {
     let person = s.store.person(person_id).await?;
-    Ok(Subject::Person { council_id: person.council_id, person_id: person.id })
+    Ok(Subject::Person { council_id: person.council_id, person_id: person.id, caseload: person.caseload() })
 }
 
 async fn subject(s: &AppState, scope: Scope, param: &str, user: &User) -> Result<Subject, StoreError> {
@@ -181,7 +184,7 @@ pub async fn gate(State(s): State<AppState>, matched: Option<MatchedPath>, param
     match decide(&user.actor(), action, subject) {
         Ok(()) => {
             // Every allowed read or change of a person's record goes in their access log.
-            if let Subject::Person { council_id, person_id } = subject {
+            if let Subject::Person { council_id, person_id, .. } = subject {
                 let what = format!("{method} {}", req.uri().path());
                 if let Err(e) = s.store.log_access(&user, council_id, person_id, action, &what).await {
                     return ApiError::from(e).into_response();

@@ -76,7 +76,8 @@ fn expected(method: &Method, route: &str) -> Option<&'static str> {
         }
         "/api/v1/councils/{council_id}/block-contracts" if get => "commissioner team_manager finance_officer auditor administrator",
         "/api/v1/councils/{council_id}/block-contracts" => "commissioner",
-        "/api/v1/councils/{council_id}/approval-limit" => "administrator",
+        "/api/v1/councils/{council_id}/approval-limit" | "/api/v1/councils/{council_id}/teams" => "administrator",
+        "/api/v1/people/{person_id}/case-allocation" => case,
         "/api/v1/personal-assistants/{assistant_id}/timesheets" | "/api/v1/personal-assistants/{assistant_id}/dbs" => edit,
         "/api/v1/councils/{council_id}/dbs-alerts" | "/api/v1/councils/{council_id}/safeguarding-concerns" => caseload,
         "/api/v1/people/{person_id}/safeguarding-concerns" if get => caseload,
