@@ -67,9 +67,17 @@ async fn caseload(store: Store) {
     api.bearer_sign_in("ola@council.example", "a long enough password").await;
     assert_eq!(api.get(&format!("/api/v1/people/{bob}")).await.0, StatusCode::OK);
     assert_eq!(api.get(&format!("/api/v1/people/{ann}")).await.0, StatusCode::FORBIDDEN);
+    // Sam's caseload page lists his own people and the duty queue's, not South's.
+    api.sign_in("sam@council.example", "a long enough password").await;
+    let (status, page) = api.page(&format!("/councils/{cid}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("Ann Payee") && page.contains("Cy Payee") && !page.contains("Bob Payee"), "{page}");
     // A team manager oversees both teams.
     api.act_as(&cid, "team_manager", None, None).await;
     assert_eq!(api.get(&format!("/api/v1/people/{bob}")).await.0, StatusCode::OK);
+    api.sign_in_as(&cid, "team_manager", None).await;
+    let (_, page) = api.page(&format!("/councils/{cid}")).await;
+    assert!(page.contains("Bob Payee") && page.contains("Ann Payee"), "{page}");
 }
 
 #[tokio::test]
