@@ -95,7 +95,7 @@ pub async fn create(store: &Store, options: Options) -> anyhow::Result<(Council,
         }
         let indicative = assessment.allocation.total;
         let target = Money::from_decimal_rounded(indicative.to_decimal() * Decimal::new(rng.gen_range(85..108), 2)).expect("in range");
-        let lines = plan_lines(&mut rng, group, target);
+        let lines = plan_lines(&mut rng, group, target, store.streams());
         let start = assessed_on + Duration::days(rng.gen_range(7..30));
         let mut outcomes: Vec<String> = OUTCOMES.choose_multiple(&mut rng, 2).map(|s| s.to_string()).collect();
         outcomes.sort();

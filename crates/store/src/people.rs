@@ -349,4 +349,41 @@ impl Store {
             .await?;
         self.person(person_id).await
     }
+
+    /// Which of these people `actor` may see in lists of `council_id`: one read of their
+    /// caseloads (a chunk of ids at a time), each person then decided by `access::decide`,
+    /// so lists follow the same rule as opening the record. Ids from elsewhere are dropped.
+    pub async fn visible_people(
+        &self,
+        actor: &selfdirect_domain::access::Actor,
+        council_id: uuid::Uuid,
+        ids: impl IntoIterator<Item = uuid::Uuid>,
+    ) -> Result<std::collections::HashSet<uuid::Uuid>> {
+        use selfdirect_domain::access::{decide, Action, Caseload, Subject};
+        let mut wanted: Vec<String> = ids.into_iter().map(|id| id.to_string()).collect();
+        wanted.sort_unstable();
+        wanted.dedup();
+        let mut shown = std::collections::HashSet::new();
+        for chunk in wanted.chunks(400) {
+            let marks: Vec<String> = (2..chunk.len() + 2).map(|n| format!("${n}")).collect();
+            let sql = format!("SELECT id, allocated_team_id, allocated_worker_id FROM people WHERE council_id = $1 AND id IN ({})", marks.join(", "));
+            let mut query = sqlx::query(&sql).bind(council_id.to_string());
+            for id in chunk {
+                query = query.bind(id);
+            }
+            for row in query.fetch_all(&self.pool).await? {
+                let person_id = codec::uuid("people.id", &row.try_get::<String, _>("id")?)?;
+                let team: Option<String> = row.try_get("allocated_team_id")?;
+                let worker: Option<String> = row.try_get("allocated_worker_id")?;
+                let caseload = Caseload {
+                    team_id: team.as_deref().map(|t| codec::uuid("people.allocated_team_id", t)).transpose()?,
+                    worker_id: worker.as_deref().map(|w| codec::uuid("people.allocated_worker_id", w)).transpose()?,
+                };
+                if decide(actor, Action::ViewPerson, Subject::Person { council_id, person_id, caseload }).is_ok() {
+                    shown.insert(person_id);
+                }
+            }
+        }
+        Ok(shown)
+    }
 }

@@ -148,23 +148,12 @@ impl Store {
         if category.is_none() {
             p.add("category", format!("'{}' is not a service category", input.category.trim()));
         }
-        let value = input.annual_value.trim().trim_start_matches('£').replace(',', "").parse::<Money>().ok().filter(|m| m.is_positive());
-        if value.is_none() {
-            p.add("annual_value", format!("'{}' is not an amount of money above £0, such as 120000.00", input.annual_value.trim()));
+        let value = p.money("annual_value", &input.annual_value);
+        if value.is_some_and(|v| v.is_zero()) {
+            p.add("annual_value", "must be more than £0.00");
         }
-        let date = |p: &mut Problems, field: &str, text: &str| {
-            let d = parse_iso_date(text.trim()).ok();
-            if d.is_none() {
-                p.add(field, format!("'{}' is not a date as YYYY-MM-DD", text.trim()));
-            }
-            d
-        };
-        let (start, end) = (date(&mut p, "start_date", &input.start_date), date(&mut p, "end_date", &input.end_date));
-        if let (Some(s), Some(e)) = (start, end) {
-            if e < s {
-                p.add("end_date", "the end date must not be before the start date");
-            }
-        }
+        let (start, end) = (p.date("start_date", &input.start_date), p.date("end_date", &input.end_date));
+        p.dates_in_order("end_date", start, end, "start_date");
         p.into_result(())?;
         let record = BlockContractRecord {
             id: new_id(),

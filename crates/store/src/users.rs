@@ -281,18 +281,20 @@ impl Store {
         let person = self.person(person_id).await?;
         let mut p = Problems::new();
         let on = p.date("chosen_on", chosen_on);
-        let broker = match Uuid::try_parse(broker_user_id.trim()) {
-            Ok(id) => sqlx::query("SELECT council_id, role FROM users WHERE id = $1").bind(id.to_string()).fetch_optional(&self.pool).await?,
-            Err(_) => None,
-        };
-        let is_broker = broker.as_ref().is_some_and(|r| {
-            r.try_get::<String, _>("council_id").ok() == Some(person.council_id.to_string()) && r.try_get::<String, _>("role").ok().as_deref() == Some("broker")
-        });
-        if !is_broker {
+        let mut broker = None;
+        if let Ok(id) = Uuid::try_parse(broker_user_id.trim()) {
+            let row = sqlx::query("SELECT council_id, role FROM users WHERE id = $1").bind(id.to_string()).fetch_optional(&self.pool).await?;
+            let is_broker = row.is_some_and(|r| {
+                r.try_get::<String, _>("council_id").ok() == Some(person.council_id.to_string())
+                    && r.try_get::<String, _>("role").ok().as_deref() == Some("broker")
+            });
+            broker = is_broker.then(|| id.to_string());
+        }
+        if broker.is_none() {
             p.add("broker_user_id", format!("'{}' is not a broker's sign-in in this council", broker_user_id.trim()));
         }
         p.into_result(())?;
-        let broker = Uuid::try_parse(broker_user_id.trim()).expect("checked").to_string();
+        let broker = broker.expect("checked");
         let taken = sqlx::query("SELECT 1 AS x FROM broker_clients WHERE broker_user_id = $1 AND person_id = $2")
             .bind(&broker)
             .bind(person.id.to_string())

@@ -86,10 +86,20 @@ async fn market(store: Store) {
         end_date: "x".into(),
     };
     let Err(StoreError::Invalid(p)) = store.add_block_contract(&cid, &bad).await else { panic!("a bad contract was accepted") };
-    let fields: Vec<_> = p.as_slice().iter().map(|f| f.field.as_str()).collect();
-    assert_eq!(fields, ["provider_name", "category", "annual_value", "start_date", "end_date"]);
+    let said: Vec<_> = p.as_slice().iter().map(|f| (f.field.as_str(), f.problem.as_str())).collect();
+    assert_eq!(
+        said,
+        [
+            ("provider_name", "enter the provider's name"),
+            ("category", "'bingo' is not a service category"),
+            ("annual_value", "must be more than £0.00"),
+            ("start_date", "'2026-13-01' is not a real date; enter it as YYYY-MM-DD, such as 2026-04-01"),
+            ("end_date", "'x' is not a real date; enter it as YYYY-MM-DD, such as 2026-04-01"),
+        ]
+    );
     let backwards = BlockContractInput { end_date: "2026-03-31".into(), ..good.clone() };
-    assert!(matches!(store.add_block_contract(&cid, &backwards).await, Err(StoreError::Invalid(_))));
+    let Err(StoreError::Invalid(p)) = store.add_block_contract(&cid, &backwards).await else { panic!("a contract ending before it starts was accepted") };
+    assert_eq!(p.to_string(), "end_date: must be on or after start_date (2026-04-01)");
     assert!(store.block_contracts(&cid).await.unwrap().is_empty());
     let kept = store.add_block_contract(&cid, &good).await.unwrap();
     assert_eq!((kept.provider_name.as_str(), kept.contract.provider_key.as_str()), ("Oak  Day Centre", "oak day centre"));

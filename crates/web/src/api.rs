@@ -299,9 +299,18 @@ async fn get_questionnaire(State(s): State<AppState>, Path(council_id): Path<Str
     Ok(Json(s.store.current_questionnaire(&council_id).await?))
 }
 
+/// Keeps the rows of a council-wide list whose person the API user may see: a social
+/// worker's lists hold only their own and their team's caseload and the duty queue, by the
+/// same rule as opening each record (`Store::visible_people`).
+pub(crate) async fn only_visible<T>(s: &AppState, me: &ApiUser, council_id: &str, rows: Vec<T>, person: impl Fn(&T) -> uuid::Uuid) -> ApiResult<Vec<T>> {
+    let council = s.store.council(council_id).await?;
+    let shown = s.store.visible_people(&me.0.actor(), council.id, rows.iter().map(&person)).await?;
+    Ok(rows.into_iter().filter(|row| shown.contains(&person(row))).collect())
+}
+
 #[utoipa::path(get, path = "/api/v1/councils/{council_id}/people", tag = "people", responses((status = 200, body = Vec<Person>), (status = 404, body = ErrorBody)))]
-async fn list_people(State(s): State<AppState>, Path(council_id): Path<String>) -> ApiResult<Json<Vec<Person>>> {
-    Ok(Json(s.store.people(&council_id, 1000).await?))
+async fn list_people(State(s): State<AppState>, Extension(me): Extension<ApiUser>, Path(council_id): Path<String>) -> ApiResult<Json<Vec<Person>>> {
+    Ok(Json(only_visible(&s, &me, &council_id, s.store.people(&council_id, 1000).await?, |p| p.id).await?))
 }
 
 #[utoipa::path(post, path = "/api/v1/councils/{council_id}/people", tag = "people", request_body = NewPerson,
@@ -321,21 +330,31 @@ async fn create_person(State(s): State<AppState>, Path(council_id): Path<String>
 
 #[utoipa::path(get, path = "/api/v1/councils/{council_id}/plans", tag = "plans", params(StatusQuery),
     responses((status = 200, description = "Plans in that state, oldest first", body = Vec<PlanSummary>), (status = 422, body = ErrorBody)))]
-async fn list_plans(State(s): State<AppState>, Path(council_id): Path<String>, ApiQuery(q): ApiQuery<StatusQuery>) -> ApiResult<Json<Vec<PlanSummary>>> {
+async fn list_plans(
+    State(s): State<AppState>,
+    Extension(me): Extension<ApiUser>,
+    Path(council_id): Path<String>,
+    ApiQuery(q): ApiQuery<StatusQuery>,
+) -> ApiResult<Json<Vec<PlanSummary>>> {
     let mut p = Problems::new();
     let status = match q.status.as_deref() {
         None => Some(PlanStatus::Submitted),
         Some(code) => PlanStatus::parse(&mut p, "status", code),
     };
     let status = p.into_result(status).map_err(|p| ApiError::invalid(p.into_vec()))?.expect("checked");
-    Ok(Json(s.store.plans_with_status(&council_id, status).await?))
+    Ok(Json(only_visible(&s, &me, &council_id, s.store.plans_with_status(&council_id, status).await?, |p| p.person_id).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/councils/{council_id}/reviews-due", tag = "reviews", params(ByQuery),
     responses((status = 200, body = Vec<ReviewDue>), (status = 422, body = ErrorBody)))]
-async fn reviews_due(State(s): State<AppState>, Path(council_id): Path<String>, ApiQuery(q): ApiQuery<ByQuery>) -> ApiResult<Json<Vec<ReviewDue>>> {
+async fn reviews_due(
+    State(s): State<AppState>,
+    Extension(me): Extension<ApiUser>,
+    Path(council_id): Path<String>,
+    ApiQuery(q): ApiQuery<ByQuery>,
+) -> ApiResult<Json<Vec<ReviewDue>>> {
     let by = optional_date("by", q.by.as_deref())?.unwrap_or_else(|| time::OffsetDateTime::now_utc().date() + time::Duration::days(28));
-    Ok(Json(s.store.reviews_due(&council_id, by).await?))
+    Ok(Json(only_visible(&s, &me, &council_id, s.store.reviews_due(&council_id, by).await?, |r| r.person_id).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/councils/{council_id}/uptake", tag = "learning", params(AsOfQuery),

@@ -1,12 +1,13 @@
 //! Step 6 in the API: personal assistants' DBS checks and safeguarding concerns.
 
-use crate::api::{ApiJson, ApiQuery};
+use crate::api::{only_visible, ApiJson, ApiQuery};
+use crate::api_access::ApiUser;
 use crate::error::{ApiError, ErrorBody};
 use crate::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post, put};
-use axum::{Json, Router};
+use axum::{Extension, Json, Router};
 use selfdirect_store::{Concern, DbsAlertRow, DbsInput, SurveyResults};
 use serde::Deserialize;
 use utoipa::{IntoParams, OpenApi, ToSchema};
@@ -45,15 +46,20 @@ pub struct AsOf {
 
 #[utoipa::path(get, path = "/api/v1/councils/{council_id}/dbs-alerts", tag = "safety", params(AsOf),
     responses((status = 200, description = "Personal assistants whose DBS check needs attention", body = Vec<DbsAlertRow>), (status = 422, body = ErrorBody)))]
-async fn dbs_alerts(State(s): State<AppState>, Path(council_id): Path<String>, ApiQuery(q): ApiQuery<AsOf>) -> ApiResult<Json<Vec<DbsAlertRow>>> {
+async fn dbs_alerts(
+    State(s): State<AppState>,
+    Extension(me): Extension<ApiUser>,
+    Path(council_id): Path<String>,
+    ApiQuery(q): ApiQuery<AsOf>,
+) -> ApiResult<Json<Vec<DbsAlertRow>>> {
     let as_of = crate::api::optional_date("as_of", q.as_of.as_deref())?;
-    Ok(Json(s.store.dbs_alerts(&council_id, as_of).await?))
+    Ok(Json(only_visible(&s, &me, &council_id, s.store.dbs_alerts(&council_id, as_of).await?, |a| a.person_id).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/councils/{council_id}/safeguarding-concerns", tag = "safety",
     responses((status = 200, description = "Open concerns, oldest first", body = Vec<Concern>)))]
-async fn open_concerns(State(s): State<AppState>, Path(council_id): Path<String>) -> ApiResult<Json<Vec<Concern>>> {
-    Ok(Json(s.store.open_concerns(&council_id).await?))
+async fn open_concerns(State(s): State<AppState>, Extension(me): Extension<ApiUser>, Path(council_id): Path<String>) -> ApiResult<Json<Vec<Concern>>> {
+    Ok(Json(only_visible(&s, &me, &council_id, s.store.open_concerns(&council_id).await?, |c| c.person_id).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/people/{person_id}/safeguarding-concerns", tag = "safety", responses((status = 200, body = Vec<Concern>)))]

@@ -152,27 +152,6 @@ fn count_and_percent(n: i64, percent: Option<String>) -> String {
     }
 }
 
-/// Which of these people the signed-in user may see, decided person by person by the one
-/// access rule: a social worker's lists keep only their own and their team's caseload and
-/// the duty queue. Other roles see the whole council's lists without the extra reads.
-async fn visible(s: &AppState, me: &SignedIn, ids: impl IntoIterator<Item = uuid::Uuid>) -> Result<std::collections::HashSet<uuid::Uuid>, PageError> {
-    let mut shown = std::collections::HashSet::new();
-    for id in ids {
-        if shown.contains(&id) {
-            continue;
-        }
-        if me.0.user.role != selfdirect_domain::access::Role::SocialWorker {
-            shown.insert(id);
-            continue;
-        }
-        let person = s.store.person(&id.to_string()).await?;
-        if me.allow(Action::ViewPerson, Subject::Person { council_id: person.council_id, person_id: person.id, caseload: person.caseload() }).is_ok() {
-            shown.insert(id);
-        }
-    }
-    Ok(shown)
-}
-
 async fn council(State(s): State<AppState>, me: SignedIn, Path(council_id): Path<String>) -> PageResult {
     let council = s.store.council(&council_id).await?;
     me.allow(Action::ViewCaseload, Subject::Council(council.id))?;
@@ -187,7 +166,7 @@ async fn council(State(s): State<AppState>, me: SignedIn, Path(council_id): Path
     let dbs = s.store.dbs_alerts(&council_id, None).await?;
     let all_ids = people.iter().chain(&to_assess).map(|p| p.id).chain(reviews.iter().map(|r| r.person_id)).chain(concerns.iter().map(|c| c.person_id));
     let all_ids: Vec<uuid::Uuid> = all_ids.chain(dbs.iter().map(|d| d.person_id)).chain(awaiting.iter().map(|p| p.person_id)).collect();
-    let shown = visible(&s, &me, all_ids).await?;
+    let shown = s.store.visible_people(&me.0.user.actor(), council.id, all_ids).await?;
     let people: Vec<_> = people.into_iter().filter(|p| shown.contains(&p.id)).collect();
     let to_assess: Vec<_> = to_assess.into_iter().filter(|p| shown.contains(&p.id)).collect();
     let reviews: Vec<_> = reviews.into_iter().filter(|r| shown.contains(&r.person_id)).collect();
@@ -241,7 +220,7 @@ async fn approvals(State(s): State<AppState>, me: SignedIn, Path(council_id): Pa
     me.allow(Action::ViewCaseload, Subject::Council(council.id))?;
     let waiting = s.store.plans_with_status(&council_id, PlanStatus::Submitted).await?;
     let ids: Vec<uuid::Uuid> = waiting.iter().map(|p| p.person_id).collect();
-    let shown = visible(&s, &me, ids).await?;
+    let shown = s.store.visible_people(&me.0.user.actor(), council.id, ids).await?;
     let plans = waiting
         .into_iter()
         .filter(|p| shown.contains(&p.person_id))

@@ -63,6 +63,21 @@ async fn caseload(store: Store) {
     assert_eq!(api.get(&format!("/api/v1/people/{ann}")).await.0, StatusCode::OK);
     assert_eq!(api.get(&format!("/api/v1/people/{cy}")).await.0, StatusCode::OK);
     assert_eq!(api.get(&format!("/api/v1/people/{bob}")).await.0, StatusCode::FORBIDDEN);
+    // The council-wide lists keep to the same rule, so Bob is in none of Sam's.
+    let listed = |body: &serde_json::Value, key: &str| -> Vec<String> {
+        let mut ids: Vec<String> = body.as_array().expect("a list").iter().map(|row| row[key].as_str().expect("an id").to_string()).collect();
+        ids.sort();
+        ids
+    };
+    let mut sams = vec![ann.clone(), cy.clone()];
+    sams.sort();
+    let mut everyone = people.clone();
+    everyone.sort();
+    for (route, key) in [("people", "id"), ("plans?status=approved", "person_id"), ("reviews-due?by=2099-01-01", "person_id")] {
+        let (status, body) = api.get(&format!("/api/v1/councils/{cid}/{route}")).await;
+        assert_eq!(status, StatusCode::OK, "{route}: {body}");
+        assert_eq!(listed(&body, key), sams, "{route}");
+    }
     // Ola, in South, has Bob but not Ann.
     api.bearer_sign_in("ola@council.example", "a long enough password").await;
     assert_eq!(api.get(&format!("/api/v1/people/{bob}")).await.0, StatusCode::OK);
@@ -75,6 +90,9 @@ async fn caseload(store: Store) {
     // A team manager oversees both teams.
     api.act_as(&cid, "team_manager", None, None).await;
     assert_eq!(api.get(&format!("/api/v1/people/{bob}")).await.0, StatusCode::OK);
+    for (route, key) in [("people", "id"), ("plans?status=approved", "person_id"), ("reviews-due?by=2099-01-01", "person_id")] {
+        assert_eq!(listed(&api.get(&format!("/api/v1/councils/{cid}/{route}")).await.1, key), everyone, "{route}");
+    }
     api.sign_in_as(&cid, "team_manager", None).await;
     let (_, page) = api.page(&format!("/councils/{cid}")).await;
     assert!(page.contains("Bob Payee") && page.contains("Ann Payee"), "{page}");

@@ -152,13 +152,15 @@ pub async fn generate(url: &str, options: &GenerateOptions, progress: &(dyn Fn(P
     let (sender, mut receiver) = tokio::sync::mpsc::channel::<Batch>(2);
     let seed = options.seed;
     let (batch_people, end) = (options.batch_people.max(1), options.end);
+    let council_ids: Vec<String> = councils.iter().map(|c| c.id.to_string()).collect();
+    let catalogues = rows::Catalogues { streams: store.streams.clone(), survey: selfdirect_domain::survey::Survey::standard() };
     let maker = std::thread::spawn(move || {
         let mut ids = rows::Ids::new(seed, window_start);
         for (c, council) in councils.iter().enumerate() {
             let mut batch = Batch::default();
             for n in 0..council.size {
                 let mut rng = ChaCha8Rng::seed_from_u64(seed ^ ((c as u64) << 40) ^ n);
-                rows::person(&mut batch, &mut rng, &mut ids, council, (window_start, end));
+                rows::person(&mut batch, &mut rng, &mut ids, (council, &catalogues), (window_start, end));
                 if batch.counts.people >= batch_people as u64 && sender.blocking_send(std::mem::take(&mut batch)).is_err() {
                     return;
                 }
@@ -183,11 +185,9 @@ pub async fn generate(url: &str, options: &GenerateOptions, progress: &(dyn Fn(P
     report.index_seconds = started.elapsed().as_secs_f64();
 
     let started = Instant::now();
-    let all = store.councils().await?;
-    let ours: Vec<_> = all.iter().filter(|c| c.code.starts_with(&format!("S{}C", options.seed % 10_000))).collect();
-    for (i, council) in ours.iter().enumerate() {
-        store.rebuild_spending_rollup(&council.id.to_string()).await?;
-        progress(Phase::Rollup, i as u64 + 1, ours.len() as u64);
+    for (i, council_id) in council_ids.iter().enumerate() {
+        store.rebuild_spending_rollup(council_id).await?;
+        progress(Phase::Rollup, i as u64 + 1, council_ids.len() as u64);
     }
     store.refresh_statistics().await?;
     report.rollup_seconds = started.elapsed().as_secs_f64();

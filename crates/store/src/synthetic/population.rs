@@ -10,6 +10,7 @@ use rust_decimal::Decimal;
 use selfdirect_domain::assessment::Questionnaire;
 use selfdirect_domain::person::ClientGroup;
 use selfdirect_domain::plan::{PlanInput, PlanLineInput};
+use selfdirect_domain::streams::FundingStreams;
 use selfdirect_domain::Money;
 use std::collections::BTreeMap;
 
@@ -192,7 +193,7 @@ pub fn answers(rng: &mut ChaCha8Rng, questionnaire: &Questionnaire, severity: f6
 }
 
 /// Lines for a plan that comes to near `target` a year.
-pub fn plan_lines(rng: &mut ChaCha8Rng, group: ClientGroup, target: Money) -> Vec<PlanLineInput> {
+pub fn plan_lines(rng: &mut ChaCha8Rng, group: ClientGroup, target: Money, streams: &FundingStreams) -> Vec<PlanLineInput> {
     let items = catalogue(rng, group);
     let extras = rng.gen_range(1..=3.min(items.len() - 1));
     let mut lines: Vec<PlanLineInput> = Vec::new();
@@ -200,7 +201,7 @@ pub fn plan_lines(rng: &mut ChaCha8Rng, group: ClientGroup, target: Money) -> Ve
     for it in items.iter().skip(1).take(extras) {
         let units = rng.gen_range(it.units.0..=it.units.1);
         let line = to_input(it, Decimal::from(units));
-        extras_cost += annual(&line);
+        extras_cost += annual(&line, streams);
         lines.push(line);
     }
     let main = &items[0];
@@ -226,7 +227,7 @@ pub fn to_input(it: &Item, units: Decimal) -> PlanLineInput {
     }
 }
 
-pub fn annual(line: &PlanLineInput) -> Money {
+pub fn annual(line: &PlanLineInput, streams: &FundingStreams) -> Money {
     let input = PlanInput {
         outcomes: vec!["x".into()],
         lines: vec![line.clone()],
@@ -234,7 +235,7 @@ pub fn annual(line: &PlanLineInput) -> Money {
         end_date: "2026-12-31".into(),
         over_budget_reason: None,
     };
-    selfdirect_domain::plan::validate_plan(&input, &selfdirect_domain::streams::FundingStreams::standard()).expect("catalogue lines are valid").total()
+    selfdirect_domain::plan::validate_plan(&input, streams).expect("catalogue lines are valid").total()
 }
 
 pub const OUTCOMES: &[&str] = &[

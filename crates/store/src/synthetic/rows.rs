@@ -264,10 +264,16 @@ fn text(s: impl Into<String>) -> Cell {
     Cell::Text(s.into())
 }
 
+/// What every person is made against: read once, not per person.
+pub struct Catalogues {
+    pub streams: std::sync::Arc<FundingStreams>,
+    pub survey: Survey,
+}
+
 /// Adds one person, and all that follows for them, to `batch`.
-pub fn person(batch: &mut Batch, rng: &mut ChaCha8Rng, ids: &mut Ids, council: &CouncilPlan, (window_start, end): (Date, Date)) {
+pub fn person(batch: &mut Batch, rng: &mut ChaCha8Rng, ids: &mut Ids, (council, catalogues): (&CouncilPlan, &Catalogues), (window_start, end): (Date, Date)) {
     let cid = council.id.to_string();
-    let streams = FundingStreams::standard();
+    let streams = &*catalogues.streams;
     let group = pick_group(rng);
     let age = match group {
         ClientGroup::OlderPerson => rng.gen_range(66..97),
@@ -342,7 +348,7 @@ pub fn person(batch: &mut Batch, rng: &mut ChaCha8Rng, ids: &mut Ids, council: &
     }
     let progress = ((start - window_start).whole_days().max(0) as f64 / span as f64).min(1.0);
     let target = Money::from_decimal_rounded(allocation.total.to_decimal() * Decimal::new(rng.gen_range(88..103), 2)).expect("in range");
-    let mut inputs = plan_lines(rng, group, target);
+    let mut inputs = plan_lines(rng, group, target, streams);
     for line in inputs.iter_mut() {
         if line.category == "day_service" && rng.gen_bool(0.2 + 0.6 * progress) {
             *line = PlanLineInput {
@@ -364,7 +370,7 @@ pub fn person(batch: &mut Batch, rng: &mut ChaCha8Rng, ids: &mut Ids, council: &
     outcomes.sort();
     let plan_end = add_months(start, 12) - Duration::days(1);
     let input = PlanInput { outcomes, lines: inputs, start_date: iso(start), end_date: iso(plan_end), over_budget_reason: Some("Synthetic plan".into()) };
-    let plan = validate_plan(&input, &streams).expect("synthetic plan lines are valid");
+    let plan = validate_plan(&input, streams).expect("synthetic plan lines are valid");
     let total = plan.total();
     // How the money is held: direct payments grow over the years.
     let dp_share = 0.38 + 0.15 * progress;
@@ -419,7 +425,8 @@ pub fn person(batch: &mut Batch, rng: &mut ChaCha8Rng, ids: &mut Ids, council: &
         text(stamp(assessed_on)),
         text(stamp(decided)),
     ]);
-    let mut funded = Vec::with_capacity(plan.lines.len());
+    // The lines as the ledger sees them, and each one's four-weekly share (a thirteenth).
+    let mut lines = Vec::with_capacity(plan.lines.len());
     for (position, (line, deployment)) in plan.lines.iter().zip(&chosen).enumerate() {
         let id = ids.next();
         batch.rows[PLAN_LINES].push(vec![
@@ -438,7 +445,7 @@ pub fn person(batch: &mut Batch, rng: &mut ChaCha8Rng, ids: &mut Ids, council: &
             text(deployment.code()),
         ]);
         batch.counts.plan_lines += 1;
-        funded.push((FundedLine { id, stream: line.stream.clone(), deployment: *deployment, annual_cost: line.annual_cost() }, line));
+        lines.push(FundedLine { id, stream: line.stream.clone(), deployment: *deployment, annual_cost: line.annual_cost() });
     }
 
     // The account: open until the person leaves (about one in ten a year) or beyond the end.
@@ -499,7 +506,7 @@ pub fn person(batch: &mut Batch, rng: &mut ChaCha8Rng, ids: &mut Ids, council: &
         ]);
         batch.counts.reviews += 1;
         if rng.gen_bool(0.35) {
-            survey(batch, rng, ids, [&cid, &person_id, &account_id], *completed, includes_dp);
+            survey(batch, rng, ids, &catalogues.survey, [&cid, &person_id, &account_id], *completed, includes_dp);
         }
     }
 
@@ -513,19 +520,19 @@ pub fn person(batch: &mut Batch, rng: &mut ChaCha8Rng, ids: &mut Ids, council: &
     let mut dp_unreported: BTreeMap<usize, Money> = BTreeMap::new();
     let mut isf_unreported: BTreeMap<usize, Money> = BTreeMap::new();
     let mut dp_streams: BTreeMap<selfdirect_domain::plan::FundingStream, Vec<usize>> = BTreeMap::new();
-    for (i, (line, _)) in funded.iter().enumerate() {
+    let four_weekly: Vec<Money> = lines.iter().map(|l| Money::from_pence(l.annual_cost.pence() / 13)).collect();
+    for (i, line) in lines.iter().enumerate() {
         if line.deployment == DeploymentOption::DirectPayment {
             dp_streams.entry(line.stream.clone()).or_default().push(i);
         }
     }
-    let lines: Vec<FundedLine> = funded.iter().map(|(f, _)| f.clone()).collect();
     while day <= last_day {
         if day >= year_start {
             ledger.post(ids, allocate_budget(&lines, year_start).expect("plan lines are valid"), EntryExtra::default());
             year_start = add_months(year_start, 12);
         }
-        for (i, (line, detail)) in funded.iter().enumerate() {
-            let due = Money::from_pence(line.annual_cost.pence() / 13);
+        for (i, (line, detail)) in lines.iter().zip(&plan.lines).enumerate() {
+            let due = four_weekly[i];
             if due.is_zero() {
                 continue;
             }
@@ -576,10 +583,10 @@ pub fn person(batch: &mut Batch, rng: &mut ChaCha8Rng, ids: &mut Ids, council: &
         }
         // Direct payments: one payment per stream for all its direct-payment lines.
         for (stream, lines_paid) in &dp_streams {
-            let due = lines_paid.iter().map(|&i| Money::from_pence(funded[i].0.annual_cost.pence() / 13)).sum::<Money>();
+            let due = lines_paid.iter().map(|&i| four_weekly[i]).sum::<Money>();
             if !due.is_zero() && ledger.pay_direct(ids, stream, due, day) {
                 for &i in lines_paid {
-                    *dp_unreported.entry(i).or_default() += Money::from_pence(funded[i].0.annual_cost.pence() / 13);
+                    *dp_unreported.entry(i).or_default() += four_weekly[i];
                 }
             }
         }
@@ -589,7 +596,7 @@ pub fn person(batch: &mut Batch, rng: &mut ChaCha8Rng, ids: &mut Ids, council: &
         if period.is_multiple_of(3) {
             for (share, unreported) in [(80..=100, &mut dp_unreported), (85..=100, &mut isf_unreported)] {
                 for (i, paid) in std::mem::take(unreported) {
-                    let (line, detail) = &funded[i];
+                    let (line, detail) = (&lines[i], &plan.lines[i]);
                     let spent = Money::from_pence(paid.pence() * rng.gen_range(share.clone()) / 100);
                     let on = day + Duration::days(rng.gen_range(1..20));
                     if on <= end && !spent.is_zero() {
@@ -676,8 +683,7 @@ impl Ledger {
     }
 }
 
-fn survey(batch: &mut Batch, rng: &mut ChaCha8Rng, ids: &mut Ids, [cid, person_id, account_id]: [&str; 3], on: Date, direct_payment: bool) {
-    let survey = Survey::standard();
+fn survey(batch: &mut Batch, rng: &mut ChaCha8Rng, ids: &mut Ids, survey: &Survey, [cid, person_id, account_id]: [&str; 3], on: Date, direct_payment: bool) {
     let respondent = if rng.gen_bool(0.8) { "budget_holder" } else { "carer" };
     let version = survey.version_for(respondent).expect("both versions ship");
     // People with direct payments report a little more choice and control.
@@ -691,7 +697,7 @@ fn survey(batch: &mut Batch, rng: &mut ChaCha8Rng, ids: &mut Ids, [cid, person_i
             (q.id.clone(), (lean + rng.gen_range(-1.4..1.2_f64)).round().clamp(0.0, top as f64) as usize)
         })
         .collect();
-    let scores = score_response(&survey, respondent, &answers).expect("answers come from the survey");
+    let scores = score_response(survey, respondent, &answers).expect("answers come from the survey");
     batch.rows[SURVEYS].push(vec![
         text(ids.text()),
         text(cid),
