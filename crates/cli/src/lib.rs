@@ -100,10 +100,35 @@ pub enum Command {
         #[arg(long)]
         no_fast_load: bool,
     },
+    /// PostgreSQL roles for a council's analysts: each reads its own council's rows and
+    /// nothing else (row-level security), and writes nothing, whatever SQL it runs.
+    Readers {
+        #[command(subcommand)]
+        command: ReadersCommand,
+    },
     /// Measure the speed targets on synthetic data: RAS and money in memory (and claims durably), the API under load.
     Bench {
         #[command(subcommand)]
         command: BenchCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ReadersCommand {
+    /// Let an existing database role (CREATE ROLE name LOGIN PASSWORD …, not a superuser)
+    /// read one council's rows.
+    Grant {
+        /// The council's id.
+        #[arg(long)]
+        council: String,
+        /// The role: lower-case letters, digits and _.
+        #[arg(long)]
+        role: String,
+    },
+    /// Take a reader role's access away (the role itself is left for its administrator).
+    Revoke {
+        #[arg(long)]
+        role: String,
     },
 }
 
@@ -288,6 +313,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve { addr } => serve(store, addr).await,
         Command::Ras { command } => ras::run(Some(&store), command).await,
         Command::Payments { command } => payments::run(&store, command).await,
+        Command::Readers { command: ReadersCommand::Grant { council, role } } => {
+            store.grant_council_reader(&council, &role).await?;
+            println!("{role} may now read council {council}'s rows, and no other council's");
+            Ok(())
+        }
+        Command::Readers { command: ReadersCommand::Revoke { role } } => {
+            store.revoke_council_reader(&role).await?;
+            println!("{role} may no longer read any council's rows");
+            Ok(())
+        }
         Command::Returns { command: ReturnsCommand::Spending { council, by } } => {
             let dimension = by.dimension();
             print!("{}", selfdirect_store::spending_csv(dimension, &store.spending_by(&council, dimension).await?));

@@ -18,6 +18,7 @@ mod payroll;
 mod people;
 mod plans;
 mod ras;
+mod readers;
 pub mod records;
 mod reviews;
 mod rollup;
@@ -159,6 +160,9 @@ impl Store {
     /// Applies any migrations not yet applied. Safe to run repeatedly.
     pub async fn migrate(&self) -> Result<()> {
         MIGRATOR.run(&self.pool).await?;
+        if self.backend == Backend::Postgres {
+            readers::apply_row_level_security(&self.pool).await?;
+        }
         Ok(())
     }
 
