@@ -131,13 +131,62 @@ pub struct Caseload {
 }
 
 impl Caseload {
-    /// Whether a social worker may work with the person: allocated to them or their team, or not yet allocated.
-    fn open_to(self, actor: &Actor) -> bool {
+    /// How a member of staff stands to the person's case, if at all.
+    fn relation(self, actor: &Actor) -> Option<Grounds> {
         match (self.team_id, self.worker_id) {
-            (None, None) => true,
-            (team, worker) => worker == Some(actor.user_id) || (team.is_some() && team == actor.team_id),
+            (None, None) => Some(Grounds::DutyQueue),
+            (_, Some(worker)) if worker == actor.user_id => Some(Grounds::AllocatedWorker),
+            (Some(team), _) if Some(team) == actor.team_id => Some(Grounds::TeamCaseload),
+            _ => None,
         }
     }
+
+    /// Whether a social worker may work with the person: allocated to them or their team, or not yet allocated.
+    fn open_to(self, actor: &Actor) -> bool {
+        self.relation(actor).is_some()
+    }
+}
+
+/// Why a user could open a person's record: the relationship the access rested on, kept
+/// in the access log beside what they did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Grounds {
+    OwnRecord,
+    ActingFor,
+    ChosenBroker,
+    AllocatedWorker,
+    TeamCaseload,
+    DutyQueue,
+    /// A council-wide role (team manager, finance officer, auditor, administrator).
+    CouncilRole(Role),
+}
+
+impl Grounds {
+    pub fn describe(self) -> String {
+        match self {
+            Grounds::OwnRecord => "their own record".into(),
+            Grounds::ActingFor => "acting for the person".into(),
+            Grounds::ChosenBroker => "the broker the person chose".into(),
+            Grounds::AllocatedWorker => "the person's allocated worker".into(),
+            Grounds::TeamCaseload => "on their team's caseload".into(),
+            Grounds::DutyQueue => "not yet allocated: the duty queue".into(),
+            Grounds::CouncilRole(role) => format!("the council's {}", role.label().to_lowercase()),
+        }
+    }
+}
+
+/// The grounds on which `actor` reaches the person in `subject`, once [`decide`] has let
+/// them. None for a council-wide subject.
+pub fn grounds(actor: &Actor, subject: Subject) -> Option<Grounds> {
+    let Subject::Person { person_id, caseload, .. } = subject else { return None };
+    Some(match actor.role {
+        Role::BudgetHolder => Grounds::OwnRecord,
+        Role::Representative => Grounds::ActingFor,
+        Role::Broker if Some(person_id) == actor.person_id => Grounds::OwnRecord,
+        Role::Broker => Grounds::ChosenBroker,
+        Role::SocialWorker => caseload.relation(actor).unwrap_or(Grounds::CouncilRole(Role::SocialWorker)),
+        role => Grounds::CouncilRole(role),
+    })
 }
 
 /// Why something is refused.
@@ -316,5 +365,23 @@ mod tests {
         assert_eq!(decide(&tess, Action::DecidePlan, person(team(south))), Ok(()));
         // The council-wide queues are unchanged.
         assert_eq!(decide(&sam, Action::ViewCaseload, Subject::Council(here)), Ok(()));
+    }
+
+    #[test]
+    fn the_access_log_says_on_what_grounds() {
+        let (council, person, team) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+        let worker = Actor { team_id: Some(team), ..actor(Role::SocialWorker, council, None) };
+        let on = |caseload| Subject::Person { council_id: council, person_id: person, caseload };
+        let says = |a: &Actor, caseload| grounds(a, on(caseload)).map(Grounds::describe);
+        assert_eq!(says(&worker, Caseload::default()).as_deref(), Some("not yet allocated: the duty queue"));
+        assert_eq!(says(&worker, Caseload { team_id: Some(team), worker_id: None }).as_deref(), Some("on their team's caseload"));
+        assert_eq!(says(&worker, Caseload { team_id: Some(team), worker_id: Some(worker.user_id) }).as_deref(), Some("the person's allocated worker"));
+        let manager = actor(Role::TeamManager, council, None);
+        assert_eq!(says(&manager, Caseload { team_id: Some(team), worker_id: None }).as_deref(), Some("the council's team manager"));
+        assert_eq!(says(&actor(Role::BudgetHolder, council, Some(person)), Caseload::default()).as_deref(), Some("their own record"));
+        assert_eq!(says(&actor(Role::Representative, council, Some(person)), Caseload::default()).as_deref(), Some("acting for the person"));
+        let broker = Actor { clients: vec![person], ..actor(Role::Broker, council, None) };
+        assert_eq!(says(&broker, Caseload::default()).as_deref(), Some("the broker the person chose"));
+        assert_eq!(grounds(&manager, Subject::Council(council)), None);
     }
 }

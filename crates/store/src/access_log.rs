@@ -2,10 +2,9 @@
 //! only ever added; there is no way in the service to change or remove one.
 
 use crate::{new_id, now, Result, Store};
-use selfdirect_domain::access::Action;
+use selfdirect_domain::access::{grounds, Action, Subject};
 use serde::Serialize;
 use sqlx::Row;
-use uuid::Uuid;
 
 use crate::User;
 
@@ -21,13 +20,17 @@ pub struct AccessLogEntry {
     pub action: String,
     /// The page or API route.
     pub what: String,
+    /// Why they could: the relationship the access rested on.
+    pub grounds: Option<String>,
 }
 
 impl Store {
     /// Records that `user` did `action` to a person's record through `what` (a page or route).
-    pub async fn log_access(&self, user: &User, council_id: Uuid, person_id: Uuid, action: Action, what: &str) -> Result<()> {
+    pub async fn log_access(&self, user: &User, subject: Subject, action: Action, what: &str) -> Result<()> {
+        let Subject::Person { council_id, person_id, .. } = subject else { return Ok(()) };
         sqlx::query(
-            "INSERT INTO access_log (id, council_id, person_id, user_id, user_name, user_role, action, what, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            "INSERT INTO access_log (id, council_id, person_id, user_id, user_name, user_role, action, what, at, grounds) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         )
         .bind(new_id())
         .bind(council_id.to_string())
@@ -38,6 +41,7 @@ impl Store {
         .bind(action.describe())
         .bind(what.chars().take(300).collect::<String>())
         .bind(now())
+        .bind(grounds(&user.actor(), subject).map(|g| g.describe()))
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -46,11 +50,12 @@ impl Store {
     /// Who has read or changed a person's record, newest first.
     pub async fn access_log(&self, person_id: &str, limit: i64) -> Result<Vec<AccessLogEntry>> {
         let person = self.person(person_id).await?;
-        let rows = sqlx::query("SELECT at, user_name, user_role, action, what FROM access_log WHERE person_id = $1 ORDER BY at DESC, id DESC LIMIT $2")
-            .bind(person.id.to_string())
-            .bind(limit.clamp(1, 10_000))
-            .fetch_all(&self.pool)
-            .await?;
+        let rows =
+            sqlx::query("SELECT at, user_name, user_role, action, what, grounds FROM access_log WHERE person_id = $1 ORDER BY at DESC, id DESC LIMIT $2")
+                .bind(person.id.to_string())
+                .bind(limit.clamp(1, 10_000))
+                .fetch_all(&self.pool)
+                .await?;
         rows.iter()
             .map(|r| {
                 Ok(AccessLogEntry {
@@ -59,6 +64,7 @@ impl Store {
                     user_role: r.try_get("user_role")?,
                     action: r.try_get("action")?,
                     what: r.try_get("what")?,
+                    grounds: r.try_get("grounds")?,
                 })
             })
             .collect()

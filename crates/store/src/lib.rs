@@ -117,14 +117,15 @@ impl Store {
         let options = sqlx::any::AnyConnectOptions::from_str(url)?;
         let pool = match backend {
             // SQLite allows one writer at a time; one connection queues writers in the
-            // application instead of failing them with SQLITE_BUSY. WAL keeps a crash from
-            // losing committed transactions and lets the file be read while it is written.
+            // application instead of failing them with SQLITE_BUSY. WAL lets the file be read
+            // while it is written; synchronous FULL syncs the log at every commit, so not even
+            // a power cut loses a committed transaction (NORMAL may lose the last few).
             Backend::Sqlite => {
                 AnyPoolOptions::new()
                     .max_connections(1)
                     .after_connect(|conn, _| {
                         Box::pin(async move {
-                            conn.execute("PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;").await?;
+                            conn.execute("PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;").await?;
                             Ok(())
                         })
                     })
@@ -160,9 +161,7 @@ impl Store {
     /// Applies any migrations not yet applied. Safe to run repeatedly.
     pub async fn migrate(&self) -> Result<()> {
         MIGRATOR.run(&self.pool).await?;
-        if self.backend == Backend::Postgres {
-            readers::apply_row_level_security(&self.pool).await?;
-        }
+        readers::harden(&self.pool, self.backend).await?;
         Ok(())
     }
 

@@ -1,18 +1,31 @@
 //! Tenancy below the service, on PostgreSQL: a council's analysts may be given a database
 //! role of their own that reads that council's rows and nothing else, enforced by
-//! row-level security (`postgres/row_level_security.sql`), whatever SQL they write.
+//! row-level security (`postgres/row_level_security.sql`), whatever SQL they write. Also
+//! the append-only guard on the access log and the ledger, on both databases.
 
 use crate::{invalid, now, Backend, Result, Store};
 use sqlx::{AnyPool, Executor, Row};
 
 const ROW_LEVEL_SECURITY: &str = include_str!("../postgres/row_level_security.sql");
+const POSTGRES_APPEND_ONLY: &str = include_str!("../postgres/append_only.sql");
+const SQLITE_APPEND_ONLY: &str = include_str!("../sqlite/append_only.sql");
 
-/// Sets up (or brings up to date) row-level security and readers' grants. One session at a
-/// time: concurrent `CREATE OR REPLACE FUNCTION`s would clash.
-pub(crate) async fn apply_row_level_security(pool: &AnyPool) -> Result<()> {
+/// What each database adds after the shared migrations, in its own dialect: on PostgreSQL
+/// row-level security and readers' grants, and on both the append-only guard on the access
+/// log and the ledger. Idempotent; on PostgreSQL one session at a time (concurrent
+/// `CREATE OR REPLACE FUNCTION`s would clash).
+pub(crate) async fn harden(pool: &AnyPool, backend: Backend) -> Result<()> {
     let mut tx = pool.begin().await?;
-    tx.execute("SELECT pg_advisory_xact_lock(7426001)").await?;
-    tx.execute(ROW_LEVEL_SECURITY).await?;
+    match backend {
+        Backend::Postgres => {
+            tx.execute("SELECT pg_advisory_xact_lock(7426001)").await?;
+            tx.execute(ROW_LEVEL_SECURITY).await?;
+            tx.execute(POSTGRES_APPEND_ONLY).await?;
+        }
+        Backend::Sqlite => {
+            tx.execute(SQLITE_APPEND_ONLY).await?;
+        }
+    }
     tx.commit().await?;
     Ok(())
 }
@@ -64,7 +77,7 @@ impl Store {
                     .await?;
             }
         }
-        apply_row_level_security(&self.pool).await
+        harden(&self.pool, self.backend).await
     }
 
     /// Takes back a reader role's access: its grants and its council. The role itself is

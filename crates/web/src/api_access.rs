@@ -184,11 +184,8 @@ pub async fn gate(State(s): State<AppState>, matched: Option<MatchedPath>, param
     match decide(&user.actor(), action, subject) {
         Ok(()) => {
             // Every allowed read or change of a person's record goes in their access log.
-            if let Subject::Person { council_id, person_id, .. } = subject {
-                let what = format!("{method} {}", req.uri().path());
-                if let Err(e) = s.store.log_access(&user, council_id, person_id, action, &what).await {
-                    return ApiError::from(e).into_response();
-                }
+            if let Err(e) = s.store.log_access(&user, subject, action, &format!("{method} {}", req.uri().path())).await {
+                return ApiError::from(e).into_response();
             }
             req.extensions_mut().insert(ApiUser(user));
             next.run(req).await

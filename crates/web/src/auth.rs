@@ -64,9 +64,7 @@ impl SignedIn {
     /// records the access in their access log (`what`: the page).
     pub async fn open(&self, s: &AppState, action: Action, subject: Subject, what: &str) -> Result<(), PageError> {
         self.allow(action, subject)?;
-        if let Subject::Person { council_id, person_id, .. } = subject {
-            s.store.log_access(&self.0.user, council_id, person_id, action, what).await?;
-        }
+        s.store.log_access(&self.0.user, subject, action, what).await?;
         Ok(())
     }
 

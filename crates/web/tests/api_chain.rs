@@ -300,6 +300,14 @@ async fn chain(store: Store) {
         assert!(roles.contains(role), "{role} missing from the access log: {roles:?}");
     }
     assert!(log.as_array().unwrap().iter().any(|e| e["action"] == "decided on the plan" && e["what"].as_str().unwrap().ends_with("/approve")));
+    // And on what grounds each could: Ada's own record; the duty queue for an unallocated person.
+    let grounds: std::collections::BTreeSet<(&str, &str)> =
+        log.as_array().unwrap().iter().map(|e| (e["user_role"].as_str().unwrap(), e["grounds"].as_str().unwrap_or("none"))).collect();
+    for expected in
+        [("Budget holder", "their own record"), ("Social worker", "not yet allocated: the duty queue"), ("Team manager", "the council's team manager")]
+    {
+        assert!(grounds.contains(&expected), "{expected:?} missing: {grounds:?}");
+    }
     api.act_as(&cid, "finance_officer", None, None).await;
     assert_eq!(api.get(&format!("/api/v1/people/{pid}/access-log")).await.0, StatusCode::FORBIDDEN, "finance does not read the access log");
 
