@@ -40,11 +40,51 @@ pub async fn run(store: Store, users: usize, seconds: u64) -> anyhow::Result<()>
     }
     bar.finish_and_clear();
     println!("{} users, each reading GET /api/v1/people/{{their id}} in a loop for {seconds} s…", sessions.len());
+    let mut loaded = read_for(&http, &base, &sessions, seconds).await?;
+    loaded.print(&format!("API, {} users at once ({:?})", sessions.len(), store.backend()));
+    // The baseline, in the same run: the same reads one at a time, as a service that takes
+    // one request at a time (one worker, one database connection) would serve them.
+    let baseline_seconds = seconds.clamp(1, 10);
+    println!("baseline: the same reads by one user at a time for {baseline_seconds} s…");
+    let mut one = read_for(&http, &base, &sessions[..1], baseline_seconds).await?;
+    one.print("baseline: one request at a time");
+    println!("{:<44} {:>11.1}x", "ratio (requests per second)", loaded.per_second() / one.per_second());
+    if loaded.errors + one.errors > 0 {
+        anyhow::bail!("{} requests failed", loaded.errors + one.errors);
+    }
+    Ok(())
+}
+
+struct Load {
+    latencies: Vec<Duration>,
+    errors: u64,
+    seconds: f64,
+}
+
+impl Load {
+    fn per_second(&self) -> f64 {
+        self.latencies.len() as f64 / self.seconds
+    }
+
+    fn print(&mut self, title: &str) {
+        let [p50, p95, p99, max] = crate::measure::percentiles_ms(&mut self.latencies);
+        println!("{title:<44} {:>12}", "");
+        println!("{:<44} {:>12}", "requests", self.latencies.len());
+        println!("{:<44} {:>12}", "errors", self.errors);
+        println!("{:<44} {:>12.0}", "requests per second", self.per_second());
+        for (label, v) in [("p50 latency (ms)", p50), ("p95 latency (ms)", p95), ("p99 latency (ms)", p99), ("max latency (ms)", max)] {
+            println!("{label:<44} {v:>12.1}");
+        }
+    }
+}
+
+/// Each session reads its own record in a loop until `seconds` have passed, all at once.
+async fn read_for(http: &reqwest::Client, base: &str, sessions: &[(String, String)], seconds: u64) -> anyhow::Result<Load> {
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let started = Instant::now();
     let mut tasks = Vec::new();
     for (token, pid) in sessions {
-        let http = http.clone();
+        let (http, token) = (http.clone(), token.clone());
         let url = format!("{base}/api/v1/people/{pid}");
         tasks.push(tokio::spawn(async move {
             let (mut latencies, mut errors) = (Vec::new(), 0u64);
@@ -61,23 +101,12 @@ pub async fn run(store: Store, users: usize, seconds: u64) -> anyhow::Result<()>
             (latencies, errors)
         }));
     }
-    let (mut all, mut errors) = (Vec::new(), 0u64);
+    let mut load = Load { latencies: Vec::new(), errors: 0, seconds: 0.0 };
     for task in tasks {
         let (latencies, e) = task.await?;
-        all.extend(latencies);
-        errors += e;
+        load.latencies.extend(latencies);
+        load.errors += e;
     }
-    let elapsed = started.elapsed().as_secs_f64();
-    let [p50, p95, p99, max] = crate::measure::percentiles_ms(&mut all);
-    println!("{:<44} {:>12}", format!("API under load ({:?})", store.backend()), "");
-    println!("{:<44} {:>12}", "requests", all.len());
-    println!("{:<44} {:>12}", "errors", errors);
-    println!("{:<44} {:>12.0}", "requests per second", all.len() as f64 / elapsed);
-    for (label, v) in [("p50 latency (ms)", p50), ("p95 latency (ms)", p95), ("p99 latency (ms)", p99), ("max latency (ms)", max)] {
-        println!("{label:<44} {v:>12.1}");
-    }
-    if errors > 0 {
-        anyhow::bail!("{errors} requests failed");
-    }
-    Ok(())
+    load.seconds = started.elapsed().as_secs_f64();
+    Ok(load)
 }

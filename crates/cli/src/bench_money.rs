@@ -65,7 +65,83 @@ pub fn in_memory(accounts: usize, claims: usize, seed: u64) {
     println!("generating {accounts} synthetic accounts and {claims} claims (not timed)…");
     let run_accounts: Vec<RunAccount> = (0..accounts).map(|_| synthetic_account(&mut rng, &asc)).collect();
     let people: Vec<Uuid> = (0..accounts).map(|i| Uuid::from_u128(i as u128 + 1)).collect();
-    let claim_accounts: Vec<ClaimAccount> = people
+    let accounts_for_claims = claim_accounts(&people, &asc);
+    let claim_list = synthetic_claims(&mut rng, &people, claims);
+
+    println!("{:<58} {:>10} {:>16}", "operation (in memory, one core)", "seconds", "per second");
+    let period = Period::four_weeks_from(date!(2026 - 04 - 01));
+    let started = Instant::now();
+    let mut paid = Money::ZERO;
+    let mut payments = 0usize;
+    for a in &run_accounts {
+        let run = run_account(a, period, period.start);
+        payments += run.payments.len();
+        paid += run.payments.iter().map(|p| p.net).sum::<Money>();
+    }
+    let fast = started.elapsed().as_secs_f64();
+    row(&format!("payment run: {accounts} accounts"), accounts, fast);
+    payment_run_baseline(&run_accounts, period, accounts as f64 / fast);
+
+    let mut book = ClaimBook::new(accounts_for_claims, ["Harbour Care".to_string()], []);
+    let started = Instant::now();
+    book.reserve(claim_list.len());
+    let mut accepted = 0usize;
+    for result in book.check_all(&claim_list) {
+        accepted += usize::from(result.is_ok());
+    }
+    let fast = started.elapsed().as_secs_f64();
+    row(&format!("claims: validate {claims} against plans"), claims, fast);
+    claims_baseline(&claim_accounts(&people[..people.len().min(BASELINE_SAMPLE)], &asc), &claim_list, claims as f64 / fast);
+    println!("(run: {payments} payments, {paid}; claims: {accepted} accepted, {} rejected)", claims - accepted);
+}
+
+/// How many accounts or claims the in-memory baselines run on: they are slow, and a sample
+/// gives their rate.
+const BASELINE_SAMPLE: usize = 100_000;
+
+fn ratio(label: &str, fast_per_second: f64, baseline_per_second: f64) {
+    println!("{:<58} {:>10} {:>15.1}x", format!("ratio ({label})"), "", fast_per_second / baseline_per_second);
+}
+
+/// The baseline for the run: a ledger without running balances, where each account's
+/// balances are added up from its postings (a year's allocation and twelve earlier runs)
+/// before the run works out what is due, as `SELECT SUM(…) GROUP BY` per account would.
+fn payment_run_baseline(accounts: &[RunAccount], period: Period, fast_per_second: f64) {
+    let sample = &accounts[..accounts.len().min(BASELINE_SAMPLE)];
+    // Each account's history, made (not timed) by running the twelve periods before.
+    let histories: Vec<Vec<selfdirect_domain::ledger::Posting>> = sample
+        .iter()
+        .map(|a| {
+            let mut postings: Vec<_> = allocate_budget(&a.lines, a.start).expect("positive lines balance").postings;
+            let mut balances = a.balances.clone();
+            for n in 1..=12 {
+                let earlier = Period::four_weeks_from(a.start - time::Duration::weeks(4 * n));
+                for p in run_account(&RunAccount { balances: balances.clone(), start: earlier.start, ..a.clone() }, earlier, earlier.start).payments {
+                    for posting in &p.entry.postings {
+                        balances.apply(posting);
+                    }
+                    postings.extend(p.entry.postings);
+                }
+            }
+            postings
+        })
+        .collect();
+    let started = Instant::now();
+    let mut payments = 0usize;
+    for (a, history) in sample.iter().zip(&histories) {
+        let replayed = RunAccount { balances: Balances::from_postings(history.iter()), ..a.clone() };
+        payments += run_account(&replayed, period, period.start).payments.len();
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    let per_posting = histories.iter().map(Vec::len).sum::<usize>() as f64 / sample.len() as f64;
+    row(&format!("baseline: {} accounts, balances from ~{per_posting:.0} postings each", sample.len()), sample.len(), seconds);
+    ratio("run against baseline", fast_per_second, sample.len() as f64 / seconds);
+    std::hint::black_box(payments);
+}
+
+/// One council-managed personal-care account for each person, with a year's budget.
+fn claim_accounts(people: &[Uuid], asc: &FundingStream) -> Vec<ClaimAccount> {
+    people
         .iter()
         .map(|&person_id| ClaimAccount {
             account_id: person_id,
@@ -83,30 +159,37 @@ pub fn in_memory(accounts: usize, claims: usize, seed: u64) {
             available: vec![(asc.clone(), Money::from_pounds(12_740))],
             held_by_provider: Vec::new(),
         })
-        .collect();
-    let claim_list = synthetic_claims(&mut rng, &people, claims);
+        .collect()
+}
 
-    println!("{:<58} {:>10} {:>16}", "operation (in memory, one core)", "seconds", "per second");
-    let period = Period::four_weeks_from(date!(2026 - 04 - 01));
+/// The baseline for claims: what per-claim SELECTs and UPDATEs do, in memory. For each claim
+/// the person's account and any acceptance of the same reference are looked up by text key,
+/// copied out, checked by the same rules, and the balance written back.
+fn claims_baseline(accounts: &[ClaimAccount], claims: &[Claim], fast_per_second: f64) {
+    let mut by_person: std::collections::HashMap<String, ClaimAccount> = accounts.iter().map(|a| (a.person_id.to_string(), a.clone())).collect();
+    let mut accepted_refs: std::collections::HashMap<String, Vec<(String, String)>> = std::collections::HashMap::new();
+    let sample: Vec<&Claim> = claims.iter().filter(|c| by_person.contains_key(&c.person_id.to_string())).take(BASELINE_SAMPLE).collect();
+    let providers = ["Harbour Care".to_string()];
     let started = Instant::now();
-    let mut paid = Money::ZERO;
-    let mut payments = 0usize;
-    for a in &run_accounts {
-        let run = run_account(a, period, period.start);
-        payments += run.payments.len();
-        paid += run.payments.iter().map(|p| p.net).sum::<Money>();
-    }
-    row(&format!("payment run: {accounts} accounts"), accounts, started.elapsed().as_secs_f64());
-
-    let mut book = ClaimBook::new(claim_accounts, ["Harbour Care".to_string()], []);
-    let started = Instant::now();
-    book.reserve(claim_list.len());
     let mut accepted = 0usize;
-    for c in &claim_list {
-        accepted += usize::from(book.check(c).is_ok());
+    for claim in &sample {
+        let key = claim.person_id.to_string();
+        let account = by_person.get(&key).cloned().into_iter().collect();
+        let refs = accepted_refs.get(&claim.invoice_ref).cloned().unwrap_or_default();
+        let mut book = ClaimBook::new(account, providers.iter().cloned(), refs);
+        if let Ok(a) = book.check(claim) {
+            accepted += 1;
+            let stored = by_person.get_mut(&key).expect("checked");
+            if let Some((_, left)) = stored.available.iter_mut().find(|(s, _)| *s == a.stream) {
+                *left -= a.amount;
+            }
+            accepted_refs.entry(claim.invoice_ref.clone()).or_default().push((claim.provider.clone(), claim.invoice_ref.clone()));
+        }
     }
-    row(&format!("claims: validate {claims} against plans"), claims, started.elapsed().as_secs_f64());
-    println!("(run: {payments} payments, {paid}; claims: {accepted} accepted, {} rejected)", claims - accepted);
+    let seconds = started.elapsed().as_secs_f64();
+    row(&format!("baseline: {} claims, one look-up and write-back each", sample.len()), sample.len(), seconds);
+    ratio("claims against baseline", fast_per_second, sample.len() as f64 / seconds);
+    std::hint::black_box(accepted);
 }
 
 /// Durably: posts `claims` claims for `people` people to the store, `batch` per transaction.

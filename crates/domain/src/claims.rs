@@ -330,6 +330,22 @@ pub struct ClaimBook {
 }
 
 type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+/// A claim's provider number and its person's range of accounts.
+type Located = (Option<usize>, Option<(u32, u32)>);
+
+/// Asks the processor to start fetching `what` into the cache; only a hint, and nothing on
+/// processors without the instruction.
+#[inline(always)]
+fn prefetch<T>(what: *const T) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+        // SAFETY: prefetching is a hint that never faults, whatever the address.
+        unsafe { _mm_prefetch::<_MM_HINT_T0>(what.cast::<i8>()) };
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = what;
+}
 type FastSet<T> = HashSet<T, foldhash::fast::RandomState>;
 
 impl ClaimBook {
@@ -387,11 +403,44 @@ impl ClaimBook {
 
     /// Checks one claim and, if it passes, reserves its money and invoice reference.
     pub fn check(&mut self, claim: &Claim) -> Result<AcceptedClaim, Rejection> {
+        let found = self.locate(claim);
+        self.check_located(claim, found)
+    }
+
+    /// Checks claims in order, exactly as [`ClaimBook::check`] one at a time would, but
+    /// faster on a big file: every claim's provider and person are looked up first (lookups
+    /// that do not depend on each other, so the processor overlaps their memory reads), and
+    /// each claim's account is fetched into the cache a few claims before it is needed.
+    pub fn check_all<C: std::borrow::Borrow<Claim>>(&mut self, claims: &[C]) -> Vec<Result<AcceptedClaim, Rejection>> {
+        const AHEAD: usize = 6;
+        let found: Vec<Located> = claims.iter().map(|c| self.locate(c.borrow())).collect();
+        let mut results = Vec::with_capacity(claims.len());
+        for (i, claim) in claims.iter().enumerate() {
+            if let Some((_, Some((first, _)))) = found.get(i + AHEAD) {
+                prefetch(&self.accounts[*first as usize]);
+            }
+            if let (Some((_, Some((first, _)))), Some(next)) = (found.get(i + AHEAD / 2), claims.get(i + AHEAD / 2)) {
+                let account = &self.accounts[*first as usize];
+                prefetch(account.lines.as_ptr());
+                prefetch(account.available.as_ptr());
+                prefetch(next.borrow().invoice_ref.as_ptr());
+            }
+            results.push(self.check_located(claim.borrow(), found[i]));
+        }
+        results
+    }
+
+    /// The claim's provider number and the range of its person's accounts, if known.
+    fn locate(&mut self, claim: &Claim) -> Located {
+        (self.provider_number(&claim.provider), self.by_person.get(&claim.person_id).copied())
+    }
+
+    fn check_located(&mut self, claim: &Claim, (provider, accounts): Located) -> Result<AcceptedClaim, Rejection> {
         use RejectionReason::*;
-        let Some(provider) = self.provider_number(&claim.provider) else {
+        let Some(provider) = provider else {
             return Err(reject(UnknownProvider, format!("'{}' is not a provider registered with the council", claim.provider)));
         };
-        let Some(&(first, last)) = self.by_person.get(&claim.person_id) else {
+        let Some((first, last)) = accounts else {
             return Err(reject(UnknownPerson, format!("the council has no budget account for person {}", claim.person_id)));
         };
         if self.accepted_refs[provider].contains(claim.invoice_ref.as_str()) {
@@ -578,6 +627,30 @@ mod tests {
                 prop_assert!(c.unit_rate <= Money::from_pence(6_000));
                 prop_assert_eq!(a.entry(c).postings.iter().map(|p| p.amount).sum::<Money>(), Money::ZERO);
             }
+        }
+
+        /// A whole file checked at once gives exactly what checking claim after claim gives,
+        /// unknown people and providers, duplicates and running out of money included.
+        #[test]
+        fn checking_a_file_at_once_is_checking_it_in_order(claims in proptest::collection::vec((0u8..4, 0u8..5, 0u8..2, 1i64..60), 0..120)) {
+            let (_, person) = book();
+            let stranger = Uuid::from_u128(999);
+            let claims: Vec<Claim> = claims
+                .into_iter()
+                .map(|(who, reference, whose, units)| {
+                    let (provider, category) = match who {
+                        0 => ("Harbour Care", ServiceCategory::PersonalCare),
+                        1 => ("Oak Day Centre", ServiceCategory::DayService),
+                        2 => ("harbour  CARE", ServiceCategory::PersonalCare),
+                        _ => ("Nobody Ltd", ServiceCategory::PersonalCare),
+                    };
+                    claim(if whose == 0 { person } else { stranger }, provider, &format!("R{reference}"), category, units, 2_450)
+                })
+                .collect();
+            let (mut one_by_one, _) = book();
+            let expected: Vec<_> = claims.iter().map(|c| one_by_one.check(c)).collect();
+            let (mut at_once, _) = book();
+            prop_assert_eq!(at_once.check_all(&claims), expected);
         }
 
         /// The CSV reader never panics, whatever bytes it is given.

@@ -100,8 +100,9 @@ impl Store {
         let mut rejected = unreadable;
         let mut accepted = Vec::with_capacity(claims.len());
         let mut rejected_claims = Vec::new();
-        for (line, claim) in &claims {
-            match book.check(claim) {
+        let only_claims: Vec<&Claim> = claims.iter().map(|(_, c)| c).collect();
+        for ((line, claim), checked) in claims.iter().zip(book.check_all(&only_claims)) {
+            match checked {
                 Ok(a) => accepted.push((*line, claim, a)),
                 Err(Rejection { reason_code, message }) => {
                     rejected.push(LineProblem { line: *line, reason_code: reason_code.clone(), message: message.clone() });
