@@ -88,6 +88,9 @@ pub enum Command {
         /// Years of history, up to today.
         #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=10))]
         years: u32,
+        /// Months of history instead of whole years (to size a dataset finely).
+        #[arg(long, conflicts_with = "years", value_parser = clap::value_parser!(u32).range(1..=120))]
+        months: Option<u32>,
         /// The same seed gives the same data (council codes are S<seed>C001…).
         #[arg(long, default_value_t = 2011)]
         seed: u64,
@@ -289,7 +292,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     {
         return ras::run(None, command).await;
     }
-    if let Command::Generate { people, councils, years, seed, batch, no_fast_load } = cli.command {
+    if let Command::Generate { people, councils, years, months, seed, batch, no_fast_load } = cli.command {
         let url = match &cli.database_url {
             Some(url) => url.clone(),
             None => {
@@ -298,7 +301,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             }
         };
         let end = time::OffsetDateTime::now_utc().date();
-        let options = selfdirect_store::synthetic::GenerateOptions { people, councils, years, seed, end, batch_people: batch, fast_load: !no_fast_load };
+        let months = months.unwrap_or(years * 12);
+        let options = selfdirect_store::synthetic::GenerateOptions { people, councils, months, seed, end, batch_people: batch, fast_load: !no_fast_load };
         return generate::run(&url, options).await;
     }
     let store = open(&cli).await?;

@@ -10,7 +10,7 @@ use sqlx::Row;
 use time::macros::date;
 
 fn options(fast_load: bool) -> GenerateOptions {
-    GenerateOptions { people: 240, councils: 2, years: 2, seed: 7, end: date!(2026 - 11 - 24), batch_people: 50, fast_load }
+    GenerateOptions { people: 240, councils: 2, months: 24, seed: 7, end: date!(2026 - 11 - 24), batch_people: 50, fast_load }
 }
 
 /// Checks the generated data, and returns a fingerprint of it.

@@ -26,8 +26,8 @@ pub use rows::{Batch, Counts};
 pub struct GenerateOptions {
     pub people: u64,
     pub councils: u32,
-    /// Years of history up to `end`.
-    pub years: u32,
+    /// Months of history up to `end`.
+    pub months: u32,
     pub seed: u64,
     /// The last day of the history (usually today).
     pub end: Date,
@@ -98,7 +98,7 @@ pub async fn generate(url: &str, options: &GenerateOptions, progress: &(dyn Fn(P
     let store = Store::connect_and_migrate(url).await?;
     let mut report = GenerateReport::default();
     let mut rng = ChaCha8Rng::seed_from_u64(options.seed);
-    let window_start = selfdirect_domain::dates::add_months(options.end, -12 * options.years as i32);
+    let window_start = selfdirect_domain::dates::add_months(options.end, -(options.months as i32));
 
     // Councils, their bank accounts, providers and block contracts, through the use cases:
     // a few thousand rows at most.
