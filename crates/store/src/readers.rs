@@ -89,8 +89,9 @@ impl Store {
             return Err(invalid("role", format!("'{role_name}' is not a council reader")));
         }
         let mut tx = self.pool.begin().await?;
+        let schema: String = sqlx::query("SELECT CAST(current_schema() AS TEXT) AS s").fetch_one(&mut *tx).await?.try_get("s")?;
         sqlx::query("DELETE FROM council_database_roles WHERE role_name = $1").bind(role_name).execute(&mut *tx).await?;
-        tx.execute(format!("REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {role_name}").as_str()).await?;
+        tx.execute(format!("REVOKE ALL ON ALL TABLES IN SCHEMA \"{}\" FROM {role_name}", schema.replace('"', "\"\"")).as_str()).await?;
         tx.commit().await?;
         Ok(())
     }
