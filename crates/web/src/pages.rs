@@ -160,12 +160,13 @@ async fn council(State(s): State<AppState>, me: SignedIn, Path(council_id): Path
     let reviews = s.store.reviews_due(&council_id, today + time::Duration::days(28)).await?;
     let awaiting = s.store.plans_with_status(&council_id, PlanStatus::Submitted).await?;
     let people = s.store.people(&council_id, 500).await?;
-    let returned = s.store.plans_with_status(&council_id, PlanStatus::Returned).await?.len();
+    let returned = s.store.plans_with_status(&council_id, PlanStatus::Returned).await?;
     let to_assess = s.store.people_awaiting_assessment(&council_id, 100).await?;
     let concerns = s.store.open_concerns(&council_id).await?;
     let dbs = s.store.dbs_alerts(&council_id, None).await?;
     let all_ids = people.iter().chain(&to_assess).map(|p| p.id).chain(reviews.iter().map(|r| r.person_id)).chain(concerns.iter().map(|c| c.person_id));
-    let all_ids: Vec<uuid::Uuid> = all_ids.chain(dbs.iter().map(|d| d.person_id)).chain(awaiting.iter().map(|p| p.person_id)).collect();
+    let all_ids = all_ids.chain(dbs.iter().map(|d| d.person_id)).chain(awaiting.iter().map(|p| p.person_id));
+    let all_ids: Vec<uuid::Uuid> = all_ids.chain(returned.iter().map(|p| p.person_id)).collect();
     let shown = s.store.visible_people(&me.0.user.actor(), council.id, all_ids).await?;
     let people: Vec<_> = people.into_iter().filter(|p| shown.contains(&p.id)).collect();
     let to_assess: Vec<_> = to_assess.into_iter().filter(|p| shown.contains(&p.id)).collect();
@@ -173,6 +174,7 @@ async fn council(State(s): State<AppState>, me: SignedIn, Path(council_id): Path
     let concerns: Vec<_> = concerns.into_iter().filter(|c| shown.contains(&c.person_id)).collect();
     let dbs: Vec<_> = dbs.into_iter().filter(|d| shown.contains(&d.person_id)).collect();
     let awaiting: Vec<_> = awaiting.into_iter().filter(|p| shown.contains(&p.person_id)).collect();
+    let returned = returned.iter().filter(|p| shown.contains(&p.person_id)).count();
     let row = |p: selfdirect_store::Person| PersonRow {
         id: p.id.to_string(),
         name: p.full_name(),

@@ -58,6 +58,19 @@ async fn caseload(store: Store) {
     );
     assert_eq!(api.put(&format!("/api/v1/people/{bob}/case-allocation"), json!({"team_id": south["id"]})).await.0, StatusCode::OK);
 
+    // Bob's new plan is sent back to him for changes: a count on the caseload page that
+    // follows the same rule as the lists.
+    let input = selfdirect_domain::plan::PlanInput {
+        outcomes: vec!["Get out more".into()],
+        lines: vec![weekly_line("PA", "Sam", "personal_assistant", "100")],
+        start_date: "2026-04-01".into(),
+        end_date: "2027-03-31".into(),
+        over_budget_reason: None,
+    };
+    let plan = store.create_plan(bob, None, &input).await.unwrap().id.to_string();
+    store.submit_plan(&plan).await.unwrap();
+    store.return_plan(&plan, "Manager", "Say more about the outcomes").await.unwrap();
+
     // Sam: his own, and the duty queue; not South's.
     api.bearer_sign_in("sam@council.example", "a long enough password").await;
     assert_eq!(api.get(&format!("/api/v1/people/{ann}")).await.0, StatusCode::OK);
@@ -87,6 +100,7 @@ async fn caseload(store: Store) {
     let (status, page) = api.page(&format!("/councils/{cid}")).await;
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains("Ann Payee") && page.contains("Cy Payee") && !page.contains("Bob Payee"), "{page}");
+    assert!(page.contains("Plans returned for changes, with the person: 0"), "{page}");
     // A team manager oversees both teams.
     api.act_as(&cid, "team_manager", None, None).await;
     assert_eq!(api.get(&format!("/api/v1/people/{bob}")).await.0, StatusCode::OK);
@@ -96,6 +110,7 @@ async fn caseload(store: Store) {
     api.sign_in_as(&cid, "team_manager", None).await;
     let (_, page) = api.page(&format!("/councils/{cid}")).await;
     assert!(page.contains("Bob Payee") && page.contains("Ann Payee"), "{page}");
+    assert!(page.contains("Plans returned for changes, with the person: 1"), "{page}");
 }
 
 #[tokio::test]
