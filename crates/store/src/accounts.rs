@@ -90,7 +90,6 @@ pub struct SpendingInput {
 #[derive(sqlx::FromRow)]
 struct AccountRow {
     id: String,
-    council_id: String,
     person_id: String,
     plan_id: String,
     deployment: String,
@@ -104,8 +103,7 @@ struct AccountRow {
     suspension_reason: Option<String>,
 }
 
-const ACCOUNT_COLUMNS: &str =
-    "id, council_id, person_id, plan_id, deployment, includes_direct_payment, final_budget_pence, start_date, end_date, next_review_due, \
+const ACCOUNT_COLUMNS: &str = "id, person_id, plan_id, deployment, includes_direct_payment, final_budget_pence, start_date, end_date, next_review_due, \
      weekly_contribution_pence, suspended_from, suspension_reason";
 
 impl AccountRow {
@@ -443,32 +441,20 @@ impl Store {
     }
 }
 
-/// Loads an account for a money movement. The first statement writes to the account row,
-/// which makes concurrent movements on one account wait for each other (a row lock on
-/// PostgreSQL, the write lock on SQLite), so balances read next cannot go stale.
+/// Loads an account for a money movement ([`lock_accounts`] for one). Its row is written
+/// before its balances are read, which makes concurrent movements on one account wait for
+/// each other (a row lock on PostgreSQL, the write lock on SQLite), so balances cannot go stale.
 pub(crate) async fn lock_account(tx: &mut Transaction<'_, Any>, account_id: &str) -> Result<LockedAccount> {
-    let uuid = id_param("budget account", account_id)?;
-    let id = uuid.to_string();
-    let bumped = sqlx::query("UPDATE budget_accounts SET lock_version = lock_version + 1 WHERE id = $1").bind(&id).execute(&mut **tx).await?;
-    if bumped.rows_affected() == 0 {
-        return Err(StoreError::NotFound { what: "budget account", id: account_id.to_string() });
-    }
-    let row: AccountRow = sqlx::query_as(&format!("SELECT {ACCOUNT_COLUMNS} FROM budget_accounts WHERE id = $1")).bind(&id).fetch_one(&mut **tx).await?;
-    let council_id = row.council_id.clone();
-    let account = row.into_account()?;
-    let line_rows = sqlx::query("SELECT id, stream, deployment, annual_cost_pence, provider FROM plan_lines WHERE plan_id = $1 ORDER BY position")
-        .bind(account.plan_id.to_string())
-        .fetch_all(&mut **tx)
-        .await?;
-    let mut lines = Vec::with_capacity(line_rows.len());
-    let mut providers = Vec::with_capacity(line_rows.len());
-    for r in &line_rows {
-        let (line, provider) = funded_line(r)?;
-        lines.push(line);
-        providers.push(provider);
-    }
-    let postings = load_postings(&mut **tx, &id).await?;
-    Ok(LockedAccount { council_id, account, lines, providers, balances: Balances::from_postings(postings.iter().map(|(_, p)| p)) })
+    let id = id_param("budget account", account_id)?.to_string();
+    let not_found = || StoreError::NotFound { what: "budget account", id: account_id.to_string() };
+    // An account never changes council, so reading it before the lock is safe.
+    let council: String = sqlx::query("SELECT council_id FROM budget_accounts WHERE id = $1")
+        .bind(&id)
+        .fetch_optional(&mut **tx)
+        .await?
+        .ok_or_else(not_found)?
+        .try_get("council_id")?;
+    lock_accounts(tx, &council, &[id]).await?.pop().ok_or_else(not_found)
 }
 
 /// A plan line of an account, as the money rules need it, and who provides it.

@@ -3,6 +3,7 @@
 use crate::codec::{self, id_param};
 use crate::records::{Contact, Council, Person};
 use crate::{invalid, new_id, now, today, Result, Store, StoreError};
+use selfdirect_domain::access::Role;
 use selfdirect_domain::assessment::Questionnaire;
 use selfdirect_domain::dates::iso;
 use selfdirect_domain::person::{validate_new_person, ClientGroup, ContactRole, NewPersonInput, PersonDetails};
@@ -254,17 +255,8 @@ impl Store {
         let name = p.text("name", name, 100);
         let mut ids = Vec::new();
         for (i, m) in members.iter().enumerate() {
-            let found = match uuid::Uuid::try_parse(m.trim()) {
-                Ok(id) => sqlx::query("SELECT role FROM users WHERE id = $1 AND council_id = $2")
-                    .bind(id.to_string())
-                    .bind(&cid)
-                    .fetch_optional(&self.pool)
-                    .await?
-                    .map(|r| (id, r)),
-                Err(_) => None,
-            };
-            match found {
-                Some((id, r)) if matches!(r.try_get::<String, _>("role")?.as_str(), "social_worker" | "team_manager") => ids.push(id),
+            match self.council_user(&cid, m).await? {
+                Some(u) if matches!(u.role, Role::SocialWorker | Role::TeamManager) => ids.push(u.id),
                 _ => p.add(format!("members[{i}]"), format!("'{}' is not a social worker's or team manager's sign-in in this council", m.trim())),
             }
         }
@@ -315,30 +307,18 @@ impl Store {
         };
         let worker = match worker_id.map(str::trim).filter(|w| !w.is_empty()) {
             None => None,
-            Some(w) => {
-                let row = match uuid::Uuid::try_parse(w) {
-                    Ok(id) => sqlx::query("SELECT team_id FROM users WHERE id = $1 AND council_id = $2 AND role = 'social_worker'")
-                        .bind(id.to_string())
-                        .bind(&cid)
-                        .fetch_optional(&self.pool)
-                        .await?
-                        .map(|r| (id, r)),
-                    Err(_) => None,
-                };
-                match row {
-                    None => {
-                        p.add("worker_id", format!("'{w}' is not a social worker's sign-in in this council"));
-                        None
-                    }
-                    Some((id, r)) => {
-                        let their_team: Option<String> = r.try_get("team_id")?;
-                        if team.is_none() || their_team != team.map(|t| t.to_string()) {
-                            p.add("worker_id", "a named worker must be in the team the person is allocated to");
-                        }
-                        Some(id)
-                    }
+            Some(w) => match self.council_user(&cid, w).await?.filter(|u| u.role == Role::SocialWorker) {
+                None => {
+                    p.add("worker_id", format!("'{w}' is not a social worker's sign-in in this council"));
+                    None
                 }
-            }
+                Some(u) => {
+                    if team.is_none() || u.team_id != team {
+                        p.add("worker_id", "a named worker must be in the team the person is allocated to");
+                    }
+                    Some(u.id)
+                }
+            },
         };
         p.into_result(())?;
         sqlx::query("UPDATE people SET allocated_team_id = $1, allocated_worker_id = $2 WHERE id = $3")
@@ -351,7 +331,7 @@ impl Store {
     }
 
     /// Which of these people `actor` may see in lists of `council_id`: one read of their
-    /// caseloads (a chunk of ids at a time), each person then decided by `access::decide`,
+    /// records (a chunk of ids at a time), each person then decided by `access::decide`,
     /// so lists follow the same rule as opening the record. Ids from elsewhere are dropped.
     pub async fn visible_people(
         &self,
@@ -359,29 +339,19 @@ impl Store {
         council_id: uuid::Uuid,
         ids: impl IntoIterator<Item = uuid::Uuid>,
     ) -> Result<std::collections::HashSet<uuid::Uuid>> {
-        use selfdirect_domain::access::{decide, Action, Caseload, Subject};
+        use selfdirect_domain::access::{decide, Action};
         let mut wanted: Vec<String> = ids.into_iter().map(|id| id.to_string()).collect();
         wanted.sort_unstable();
         wanted.dedup();
+        let mut tx = self.pool.begin().await?;
+        let sql = format!("SELECT {PERSON_COLUMNS} FROM people WHERE council_id = $1 AND id IN ({{list}})");
+        let rows = crate::bulk::fetch_in(&mut tx, &sql, &council_id.to_string(), &wanted).await?;
+        tx.commit().await?;
         let mut shown = std::collections::HashSet::new();
-        for chunk in wanted.chunks(400) {
-            let marks: Vec<String> = (2..chunk.len() + 2).map(|n| format!("${n}")).collect();
-            let sql = format!("SELECT id, allocated_team_id, allocated_worker_id FROM people WHERE council_id = $1 AND id IN ({})", marks.join(", "));
-            let mut query = sqlx::query(&sql).bind(council_id.to_string());
-            for id in chunk {
-                query = query.bind(id);
-            }
-            for row in query.fetch_all(&self.pool).await? {
-                let person_id = codec::uuid("people.id", &row.try_get::<String, _>("id")?)?;
-                let team: Option<String> = row.try_get("allocated_team_id")?;
-                let worker: Option<String> = row.try_get("allocated_worker_id")?;
-                let caseload = Caseload {
-                    team_id: team.as_deref().map(|t| codec::uuid("people.allocated_team_id", t)).transpose()?,
-                    worker_id: worker.as_deref().map(|w| codec::uuid("people.allocated_worker_id", w)).transpose()?,
-                };
-                if decide(actor, Action::ViewPerson, Subject::Person { council_id, person_id, caseload }).is_ok() {
-                    shown.insert(person_id);
-                }
+        for row in &rows {
+            let person = <PersonRow as sqlx::FromRow<sqlx::any::AnyRow>>::from_row(row)?.into_person()?;
+            if decide(actor, Action::ViewPerson, person.subject()).is_ok() {
+                shown.insert(person.id);
             }
         }
         Ok(shown)

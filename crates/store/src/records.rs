@@ -40,9 +40,11 @@ impl Person {
         self.details.full_name()
     }
 
-    /// Whose caseload the person is on, for access decisions.
-    pub fn caseload(&self) -> selfdirect_domain::access::Caseload {
-        selfdirect_domain::access::Caseload { team_id: self.allocated_team_id, worker_id: self.allocated_worker_id }
+    /// The person's record as the access rules see it: their council, and whose caseload
+    /// they are on.
+    pub fn subject(&self) -> selfdirect_domain::access::Subject {
+        let caseload = selfdirect_domain::access::Caseload { team_id: self.allocated_team_id, worker_id: self.allocated_worker_id };
+        selfdirect_domain::access::Subject::Person { council_id: self.council_id, person_id: self.id, caseload }
     }
 }
 

@@ -275,21 +275,24 @@ impl Store {
         Ok(Some(Session { token: token.to_string(), csrf_token: row.try_get("csrf_token")?, user }))
     }
 
+    /// The user whose sign-in id is `id` (as typed), if it is one of council `council_id`'s.
+    pub(crate) async fn council_user(&self, council_id: &str, id: &str) -> Result<Option<User>> {
+        let Ok(id) = Uuid::try_parse(id.trim()) else { return Ok(None) };
+        let row = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1 AND u.council_id = $2"))
+            .bind(id.to_string())
+            .bind(council_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(user_from_row).transpose()
+    }
+
     /// Records that a person has chosen a broker: the broker may then act for them too.
     /// `broker_user_id` must be a broker's sign-in in the person's council.
     pub async fn choose_broker(&self, person_id: &str, broker_user_id: &str, chosen_on: &str) -> Result<()> {
         let person = self.person(person_id).await?;
         let mut p = Problems::new();
         let on = p.date("chosen_on", chosen_on);
-        let mut broker = None;
-        if let Ok(id) = Uuid::try_parse(broker_user_id.trim()) {
-            let row = sqlx::query("SELECT council_id, role FROM users WHERE id = $1").bind(id.to_string()).fetch_optional(&self.pool).await?;
-            let is_broker = row.is_some_and(|r| {
-                r.try_get::<String, _>("council_id").ok() == Some(person.council_id.to_string())
-                    && r.try_get::<String, _>("role").ok().as_deref() == Some("broker")
-            });
-            broker = is_broker.then(|| id.to_string());
-        }
+        let broker = self.council_user(&person.council_id.to_string(), broker_user_id).await?.filter(|u| u.role == Role::Broker).map(|u| u.id.to_string());
         if broker.is_none() {
             p.add("broker_user_id", format!("'{}' is not a broker's sign-in in this council", broker_user_id.trim()));
         }

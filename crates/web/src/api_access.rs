@@ -128,7 +128,7 @@ pub fn bearer(req: &Request) -> Option<&str> {
 
 async fn person_subject(s: &AppState, person_id: &str) -> Result<Subject, StoreError> {
     let person = s.store.person(person_id).await?;
-    Ok(Subject::Person { council_id: person.council_id, person_id: person.id, caseload: person.caseload() })
+    Ok(person.subject())
 }
 
 async fn subject(s: &AppState, scope: Scope, param: &str, user: &User) -> Result<Subject, StoreError> {

@@ -436,7 +436,7 @@ async fn person(State(s): State<AppState>, me: SignedIn, Path(person_id): Path<S
 /// A person's record: for them, "my budget"; for staff, their case.
 pub(crate) async fn person_page(s: &AppState, me: &SignedIn, person_id: &str, notice: Option<&str>) -> PageResult {
     let o = s.store.person_overview(person_id).await?;
-    let subject = Subject::Person { council_id: o.person.council_id, person_id: o.person.id, caseload: o.person.caseload() };
+    let subject = o.person.subject();
     me.open(s, Action::ViewPerson, subject, &format!("page /people/{person_id}")).await?;
     let editable = o.plan.as_ref().is_some_and(|p| matches!(p.status, PlanStatus::Draft | PlanStatus::Returned));
     let choosable = o.plan.as_ref().is_some_and(|p| p.status == PlanStatus::Approved) && o.account.is_none();
@@ -518,13 +518,7 @@ struct PlanQuery {
 async fn plan_page(s: &AppState, me: &SignedIn, plan_id: &str) -> Result<PlanPage, PageError> {
     let plan = s.store.plan(plan_id).await?;
     let person = s.store.person(&plan.person_id.to_string()).await?;
-    me.open(
-        s,
-        Action::ViewPerson,
-        Subject::Person { council_id: person.council_id, person_id: person.id, caseload: person.caseload() },
-        &format!("page /plans/{plan_id}"),
-    )
-    .await?;
+    me.open(s, Action::ViewPerson, person.subject(), &format!("page /plans/{plan_id}")).await?;
     Ok(PlanPage {
         nav: me.nav(),
         may_decide: me.allow(Action::DecidePlan, Subject::Council(person.council_id)).is_ok(),

@@ -12,7 +12,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::get;
 use axum::{Form, Router};
-use selfdirect_domain::access::{Action, Subject};
+use selfdirect_domain::access::Action;
 use selfdirect_domain::deployment::DeploymentOption;
 use selfdirect_domain::plan::{Frequency, PlanInput, PlanLineInput, ServiceCategory};
 use selfdirect_domain::ras::weekly;
@@ -44,13 +44,7 @@ async fn my_budget(State(s): State<AppState>, me: SignedIn) -> PageResult {
 async fn plan_for(s: &AppState, me: &SignedIn, plan_id: &str, action: Action) -> Result<(Plan, String), PageError> {
     let plan = s.store.plan(plan_id).await?;
     let person = s.store.person(&plan.person_id.to_string()).await?;
-    me.open(
-        s,
-        action,
-        Subject::Person { council_id: person.council_id, person_id: person.id, caseload: person.caseload() },
-        &format!("page for plan {plan_id}"),
-    )
-    .await?;
+    me.open(s, action, person.subject(), &format!("page for plan {plan_id}")).await?;
     Ok((plan, person.full_name()))
 }
 
@@ -371,13 +365,7 @@ struct EasyReadPage {
 async fn easy_read(State(s): State<AppState>, me: SignedIn) -> PageResult {
     let person = me.0.user.person_id.ok_or(PageError::Refused(selfdirect_domain::access::Refusal::Forbidden))?;
     let o = s.store.person_overview(&person.to_string()).await?;
-    me.open(
-        &s,
-        Action::ViewPerson,
-        Subject::Person { council_id: o.person.council_id, person_id: o.person.id, caseload: o.person.caseload() },
-        "page /my-budget/easy-read",
-    )
-    .await?;
+    me.open(&s, Action::ViewPerson, o.person.subject(), "page /my-budget/easy-read").await?;
     let final_budget = o.plan.as_ref().and_then(|p| p.final_budget);
     let yearly = final_budget.or(o.allocation.as_ref().map(|a| a.allocation.total));
     let things = o.plan.as_ref().map(|p| p.lines.iter().map(|l| (l.line.description.clone(), l.annual_cost)).collect()).unwrap_or_default();
@@ -407,13 +395,7 @@ struct SpendingPage {
 async fn spending_page(s: &AppState, me: &SignedIn, account_id: &str) -> Result<SpendingPage, PageError> {
     let account = s.store.account(account_id).await?;
     let person = s.store.person(&account.person_id.to_string()).await?;
-    me.open(
-        s,
-        Action::RecordSpending,
-        Subject::Person { council_id: person.council_id, person_id: person.id, caseload: person.caseload() },
-        &format!("page /accounts/{account_id}/spending"),
-    )
-    .await?;
+    me.open(s, Action::RecordSpending, person.subject(), &format!("page /accounts/{account_id}/spending")).await?;
     let plan = s.store.plan(&account.plan_id.to_string()).await?;
     Ok(SpendingPage {
         nav: me.nav(),
@@ -487,7 +469,7 @@ struct AccessLogPage {
 /// "Who has looked at my record": for the person, and for the auditor.
 async fn access_log_page(State(s): State<AppState>, me: SignedIn, Path(person_id): Path<String>) -> PageResult {
     let person = s.store.person(&person_id).await?;
-    let subject = Subject::Person { council_id: person.council_id, person_id: person.id, caseload: person.caseload() };
+    let subject = person.subject();
     me.open(&s, Action::ViewAccessLog, subject, &format!("page /people/{person_id}/access-log")).await?;
     let page = AccessLogPage {
         nav: me.nav(),
