@@ -41,7 +41,7 @@ BEGIN
         EXECUTE format('GRANT USAGE ON SCHEMA %I TO %I', current_schema(), r);
         EXECUTE format('GRANT SELECT ON council_database_roles TO %I', r);
         FOR t IN
-            SELECT tablename::text FROM pg_policies WHERE schemaname = current_schema() AND policyname = 'one_council' AND tablename <> 'users'
+            SELECT tablename::text FROM pg_policies WHERE schemaname = current_schema() AND policyname = 'one_council' AND tablename NOT IN ('users', 'sessions')
         LOOP
             EXECUTE format('GRANT SELECT ON %I TO %I', t, r);
         END LOOP;

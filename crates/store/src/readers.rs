@@ -8,11 +8,12 @@ use sqlx::{AnyPool, Executor, Row};
 
 const ROW_LEVEL_SECURITY: &str = include_str!("../postgres/row_level_security.sql");
 const POSTGRES_APPEND_ONLY: &str = include_str!("../postgres/append_only.sql");
+const POSTGRES_FOREIGN_KEYS: &str = include_str!("../postgres/foreign_keys.sql");
 const SQLITE_APPEND_ONLY: &str = include_str!("../sqlite/append_only.sql");
 
 /// What each database adds after the shared migrations, in its own dialect: on PostgreSQL
-/// row-level security and readers' grants, and on both the append-only guard on the access
-/// log and the ledger. Idempotent; on PostgreSQL one session at a time (concurrent
+/// row-level security, readers' grants and the one foreign key the shared SQL cannot add,
+/// and on both the append-only guard on the access log and the ledger. Idempotent; on PostgreSQL one session at a time (concurrent
 /// `CREATE OR REPLACE FUNCTION`s would clash).
 pub(crate) async fn harden(pool: &AnyPool, backend: Backend) -> Result<()> {
     let mut tx = pool.begin().await?;
@@ -21,6 +22,7 @@ pub(crate) async fn harden(pool: &AnyPool, backend: Backend) -> Result<()> {
             tx.execute("SELECT pg_advisory_xact_lock(7426001)").await?;
             tx.execute(ROW_LEVEL_SECURITY).await?;
             tx.execute(POSTGRES_APPEND_ONLY).await?;
+            tx.execute(POSTGRES_FOREIGN_KEYS).await?;
         }
         Backend::Sqlite => {
             tx.execute(SQLITE_APPEND_ONLY).await?;

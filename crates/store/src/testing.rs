@@ -49,6 +49,23 @@ impl Drop for TemporaryDatabase {
 /// A freshly created, migrated PostgreSQL database, or `None` (with a message) when no
 /// server is reachable and CI has not required one. Keep the guard alive for the test.
 pub async fn postgres_store(test_name: &str) -> Option<(Store, TemporaryDatabase)> {
+    let guard = postgres_database(test_name).await?;
+    let store = Store::connect_and_migrate(guard.url()).await.expect("migrate PostgreSQL");
+    Some((store, guard))
+}
+
+/// Applies the migrations up to and including `version` and no further, leaving the
+/// database as an older release did: for tests of a later migration on existing data.
+pub async fn migrate_until(store: &Store, version: i64) {
+    let migrator = sqlx::migrate::Migrator {
+        migrations: std::borrow::Cow::Owned(crate::MIGRATOR.iter().filter(|m| m.version <= version).cloned().collect()),
+        ..sqlx::migrate::Migrator::DEFAULT
+    };
+    migrator.run(store.pool()).await.unwrap_or_else(|e| panic!("migrate until {version}: {e}"));
+}
+
+/// A new, empty PostgreSQL database (no migrations), or `None` as for [`postgres_store`].
+pub async fn postgres_database(test_name: &str) -> Option<TemporaryDatabase> {
     let admin_url = std::env::var("SELFDIRECT_TEST_POSTGRES").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_string());
     sqlx::any::install_default_drivers();
     let mut admin = match sqlx::AnyConnection::connect(&admin_url).await {
@@ -68,9 +85,7 @@ pub async fn postgres_store(test_name: &str) -> Option<(Store, TemporaryDatabase
         Some(slash) if admin_url[..slash].contains("://") && slash > admin_url.find("://").unwrap() + 2 => format!("{}/{database}", &admin_url[..slash]),
         _ => format!("{admin_url}/{database}"),
     };
-    let guard = TemporaryDatabase { admin_url: admin_url.clone(), name: database, url: url.clone() };
-    let store = Store::connect_and_migrate(&url).await.expect("migrate PostgreSQL");
-    Some((store, guard))
+    Some(TemporaryDatabase { admin_url: admin_url.clone(), name: database, url })
 }
 
 /// A plan line bought once a week at `pounds_per_week`, from the default stream.

@@ -239,9 +239,10 @@ impl Store {
         let user = user_from_row(&row)?;
         let (token, csrf_token) = (random_token(), random_token());
         let expires = OffsetDateTime::now_utc() + time::Duration::hours(SESSION_HOURS);
-        sqlx::query("INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
+        sqlx::query("INSERT INTO sessions (token_hash, user_id, council_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)")
             .bind(token_hash(&token))
             .bind(user.id.to_string())
+            .bind(user.council_id.to_string())
             .bind(&csrf_token)
             .bind(now())
             .bind(expires.unix_timestamp().to_string())
@@ -253,7 +254,7 @@ impl Store {
     /// The session a cookie's token belongs to, if it exists and has not expired.
     pub async fn session(&self, token: &str) -> Result<Option<Session>> {
         let row =
-            sqlx::query(&format!("SELECT {USER_COLUMNS}, s.csrf_token, s.expires_at FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1"))
+            sqlx::query(&format!("SELECT {USER_COLUMNS}, s.csrf_token, s.expires_at FROM sessions s JOIN users u ON u.id = s.user_id AND u.council_id = s.council_id WHERE s.token_hash = $1"))
                 .bind(token_hash(token))
                 .fetch_optional(&self.pool)
                 .await?;

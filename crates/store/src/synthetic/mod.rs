@@ -96,6 +96,12 @@ const PLACES: &[&str] = &[
 /// `progress(phase, done, of)` is called as the work goes.
 pub async fn generate(url: &str, options: &GenerateOptions, progress: &(dyn Fn(Phase, u64, u64) + Sync)) -> Result<GenerateReport> {
     let store = Store::connect_and_migrate(url).await?;
+    generate_into(&store, url, options, progress).await
+}
+
+/// As [`generate`], into `store` (connected to `url`) as its schema stands: a test of a
+/// migration fills a database an older release left.
+pub async fn generate_into(store: &Store, url: &str, options: &GenerateOptions, progress: &(dyn Fn(Phase, u64, u64) + Sync)) -> Result<GenerateReport> {
     let mut report = GenerateReport::default();
     let mut rng = ChaCha8Rng::seed_from_u64(options.seed);
     let window_start = selfdirect_domain::dates::add_months(options.end, -(options.months as i32));
@@ -145,7 +151,7 @@ pub async fn generate(url: &str, options: &GenerateOptions, progress: &(dyn Fn(P
         report.councils += 1;
     }
 
-    let mut sink = Sink::open(&store, url, options.fast_load).await?;
+    let mut sink = Sink::open(store, url, options.fast_load).await?;
     report.fast_load = sink.fast();
     let started = Instant::now();
     // Rows are made on a thread of their own while the database writes the batch before.
