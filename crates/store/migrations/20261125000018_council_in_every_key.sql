@@ -627,3 +627,7 @@ JOIN budget_accounts a ON a.id = p.budget_account_id AND a.council_id = p.counci
 JOIN people pe ON pe.id = a.person_id AND pe.council_id = a.council_id
 LEFT JOIN plan_lines l ON l.id = p.plan_line_id AND l.council_id = p.council_id
 WHERE p.account = 'spent';
+
+-- The rebuilt tables have no planner statistics until autovacuum comes round; without them
+-- PostgreSQL chose a plan that took a dashboard query from 54 ms to 17 s on 100,000 people.
+ANALYZE;
