@@ -60,8 +60,11 @@ fn placeholders(start: usize, count: usize) -> String {
 /// Bound values per `IN (…)` list.
 const IN_CHUNK: usize = 900;
 
-fn in_query<'q>(sql: &'q str, first: &'q str, values: &'q [String]) -> sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>> {
-    let mut q = sqlx::query(sql).bind(first);
+fn in_query<'q>(sql: &'q str, leading: &'q [&'q str], values: &'q [String]) -> sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>> {
+    let mut q = sqlx::query(sql);
+    for v in leading {
+        q = q.bind(*v);
+    }
     for v in values {
         q = q.bind(v.as_str());
     }
@@ -71,10 +74,20 @@ fn in_query<'q>(sql: &'q str, first: &'q str, values: &'q [String]) -> sqlx::que
 /// Runs `sql` (with `$1` = `first` and `{list}` where the `IN` list goes) over `values`,
 /// a chunk at a time, and gathers the rows.
 pub(crate) async fn fetch_in(tx: &mut Transaction<'_, Any>, sql: &str, first: &str, values: &[String]) -> Result<Vec<sqlx::any::AnyRow>, sqlx::Error> {
+    fetch_in_after(tx, sql, &[first], values).await
+}
+
+/// Like [`fetch_in`], with `$1…$n` = `leading` before the list.
+pub(crate) async fn fetch_in_after(
+    tx: &mut Transaction<'_, Any>,
+    sql: &str,
+    leading: &[&str],
+    values: &[String],
+) -> Result<Vec<sqlx::any::AnyRow>, sqlx::Error> {
     let mut rows = Vec::new();
     for chunk in values.chunks(IN_CHUNK) {
-        let text = sql.replace("{list}", &placeholders(2, chunk.len()));
-        rows.extend(in_query(&text, first, chunk).fetch_all(&mut **tx).await?);
+        let text = sql.replace("{list}", &placeholders(leading.len() + 1, chunk.len()));
+        rows.extend(in_query(&text, leading, chunk).fetch_all(&mut **tx).await?);
     }
     Ok(rows)
 }
@@ -83,7 +96,7 @@ pub(crate) async fn fetch_in(tx: &mut Transaction<'_, Any>, sql: &str, first: &s
 pub(crate) async fn execute_in(tx: &mut Transaction<'_, Any>, sql: &str, first: &str, values: &[String]) -> Result<(), sqlx::Error> {
     for chunk in values.chunks(IN_CHUNK) {
         let text = sql.replace("{list}", &placeholders(2, chunk.len()));
-        in_query(&text, first, chunk).execute(&mut **tx).await?;
+        in_query(&text, &[first], chunk).execute(&mut **tx).await?;
     }
     Ok(())
 }

@@ -51,30 +51,38 @@ impl Store {
         p.into_result(())?;
         let quarter = quarter.expect("checked");
         let cid = council.id.to_string();
-        let spent: HashMap<String, i64> = sqlx::query(
-            "SELECT p.plan_line_id, CAST(SUM(p.amount_pence) AS BIGINT) AS spent FROM budget_accounts a \
-             JOIN ledger_postings p ON p.budget_account_id = a.id AND p.account = 'spent' \
-             WHERE a.council_id = $1 AND a.start_date <= $3 AND a.end_date >= $2 AND p.occurred_on >= $2 AND p.occurred_on <= $3 AND p.plan_line_id IS NOT NULL \
-             GROUP BY p.plan_line_id",
-        )
-        .bind(&cid)
-        .bind(iso(quarter.start))
-        .bind(iso(quarter.end))
-        .fetch_all(&self.pool)
-        .await?
-        .iter()
-        .map(|r| Ok((r.try_get::<String, _>("plan_line_id")?, r.try_get::<i64, _>("spent")?)))
-        .collect::<Result<_>>()?;
+        let (start, end) = (iso(quarter.start), iso(quarter.end));
+        // One snapshot for the lines and what was spent on them.
+        let mut tx = self.pool.begin().await?;
         let rows = sqlx::query(
-            "SELECT pe.id AS person_id, pe.client_group, l.id AS line_id, l.category, l.deployment, a.start_date, a.end_date, l.annual_cost_pence \
+            "SELECT pe.id AS person_id, pe.client_group, a.id AS account_id, l.id AS line_id, l.category, l.deployment, a.start_date, a.end_date, l.annual_cost_pence \
              FROM budget_accounts a JOIN people pe ON pe.id = a.person_id AND pe.council_id = $1 JOIN plan_lines l ON l.plan_id = a.plan_id AND l.council_id = $1 \
              WHERE a.council_id = $1 AND a.start_date <= $3 AND a.end_date >= $2 ORDER BY pe.id, l.position",
         )
         .bind(&cid)
-        .bind(iso(quarter.start))
-        .bind(iso(quarter.end))
-        .fetch_all(&self.pool)
+        .bind(&start)
+        .bind(&end)
+        .fetch_all(&mut *tx)
         .await?;
+        // The quarter's spending, read account by account through the postings' account
+        // index. One join of accounts to postings let PostgreSQL choose to scan every
+        // council's postings (70 million on the national dataset: minutes, not seconds).
+        let mut accounts: Vec<String> = rows.iter().map(|r| r.try_get("account_id")).collect::<std::result::Result<_, _>>()?;
+        accounts.sort_unstable();
+        accounts.dedup();
+        let spent: HashMap<String, i64> = crate::bulk::fetch_in_after(
+            &mut tx,
+            "SELECT plan_line_id, CAST(SUM(amount_pence) AS BIGINT) AS spent FROM ledger_postings \
+             WHERE council_id = $1 AND account = 'spent' AND occurred_on >= $2 AND occurred_on <= $3 AND plan_line_id IS NOT NULL \
+             AND budget_account_id IN ({list}) GROUP BY plan_line_id",
+            &[&cid, &start, &end],
+            &accounts,
+        )
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get::<String, _>("plan_line_id")?, r.try_get::<i64, _>("spent")?)))
+        .collect::<Result<_>>()?;
+        tx.commit().await?;
         let mut events = Vec::with_capacity(rows.len());
         for r in &rows {
             let line_id: String = r.try_get("line_id")?;

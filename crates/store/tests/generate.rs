@@ -35,6 +35,23 @@ async fn check(store: &Store, report: &GenerateReport) -> (Vec<String>, i64) {
         }
         let ret = store.statutory_return(&cid, "2026-07-01").await.unwrap();
         assert!(!ret.rows.is_empty() && ret.problems.is_empty(), "{:?}", ret.problems.first());
+        // What the return says was spent in the quarter is what the ledger says, added up
+        // by one plain join (the return reads it account by account).
+        let from_ledger: i64 = sqlx::query(
+            "SELECT CAST(COALESCE(SUM(p.amount_pence), 0) AS BIGINT) AS spent FROM budget_accounts a \
+             JOIN ledger_postings p ON p.budget_account_id = a.id AND p.council_id = a.council_id AND p.account = 'spent' \
+             WHERE a.council_id = $1 AND a.start_date <= '2026-09-30' AND a.end_date >= '2026-07-01' \
+             AND p.occurred_on >= '2026-07-01' AND p.occurred_on <= '2026-09-30' AND p.plan_line_id IS NOT NULL",
+        )
+        .bind(&cid)
+        .fetch_one(store.pool())
+        .await
+        .unwrap()
+        .try_get("spent")
+        .unwrap();
+        let in_return: i64 = ret.rows.iter().map(|r| r.actual_cost_in_period.pence()).sum();
+        assert!(from_ledger > 0);
+        assert_eq!(in_return, from_ledger, "{}: the return's spending equals the ledger's", council.code);
         assert!(!store.provider_income(&cid, 12).await.unwrap().is_empty());
         assert!(store.uptake(&cid, None).await.unwrap().uptake.counts.personal_budget > 0);
     }
