@@ -60,6 +60,11 @@ fn placeholders(start: usize, count: usize) -> String {
 /// Bound values per `IN (…)` list.
 const IN_CHUNK: usize = 900;
 
+/// `sql` with its `{list}` filled by `count` placeholders numbered after `leading` ones.
+fn with_list(sql: &str, leading: usize, count: usize) -> String {
+    sql.replace("{list}", &placeholders(leading + 1, count))
+}
+
 fn in_query<'q>(sql: &'q str, leading: &'q [&'q str], values: &'q [String]) -> sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>> {
     let mut q = sqlx::query(sql);
     for v in leading {
@@ -86,7 +91,7 @@ pub(crate) async fn fetch_in_after(
 ) -> Result<Vec<sqlx::any::AnyRow>, sqlx::Error> {
     let mut rows = Vec::new();
     for chunk in values.chunks(IN_CHUNK) {
-        let text = sql.replace("{list}", &placeholders(leading.len() + 1, chunk.len()));
+        let text = with_list(sql, leading.len(), chunk.len());
         rows.extend(in_query(&text, leading, chunk).fetch_all(&mut **tx).await?);
     }
     Ok(rows)
@@ -94,9 +99,10 @@ pub(crate) async fn fetch_in_after(
 
 /// Like [`fetch_in`], for a statement that returns no rows.
 pub(crate) async fn execute_in(tx: &mut Transaction<'_, Any>, sql: &str, first: &str, values: &[String]) -> Result<(), sqlx::Error> {
+    let leading = [first];
     for chunk in values.chunks(IN_CHUNK) {
-        let text = sql.replace("{list}", &placeholders(2, chunk.len()));
-        in_query(&text, &[first], chunk).execute(&mut **tx).await?;
+        let text = with_list(sql, leading.len(), chunk.len());
+        in_query(&text, &leading, chunk).execute(&mut **tx).await?;
     }
     Ok(())
 }
