@@ -5,10 +5,10 @@ use indicatif::{ProgressBar, ProgressStyle};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rust_decimal::Decimal;
-use selfdirect_domain::claims::{Claim, ClaimAccount, ClaimBook, ClaimLine};
+use selfdirect_domain::money::claims::{Claim, ClaimAccount, ClaimBook, ClaimLine};
 use selfdirect_domain::deployment::DeploymentOption;
-use selfdirect_domain::ledger::{allocate_budget, Balances, FundedLine};
-use selfdirect_domain::payment_run::{run_account, Period, RunAccount};
+use selfdirect_domain::money::ledger::{allocate_budget, Balances, FundedLine};
+use selfdirect_domain::money::payment_run::{run_account, Period, RunAccount};
 use selfdirect_domain::plan::{FundingStream, PlanLineInput, ServiceCategory};
 use selfdirect_domain::Money;
 use selfdirect_store::Store;
@@ -109,7 +109,7 @@ fn ratio(label: &str, fast_per_second: f64, baseline_per_second: f64) {
 fn payment_run_baseline(accounts: &[RunAccount], period: Period, fast_per_second: f64) {
     let sample = &accounts[..accounts.len().min(BASELINE_SAMPLE)];
     // Each account's history, made (not timed) by running the twelve periods before.
-    let histories: Vec<Vec<selfdirect_domain::ledger::Posting>> = sample
+    let histories: Vec<Vec<selfdirect_domain::money::ledger::Posting>> = sample
         .iter()
         .map(|a| {
             let mut postings: Vec<_> = allocate_budget(&a.lines, a.start).expect("positive lines balance").postings;

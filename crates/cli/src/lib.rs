@@ -335,7 +335,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Returns { command: ReturnsCommand::Cld { council, quarter, out } } => {
             let started = std::time::Instant::now();
             let r = store.statutory_return(&council, &quarter).await?;
-            let csv = selfdirect_domain::statutory::return_csv(&r);
+            let csv = selfdirect_domain::learning::statutory::return_csv(&r);
             match out {
                 Some(path) => std::fs::write(&path, csv).with_context(|| format!("cannot write {}", path.display()))?,
                 None => print!("{csv}"),

@@ -3,7 +3,7 @@
 use anyhow::Context;
 use clap::Subcommand;
 use indicatif::{ProgressBar, ProgressStyle};
-use selfdirect_domain::audit::AuditRules;
+use selfdirect_domain::money::audit::AuditRules;
 use selfdirect_store::{PaymentRunPreview, PaymentRunReport, RunException, RunOptions, Store};
 use std::path::PathBuf;
 use std::time::Duration;

@@ -6,7 +6,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use selfdirect_domain::assessment::Questionnaire;
-use selfdirect_domain::calibration::{evaluate, fit_prices, parse_packages, what_if, Evaluation, Package};
+use selfdirect_domain::ras::calibration::{evaluate, fit_prices, parse_packages, what_if, Evaluation, Package};
 use selfdirect_domain::person::ClientGroup;
 use selfdirect_domain::ras::CompiledRules;
 use selfdirect_domain::Money;

@@ -92,6 +92,6 @@ fn a_killed_payment_run_resumes_and_pays_everyone_exactly_once() {
     let file = dir.path().join("run.txt");
     let out = selfdirect(&data, &["payments", "file", "--council", "DEMO1", "--period-start", &period, "--out", file.to_str().unwrap()]);
     assert!(out.contains("wrote the standard18 file"), "{out}");
-    let checked = selfdirect_domain::payment_files::check_standard18(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    let checked = selfdirect_domain::money::payment_files::check_standard18(&std::fs::read_to_string(&file).unwrap()).unwrap();
     assert_eq!(checked.total.to_string(), figures(&third, "paid").1);
 }

@@ -3,8 +3,8 @@
 use crate::codes::coded_enum;
 use crate::deployment::DeploymentOption;
 use crate::money::Money;
-pub use crate::streams::FundingStream;
-use crate::streams::FundingStreams;
+pub use crate::deployment::streams::FundingStream;
+use crate::deployment::streams::FundingStreams;
 use crate::validation::Problems;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};

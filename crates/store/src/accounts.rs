@@ -7,12 +7,12 @@ use crate::records::{AccountView, BudgetAccount, CouncilUptake, LedgerEntryRecor
 use crate::{invalid, new_id, now, today, Result, Store, StoreError};
 use selfdirect_domain::dates::iso;
 use selfdirect_domain::deployment::{overall, AccountDeployment, DeploymentOption};
-use selfdirect_domain::ledger::{self, Balances, EntryKind, FundedLine, JournalEntry, LedgerAccount, Payee, Posting};
+use selfdirect_domain::money::ledger::{self, Balances, EntryKind, FundedLine, JournalEntry, LedgerAccount, Payee, Posting};
 use selfdirect_domain::plan::{FundingStream, PlanStatus};
 use selfdirect_domain::review::first_review_due;
-use selfdirect_domain::statement::{statement, StatementEntry};
-use selfdirect_domain::streams::SpendingPurpose;
-use selfdirect_domain::uptake::{uptake, UptakeCounts};
+use selfdirect_domain::money::statement::{statement, StatementEntry};
+use selfdirect_domain::deployment::streams::SpendingPurpose;
+use selfdirect_domain::learning::uptake::{uptake, UptakeCounts};
 use selfdirect_domain::{Money, Problems};
 use serde::Deserialize;
 use sqlx::{Any, FromRow, Row, Transaction};

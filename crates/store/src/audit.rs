@@ -3,8 +3,8 @@
 use crate::accounts::{insert_entry, lock_account, EntryDetails};
 use crate::codec;
 use crate::{AccountView, Result, Store};
-use selfdirect_domain::audit::{audit, recovery, AuditAccount, AuditFlag, AuditLine, AuditRules};
-use selfdirect_domain::ledger::LedgerAccount;
+use selfdirect_domain::money::audit::{audit, recovery, AuditAccount, AuditFlag, AuditLine, AuditRules};
+use selfdirect_domain::money::ledger::LedgerAccount;
 use selfdirect_domain::plan::FundingStream;
 use selfdirect_domain::{Money, Problems};
 use serde::{Deserialize, Serialize};

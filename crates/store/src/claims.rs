@@ -9,12 +9,12 @@ use crate::accounts::{insert_entries, EntryDetails, NewEntry};
 use crate::bulk::{execute_in, fetch_in, insert_rows, Cell};
 use crate::codec;
 use crate::{invalid, new_id, now, Result, Store, StoreError};
-use selfdirect_domain::claims::{
+use selfdirect_domain::money::claims::{
     only_from, parse_claims_csv, provider_key, read_claim, Claim, ClaimAccount, ClaimBook, ClaimInput, ClaimLine, LineProblem, Rejection,
 };
 use selfdirect_domain::dates::iso;
 use selfdirect_domain::deployment::DeploymentOption;
-use selfdirect_domain::ledger::LedgerAccount;
+use selfdirect_domain::money::ledger::LedgerAccount;
 use selfdirect_domain::plan::{FundingStream, ServiceCategory};
 use selfdirect_domain::Money;
 use serde::Serialize;
@@ -123,7 +123,7 @@ impl Store {
         struct Prepared {
             entry_id: String,
             account_id: String,
-            entry: selfdirect_domain::ledger::JournalEntry,
+            entry: selfdirect_domain::money::ledger::JournalEntry,
             provider: String,
             key: String,
         }

@@ -41,7 +41,7 @@ pub use rollup::{BlockContractInput, BlockContractRecord, ProviderIncomeRow, Spe
 pub use safeguarding::{Concern, DbsAlertRow, DbsInput};
 pub use users::{NewUser, Session, SignInRefusal, User, LOCKOUT_MINUTES, MAX_FAILED_SIGN_INS, MIN_PASSWORD_LENGTH, SESSION_HOURS};
 
-use selfdirect_domain::streams::FundingStreams;
+use selfdirect_domain::deployment::streams::FundingStreams;
 use selfdirect_domain::Problems;
 use sqlx::any::AnyPoolOptions;
 use sqlx::{AnyPool, Executor};

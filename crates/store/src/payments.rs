@@ -10,11 +10,11 @@ use crate::accounts::{insert_entries, lock_accounts, EntryDetails, NewEntry};
 use crate::bulk::{fetch_in, insert_rows, Cell};
 use crate::codec::{self, id_param};
 use crate::{invalid, new_id, now, today, Result, Store, StoreError};
-use selfdirect_domain::claims::provider_key;
-use selfdirect_domain::contributions::{assess, ChargingRules, Contribution, Means};
+use selfdirect_domain::money::claims::provider_key;
+use selfdirect_domain::money::contributions::{assess, ChargingRules, Contribution, Means};
 use selfdirect_domain::dates::iso;
-use selfdirect_domain::payment_files::{check_bank_details, pain001, standard18, FilePayment, Originator};
-use selfdirect_domain::payment_run::{idempotency_key, run_account, Period, RunAccount, RunPayee};
+use selfdirect_domain::money::payment_files::{check_bank_details, pain001, standard18, FilePayment, Originator};
+use selfdirect_domain::money::payment_run::{idempotency_key, run_account, Period, RunAccount, RunPayee};
 use selfdirect_domain::ras::weekly;
 use selfdirect_domain::{Money, Problems};
 use serde::{Deserialize, Serialize};
@@ -127,8 +127,8 @@ const RUN_ITEM_COLUMNS: [&str; 12] = [
 /// the caller's transaction (which holds the account's row).
 struct PlannedAccount {
     account_id: Uuid,
-    outcome: selfdirect_domain::payment_run::AccountRun,
-    payments: Vec<(selfdirect_domain::payment_run::DuePayment, (String, String, String))>,
+    outcome: selfdirect_domain::money::payment_run::AccountRun,
+    payments: Vec<(selfdirect_domain::money::payment_run::DuePayment, (String, String, String))>,
     exceptions: Vec<RunException>,
 }
 
@@ -459,7 +459,7 @@ impl Store {
                 entry_id: String,
                 key: String,
                 payee: Option<&'p str>,
-                entry: &'p selfdirect_domain::ledger::JournalEntry,
+                entry: &'p selfdirect_domain::money::ledger::JournalEntry,
             }
             let mut items = Vec::new();
             let mut run_items = Vec::new();

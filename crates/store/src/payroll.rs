@@ -5,7 +5,7 @@ use crate::codec::{self, id_param};
 use crate::{now, Result, Store, StoreError};
 use rust_decimal::Decimal;
 use selfdirect_domain::dates::iso;
-use selfdirect_domain::payroll::{pay_schedule, read_timesheet, PayLine, PayrollRules, Timesheet};
+use selfdirect_domain::money::payroll::{pay_schedule, read_timesheet, PayLine, PayrollRules, Timesheet};
 use selfdirect_domain::{Money, Problems};
 use serde::{Deserialize, Serialize};
 use sqlx::Row;

@@ -7,7 +7,7 @@ use selfdirect_domain::access::Role;
 use selfdirect_domain::dates::iso;
 use selfdirect_domain::deployment::DeploymentOption;
 use selfdirect_domain::plan::{check_submission, validate_plan, Frequency, FundingStream, PlanContent, PlanInput, PlanLine, PlanStatus, ServiceCategory};
-use selfdirect_domain::safeguarding::{check_approver, ApprovalFlags, ApprovalPolicy};
+use selfdirect_domain::review::safeguarding::{check_approver, ApprovalFlags, ApprovalPolicy};
 use selfdirect_domain::{Money, Problems};
 use sqlx::{Any, Row, Transaction};
 

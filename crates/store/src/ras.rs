@@ -7,7 +7,7 @@ use crate::records::{AllocationRecord, Reconsideration};
 use crate::{invalid, new_id, now, today, Result, Store, StoreError};
 use rust_decimal::Decimal;
 use selfdirect_domain::assessment::Questionnaire;
-use selfdirect_domain::calibration::{evaluate, fit_prices, what_if, Evaluation, Fit, Package, WhatIf};
+use selfdirect_domain::ras::calibration::{evaluate, fit_prices, what_if, Evaluation, Fit, Package, WhatIf};
 use selfdirect_domain::dates::iso;
 use selfdirect_domain::person::ClientGroup;
 use selfdirect_domain::ras::{allocate, Allocation, CompiledRules, ExplanationItem};

@@ -2,12 +2,12 @@
 
 use selfdirect_domain::assessment::Scores;
 use selfdirect_domain::deployment::AccountDeployment;
-use selfdirect_domain::ledger::{EntryKind, Posting};
+use selfdirect_domain::money::ledger::{EntryKind, Posting};
 use selfdirect_domain::person::{ContactRole, PersonDetails};
 use selfdirect_domain::plan::{FundingStream, PlanLine, PlanStatus};
 use selfdirect_domain::ras::Allocation;
-use selfdirect_domain::statement::StreamStatement;
-use selfdirect_domain::uptake::Uptake;
+use selfdirect_domain::money::statement::StreamStatement;
+use selfdirect_domain::learning::uptake::Uptake;
 use selfdirect_domain::Money;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -232,7 +232,7 @@ pub struct TrialBalance {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TrialBalanceLine {
-    pub account: selfdirect_domain::ledger::LedgerAccount,
+    pub account: selfdirect_domain::money::ledger::LedgerAccount,
     pub stream: FundingStream,
     pub balance: Money,
 }

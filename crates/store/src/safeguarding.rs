@@ -3,7 +3,7 @@
 use crate::codec::{self, id_param};
 use crate::{new_id, now, today, Result, Store, StoreError};
 use selfdirect_domain::dates::iso;
-use selfdirect_domain::safeguarding::{dbs_alert, DbsAlert, DbsStatus};
+use selfdirect_domain::review::safeguarding::{dbs_alert, DbsAlert, DbsStatus};
 use selfdirect_domain::{Money, Problems};
 use serde::{Deserialize, Serialize};
 use sqlx::Row;

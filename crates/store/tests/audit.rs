@@ -1,6 +1,6 @@
 //! The direct-payment audit and recovery of surplus, on SQLite and PostgreSQL.
 
-use selfdirect_domain::audit::{AuditFlag, AuditRules};
+use selfdirect_domain::money::audit::{AuditFlag, AuditRules};
 use selfdirect_domain::Money;
 use selfdirect_store::testing::{open_test_account, postgres_store, sqlite_store, weekly_line};
 use selfdirect_store::{PaymentInput, RecoveryInput, SpendingInput, Store, StoreError};

@@ -1,7 +1,7 @@
 //! Provider claims on SQLite and PostgreSQL: one at a time and in bulk, checked against the
 //! plan, all-or-nothing unless partial acceptance is asked for, never paid twice.
 
-use selfdirect_domain::claims::ClaimInput;
+use selfdirect_domain::money::claims::ClaimInput;
 use selfdirect_domain::plan::PlanLineInput;
 use selfdirect_domain::Money;
 use selfdirect_store::testing::{open_test_account, postgres_store, sqlite_store, weekly_line};

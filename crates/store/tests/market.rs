@@ -2,7 +2,7 @@
 //! posting keeps up to date equals one rebuilt from the ledger, the slices add up to
 //! hand-worked figures, and block contracts are checked before they are kept.
 
-use selfdirect_domain::claims::ClaimInput;
+use selfdirect_domain::money::claims::ClaimInput;
 use selfdirect_domain::Money;
 use selfdirect_store::testing::{open_test_account, pay_budget_holder, postgres_store, spend_on_line, sqlite_store, weekly_line};
 use selfdirect_store::{BlockContractInput, SpendingDimension, Store, StoreError};

@@ -1,7 +1,7 @@
 //! Payment runs on SQLite and PostgreSQL: amounts due, contributions netted and invoiced,
 //! exceptions for missing bank details, idempotent re-runs, and the bank files.
 
-use selfdirect_domain::payment_files::{check_pain001, check_standard18};
+use selfdirect_domain::money::payment_files::{check_pain001, check_standard18};
 use selfdirect_domain::plan::PlanLineInput;
 use selfdirect_domain::Money;
 use selfdirect_store::testing::{open_test_account as account, postgres_store, sqlite_store, weekly_line as line};

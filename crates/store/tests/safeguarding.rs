@@ -5,7 +5,7 @@ use selfdirect_domain::access::Role;
 use selfdirect_domain::assessment::{highest_answers, Questionnaire};
 use selfdirect_domain::person::NewPersonInput;
 use selfdirect_domain::plan::PlanInput;
-use selfdirect_domain::safeguarding::DbsAlert;
+use selfdirect_domain::review::safeguarding::DbsAlert;
 use selfdirect_store::testing::{open_test_account, postgres_store, sqlite_store, weekly_line};
 use selfdirect_store::{DbsInput, PersonalAssistantInput, Store, StoreError};
 use time::macros::date;

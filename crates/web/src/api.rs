@@ -9,7 +9,7 @@ use axum::response::IntoResponse;
 use axum::routing::{get, post, put};
 use axum::{Extension, Json, Router};
 use selfdirect_domain::assessment::Questionnaire;
-use selfdirect_domain::calibration::WhatIf;
+use selfdirect_domain::ras::calibration::WhatIf;
 use selfdirect_domain::person::NewPersonInput;
 use selfdirect_domain::plan::{PlanInput, PlanStatus};
 use selfdirect_domain::Problems;

@@ -10,10 +10,10 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Extension, Json, Router};
-use selfdirect_domain::audit::AuditRules;
-use selfdirect_domain::claims::ClaimInput;
-use selfdirect_domain::contributions::Contribution;
-use selfdirect_domain::payroll::PayLine;
+use selfdirect_domain::money::audit::AuditRules;
+use selfdirect_domain::money::claims::ClaimInput;
+use selfdirect_domain::money::contributions::Contribution;
+use selfdirect_domain::money::payroll::PayLine;
 use selfdirect_store::{
     AccountView, AuditFinding, BankDetailsInput, ClaimsReport, FinancialAssessmentInput, InvoiceRecord, PaymentRunPreview, PaymentRunReport, PersonalAssistant,
     PersonalAssistantInput, RecoveryInput, RunItem, RunOptions, TimesheetInput,
@@ -326,12 +326,12 @@ pub struct ReturnQuery {
 
 #[utoipa::path(get, path = "/api/v1/councils/{council_id}/returns/cld", tag = "learning", params(ReturnQuery),
     responses(
-        (status = 200, description = "The quarterly Client Level Data style return: one row per person per service event, and problems found", body = selfdirect_domain::statutory::StatutoryReturn),
+        (status = 200, description = "The quarterly Client Level Data style return: one row per person per service event, and problems found", body = selfdirect_domain::learning::statutory::StatutoryReturn),
         (status = 422, body = ErrorBody)))]
 async fn statutory_return(State(s): State<AppState>, Path(council_id): Path<String>, ApiQuery(q): ApiQuery<ReturnQuery>) -> ApiResult<Response> {
     let r = s.store.statutory_return(&council_id, &q.quarter).await?;
     Ok(match q.format.as_deref() {
-        Some("csv") => ([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], selfdirect_domain::statutory::return_csv(&r)).into_response(),
+        Some("csv") => ([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], selfdirect_domain::learning::statutory::return_csv(&r)).into_response(),
         None | Some("json") => Json(r).into_response(),
         Some(other) => {
             return Err(ApiError::invalid(vec![selfdirect_domain::FieldError {

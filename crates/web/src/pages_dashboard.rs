@@ -12,7 +12,7 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::Router;
 use selfdirect_domain::access::{Action, Subject};
-use selfdirect_domain::market::{forecast, trends, Trend};
+use selfdirect_domain::learning::market::{forecast, trends, Trend};
 use selfdirect_domain::Money;
 use selfdirect_store::{Council, SpendingDimension};
 use std::collections::BTreeMap;
@@ -36,7 +36,7 @@ struct DashboardPage {
     groups: Vec<GroupRow>,
     trends: Vec<Trend>,
     forecast: Vec<(String, Money)>,
-    journey: Vec<selfdirect_domain::uptake::MonthJourney>,
+    journey: Vec<selfdirect_domain::learning::uptake::MonthJourney>,
     new_holders_chart: String,
     uptake_chart: String,
     surveys: Vec<selfdirect_store::SurveyResults>,

@@ -16,7 +16,7 @@ use selfdirect_domain::access::Action;
 use selfdirect_domain::deployment::DeploymentOption;
 use selfdirect_domain::plan::{Frequency, PlanInput, PlanLineInput, ServiceCategory};
 use selfdirect_domain::ras::weekly;
-use selfdirect_domain::streams::SpendingPurpose;
+use selfdirect_domain::deployment::streams::SpendingPurpose;
 use selfdirect_domain::Money;
 use selfdirect_store::{OpenAccountInput, Plan, ReceiptFile, SpendingInput, StoreError};
 use std::collections::{BTreeMap, HashMap};

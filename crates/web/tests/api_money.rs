@@ -5,7 +5,7 @@ mod common;
 
 use common::{assert_refused, money, Api};
 use reqwest::StatusCode;
-use selfdirect_domain::payment_files::{check_pain001, check_standard18};
+use selfdirect_domain::money::payment_files::{check_pain001, check_standard18};
 use selfdirect_domain::plan::PlanLineInput;
 use selfdirect_domain::Money;
 use selfdirect_store::testing::{open_test_account, postgres_store, sqlite_store, weekly_line};

@@ -14,7 +14,7 @@ mod sink;
 use crate::{Result, Store};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use selfdirect_domain::claims::provider_key;
+use selfdirect_domain::money::claims::provider_key;
 use sink::Sink;
 use std::time::Instant;
 use time::Date;
@@ -159,7 +159,7 @@ pub async fn generate_into(store: &Store, url: &str, options: &GenerateOptions, 
     let seed = options.seed;
     let (batch_people, end) = (options.batch_people.max(1), options.end);
     let council_ids: Vec<String> = councils.iter().map(|c| c.id.to_string()).collect();
-    let catalogues = rows::Catalogues { streams: store.streams.clone(), survey: selfdirect_domain::survey::Survey::standard() };
+    let catalogues = rows::Catalogues { streams: store.streams.clone(), survey: selfdirect_domain::learning::survey::Survey::standard() };
     let maker = std::thread::spawn(move || {
         let mut ids = rows::Ids::new(seed, window_start);
         for (c, council) in councils.iter().enumerate() {

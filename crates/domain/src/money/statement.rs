@@ -6,9 +6,9 @@
 //! that raises that total brought money in, one that lowers it sent money out. So, for every
 //! stream, came in − went out = left, exactly (property-tested below).
 
-use crate::ledger::{EntryKind, LedgerAccount, Posting};
+use crate::money::ledger::{EntryKind, LedgerAccount, Posting};
 use crate::money::Money;
-use crate::streams::FundingStream;
+use crate::deployment::streams::FundingStream;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -185,7 +185,7 @@ fn lowercase_first(words: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ledger::JournalEntry;
+    use crate::money::ledger::JournalEntry;
     use proptest::prelude::*;
     use time::macros::date;
 

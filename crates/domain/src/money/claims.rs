@@ -10,10 +10,10 @@
 
 use crate::codes::coded_enum;
 use crate::deployment::DeploymentOption;
-use crate::ledger::{EntryKind, JournalEntry, LedgerAccount, Posting};
+use crate::money::ledger::{EntryKind, JournalEntry, LedgerAccount, Posting};
 use crate::money::Money;
 use crate::plan::ServiceCategory;
-use crate::streams::FundingStream;
+use crate::deployment::streams::FundingStream;
 use crate::validation::Problems;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};

@@ -1,5 +1,7 @@
 //! Step 4: how the money is held.
 
+pub mod streams;
+
 use crate::codes::coded_enum;
 use serde::{Deserialize, Serialize};
 

@@ -10,6 +10,8 @@
 //! All in integer pence. [`CompiledRules`] does the same sums without building the
 //! explanation, for whole-population work; a property test keeps the two equal.
 
+pub mod calibration;
+
 use crate::assessment::{located, Lines, Questionnaire, Scores};
 use crate::money::Money;
 use crate::person::ClientGroup;

@@ -7,7 +7,7 @@
 use crate::codes::coded_enum;
 use crate::deployment::DeploymentOption;
 use crate::money::Money;
-use crate::streams::FundingStream;
+use crate::deployment::streams::FundingStream;
 use crate::validation::Problems;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;

@@ -8,9 +8,9 @@
 //! Nothing is paid for days after a suspension starts, or beyond what is available.
 
 use crate::deployment::DeploymentOption;
-use crate::ledger::{Balances, EntryKind, FundedLine, JournalEntry, LedgerAccount, Posting};
+use crate::money::ledger::{Balances, EntryKind, FundedLine, JournalEntry, LedgerAccount, Posting};
 use crate::money::Money;
-use crate::streams::FundingStream;
+use crate::deployment::streams::FundingStream;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use time::{Date, Duration};
@@ -211,7 +211,7 @@ pub fn idempotency_key(run_id: Uuid, account_id: Uuid, stream: &FundingStream, p
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ledger::allocate_budget;
+    use crate::money::ledger::allocate_budget;
     use proptest::prelude::*;
     use time::macros::date;
 

@@ -1,5 +1,7 @@
 //! Step 6: when a person's support is reviewed.
 
+pub mod safeguarding;
+
 use crate::dates::add_months;
 use time::Date;
 

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The outcome survey shipped with selfdirect.
-pub const STANDARD_SURVEY_TOML: &str = include_str!("../../../surveys/outcomes-v1.toml");
+pub const STANDARD_SURVEY_TOML: &str = include_str!("../../../../surveys/outcomes-v1.toml");
 
 /// Outcome domains a question may score.
 pub const DOMAINS: [&str; 5] = ["choice_and_control", "quality_of_life", "dignity", "relationships", "carer_wellbeing"];

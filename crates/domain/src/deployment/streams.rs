@@ -12,7 +12,7 @@ use std::fmt;
 use std::sync::Arc;
 
 /// The funding streams shipped with selfdirect.
-pub const STANDARD_STREAMS_TOML: &str = include_str!("../../../config/funding-streams.toml");
+pub const STANDARD_STREAMS_TOML: &str = include_str!("../../../../config/funding-streams.toml");
 
 /// A funding stream's code, e.g. `adult_social_care`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

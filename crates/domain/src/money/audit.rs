@@ -6,9 +6,9 @@
 //! contingency can be recovered: it leaves the person's account and goes back to the
 //! council, so the council's commitment falls by the same amount.
 
-use crate::ledger::{EntryKind, JournalEntry, LedgerAccount, Posting};
+use crate::money::ledger::{EntryKind, JournalEntry, LedgerAccount, Posting};
 use crate::money::Money;
-use crate::streams::FundingStream;
+use crate::deployment::streams::FundingStream;
 use crate::validation::Problems;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
