@@ -5,9 +5,9 @@ use indicatif::{ProgressBar, ProgressStyle};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rust_decimal::Decimal;
-use selfdirect_domain::money::claims::{Claim, ClaimAccount, ClaimBook, ClaimLine};
 use selfdirect_domain::deployment::DeploymentOption;
-use selfdirect_domain::money::ledger::{allocate_budget, Balances, FundedLine};
+use selfdirect_domain::money::claims::{Claim, ClaimAccount, ClaimBook, ClaimLine};
+use selfdirect_domain::money::ledger::{allocate_budget, AccountBook, Balances, FundedLine};
 use selfdirect_domain::money::payment_run::{run_account, Period, RunAccount};
 use selfdirect_domain::plan::{FundingStream, PlanLineInput, ServiceCategory};
 use selfdirect_domain::Money;
@@ -20,6 +20,9 @@ fn row(operation: &str, count: usize, seconds: f64) {
     println!("{operation:<58} {seconds:>10.3} {:>16}", (count as f64 / seconds) as u64);
 }
 
+const ACCOUNT_START: time::Date = date!(2026 - 04 - 01);
+const ACCOUNT_END: time::Date = date!(2027 - 03 - 31);
+
 /// A synthetic account: one to three lines, mostly direct payments, some ISF.
 fn synthetic_account(rng: &mut ChaCha8Rng, asc: &FundingStream) -> RunAccount {
     let lines: Vec<FundedLine> = (0..rng.gen_range(1..=3))
@@ -30,15 +33,12 @@ fn synthetic_account(rng: &mut ChaCha8Rng, asc: &FundingStream) -> RunAccount {
             annual_cost: Money::from_pence(rng.gen_range(200_000..6_000_000)),
         })
         .collect();
-    let start = date!(2026 - 04 - 01);
+    let start = ACCOUNT_START;
     let entry = allocate_budget(&lines, start).expect("positive lines balance");
     RunAccount {
-        start,
-        end: date!(2027 - 03 - 31),
+        book: AccountBook::new(start, ACCOUNT_END, None, Balances::from_postings(entry.postings()), Vec::new()),
         weekly_contribution: Money::from_pence(rng.gen_range(0..5_000)),
-        suspended_from: None,
         providers: lines.iter().map(|_| "Harbour Care".to_string()).collect(),
-        balances: Balances::from_postings(entry.postings.iter()),
         lines,
     }
 }
@@ -112,15 +112,14 @@ fn payment_run_baseline(accounts: &[RunAccount], period: Period, fast_per_second
     let histories: Vec<Vec<selfdirect_domain::money::ledger::Posting>> = sample
         .iter()
         .map(|a| {
-            let mut postings: Vec<_> = allocate_budget(&a.lines, a.start).expect("positive lines balance").postings;
-            let mut balances = a.balances.clone();
-            for n in 1..=12 {
-                let earlier = Period::four_weeks_from(a.start - time::Duration::weeks(4 * n));
-                for p in run_account(&RunAccount { balances: balances.clone(), start: earlier.start, ..a.clone() }, earlier, earlier.start).payments {
-                    for posting in &p.entry.postings {
-                        balances.apply(posting);
-                    }
-                    postings.extend(p.entry.postings);
+            let mut postings: Vec<_> = allocate_budget(&a.lines, ACCOUNT_START).expect("positive lines balance").postings().to_vec();
+            let earliest = ACCOUNT_START - time::Duration::weeks(48);
+            let mut history = RunAccount { book: AccountBook::new(earliest, ACCOUNT_END, None, a.book.balances().clone(), Vec::new()), ..a.clone() };
+            for n in (1..=12).rev() {
+                let earlier = Period::four_weeks_from(ACCOUNT_START - time::Duration::weeks(4 * n));
+                for p in run_account(&history, earlier, earlier.start).payments {
+                    history.book.admit(&p.entry).expect("a run's own entries pass the gate");
+                    postings.extend(p.entry.postings().iter().cloned());
                 }
             }
             postings
@@ -129,7 +128,8 @@ fn payment_run_baseline(accounts: &[RunAccount], period: Period, fast_per_second
     let started = Instant::now();
     let mut payments = 0usize;
     for (a, history) in sample.iter().zip(&histories) {
-        let replayed = RunAccount { balances: Balances::from_postings(history.iter()), ..a.clone() };
+        let replayed =
+            RunAccount { book: AccountBook::new(ACCOUNT_START, ACCOUNT_END, None, Balances::from_postings(history.iter()), Vec::new()), ..a.clone() };
         payments += run_account(&replayed, period, period.start).payments.len();
     }
     let seconds = started.elapsed().as_secs_f64();

@@ -1,10 +1,10 @@
 //! Step 3: the support plan — the person's outcomes, what they will buy, and its approval.
 
 use crate::codes::coded_enum;
-use crate::deployment::DeploymentOption;
-use crate::money::Money;
 pub use crate::deployment::streams::FundingStream;
 use crate::deployment::streams::FundingStreams;
+use crate::deployment::DeploymentOption;
+use crate::money::Money;
 use crate::validation::Problems;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -264,6 +264,20 @@ impl PlanStatus {
             PlanStatus::Submitted => Ok(PlanStatus::Returned),
             _ => Err(TransitionError { from: self, action: "returned" }),
         }
+    }
+}
+
+/// One live budget per person: a plan or budget account for `start`..=`end` may not
+/// overlap the days of another the person already has (`live`: approved plans and budget
+/// accounts). The error says what to do instead.
+pub fn check_one_live_budget(live: &[(Date, Date)], start: Date, end: Date) -> Result<(), String> {
+    match live.iter().find(|(from, to)| *from <= end && *to >= start) {
+        None => Ok(()),
+        Some((from, to)) => Err(format!(
+            "the person already has a personal budget from {} to {}, and a person has one live budget at a time: change that budget's plan, or end it before this one starts",
+            crate::dates::long(*from),
+            crate::dates::long(*to)
+        )),
     }
 }
 

@@ -5,11 +5,11 @@
 
 use proptest::prelude::*;
 use selfdirect_domain::assessment::{highest_answers, Questionnaire, STANDARD_QUESTIONNAIRE_TOML};
-use selfdirect_domain::ras::calibration::parse_packages;
+use selfdirect_domain::deployment::streams::{FundingStreams, STANDARD_STREAMS_TOML};
 use selfdirect_domain::money::claims::parse_claims_csv;
 use selfdirect_domain::person::ClientGroup;
 use selfdirect_domain::ras::allocate;
-use selfdirect_domain::deployment::streams::{FundingStreams, STANDARD_STREAMS_TOML};
+use selfdirect_domain::ras::calibration::parse_packages;
 
 /// A way to damage a file, line by line.
 #[derive(Debug, Clone)]

@@ -6,13 +6,13 @@ use crate::plans::load_plan;
 use crate::records::{AccountView, BudgetAccount, CouncilUptake, LedgerEntryRecord, StreamBalance, TrialBalance, TrialBalanceLine};
 use crate::{invalid, new_id, now, today, Result, Store, StoreError};
 use selfdirect_domain::dates::iso;
-use selfdirect_domain::deployment::{overall, AccountDeployment, DeploymentOption};
-use selfdirect_domain::money::ledger::{self, Balances, EntryKind, FundedLine, JournalEntry, LedgerAccount, Payee, Posting};
-use selfdirect_domain::plan::{FundingStream, PlanStatus};
-use selfdirect_domain::review::first_review_due;
-use selfdirect_domain::money::statement::{statement, StatementEntry};
 use selfdirect_domain::deployment::streams::SpendingPurpose;
+use selfdirect_domain::deployment::{overall, AccountDeployment, DeploymentOption};
 use selfdirect_domain::learning::uptake::{uptake, UptakeCounts};
+use selfdirect_domain::money::ledger::{self, AccountBook, Balances, EntryKind, FundedLine, JournalEntry, LedgerAccount, PaidDays, Payee, Posting};
+use selfdirect_domain::money::statement::{statement, StatementEntry};
+use selfdirect_domain::plan::{check_one_live_budget as check_one_live_budget_rule, FundingStream, PlanStatus};
+use selfdirect_domain::review::first_review_due;
 use selfdirect_domain::{Money, Problems};
 use serde::Deserialize;
 use sqlx::{Any, FromRow, Row, Transaction};
@@ -132,7 +132,15 @@ pub(crate) struct LockedAccount {
     pub(crate) lines: Vec<FundedLine>,
     /// Who provides each line, in the same order.
     pub(crate) providers: Vec<String>,
-    pub(crate) balances: Balances,
+    /// The money gate's view of the account: live days, balances, days already paid.
+    pub(crate) book: AccountBook,
+}
+
+impl LockedAccount {
+    /// The account's book, keyed by its id, as [`post`] takes it.
+    pub(crate) fn books(&self) -> BTreeMap<String, AccountBook> {
+        BTreeMap::from([(self.account.id.to_string(), self.book.clone())])
+    }
 }
 
 impl Store {
@@ -190,6 +198,7 @@ impl Store {
         if exists.is_some() {
             return Err(StoreError::Conflict("this plan already has a budget account".into()));
         }
+        check_one_live_budget(&mut tx, &loaded.council_id, &plan.person_id.to_string(), &plan.id.to_string(), (start, plan.end_date)).await?;
         let deployment = overall(chosen.iter().copied()).ok_or_else(|| invalid("deployment", "the plan has no lines to hold money for"))?;
         let includes_direct_payment = chosen.contains(&DeploymentOption::DirectPayment);
         let account_id = new_id();
@@ -221,7 +230,8 @@ impl Store {
         sqlx::query("UPDATE people SET long_term_support = 1 WHERE id = $1").bind(plan.person_id.to_string()).execute(&mut *tx).await?;
         if !final_budget.is_zero() {
             let entry = ledger::allocate_budget(&funded, start).map_err(|e| invalid("plan", e.to_string()))?;
-            insert_entry(&mut tx, &loaded.council_id, &account_id, &entry, EntryDetails::default()).await?;
+            let mut books = BTreeMap::from([(account_id.clone(), AccountBook::new(start, plan.end_date, None, Balances::default(), Vec::new()))]);
+            post_one(&mut tx, &loaded.council_id, &mut books, &account_id, &entry, EntryDetails::default()).await?;
         }
         tx.commit().await?;
         self.account(&account_id).await
@@ -303,8 +313,9 @@ impl Store {
             Payee::BudgetHolder => "Direct payment".to_string(),
             Payee::Provider => format!("Payment to {payee_name}"),
         });
-        let entry = ledger::pay(&locked.balances, payee, &stream, line, amount, paid_on, &description)?;
-        insert_entry(&mut tx, &locked.council_id, account_id, &entry, EntryDetails { payee_name: Some(&payee_name), ..EntryDetails::default() }).await?;
+        let entry = ledger::pay(locked.book.balances(), payee, &stream, line, amount, paid_on, &description)?;
+        let details = EntryDetails { payee_name: Some(&payee_name), ..EntryDetails::default() };
+        post_one(&mut tx, &locked.council_id, &mut locked.books(), &locked.account.id.to_string(), &entry, details).await?;
         tx.commit().await?;
         self.account_view(account_id).await
     }
@@ -345,10 +356,15 @@ impl Store {
             return Err(p.into());
         }
         let line = line.expect("checked: a line was named and found");
-        let entry =
-            ledger::record_spending(&locked.balances, line, amount.expect("checked"), spent_on.expect("checked"), description.as_deref().expect("checked"))?;
+        let entry = ledger::record_spending(
+            locked.book.balances(),
+            line,
+            amount.expect("checked"),
+            spent_on.expect("checked"),
+            description.as_deref().expect("checked"),
+        )?;
         let details = EntryDetails { purpose: purpose.map(SpendingPurpose::code), receipt_reference: receipt.as_deref(), ..EntryDetails::default() };
-        let entry_id = insert_entry(&mut tx, &locked.council_id, account_id, &entry, details).await?;
+        let entry_id = post_one(&mut tx, &locked.council_id, &mut locked.books(), &locked.account.id.to_string(), &entry, details).await?;
         if let Some(r) = receipt_file {
             sqlx::query(
                 "INSERT INTO receipts (id, council_id, budget_account_id, entry_id, file_name, content_type, size_bytes, content, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
@@ -502,13 +518,30 @@ pub(crate) async fn lock_accounts(tx: &mut Transaction<'_, Any>, council_id: &st
         };
         balances.entry(r.try_get("budget_account_id")?).or_default().apply(&posting);
     }
+    let mut paid: BTreeMap<String, Vec<PaidDays>> = BTreeMap::new();
+    let sql = "SELECT budget_account_id, stream, payee, first_day, last_day FROM paid_days WHERE council_id = $1 AND budget_account_id IN ({list})";
+    for r in fetch_in(tx, sql, council_id, ids).await? {
+        paid.entry(r.try_get("budget_account_id")?).or_default().push(PaidDays {
+            stream: FundingStream::new(r.try_get::<String, _>("stream")?),
+            payee: r.try_get("payee")?,
+            first_day: codec::date("paid_days.first_day", &r.try_get::<String, _>("first_day")?)?,
+            last_day: codec::date("paid_days.last_day", &r.try_get::<String, _>("last_day")?)?,
+        });
+    }
     Ok(ids
         .iter()
         .filter_map(|id| accounts.remove(id))
         .map(|account| {
             let (lines, providers) = lines.remove(&account.plan_id.to_string()).unwrap_or_default();
-            let balances = balances.remove(&account.id.to_string()).unwrap_or_default();
-            LockedAccount { council_id: council_id.to_string(), account, lines, providers, balances }
+            let id = account.id.to_string();
+            let book = AccountBook::new(
+                account.start_date,
+                account.end_date,
+                account.suspended_from,
+                balances.remove(&id).unwrap_or_default(),
+                paid.remove(&id).unwrap_or_default(),
+            );
+            LockedAccount { council_id: council_id.to_string(), account, lines, providers, book }
         })
         .collect())
 }
@@ -588,27 +621,48 @@ pub(crate) const ENTRY_COLUMNS: [&str; 11] = [
 ];
 pub(crate) const POSTING_COLUMNS: [&str; 9] =
     ["entry_id", "line_no", "council_id", "budget_account_id", "account", "stream", "plan_line_id", "amount_pence", "occurred_on"];
+pub(crate) const PAID_DAYS_COLUMNS: [&str; 7] = ["council_id", "budget_account_id", "stream", "payee", "first_day", "last_day", "entry_id"];
 
-/// The rows of `ledger_entries` and `ledger_postings` for some entries.
-pub(crate) fn ledger_entry_rows(council_id: &str, entries: &[NewEntry<'_>], created_at: &str) -> (Vec<Vec<Cell>>, Vec<Vec<Cell>>) {
+/// The rows some entries write: `ledger_entries`, `ledger_postings` and `paid_days`.
+#[derive(Default)]
+pub(crate) struct LedgerRows {
+    pub(crate) entries: Vec<Vec<Cell>>,
+    pub(crate) postings: Vec<Vec<Cell>>,
+    pub(crate) paid_days: Vec<Vec<Cell>>,
+}
+
+/// The rows of `ledger_entries`, `ledger_postings` and `paid_days` for some entries.
+pub(crate) fn ledger_entry_rows(council_id: &str, entries: &[NewEntry<'_>], created_at: &str) -> LedgerRows {
     let text = |s: Option<&str>| Cell::OptText(s.map(str::to_string));
     let mut entry_rows = Vec::with_capacity(entries.len());
     let mut posting_rows = Vec::with_capacity(entries.len() * 2);
+    let mut paid_rows = Vec::new();
     for e in entries {
+        for days in e.entry.pays_for() {
+            paid_rows.push(vec![
+                Cell::Text(council_id.to_string()),
+                Cell::Text(e.account_id.to_string()),
+                Cell::Text(days.stream.code().to_string()),
+                Cell::Text(days.payee.clone()),
+                Cell::Text(iso(days.first_day)),
+                Cell::Text(iso(days.last_day)),
+                Cell::Text(e.id.clone()),
+            ]);
+        }
         entry_rows.push(vec![
             Cell::Text(e.id.clone()),
             Cell::Text(council_id.to_string()),
             Cell::Text(e.account_id.to_string()),
-            Cell::Text(e.entry.kind.code().to_string()),
-            Cell::Text(iso(e.entry.occurred_on)),
-            Cell::Text(e.entry.description.clone()),
+            Cell::Text(e.entry.kind().code().to_string()),
+            Cell::Text(iso(e.entry.occurred_on())),
+            Cell::Text(e.entry.description().to_string()),
             text(e.details.payee_name),
             Cell::Text(created_at.to_string()),
             text(e.details.purpose),
             text(e.details.receipt_reference),
             text(e.details.idempotency_key),
         ]);
-        for (line_no, posting) in e.entry.postings.iter().enumerate() {
+        for (line_no, posting) in e.entry.postings().iter().enumerate() {
             posting_rows.push(vec![
                 Cell::Text(e.id.clone()),
                 Cell::Int(line_no as i64),
@@ -618,34 +672,73 @@ pub(crate) fn ledger_entry_rows(council_id: &str, entries: &[NewEntry<'_>], crea
                 Cell::Text(posting.stream.code().to_string()),
                 Cell::OptText(posting.plan_line_id.map(|u| u.to_string())),
                 Cell::Int(posting.amount.pence()),
-                Cell::Text(iso(e.entry.occurred_on)),
+                Cell::Text(iso(e.entry.occurred_on())),
             ]);
         }
     }
-    (entry_rows, posting_rows)
+    LedgerRows { entries: entry_rows, postings: posting_rows, paid_days: paid_rows }
 }
 
-/// Writes journal entries and their postings in a few multi-row statements.
-pub(crate) async fn insert_entries(tx: &mut Transaction<'_, Any>, council_id: &str, entries: &[NewEntry<'_>]) -> Result<()> {
-    let (entry_rows, posting_rows) = ledger_entry_rows(council_id, entries, &now());
-    insert_rows(tx, "ledger_entries", &ENTRY_COLUMNS, &entry_rows).await?;
-    insert_rows(tx, "ledger_postings", &POSTING_COLUMNS, &posting_rows).await?;
-    let spending: Vec<String> = entries.iter().filter(|e| e.entry.postings.iter().any(|p| p.account == LedgerAccount::Spent)).map(|e| e.id.clone()).collect();
+/// The store's half of the money gate, and its one way to move money: every entry is
+/// admitted by its account's book (the balances and paid days read under the account's
+/// lock, so a stale or buggy caller cannot overdraw or pay a day twice), then written
+/// with its postings and paid days in a few multi-row statements. A refusal returns
+/// before anything is written.
+pub(crate) async fn post(tx: &mut Transaction<'_, Any>, council_id: &str, books: &mut BTreeMap<String, AccountBook>, entries: &[NewEntry<'_>]) -> Result<()> {
+    for e in entries {
+        let book =
+            books.get_mut(e.account_id).ok_or_else(|| StoreError::Corrupt(format!("money posted to budget account {} without locking it", e.account_id)))?;
+        book.admit(e.entry).map_err(|refusal| StoreError::Conflict(format!("the money gate refused this: {refusal}")))?;
+    }
+    let rows = ledger_entry_rows(council_id, entries, &now());
+    insert_rows(tx, "ledger_entries", &ENTRY_COLUMNS, &rows.entries).await?;
+    insert_rows(tx, "ledger_postings", &POSTING_COLUMNS, &rows.postings).await?;
+    insert_rows(tx, "paid_days", &PAID_DAYS_COLUMNS, &rows.paid_days).await?;
+    let spending: Vec<String> = entries.iter().filter(|e| e.entry.postings().iter().any(|p| p.account == LedgerAccount::Spent)).map(|e| e.id.clone()).collect();
     crate::rollup::add_spending(tx, council_id, &spending).await?;
     Ok(())
 }
 
-/// Writes a journal entry and its postings; returns the entry's id.
-pub(crate) async fn insert_entry(
+/// [`post`] for one entry; returns the entry's id.
+pub(crate) async fn post_one(
     tx: &mut Transaction<'_, Any>,
     council_id: &str,
+    books: &mut BTreeMap<String, AccountBook>,
     account_id: &str,
     entry: &JournalEntry,
     details: EntryDetails<'_>,
 ) -> Result<String> {
     let id = new_id();
-    insert_entries(tx, council_id, &[NewEntry { id: id.clone(), account_id, entry, details }]).await?;
+    post(tx, council_id, books, &[NewEntry { id: id.clone(), account_id, entry, details }]).await?;
     Ok(id)
+}
+
+/// One live budget per person: refuses a plan or account for `start`..=`end` whose days
+/// overlap another of the person's budget accounts or approved plans (not `plan_id`), with
+/// what to do instead. The database refuses a second live account too.
+pub(crate) async fn check_one_live_budget(
+    tx: &mut Transaction<'_, Any>,
+    council_id: &str,
+    person_id: &str,
+    plan_id: &str,
+    (start, end): (Date, Date),
+) -> Result<()> {
+    let rows = sqlx::query(
+        "SELECT start_date, end_date FROM budget_accounts WHERE council_id = $1 AND person_id = $2 AND start_date <= $3 AND end_date >= $4 \
+         UNION ALL SELECT start_date, end_date FROM plans WHERE council_id = $1 AND person_id = $2 AND status = 'approved' AND id <> $5 AND start_date <= $3 AND end_date >= $4",
+    )
+    .bind(council_id)
+    .bind(person_id)
+    .bind(iso(end))
+    .bind(iso(start))
+    .bind(plan_id)
+    .fetch_all(&mut **tx)
+    .await?;
+    let live = rows
+        .iter()
+        .map(|r| Ok((codec::date("start_date", &r.try_get::<String, _>("start_date")?)?, codec::date("end_date", &r.try_get::<String, _>("end_date")?)?)))
+        .collect::<Result<Vec<_>>>()?;
+    check_one_live_budget_rule(&live, start, end).map_err(StoreError::Conflict)
 }
 
 async fn load_postings<'e, E: sqlx::Executor<'e, Database = Any>>(executor: E, account_id: &str) -> Result<Vec<(String, Posting)>> {

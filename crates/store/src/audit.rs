@@ -1,6 +1,6 @@
 //! Step 5: the direct-payment audit across a council, and recovery of surplus money.
 
-use crate::accounts::{insert_entry, lock_account, EntryDetails};
+use crate::accounts::{lock_account, post_one, EntryDetails};
 use crate::codec;
 use crate::{AccountView, Result, Store};
 use selfdirect_domain::money::audit::{audit, recovery, AuditAccount, AuditFlag, AuditLine, AuditRules};
@@ -128,7 +128,7 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         let locked = lock_account(&mut tx, account_id).await?;
         let held_streams: Vec<FundingStream> =
-            locked.balances.streams().into_iter().filter(|s| !locked.balances.get(LedgerAccount::HeldByBudgetHolder, s).is_zero()).collect();
+            locked.book.balances().streams().into_iter().filter(|s| !locked.book.balances().get(LedgerAccount::HeldByBudgetHolder, s).is_zero()).collect();
         let stream = match input.stream.as_deref().map(str::trim) {
             Some(code) if !code.is_empty() => self.streams.parse(&mut p, "stream", code),
             _ => match held_streams.as_slice() {
@@ -147,9 +147,9 @@ impl Store {
             return Err(p.into());
         }
         let stream = stream.expect("checked");
-        let held = locked.balances.get(LedgerAccount::HeldByBudgetHolder, &stream);
+        let held = locked.book.balances().get(LedgerAccount::HeldByBudgetHolder, &stream);
         let entry = recovery(held, &stream, amount.expect("checked"), on.expect("checked"), reason.as_deref().expect("checked"))?;
-        insert_entry(&mut tx, &locked.council_id, account_id, &entry, EntryDetails::default()).await?;
+        post_one(&mut tx, &locked.council_id, &mut locked.books(), &locked.account.id.to_string(), &entry, EntryDetails::default()).await?;
         tx.commit().await?;
         self.account_view(account_id).await
     }

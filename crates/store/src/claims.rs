@@ -5,21 +5,21 @@
 //! multi-row INSERTs in the same transaction. A file with a rejected line posts nothing
 //! unless partial acceptance was asked for.
 
-use crate::accounts::{insert_entries, EntryDetails, NewEntry};
+use crate::accounts::{post, EntryDetails, NewEntry};
 use crate::bulk::{execute_in, fetch_in, insert_rows, Cell};
 use crate::codec;
 use crate::{invalid, new_id, now, Result, Store, StoreError};
+use selfdirect_domain::dates::iso;
+use selfdirect_domain::deployment::DeploymentOption;
 use selfdirect_domain::money::claims::{
     only_from, parse_claims_csv, provider_key, read_claim, Claim, ClaimAccount, ClaimBook, ClaimInput, ClaimLine, LineProblem, Rejection,
 };
-use selfdirect_domain::dates::iso;
-use selfdirect_domain::deployment::DeploymentOption;
-use selfdirect_domain::money::ledger::LedgerAccount;
+use selfdirect_domain::money::ledger::{AccountBook, Balances, LedgerAccount, Posting};
 use selfdirect_domain::plan::{FundingStream, ServiceCategory};
 use selfdirect_domain::Money;
 use serde::Serialize;
 use sqlx::{Any, Row, Transaction};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use uuid::Uuid;
 
 /// A claim that was accepted and paid.
@@ -95,7 +95,7 @@ impl Store {
         let council = self.council(council_id).await?;
         let cid = council.id.to_string();
         let mut tx = self.pool.begin().await?;
-        let (mut book, registered) = load_claim_book(&mut tx, &cid, &claims).await?;
+        let (mut book, mut books, registered) = load_claim_book(&mut tx, &cid, &claims).await?;
         book.reserve(claims.len());
         let mut rejected = unreadable;
         let mut accepted = Vec::with_capacity(claims.len());
@@ -175,7 +175,7 @@ impl Store {
                 details: EntryDetails { payee_name: Some(&p.provider), idempotency_key: Some(&p.key), ..EntryDetails::default() },
             })
             .collect();
-        insert_entries(&mut tx, &cid, &entries).await?;
+        post(&mut tx, &cid, &mut books, &entries).await?;
         insert_rows(&mut tx, "invoices", &INVOICE_COLUMNS, &invoices).await?;
         tx.commit().await?;
         Ok(ClaimsReport { posted: true, accepted: report, total_accepted, rejected })
@@ -279,7 +279,13 @@ fn invoice_row(
 
 /// Locks the accounts of the people the claims name, and loads what the checks need:
 /// their plan lines, balances, the council's providers and invoices already accepted.
-async fn load_claim_book(tx: &mut Transaction<'_, Any>, cid: &str, claims: &[(u64, Claim)]) -> Result<(ClaimBook, HashMap<String, String>)> {
+/// The claim book for some claims, the money gate's books of the accounts they may draw
+/// on (read under the accounts' locks), and the registered providers by name key.
+async fn load_claim_book(
+    tx: &mut Transaction<'_, Any>,
+    cid: &str,
+    claims: &[(u64, Claim)],
+) -> Result<(ClaimBook, BTreeMap<String, AccountBook>, HashMap<String, String>)> {
     let people: Vec<String> = claims.iter().map(|(_, c)| c.person_id.to_string()).collect::<BTreeSet<_>>().into_iter().collect();
     // Bumping the version takes the rows' write locks, so no payment can spend the same
     // money while these claims are checked.
@@ -347,6 +353,21 @@ async fn load_claim_book(tx: &mut Transaction<'_, Any>, cid: &str, claims: &[(u6
             accepted_refs.push((r.try_get::<String, _>("provider_name")?, r.try_get::<String, _>("invoice_ref")?));
         }
     }
+    // Claims pay for no days: their books hold the dates and the balances claims draw on.
+    let books = accounts
+        .iter()
+        .map(|(id, a)| {
+            let postings = a
+                .available
+                .iter()
+                .map(|(s, m)| (LedgerAccount::Available, s, m))
+                .chain(a.held_by_provider.iter().map(|(s, m)| (LedgerAccount::HeldByProvider, s, m)));
+            let balances = Balances::from_postings(
+                &postings.map(|(account, stream, &amount)| Posting { account, stream: stream.clone(), plan_line_id: None, amount }).collect::<Vec<_>>(),
+            );
+            (id.clone(), AccountBook::new(a.start, a.end, None, balances, Vec::new()))
+        })
+        .collect();
     let book = ClaimBook::new(accounts.into_values().collect(), registered.values().cloned(), accepted_refs);
-    Ok((book, registered))
+    Ok((book, books, registered))
 }

@@ -60,12 +60,31 @@ pub enum StoreError {
     #[error("{0}")]
     Conflict(String),
     #[error("database error: {0}")]
-    Database(#[from] sqlx::Error),
+    Database(sqlx::Error),
     #[error("migration error: {0}")]
     Migration(#[from] sqlx::migrate::MigrateError),
     /// Stored data that cannot be read back: a bug or outside tampering, never user input.
     #[error("stored data is unreadable: {0}")]
     Corrupt(String),
+}
+
+/// A refusal by the database's own rules (a unique key, the money gate's triggers) is a
+/// clash with what is already recorded: a conflict that names what clashed, not a failure.
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> StoreError {
+        if let sqlx::Error::Database(db) = &e {
+            let message = db.message();
+            let gate = message.starts_with("paid_days:") || message.starts_with("one live budget:");
+            if gate || db.code().as_deref() == Some("23P01") {
+                return StoreError::Conflict(format!("the database refused it: {message}"));
+            }
+            if db.kind() == sqlx::error::ErrorKind::UniqueViolation {
+                let what = db.constraint().map(str::to_string).unwrap_or_else(|| message.trim_start_matches("UNIQUE constraint failed: ").to_string());
+                return StoreError::Conflict(format!("this is already recorded: it clashes with an existing record ({what})"));
+            }
+        }
+        StoreError::Database(e)
+    }
 }
 
 impl From<Problems> for StoreError {

@@ -6,13 +6,13 @@
 //! unique, and a run item records it. A run killed part way is simply run again: accounts
 //! already paid are skipped, the rest are paid, nobody twice.
 
-use crate::accounts::{insert_entries, lock_accounts, EntryDetails, NewEntry};
+use crate::accounts::{lock_accounts, post, EntryDetails, NewEntry};
 use crate::bulk::{fetch_in, insert_rows, Cell};
 use crate::codec::{self, id_param};
 use crate::{invalid, new_id, now, today, Result, Store, StoreError};
+use selfdirect_domain::dates::iso;
 use selfdirect_domain::money::claims::provider_key;
 use selfdirect_domain::money::contributions::{assess, ChargingRules, Contribution, Means};
-use selfdirect_domain::dates::iso;
 use selfdirect_domain::money::payment_files::{check_bank_details, pain001, standard18, FilePayment, Originator};
 use selfdirect_domain::money::payment_run::{idempotency_key, run_account, Period, RunAccount, RunPayee};
 use selfdirect_domain::ras::weekly;
@@ -127,6 +127,8 @@ const RUN_ITEM_COLUMNS: [&str; 12] = [
 /// the caller's transaction (which holds the account's row).
 struct PlannedAccount {
     account_id: Uuid,
+    /// The money gate's view of the account, read under its lock.
+    book: selfdirect_domain::money::ledger::AccountBook,
     outcome: selfdirect_domain::money::payment_run::AccountRun,
     payments: Vec<(selfdirect_domain::money::payment_run::DuePayment, (String, String, String))>,
     exceptions: Vec<RunException>,
@@ -150,15 +152,8 @@ async fn plan_accounts(tx: &mut sqlx::Transaction<'_, sqlx::Any>, council_id: &s
     }
     let mut planned = Vec::with_capacity(locked.len());
     for locked in locked {
-        let account = RunAccount {
-            start: locked.account.start_date,
-            end: locked.account.end_date,
-            weekly_contribution: locked.account.weekly_contribution,
-            suspended_from: locked.account.suspended_from,
-            lines: locked.lines,
-            providers: locked.providers,
-            balances: locked.balances,
-        };
+        let account =
+            RunAccount { book: locked.book, weekly_contribution: locked.account.weekly_contribution, lines: locked.lines, providers: locked.providers };
         let outcome = run_account(&account, period, pay);
         let mut payments = Vec::new();
         let mut exceptions = Vec::new();
@@ -172,7 +167,7 @@ async fn plan_accounts(tx: &mut sqlx::Transaction<'_, sqlx::Any>, council_id: &s
                 None => exceptions.push(RunException { budget_account_id: locked.account.id, payee_name, amount: payment.net, reason: missing.into() }),
             }
         }
-        planned.push(PlannedAccount { account_id: locked.account.id, outcome, payments, exceptions });
+        planned.push(PlannedAccount { account_id: locked.account.id, book: account.book, outcome, payments, exceptions });
     }
     Ok(planned)
 }
@@ -507,7 +502,8 @@ impl Store {
                     details: EntryDetails { payee_name: i.payee, idempotency_key: Some(&i.key), ..EntryDetails::default() },
                 })
                 .collect();
-            insert_entries(&mut tx, &cid, &entries).await?;
+            let mut books = planned.iter().map(|p| (p.account_id.to_string(), p.book.clone())).collect();
+            post(&mut tx, &cid, &mut books, &entries).await?;
             insert_rows(&mut tx, "payment_run_items", &RUN_ITEM_COLUMNS, &run_items).await?;
             tx.commit().await?;
             done += ids.len() as u64;

@@ -240,6 +240,8 @@ impl Store {
         let risks = loaded.plan.lines.iter().filter(|l| l.line.risk_note.is_some()).count();
         check_approver(role, ApprovalFlags { open_concerns: concerns, risk_enablement_lines: risks }, loaded.plan.total, policy)
             .map_err(StoreError::Conflict)?;
+        let span = (loaded.plan.start_date, loaded.plan.end_date);
+        crate::accounts::check_one_live_budget(&mut tx, &loaded.council_id, &loaded.plan.person_id.to_string(), &loaded.plan.id.to_string(), span).await?;
         bump_version(&mut tx, &loaded, loaded.plan.version).await?;
         sqlx::query(
             "UPDATE plans SET status = $1, final_budget_pence = $2, decided_at = $3, decided_by = $4, updated_at = $3, approval_note = $6 WHERE id = $5",

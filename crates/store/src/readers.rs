@@ -10,10 +10,13 @@ const ROW_LEVEL_SECURITY: &str = include_str!("../postgres/row_level_security.sq
 const POSTGRES_APPEND_ONLY: &str = include_str!("../postgres/append_only.sql");
 const POSTGRES_FOREIGN_KEYS: &str = include_str!("../postgres/foreign_keys.sql");
 const SQLITE_APPEND_ONLY: &str = include_str!("../sqlite/append_only.sql");
+const POSTGRES_MONEY_GATE: &str = include_str!("../postgres/money_gate.sql");
+const SQLITE_MONEY_GATE: &str = include_str!("../sqlite/money_gate.sql");
 
 /// What each database adds after the shared migrations, in its own dialect: on PostgreSQL
 /// row-level security, readers' grants and the one foreign key the shared SQL cannot add,
-/// and on both the append-only guard on the access log and the ledger. Idempotent; on PostgreSQL one session at a time (concurrent
+/// and on both the append-only guard on the access log and the ledger, and the money gate's
+/// triggers (each day paid once, one live budget per person). Idempotent; on PostgreSQL one session at a time (concurrent
 /// `CREATE OR REPLACE FUNCTION`s would clash).
 pub(crate) async fn harden(pool: &AnyPool, backend: Backend) -> Result<()> {
     let mut tx = pool.begin().await?;
@@ -23,9 +26,11 @@ pub(crate) async fn harden(pool: &AnyPool, backend: Backend) -> Result<()> {
             tx.execute(ROW_LEVEL_SECURITY).await?;
             tx.execute(POSTGRES_APPEND_ONLY).await?;
             tx.execute(POSTGRES_FOREIGN_KEYS).await?;
+            tx.execute(POSTGRES_MONEY_GATE).await?;
         }
         Backend::Sqlite => {
             tx.execute(SQLITE_APPEND_ONLY).await?;
+            tx.execute(SQLITE_MONEY_GATE).await?;
         }
     }
     tx.commit().await?;

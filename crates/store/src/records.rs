@@ -2,12 +2,12 @@
 
 use selfdirect_domain::assessment::Scores;
 use selfdirect_domain::deployment::AccountDeployment;
+use selfdirect_domain::learning::uptake::Uptake;
 use selfdirect_domain::money::ledger::{EntryKind, Posting};
+use selfdirect_domain::money::statement::StreamStatement;
 use selfdirect_domain::person::{ContactRole, PersonDetails};
 use selfdirect_domain::plan::{FundingStream, PlanLine, PlanStatus};
 use selfdirect_domain::ras::Allocation;
-use selfdirect_domain::money::statement::StreamStatement;
-use selfdirect_domain::learning::uptake::Uptake;
 use selfdirect_domain::Money;
 use serde::Serialize;
 use std::collections::BTreeMap;

@@ -5,9 +5,9 @@
 use crate::bulk::execute_in;
 use crate::codec;
 use crate::{new_id, now, Result, Store};
-use selfdirect_domain::money::claims::provider_key;
 use selfdirect_domain::dates::{add_months, iso, parse_iso_date};
 use selfdirect_domain::learning::market::{provider_income, BlockContract, ProviderIncome};
+use selfdirect_domain::money::claims::provider_key;
 use selfdirect_domain::plan::ServiceCategory;
 use selfdirect_domain::{Money, Problems};
 use serde::{Deserialize, Serialize};

@@ -1,7 +1,7 @@
 //! The JSON API, version 1. Every handler is a thin translation to one store use case.
 
-use crate::api_access::ApiUser;
 use crate::error::{ApiError, ErrorBody};
+use crate::gate::ApiUser;
 use crate::AppState;
 use axum::extract::{FromRequest, FromRequestParts, Path, State};
 use axum::http::StatusCode;
@@ -9,9 +9,9 @@ use axum::response::IntoResponse;
 use axum::routing::{get, post, put};
 use axum::{Extension, Json, Router};
 use selfdirect_domain::assessment::Questionnaire;
-use selfdirect_domain::ras::calibration::WhatIf;
 use selfdirect_domain::person::NewPersonInput;
 use selfdirect_domain::plan::{PlanInput, PlanStatus};
+use selfdirect_domain::ras::calibration::WhatIf;
 use selfdirect_domain::Problems;
 use selfdirect_store::{
     AccessLogEntry, AccountView, AllocationRecord, Assessment, BudgetAccount, CalibrationReport, Contact, Council, CouncilUptake, OpenAccountInput,
@@ -224,25 +224,25 @@ pub struct PlanUpdate {
 }
 
 #[derive(Deserialize, ToSchema)]
+/// The approver is the signed-in user; a name in the body is ignored.
 pub struct Approval {
-    approved_by: String,
     /// Why the final budget differs from the indicative one, if the plan does not say.
     #[serde(default)]
     note: Option<String>,
 }
 
 #[derive(Deserialize, ToSchema)]
+/// Whoever returns the plan is the signed-in user; a name in the body is ignored.
 pub struct PlanReturn {
-    returned_by: String,
     /// What needs to change before the plan can be approved.
     reasons: String,
 }
 
 #[derive(Deserialize, ToSchema)]
+/// The reviewer is the signed-in user; a name in the body is ignored.
 pub struct CompletedReview {
     /// `YYYY-MM-DD`
     completed_on: String,
-    reviewer: String,
     notes: String,
 }
 
@@ -500,13 +500,18 @@ async fn approve_plan(
     Path(plan_id): Path<String>,
     ApiJson(b): ApiJson<Approval>,
 ) -> ApiResult<Json<Plan>> {
-    Ok(Json(s.store.approve_plan_as(&plan_id, &b.approved_by, user.role, b.note.as_deref()).await?))
+    Ok(Json(s.store.approve_plan_as(&plan_id, &user.display_name, user.role, b.note.as_deref()).await?))
 }
 
 #[utoipa::path(post, path = "/api/v1/plans/{plan_id}/return", tag = "plans", request_body = PlanReturn,
     responses((status = 200, body = Plan), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn return_plan(State(s): State<AppState>, Path(plan_id): Path<String>, ApiJson(b): ApiJson<PlanReturn>) -> ApiResult<Json<Plan>> {
-    Ok(Json(s.store.return_plan(&plan_id, &b.returned_by, &b.reasons).await?))
+async fn return_plan(
+    State(s): State<AppState>,
+    Extension(ApiUser(user)): Extension<ApiUser>,
+    Path(plan_id): Path<String>,
+    ApiJson(b): ApiJson<PlanReturn>,
+) -> ApiResult<Json<Plan>> {
+    Ok(Json(s.store.return_plan(&plan_id, &user.display_name, &b.reasons).await?))
 }
 
 #[utoipa::path(post, path = "/api/v1/plans/{plan_id}/account", tag = "money", request_body = OpenAccountInput,
@@ -548,10 +553,11 @@ async fn record_spending(
     responses((status = 201, body = Review), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn complete_review(
     State(s): State<AppState>,
+    Extension(ApiUser(user)): Extension<ApiUser>,
     Path(account_id): Path<String>,
     ApiJson(b): ApiJson<CompletedReview>,
 ) -> ApiResult<(StatusCode, Json<Review>)> {
-    Ok((StatusCode::CREATED, Json(s.store.complete_review(&account_id, &b.completed_on, &b.reviewer, &b.notes).await?)))
+    Ok((StatusCode::CREATED, Json(s.store.complete_review(&account_id, &b.completed_on, &user.display_name, &b.notes).await?)))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -578,8 +584,8 @@ pub struct ReconsiderationRequest {
 }
 
 #[derive(Deserialize, ToSchema)]
+/// Whoever decides is the signed-in user; a name in the body is ignored.
 pub struct ReconsiderationDecision {
-    decided_by: String,
     /// `upheld` or `not_upheld`.
     outcome: String,
     notes: String,
@@ -662,8 +668,9 @@ async fn request_reconsideration(
     responses((status = 200, body = Reconsideration), (status = 409, description = "Already decided", body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn decide_reconsideration(
     State(s): State<AppState>,
+    Extension(ApiUser(user)): Extension<ApiUser>,
     Path(reconsideration_id): Path<String>,
     ApiJson(b): ApiJson<ReconsiderationDecision>,
 ) -> ApiResult<Json<Reconsideration>> {
-    Ok(Json(s.store.decide_reconsideration(&reconsideration_id, &b.decided_by, &b.outcome, &b.notes, b.revised_total.as_deref(), &b.decided_on).await?))
+    Ok(Json(s.store.decide_reconsideration(&reconsideration_id, &user.display_name, &b.outcome, &b.notes, b.revised_total.as_deref(), &b.decided_on).await?))
 }

@@ -2,8 +2,8 @@
 //! bank details, financial assessments, providers, suspensions and provider claims.
 
 use crate::api::{ApiJson, ApiQuery};
-use crate::api_access::ApiUser;
 use crate::error::{ApiError, ErrorBody};
+use crate::gate::ApiUser;
 use crate::AppState;
 use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};

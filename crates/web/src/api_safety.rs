@@ -1,8 +1,8 @@
 //! Step 6 in the API: personal assistants' DBS checks and safeguarding concerns.
 
 use crate::api::{only_visible, ApiJson, ApiQuery};
-use crate::api_access::ApiUser;
 use crate::error::{ApiError, ErrorBody};
+use crate::gate::ApiUser;
 use crate::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -68,8 +68,8 @@ async fn person_concerns(State(s): State<AppState>, Path(person_id): Path<String
 }
 
 #[derive(Deserialize, ToSchema)]
+/// Whoever raises the concern is the signed-in user; a name in the body is ignored.
 pub struct NewConcern {
-    raised_by: String,
     concern: String,
     /// `YYYY-MM-DD`
     raised_on: String,
@@ -77,13 +77,18 @@ pub struct NewConcern {
 
 #[utoipa::path(post, path = "/api/v1/people/{person_id}/safeguarding-concerns", tag = "safety", request_body = NewConcern,
     responses((status = 201, body = Concern), (status = 422, body = ErrorBody)))]
-async fn raise_concern(State(s): State<AppState>, Path(person_id): Path<String>, ApiJson(b): ApiJson<NewConcern>) -> ApiResult<(StatusCode, Json<Concern>)> {
-    Ok((StatusCode::CREATED, Json(s.store.raise_concern(&person_id, &b.raised_by, &b.concern, &b.raised_on).await?)))
+async fn raise_concern(
+    State(s): State<AppState>,
+    Extension(ApiUser(user)): Extension<ApiUser>,
+    Path(person_id): Path<String>,
+    ApiJson(b): ApiJson<NewConcern>,
+) -> ApiResult<(StatusCode, Json<Concern>)> {
+    Ok((StatusCode::CREATED, Json(s.store.raise_concern(&person_id, &user.display_name, &b.concern, &b.raised_on).await?)))
 }
 
 #[derive(Deserialize, ToSchema)]
+/// Whoever closes the concern is the signed-in user; a name in the body is ignored.
 pub struct ConcernClosure {
-    closed_by: String,
     outcome: String,
 }
 
@@ -91,10 +96,11 @@ pub struct ConcernClosure {
     responses((status = 200, body = Concern), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn close_concern(
     State(s): State<AppState>,
+    Extension(ApiUser(user)): Extension<ApiUser>,
     Path((person_id, concern_id)): Path<(String, String)>,
     ApiJson(b): ApiJson<ConcernClosure>,
 ) -> ApiResult<Json<Concern>> {
-    Ok(Json(s.store.close_concern(&person_id, &concern_id, &b.closed_by, &b.outcome).await?))
+    Ok(Json(s.store.close_concern(&person_id, &concern_id, &user.display_name, &b.outcome).await?))
 }
 
 #[derive(Deserialize, ToSchema)]

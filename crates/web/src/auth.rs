@@ -2,6 +2,7 @@
 //! decisions into pages. Handlers ask [`allow`]; the rules themselves are in
 //! `selfdirect_domain::access`.
 
+use crate::gate::PageSession;
 use crate::pages::{render, PageError, PageResult};
 use crate::AppState;
 use askama::Template;
@@ -21,20 +22,16 @@ pub const SESSION_COOKIE: &str = "sd_session";
 /// Before there is a session, the sign-in form is protected by a double-submit token.
 const SIGN_IN_COOKIE: &str = "sd_sign_in";
 
-/// The signed-in user's session. A page that takes it sends anyone else to sign in first.
+/// The signed-in user's session, as the access gate found it (`crate::gate`). A page that
+/// takes it sends anyone else to sign in first.
 pub struct SignedIn(pub Session);
 
 impl FromRequestParts<AppState> for SignedIn {
     type Rejection = Response;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<SignedIn, Response> {
-        let jar = CookieJar::from_headers(&parts.headers);
-        if let Some(cookie) = jar.get(SESSION_COOKIE) {
-            match state.store.session(cookie.value()).await {
-                Ok(Some(session)) => return Ok(SignedIn(session)),
-                Ok(None) => {}
-                Err(e) => return Err(PageError::from(e).into_response()),
-            }
+    async fn from_request_parts(parts: &mut Parts, _state: &AppState) -> Result<SignedIn, Response> {
+        if let Some(PageSession(session)) = parts.extensions.get::<PageSession>() {
+            return Ok(SignedIn(session.clone()));
         }
         let here = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
         let query = serde_urlencoded::to_string([("next", here)]).unwrap_or_default();
@@ -55,17 +52,10 @@ impl SignedIn {
         Some(Nav { name: user.display_name.clone(), role: user.role.label(), csrf: self.0.csrf_token.clone() })
     }
 
-    /// Refuses (404 or 403) unless the domain's rules allow it.
-    pub fn allow(&self, action: Action, subject: Subject) -> Result<(), PageError> {
-        decide(&self.0.user.actor(), action, subject).map_err(PageError::Refused)
-    }
-
-    /// Refuses unless allowed, as [`SignedIn::allow`]; when allowed on a person's record,
-    /// records the access in their access log (`what`: the page).
-    pub async fn open(&self, s: &AppState, action: Action, subject: Subject, what: &str) -> Result<(), PageError> {
-        self.allow(action, subject)?;
-        s.store.log_access(&self.0.user, subject, action, what).await?;
-        Ok(())
+    /// Whether the domain's rules would let this user do `action` to `subject`: for what a
+    /// page offers (a button, a link). The gate has already decided the route itself.
+    pub fn may(&self, action: Action, subject: Subject) -> bool {
+        decide(&self.0.user.actor(), action, subject).is_ok()
     }
 
     /// Checks the form's CSRF token against the session's.

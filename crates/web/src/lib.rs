@@ -12,6 +12,7 @@ mod auth;
 mod charts;
 mod error;
 mod forms;
+mod gate;
 mod pages;
 mod pages_dashboard;
 mod pages_money;
@@ -19,6 +20,7 @@ mod pages_plan;
 
 pub use api::ApiDoc;
 pub use error::ApiError;
+pub use gate::{rule, Rule, PAGES};
 
 use axum::Router;
 use selfdirect_store::Store;
@@ -31,13 +33,15 @@ pub struct AppState {
 /// The whole web application: pages, API and assets.
 pub fn app(store: Store) -> Router {
     let state = AppState { store };
+    // Every route, page or API, passes the one access gate before its handler.
     Router::new()
         .merge(pages_plan::routes())
         .merge(pages_money::routes())
         .merge(pages_dashboard::routes())
         .merge(pages::routes())
-        .nest("/api", api::routes().route_layer(axum::middleware::from_fn_with_state(state.clone(), api_access::gate)))
+        .nest("/api", api::routes())
         .merge(assets::routes())
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), gate::gate))
         .with_state(state)
 }
 

@@ -9,13 +9,13 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
-use selfdirect_domain::access::{Action, Refusal, Subject};
+use selfdirect_domain::access::{Action, Refusal};
 use selfdirect_domain::dates::long;
+use selfdirect_domain::deployment::streams::FundingStreams;
 use selfdirect_domain::money::ledger::EntryKind;
+use selfdirect_domain::money::statement::StreamStatement;
 use selfdirect_domain::plan::PlanStatus;
 use selfdirect_domain::ras::{weekly, Allocation};
-use selfdirect_domain::money::statement::StreamStatement;
-use selfdirect_domain::deployment::streams::FundingStreams;
 use selfdirect_domain::Money;
 use selfdirect_store::{AccountView, Council, Plan, StoreError};
 use serde::Deserialize;
@@ -154,7 +154,6 @@ fn count_and_percent(n: i64, percent: Option<String>) -> String {
 
 async fn council(State(s): State<AppState>, me: SignedIn, Path(council_id): Path<String>) -> PageResult {
     let council = s.store.council(&council_id).await?;
-    me.allow(Action::ViewCaseload, Subject::Council(council.id))?;
     let uptake = s.store.uptake(&council_id, None).await?.uptake;
     let today = time::OffsetDateTime::now_utc().date();
     let reviews = s.store.reviews_due(&council_id, today + time::Duration::days(28)).await?;
@@ -219,7 +218,6 @@ struct ApprovalsPage {
 
 async fn approvals(State(s): State<AppState>, me: SignedIn, Path(council_id): Path<String>) -> PageResult {
     let council = s.store.council(&council_id).await?;
-    me.allow(Action::ViewCaseload, Subject::Council(council.id))?;
     let waiting = s.store.plans_with_status(&council_id, PlanStatus::Submitted).await?;
     let ids: Vec<uuid::Uuid> = waiting.iter().map(|p| p.person_id).collect();
     let shown = s.store.visible_people(&me.0.user.actor(), council.id, ids).await?;
@@ -437,7 +435,6 @@ async fn person(State(s): State<AppState>, me: SignedIn, Path(person_id): Path<S
 pub(crate) async fn person_page(s: &AppState, me: &SignedIn, person_id: &str, notice: Option<&str>) -> PageResult {
     let o = s.store.person_overview(person_id).await?;
     let subject = o.person.subject();
-    me.open(s, Action::ViewPerson, subject, &format!("page /people/{person_id}")).await?;
     let editable = o.plan.as_ref().is_some_and(|p| matches!(p.status, PlanStatus::Draft | PlanStatus::Returned));
     let choosable = o.plan.as_ref().is_some_and(|p| p.status == PlanStatus::Approved) && o.account.is_none();
     let spendable = o.account.as_ref().is_some_and(|a| a.account.includes_direct_payment);
@@ -456,9 +453,9 @@ pub(crate) async fn person_page(s: &AppState, me: &SignedIn, person_id: &str, no
         council_id: o.person.council_id.to_string(),
         person_id: o.person.id.to_string(),
         own_record: me.0.user.person_id == Some(o.person.id),
-        may_edit_plan: editable && me.allow(Action::EditPlan, subject).is_ok(),
-        may_choose_deployment: choosable && me.allow(Action::ChooseDeployment, subject).is_ok(),
-        may_record_spending: spendable && me.allow(Action::RecordSpending, subject).is_ok(),
+        may_edit_plan: editable && me.may(Action::EditPlan, subject),
+        may_choose_deployment: choosable && me.may(Action::ChooseDeployment, subject),
+        may_record_spending: spendable && me.may(Action::RecordSpending, subject),
         name: o.person.full_name(),
         client_group: o.person.details.client_group.label(),
         date_of_birth: long(o.person.details.date_of_birth),
@@ -518,10 +515,9 @@ struct PlanQuery {
 async fn plan_page(s: &AppState, me: &SignedIn, plan_id: &str) -> Result<PlanPage, PageError> {
     let plan = s.store.plan(plan_id).await?;
     let person = s.store.person(&plan.person_id.to_string()).await?;
-    me.open(s, Action::ViewPerson, person.subject(), &format!("page /plans/{plan_id}")).await?;
     Ok(PlanPage {
         nav: me.nav(),
-        may_decide: me.allow(Action::DecidePlan, Subject::Council(person.council_id)).is_ok(),
+        may_decide: me.may(Action::DecidePlan, person.subject()),
         council_id: person.council_id.to_string(),
         person_id: person.id.to_string(),
         person_name: person.full_name(),
@@ -575,14 +571,7 @@ async fn refused(s: &AppState, me: &SignedIn, plan_id: &str, error: StoreError, 
     Ok(render(status, &page))
 }
 
-/// The plan's person, for the access check before a decision.
-async fn plan_council(s: &AppState, plan_id: &str) -> Result<uuid::Uuid, PageError> {
-    let plan = s.store.plan(plan_id).await?;
-    Ok(s.store.person(&plan.person_id.to_string()).await?.council_id)
-}
-
 async fn approve(State(s): State<AppState>, me: SignedIn, Path(plan_id): Path<String>, Form(form): Form<HashMap<String, String>>) -> PageResult {
-    me.allow(Action::DecidePlan, Subject::Council(plan_council(&s, &plan_id).await?))?;
     me.check_csrf(&form)?;
     let note = form.get("note").map(String::as_str).filter(|n| !n.trim().is_empty());
     match s.store.approve_plan_as(&plan_id, &me.0.user.display_name, me.0.user.role, note).await {
@@ -592,7 +581,6 @@ async fn approve(State(s): State<AppState>, me: SignedIn, Path(plan_id): Path<St
 }
 
 async fn return_for_changes(State(s): State<AppState>, me: SignedIn, Path(plan_id): Path<String>, Form(form): Form<HashMap<String, String>>) -> PageResult {
-    me.allow(Action::DecidePlan, Subject::Council(plan_council(&s, &plan_id).await?))?;
     me.check_csrf(&form)?;
     let reasons = form.get("reasons").map(String::as_str).unwrap_or("");
     match s.store.return_plan(&plan_id, &me.0.user.display_name, reasons).await {

@@ -12,11 +12,10 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::get;
 use axum::{Form, Router};
-use selfdirect_domain::access::Action;
+use selfdirect_domain::deployment::streams::SpendingPurpose;
 use selfdirect_domain::deployment::DeploymentOption;
 use selfdirect_domain::plan::{Frequency, PlanInput, PlanLineInput, ServiceCategory};
 use selfdirect_domain::ras::weekly;
-use selfdirect_domain::deployment::streams::SpendingPurpose;
 use selfdirect_domain::Money;
 use selfdirect_store::{OpenAccountInput, Plan, ReceiptFile, SpendingInput, StoreError};
 use std::collections::{BTreeMap, HashMap};
@@ -40,11 +39,10 @@ async fn my_budget(State(s): State<AppState>, me: SignedIn) -> PageResult {
     person_page(&s, &me, &person.to_string(), None).await
 }
 
-/// The plan and the check that the signed-in user may change it.
-async fn plan_for(s: &AppState, me: &SignedIn, plan_id: &str, action: Action) -> Result<(Plan, String), PageError> {
+/// The plan and whose it is (the gate has let the user work on it).
+async fn plan_for(s: &AppState, plan_id: &str) -> Result<(Plan, String), PageError> {
     let plan = s.store.plan(plan_id).await?;
     let person = s.store.person(&plan.person_id.to_string()).await?;
-    me.open(s, action, person.subject(), &format!("page for plan {plan_id}")).await?;
     Ok((plan, person.full_name()))
 }
 
@@ -151,7 +149,7 @@ fn page_for(me: &SignedIn, plan: &Plan, person_name: String) -> PlanEditPage {
 }
 
 async fn edit_form(State(s): State<AppState>, me: SignedIn, Path(plan_id): Path<String>) -> PageResult {
-    let (plan, name) = plan_for(&s, &me, &plan_id, Action::EditPlan).await?;
+    let (plan, name) = plan_for(&s, &plan_id).await?;
     Ok(render(StatusCode::OK, &page_for(&me, &plan, name)))
 }
 
@@ -207,7 +205,7 @@ fn line_field(field: &str) -> Option<(usize, &'static str)> {
 }
 
 async fn save(State(s): State<AppState>, me: SignedIn, Path(plan_id): Path<String>, Form(form): Form<HashMap<String, String>>) -> PageResult {
-    let (plan, name) = plan_for(&s, &me, &plan_id, Action::EditPlan).await?;
+    let (plan, name) = plan_for(&s, &plan_id).await?;
     me.check_csrf(&form)?;
     let version = form.get("version").and_then(|v| v.parse::<i64>().ok()).unwrap_or(-1);
     let (mut rows, input, kept) = read_form(&form, &plan);
@@ -313,12 +311,12 @@ fn deployment_page(me: &SignedIn, plan: &Plan, typed: &HashMap<String, String>) 
 }
 
 async fn deployment_form(State(s): State<AppState>, me: SignedIn, Path(plan_id): Path<String>) -> PageResult {
-    let (plan, _) = plan_for(&s, &me, &plan_id, Action::ChooseDeployment).await?;
+    let (plan, _) = plan_for(&s, &plan_id).await?;
     Ok(render(StatusCode::OK, &deployment_page(&me, &plan, &HashMap::new())))
 }
 
 async fn choose_deployment(State(s): State<AppState>, me: SignedIn, Path(plan_id): Path<String>, Form(form): Form<HashMap<String, String>>) -> PageResult {
-    let (plan, _) = plan_for(&s, &me, &plan_id, Action::ChooseDeployment).await?;
+    let (plan, _) = plan_for(&s, &plan_id).await?;
     me.check_csrf(&form)?;
     let mut page = deployment_page(&me, &plan, &form);
     for line in &mut page.lines {
@@ -365,7 +363,6 @@ struct EasyReadPage {
 async fn easy_read(State(s): State<AppState>, me: SignedIn) -> PageResult {
     let person = me.0.user.person_id.ok_or(PageError::Refused(selfdirect_domain::access::Refusal::Forbidden))?;
     let o = s.store.person_overview(&person.to_string()).await?;
-    me.open(&s, Action::ViewPerson, o.person.subject(), "page /my-budget/easy-read").await?;
     let final_budget = o.plan.as_ref().and_then(|p| p.final_budget);
     let yearly = final_budget.or(o.allocation.as_ref().map(|a| a.allocation.total));
     let things = o.plan.as_ref().map(|p| p.lines.iter().map(|l| (l.line.description.clone(), l.annual_cost)).collect()).unwrap_or_default();
@@ -395,7 +392,6 @@ struct SpendingPage {
 async fn spending_page(s: &AppState, me: &SignedIn, account_id: &str) -> Result<SpendingPage, PageError> {
     let account = s.store.account(account_id).await?;
     let person = s.store.person(&account.person_id.to_string()).await?;
-    me.open(s, Action::RecordSpending, person.subject(), &format!("page /accounts/{account_id}/spending")).await?;
     let plan = s.store.plan(&account.plan_id.to_string()).await?;
     Ok(SpendingPage {
         nav: me.nav(),
@@ -469,8 +465,6 @@ struct AccessLogPage {
 /// "Who has looked at my record": for the person, and for the auditor.
 async fn access_log_page(State(s): State<AppState>, me: SignedIn, Path(person_id): Path<String>) -> PageResult {
     let person = s.store.person(&person_id).await?;
-    let subject = person.subject();
-    me.open(&s, Action::ViewAccessLog, subject, &format!("page /people/{person_id}/access-log")).await?;
     let page = AccessLogPage {
         nav: me.nav(),
         person_id: person.id.to_string(),

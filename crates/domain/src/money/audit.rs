@@ -6,9 +6,9 @@
 //! contingency can be recovered: it leaves the person's account and goes back to the
 //! council, so the council's commitment falls by the same amount.
 
+use crate::deployment::streams::FundingStream;
 use crate::money::ledger::{EntryKind, JournalEntry, LedgerAccount, Posting};
 use crate::money::Money;
-use crate::deployment::streams::FundingStream;
 use crate::validation::Problems;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -193,8 +193,8 @@ mod tests {
     fn recovery_moves_money_back_and_never_more_than_is_held() {
         let asc = FundingStream::new("adult_social_care");
         let entry = recovery(Money::from_pounds(900), &asc, Money::from_pounds(450), date!(2026 - 10 - 01), "annual audit").unwrap();
-        assert_eq!(entry.postings.iter().map(|p| p.amount).sum::<Money>(), Money::ZERO);
-        assert_eq!(entry.postings[1].account, LedgerAccount::CouncilFunding);
+        assert_eq!(entry.postings().iter().map(|p| p.amount).sum::<Money>(), Money::ZERO);
+        assert_eq!(entry.postings()[1].account, LedgerAccount::CouncilFunding);
         let err = recovery(Money::from_pounds(900), &asc, Money::from_pounds(901), date!(2026 - 10 - 01), "x").unwrap_err();
         assert!(err.to_string().contains("only £900.00"), "{err}");
         assert!(recovery(Money::from_pounds(900), &asc, Money::ZERO, date!(2026 - 10 - 01), "x").is_err());

@@ -9,11 +9,11 @@
 //! whole file is checked without a database round trip per line.
 
 use crate::codes::coded_enum;
+use crate::deployment::streams::FundingStream;
 use crate::deployment::DeploymentOption;
 use crate::money::ledger::{EntryKind, JournalEntry, LedgerAccount, Posting};
 use crate::money::Money;
 use crate::plan::ServiceCategory;
-use crate::deployment::streams::FundingStream;
 use crate::validation::Problems;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -554,7 +554,7 @@ mod tests {
         let (mut b, person) = book();
         let ok = b.check(&claim(person, "harbour  care", "INV-1", PersonalCare, 10, 2_450)).unwrap();
         assert_eq!((ok.amount, ok.line_id, ok.deployment), (Money::from_pounds(245), Uuid::from_u128(10), DeploymentOption::CouncilManaged));
-        assert_eq!(ok.entry(&claim(person, "Harbour Care", "INV-1", PersonalCare, 10, 2_450)).postings[0].account, LedgerAccount::Available);
+        assert_eq!(ok.entry(&claim(person, "Harbour Care", "INV-1", PersonalCare, 10, 2_450)).postings()[0].account, LedgerAccount::Available);
         assert_eq!(reason(b.check(&claim(person, "Harbour Care", "INV-1", PersonalCare, 1, 2_450))), "duplicate");
         assert_eq!(reason(b.check(&claim(person, "Harbour Care", "OLD-1", PersonalCare, 1, 2_450))), "duplicate");
         assert_eq!(reason(b.check(&claim(person, "Nobody Ltd", "X", PersonalCare, 1, 2_450))), "unknown_provider");
@@ -571,7 +571,7 @@ mod tests {
         // An ISF line draws on what the provider holds (£300), not on what the council holds.
         assert_eq!(reason(b.check(&claim(person, "Oak Day Centre", "D1", DayService, 6, 6_000))), "insufficient_balance");
         let isf = b.check(&claim(person, "Oak Day Centre", "D1", DayService, 5, 6_000)).unwrap();
-        assert_eq!(isf.entry(&claim(person, "Oak Day Centre", "D1", DayService, 5, 6_000)).kind, EntryKind::Spending);
+        assert_eq!(isf.entry(&claim(person, "Oak Day Centre", "D1", DayService, 5, 6_000)).kind(), EntryKind::Spending);
     }
 
     #[test]
@@ -625,7 +625,7 @@ mod tests {
             prop_assert_eq!(refs.len(), n);
             for (c, a) in &accepted {
                 prop_assert!(c.unit_rate <= Money::from_pence(6_000));
-                prop_assert_eq!(a.entry(c).postings.iter().map(|p| p.amount).sum::<Money>(), Money::ZERO);
+                prop_assert_eq!(a.entry(c).postings().iter().map(|p| p.amount).sum::<Money>(), Money::ZERO);
             }
         }
 

@@ -5,9 +5,9 @@
 //! in an account (a debit). `CouncilFunding` goes negative as the council commits money.
 
 use crate::codes::coded_enum;
+use crate::deployment::streams::FundingStream;
 use crate::deployment::DeploymentOption;
 use crate::money::Money;
-use crate::deployment::streams::FundingStream;
 use crate::validation::Problems;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -40,7 +40,7 @@ coded_enum!(
 );
 
 /// One side of a movement of money.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Posting {
     pub account: LedgerAccount,
@@ -50,14 +50,41 @@ pub struct Posting {
     pub amount: Money,
 }
 
-/// A balanced set of postings: the only way money moves.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+/// Days of a budget that an entry pays for, inclusive, for one stream and one payee
+/// (`budget_holder`, `provider:<name key>`, or `contribution`). Each day of an account is
+/// paid once per stream and payee: [`AccountBook::admit`] refuses a second cover of it,
+/// and so does the database.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PaidDays {
+    pub stream: FundingStream,
+    pub payee: String,
+    pub first_day: Date,
+    pub last_day: Date,
+}
+
+impl PaidDays {
+    fn overlaps(&self, other: &PaidDays) -> bool {
+        self.stream == other.stream && self.payee == other.payee && self.first_day <= other.last_day && other.first_day <= self.last_day
+    }
+
+    /// How many days it covers.
+    pub fn days(&self) -> i64 {
+        (self.last_day - self.first_day).whole_days() + 1
+    }
+}
+
+/// A balanced set of postings: the only way money moves. Its fields are private and it
+/// cannot be deserialised: an entry is made only by the operations of the `money` module
+/// (allocation, payments, claims, spending, contributions, recovery), each of which
+/// checks its own rules, and is admitted to an account only by [`AccountBook::admit`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct JournalEntry {
-    pub kind: EntryKind,
-    pub occurred_on: Date,
-    pub description: String,
-    pub postings: Vec<Posting>,
+    kind: EntryKind,
+    occurred_on: Date,
+    description: String,
+    postings: Vec<Posting>,
+    #[serde(skip)]
+    pays_for: Vec<PaidDays>,
 }
 
 /// A journal entry that would break the ledger's rules.
@@ -72,8 +99,14 @@ pub enum LedgerError {
 }
 
 impl JournalEntry {
-    /// Builds an entry, refusing one whose postings do not add up to zero.
-    pub fn new(kind: EntryKind, occurred_on: Date, description: impl Into<String>, postings: Vec<Posting>) -> Result<JournalEntry, LedgerError> {
+    /// Builds an entry, refusing one whose postings do not add up to zero. Only the money
+    /// module's operations call it.
+    pub(in crate::money) fn new(
+        kind: EntryKind,
+        occurred_on: Date,
+        description: impl Into<String>,
+        postings: Vec<Posting>,
+    ) -> Result<JournalEntry, LedgerError> {
         if postings.len() < 2 {
             return Err(LedgerError::TooFewPostings);
         }
@@ -84,12 +117,18 @@ impl JournalEntry {
         if !sum.is_zero() {
             return Err(LedgerError::Unbalanced(sum));
         }
-        Ok(JournalEntry { kind, occurred_on, description: description.into(), postings })
+        Ok(JournalEntry { kind, occurred_on, description: description.into(), postings, pays_for: Vec::new() })
+    }
+
+    /// The same entry, paying for these days.
+    pub(in crate::money) fn paying_for(mut self, days: Vec<PaidDays>) -> JournalEntry {
+        self.pays_for = days;
+        self
     }
 
     /// A movement of `amount` from one ledger account to another within one stream.
     #[allow(clippy::too_many_arguments)]
-    pub fn transfer(
+    pub(in crate::money) fn transfer(
         kind: EntryKind,
         occurred_on: Date,
         description: impl Into<String>,
@@ -105,6 +144,117 @@ impl JournalEntry {
             description,
             vec![Posting { account: from, stream: stream.clone(), plan_line_id, amount: -amount }, Posting { account: to, stream, plan_line_id, amount }],
         )
+    }
+
+    pub fn kind(&self) -> EntryKind {
+        self.kind
+    }
+
+    pub fn occurred_on(&self) -> Date {
+        self.occurred_on
+    }
+
+    pub fn description(&self) -> &str {
+        &self.description
+    }
+
+    pub fn postings(&self) -> &[Posting] {
+        &self.postings
+    }
+
+    /// The days this entry pays for (a scheduled payment or contribution), if any.
+    pub fn pays_for(&self) -> &[PaidDays] {
+        &self.pays_for
+    }
+}
+
+/// Why the money gate refused an entry for an account.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum GateRefusal {
+    #[error("{} of the {} stream would be {balance}: nothing held may go below £0.00", .account.label(), .stream.words())]
+    BelowZero { account: LedgerAccount, stream: FundingStream, balance: Money },
+    #[error("it pays for {} to {}, outside the budget's live days ({} to {})", crate::dates::iso(.days.first_day), crate::dates::iso(.days.last_day), crate::dates::iso(*.live_from), crate::dates::iso(*.live_to))]
+    OutsideLiveSpan { days: PaidDays, live_from: Date, live_to: Date },
+    #[error("{} to {} of the {} stream ({}) are already paid for this budget", crate::dates::iso(.0.first_day), crate::dates::iso(.0.last_day), .0.stream.words(), .0.payee)]
+    AlreadyPaid(PaidDays),
+}
+
+/// What the money gate knows of one budget account: the days it is live, its balances,
+/// and the days already paid. Every entry reaches an account through [`AccountBook::admit`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountBook {
+    live_from: Date,
+    live_to: Date,
+    balances: Balances,
+    paid: Vec<PaidDays>,
+}
+
+impl AccountBook {
+    /// An account live from `start` to `end` inclusive, or to the day before `suspended_from`.
+    pub fn new(start: Date, end: Date, suspended_from: Option<Date>, balances: Balances, paid: Vec<PaidDays>) -> AccountBook {
+        let live_to = match suspended_from.and_then(|s| s.previous_day()) {
+            Some(before) => end.min(before),
+            None => end,
+        };
+        AccountBook { live_from: start, live_to, balances, paid }
+    }
+
+    pub fn balances(&self) -> &Balances {
+        &self.balances
+    }
+
+    pub fn paid(&self) -> &[PaidDays] {
+        &self.paid
+    }
+
+    /// The live days between `from` and `to` not yet paid for this stream and payee, as
+    /// inclusive ranges in order.
+    pub fn unpaid_days(&self, stream: &FundingStream, payee: &str, from: Date, to: Date) -> Vec<(Date, Date)> {
+        let (mut start, end) = (from.max(self.live_from), to.min(self.live_to));
+        let mut taken: Vec<&PaidDays> =
+            self.paid.iter().filter(|p| &p.stream == stream && p.payee == payee && p.first_day <= end && p.last_day >= start).collect();
+        taken.sort_by_key(|p| p.first_day);
+        let mut free = Vec::new();
+        for p in taken {
+            if p.first_day > start {
+                free.push((start, p.first_day.previous_day().expect("after start")));
+            }
+            match p.last_day.next_day() {
+                Some(next) => start = start.max(next),
+                None => return free,
+            }
+        }
+        if start <= end {
+            free.push((start, end));
+        }
+        free
+    }
+
+    /// The money gate for one account: admits `entry` only if nothing held goes below zero
+    /// and the days it pays for are live and not yet paid; then applies it. A refused
+    /// entry changes nothing.
+    pub fn admit(&mut self, entry: &JournalEntry) -> Result<(), GateRefusal> {
+        for (i, days) in entry.pays_for.iter().enumerate() {
+            if days.first_day < self.live_from || days.last_day > self.live_to || days.first_day > days.last_day {
+                return Err(GateRefusal::OutsideLiveSpan { days: days.clone(), live_from: self.live_from, live_to: self.live_to });
+            }
+            if self.paid.iter().chain(&entry.pays_for[..i]).any(|p| p.overlaps(days)) {
+                return Err(GateRefusal::AlreadyPaid(days.clone()));
+            }
+        }
+        let mut after = self.balances.clone();
+        for posting in &entry.postings {
+            after.apply(posting);
+        }
+        for posting in &entry.postings {
+            let balance = after.get(posting.account, &posting.stream);
+            if posting.account != LedgerAccount::CouncilFunding && posting.account != LedgerAccount::ClientContribution && balance.is_negative() {
+                return Err(GateRefusal::BelowZero { account: posting.account, stream: posting.stream.clone(), balance });
+            }
+        }
+        self.balances = after;
+        self.paid.extend(entry.pays_for.iter().cloned());
+        Ok(())
     }
 }
 

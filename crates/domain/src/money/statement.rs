@@ -6,9 +6,9 @@
 //! that raises that total brought money in, one that lowers it sent money out. So, for every
 //! stream, came in − went out = left, exactly (property-tested below).
 
+use crate::deployment::streams::FundingStream;
 use crate::money::ledger::{EntryKind, LedgerAccount, Posting};
 use crate::money::Money;
-use crate::deployment::streams::FundingStream;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -215,7 +215,7 @@ mod tests {
             (move_money(Recovery, HeldByBudgetHolder, CouncilFunding, 50), None),
             (move_money(ContributionInvoiced, ClientContribution, ContributionOwed, 20), None),
         ];
-        let s = statement(entries.iter().map(|(e, p)| StatementEntry { kind: e.kind, payee_name: *p, postings: &e.postings }), name);
+        let s = statement(entries.iter().map(|(e, p)| StatementEntry { kind: e.kind(), payee_name: *p, postings: e.postings() }), name);
         assert_eq!(s.len(), 1);
         let s = &s[0];
         let lines = |l: &[StatementLine]| l.iter().map(|l| (l.words.clone(), l.amount)).collect::<Vec<_>>();
@@ -277,8 +277,8 @@ mod tests {
                     (e, payees[p])
                 })
                 .collect();
-            let all: Vec<Posting> = entries.iter().flat_map(|(e, _)| e.postings.clone()).collect();
-            for s in statement(entries.iter().map(|(e, p)| StatementEntry { kind: e.kind, payee_name: *p, postings: &e.postings }), name) {
+            let all: Vec<Posting> = entries.iter().flat_map(|(e, _)| e.postings().to_vec()).collect();
+            for s in statement(entries.iter().map(|(e, p)| StatementEntry { kind: e.kind(), payee_name: *p, postings: e.postings() }), name) {
                 prop_assert_eq!(s.came_in - s.went_out, s.left);
                 let held: Money = all.iter().filter(|p| p.stream == s.stream && in_budget(p.account)).map(|p| p.amount).sum();
                 prop_assert_eq!(s.left, held);

@@ -8,9 +8,9 @@ use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use rust_decimal::Decimal;
 use selfdirect_domain::assessment::Questionnaire;
+use selfdirect_domain::deployment::streams::FundingStreams;
 use selfdirect_domain::person::ClientGroup;
 use selfdirect_domain::plan::{PlanInput, PlanLineInput};
-use selfdirect_domain::deployment::streams::FundingStreams;
 use selfdirect_domain::Money;
 use std::collections::BTreeMap;
 

@@ -3,7 +3,7 @@
 //! history, built by the ledger's own functions.
 
 use super::population::{answers, pick_group, plan_lines, severity, FAMILY, GIVEN, OUTCOMES, STREETS};
-use crate::accounts::{ledger_entry_rows, EntryDetails, NewEntry, ENTRY_COLUMNS, POSTING_COLUMNS};
+use crate::accounts::{ledger_entry_rows, EntryDetails, NewEntry, ENTRY_COLUMNS, PAID_DAYS_COLUMNS, POSTING_COLUMNS};
 use crate::bulk::Cell;
 use crate::claims::INVOICE_COLUMNS;
 use crate::codec;
@@ -13,14 +13,15 @@ use rand_chacha::ChaCha8Rng;
 use rust_decimal::Decimal;
 use selfdirect_domain::assessment::Questionnaire;
 use selfdirect_domain::dates::{add_months, iso};
+use selfdirect_domain::deployment::streams::FundingStreams;
 use selfdirect_domain::deployment::{overall, DeploymentOption};
-use selfdirect_domain::money::ledger::{allocate_budget, pay, record_spending, Balances, FundedLine, JournalEntry, LedgerAccount, Payee};
+use selfdirect_domain::learning::survey::{score_response, Survey};
+use selfdirect_domain::money::ledger::{allocate_budget, pay, record_spending, AccountBook, Balances, FundedLine, JournalEntry, LedgerAccount, Payee};
+use selfdirect_domain::money::payment_run::{run_account, Period, RunAccount, RunPayee};
 use selfdirect_domain::person::ClientGroup;
 use selfdirect_domain::plan::{validate_plan, PlanInput, PlanLineInput};
 use selfdirect_domain::ras::allocate;
 use selfdirect_domain::review::{first_review_due, next_review_due};
-use selfdirect_domain::deployment::streams::FundingStreams;
-use selfdirect_domain::learning::survey::{score_response, Survey};
 use selfdirect_domain::Money;
 use selfdirect_domain::Problems;
 use std::collections::BTreeMap;
@@ -28,7 +29,7 @@ use time::{Date, Duration};
 use uuid::Uuid;
 
 /// The tables a batch fills, in the order they are written (parents first), with columns.
-pub(crate) const TABLES: [(&str, &[&str]); 12] = [
+pub(crate) const TABLES: [(&str, &[&str]); 13] = [
     ("people", &["id", "council_id", "given_name", "family_name", "date_of_birth", "address", "postcode", "client_group", "long_term_support", "created_at"]),
     (
         "assessments",
@@ -114,6 +115,7 @@ pub(crate) const TABLES: [(&str, &[&str]); 12] = [
     ("bank_details", &["budget_account_id", "council_id", "account_name", "sort_code", "account_number", "updated_at"]),
     ("ledger_entries", &ENTRY_COLUMNS),
     ("ledger_postings", &POSTING_COLUMNS),
+    ("paid_days", &PAID_DAYS_COLUMNS),
     ("invoices", &INVOICE_COLUMNS),
     ("reviews", &["id", "council_id", "person_id", "budget_account_id", "due_on", "completed_on", "reviewer", "notes", "created_at"]),
     (
@@ -125,7 +127,7 @@ pub(crate) const TABLES: [(&str, &[&str]); 12] = [
 /// Rows for some people, per table (indexed as [`TABLES`]), and counts.
 #[derive(Default)]
 pub struct Batch {
-    pub(crate) rows: [Vec<Vec<Cell>>; 12],
+    pub(crate) rows: [Vec<Vec<Cell>>; 13],
     pub counts: Counts,
 }
 
@@ -164,9 +166,10 @@ const ACCOUNTS: usize = 5;
 const BANK: usize = 6;
 const ENTRIES: usize = 7;
 const POSTINGS: usize = 8;
-const INVOICES: usize = 9;
-const REVIEWS: usize = 10;
-const SURVEYS: usize = 11;
+const PAID_DAYS: usize = 9;
+const INVOICES: usize = 10;
+const REVIEWS: usize = 11;
+const SURVEYS: usize = 12;
 
 /// UUIDv7 ids that are deterministic (a seeded generator) and increasing, so a primary key
 /// index grows at its right edge during the load.
@@ -510,49 +513,50 @@ pub fn person(batch: &mut Batch, rng: &mut ChaCha8Rng, ids: &mut Ids, (council, 
         }
     }
 
-    // The money, four-weekly from the start: allocated each year; direct payments paid to
-    // the person and spent (shown by quarterly returns); ISF money paid to the provider and
-    // spent by them; council-managed lines paid on the provider's invoice.
-    let mut ledger = Ledger { balances: Balances::default(), entries: Vec::new() };
+    // The money, four-weekly from the start, through the same operations and the same
+    // gate as production: allocated each year; the payment run pays direct payments to the
+    // person (less any contribution) and ISF money to the provider, for days not yet paid;
+    // council-managed lines are paid on the provider's invoice; spending is shown by
+    // quarterly returns.
+    let book = AccountBook::new(start, account_end, None, Balances::default(), Vec::new());
+    let providers = plan.lines.iter().map(|l| l.provider.clone()).collect();
+    let mut ledger = Ledger { run: RunAccount { book, weekly_contribution: contribution, lines: lines.clone(), providers }, entries: Vec::new() };
     let mut year_start = start;
     let mut period = 0u32;
     let mut day = start;
-    let mut dp_unreported: BTreeMap<usize, Money> = BTreeMap::new();
-    let mut isf_unreported: BTreeMap<usize, Money> = BTreeMap::new();
-    let mut dp_streams: BTreeMap<selfdirect_domain::plan::FundingStream, Vec<usize>> = BTreeMap::new();
+    let mut unreported: BTreeMap<usize, Money> = BTreeMap::new();
     let four_weekly: Vec<Money> = lines.iter().map(|l| Money::from_pence(l.annual_cost.pence() / 13)).collect();
-    for (i, line) in lines.iter().enumerate() {
-        if line.deployment == DeploymentOption::DirectPayment {
-            dp_streams.entry(line.stream.clone()).or_default().push(i);
-        }
-    }
     while day <= last_day {
         if day >= year_start {
             ledger.post(ids, allocate_budget(&lines, year_start).expect("plan lines are valid"), EntryExtra::default());
             year_start = add_months(year_start, 12);
         }
+        let run = run_account(&ledger.run, Period::four_weeks_from(day), day);
+        for payment in run.payments {
+            let payee = match &payment.payee {
+                RunPayee::BudgetHolder => None,
+                RunPayee::Provider(name) => Some(name.clone()),
+            };
+            ledger.post(ids, payment.entry, EntryExtra { payee, purpose: None });
+        }
+        if let Some(invoice) = run.invoice {
+            ledger.post(ids, invoice.entry, EntryExtra::default());
+        }
         for (i, (line, detail)) in lines.iter().zip(&plan.lines).enumerate() {
-            let due = four_weekly[i];
-            if due.is_zero() {
-                continue;
-            }
-            // Providers of the main line bill every four weeks; smaller lines every twelve.
-            let every = if i == 0 { 1 } else { 3 };
-            if !period.is_multiple_of(every) {
-                continue;
-            }
-            let due = Money::from_pence(due.pence() * every as i64);
             match line.deployment {
-                DeploymentOption::DirectPayment => {} // paid per stream below
-                DeploymentOption::IndividualServiceFund => {
-                    if ledger.pay(ids, Payee::Provider, Some(line), due, day, ("Individual service fund", Some(&detail.provider))) {
-                        *isf_unreported.entry(i).or_default() += due;
-                    }
+                DeploymentOption::DirectPayment | DeploymentOption::IndividualServiceFund => {
+                    *unreported.entry(i).or_default() += four_weekly[i];
                 }
                 DeploymentOption::CouncilManaged => {
+                    // Providers of the main line bill every four weeks; smaller lines every twelve.
+                    let every = if i == 0 { 1 } else { 3 };
+                    if four_weekly[i].is_zero() || !period.is_multiple_of(every) {
+                        continue;
+                    }
+                    let due = Money::from_pence(four_weekly[i].pence() * every as i64);
                     let amount = Money::from_pence(due.pence() * rng.gen_range(90..=100) / 100);
                     let on = day + Duration::days(rng.gen_range(28..40));
-                    if on <= end && ledger.pay(ids, Payee::Provider, Some(line), amount, on, ("Provider invoice paid", Some(&detail.provider))) {
+                    if on <= end && ledger.pay_invoice(ids, line, amount, on, &detail.provider) {
                         let entry_id = ledger.entries.last().expect("just posted").0.clone();
                         let units = Decimal::from(amount.pence()) / Decimal::from(detail.unit_cost.pence().max(1));
                         batch.rows[INVOICES].push(vec![
@@ -581,27 +585,17 @@ pub fn person(batch: &mut Batch, rng: &mut ChaCha8Rng, ids: &mut Ids, (council, 
                 }
             }
         }
-        // Direct payments: one payment per stream for all its direct-payment lines.
-        for (stream, lines_paid) in &dp_streams {
-            let due = lines_paid.iter().map(|&i| four_weekly[i]).sum::<Money>();
-            if !due.is_zero() && ledger.pay_direct(ids, stream, due, day) {
-                for &i in lines_paid {
-                    *dp_unreported.entry(i).or_default() += four_weekly[i];
-                }
-            }
-        }
         period += 1;
         // Returns each quarter (from the person for direct payments, from the provider for
         // an ISF): most of what was paid, spent on the line.
         if period.is_multiple_of(3) {
-            for (share, unreported) in [(80..=100, &mut dp_unreported), (85..=100, &mut isf_unreported)] {
-                for (i, paid) in std::mem::take(unreported) {
-                    let (line, detail) = (&lines[i], &plan.lines[i]);
-                    let spent = Money::from_pence(paid.pence() * rng.gen_range(share.clone()) / 100);
-                    let on = day + Duration::days(rng.gen_range(1..20));
-                    if on <= end && !spent.is_zero() {
-                        ledger.spend(ids, line, spent, on, &detail.provider);
-                    }
+            for (i, paid) in std::mem::take(&mut unreported) {
+                let (line, detail) = (&lines[i], &plan.lines[i]);
+                let share = if line.deployment == DeploymentOption::DirectPayment { 80..=100 } else { 85..=100 };
+                let spent = Money::from_pence(paid.pence() * rng.gen_range(share) / 100);
+                let on = day + Duration::days(rng.gen_range(1..20));
+                if on <= end && !spent.is_zero() {
+                    ledger.spend(ids, line, spent, on, &detail.provider);
                 }
             }
         }
@@ -609,12 +603,12 @@ pub fn person(batch: &mut Batch, rng: &mut ChaCha8Rng, ids: &mut Ids, (council, 
     }
     for (id, entry, extra) in &ledger.entries {
         let details = EntryDetails { payee_name: extra.payee.as_deref(), purpose: extra.purpose, ..Default::default() };
-        let (entry_rows, posting_rows) =
-            ledger_entry_rows(&cid, &[NewEntry { id: id.clone(), account_id: &account_id, entry, details }], &stamp(entry.occurred_on));
-        batch.counts.postings += posting_rows.len() as u64;
+        let rows = ledger_entry_rows(&cid, &[NewEntry { id: id.clone(), account_id: &account_id, entry, details }], &stamp(entry.occurred_on()));
+        batch.counts.postings += rows.postings.len() as u64;
         batch.counts.entries += 1;
-        batch.rows[ENTRIES].extend(entry_rows);
-        batch.rows[POSTINGS].extend(posting_rows);
+        batch.rows[ENTRIES].extend(rows.entries);
+        batch.rows[POSTINGS].extend(rows.postings);
+        batch.rows[PAID_DAYS].extend(rows.paid_days);
     }
 }
 
@@ -624,44 +618,24 @@ struct EntryExtra {
     purpose: Option<&'static str>,
 }
 
-/// One account's journal as it is built, with the running balances the rules check.
+/// One account's journal as it is built, with the money gate's book of the account: every
+/// entry is admitted by it, as the store's `post` admits production's.
 struct Ledger {
-    balances: Balances,
+    run: RunAccount,
     entries: Vec<(String, JournalEntry, EntryExtra)>,
 }
 
 impl Ledger {
     fn post(&mut self, ids: &mut Ids, entry: JournalEntry, extra: EntryExtra) {
-        for p in &entry.postings {
-            self.balances.apply(p);
-        }
+        self.run.book.admit(&entry).expect("the generator's entries pass the money gate");
         self.entries.push((ids.text(), entry, extra));
     }
 
-    /// Pays if the money is there; says whether it was.
-    fn pay_direct(&mut self, ids: &mut Ids, stream: &selfdirect_domain::plan::FundingStream, amount: Money, on: Date) -> bool {
-        match pay(&self.balances, Payee::BudgetHolder, stream, None, amount, on, "Direct payment for four weeks") {
+    /// Pays a provider's invoice for a council-managed line if the money is there; says whether it was.
+    fn pay_invoice(&mut self, ids: &mut Ids, line: &FundedLine, amount: Money, on: Date, provider: &str) -> bool {
+        match pay(self.run.book.balances(), Payee::Provider, &line.stream, Some(line), amount, on, "Provider invoice paid") {
             Ok(entry) => {
-                self.post(ids, entry, EntryExtra::default());
-                true
-            }
-            Err(_) => false,
-        }
-    }
-
-    fn pay(
-        &mut self,
-        ids: &mut Ids,
-        payee: Payee,
-        line: Option<&FundedLine>,
-        amount: Money,
-        on: Date,
-        (description, payee_name): (&str, Option<&String>),
-    ) -> bool {
-        let stream = &line.expect("a provider is paid for a line").stream;
-        match pay(&self.balances, payee, stream, line, amount, on, description) {
-            Ok(entry) => {
-                self.post(ids, entry, EntryExtra { payee: payee_name.cloned(), purpose: None });
+                self.post(ids, entry, EntryExtra { payee: Some(provider.to_string()), purpose: None });
                 true
             }
             Err(_) => false,
@@ -673,11 +647,11 @@ impl Ledger {
             DeploymentOption::DirectPayment => LedgerAccount::HeldByBudgetHolder,
             _ => LedgerAccount::HeldByProvider,
         };
-        let amount = amount.min(self.balances.get(held, &line.stream));
+        let amount = amount.min(self.run.book.balances().get(held, &line.stream));
         if amount.is_zero() {
             return;
         }
-        if let Ok(entry) = record_spending(&self.balances, line, amount, on, "Spending on the plan") {
+        if let Ok(entry) = record_spending(self.run.book.balances(), line, amount, on, "Spending on the plan") {
             self.post(ids, entry, EntryExtra { payee: Some(provider.to_string()), purpose: Some("care_and_support") });
         }
     }
