@@ -6,6 +6,9 @@
 //!
 //! "Allowed" means the gate let the request through to its handler: the answer is then
 //! anything but 401, 403 or 404 (usually 422, as the bodies sent are empty).
+//!
+//! The pages pass the same gate: every page route the gate knows (`selfdirect_web::PAGES`)
+//! is checked the same way, signed in with a session cookie, with its own table here.
 
 mod common;
 
@@ -95,6 +98,29 @@ fn expected(method: &Method, route: &str) -> Option<&'static str> {
     })
 }
 
+/// The roles allowed on each page route, as [`expected`] for the API. None: public, or
+/// signing out (not a record's).
+fn expected_page(method: &str, route: &str) -> Option<&'static str> {
+    let view = "P social_worker team_manager finance_officer auditor administrator";
+    let edit = "P social_worker team_manager administrator";
+    let caseload = "social_worker team_manager administrator auditor";
+    let figures = "commissioner team_manager finance_officer auditor administrator";
+    Some(match (method, route) {
+        ("GET", "/my-budget" | "/my-budget/easy-read") => "P",
+        ("GET", "/councils/{council_id}" | "/councils/{council_id}/approvals") => caseload,
+        ("GET", "/people/{person_id}" | "/plans/{plan_id}") => view,
+        ("GET", "/people/{person_id}/access-log") => "P auditor",
+        ("POST", "/plans/{plan_id}/approve" | "/plans/{plan_id}/return") => "social_worker team_manager",
+        (_, "/plans/{plan_id}/edit" | "/plans/{plan_id}/money" | "/accounts/{account_id}/spending") => edit,
+        ("GET", "/councils/{council_id}/dashboard" | "/councils/{council_id}/dashboard/spending.csv") => figures,
+        (_, "/councils/{council_id}/finance" | "/councils/{council_id}/payment-runs" | "/payment-runs/{run_id}" | "/payment-runs/{run_id}/file/{format}") => {
+            "finance_officer"
+        }
+        (_, "/councils/{council_id}/invoices" | "/councils/{council_id}/invoices/csv") => "provider",
+        _ => return None,
+    })
+}
+
 /// The ids a route's parameters take for one target record.
 struct Target {
     ids: BTreeMap<&'static str, String>,
@@ -119,6 +145,7 @@ async fn records(store: &Store, council: &str, name: &str) -> Target {
             ("reconsideration_id", reconsideration.id.to_string()),
             ("assistant_id", assistant.id.to_string()),
             ("concern_id", concern.id.to_string()),
+            ("format", "standard18".to_string()),
         ]),
     }
 }
@@ -203,6 +230,8 @@ async fn matrix(store: Store) {
     assert!(wrong.is_empty(), "{} of {checked} checks disagree with the table:\n{}", wrong.len(), wrong.join("\n"));
     assert!(checked > 1_000, "{checked} checks");
 
+    page_matrix(&api, &here, &own, &other, &foreign).await;
+
     // Without a token, nothing but the API's description and signing in.
     let anonymous = api.http.get(format!("{}/api/v1/people/{own_person}", api.base)).send().await.unwrap();
     assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
@@ -210,6 +239,59 @@ async fn matrix(store: Store) {
     let forged = api.http.get(format!("{}/api/v1/councils", api.base)).bearer_auth("not-a-token").send().await.unwrap();
     assert_eq!(forged.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(api.http.get(format!("{}/api/openapi.json", api.base)).send().await.unwrap().status(), StatusCode::OK);
+}
+
+/// Every role × every page route the gate knows × own, other and foreign records.
+async fn page_matrix(api: &Api, here: &str, own: &Target, other: &Target, foreign: &Target) {
+    let own_person = own.ids["person_id"].clone();
+    let unknown: Vec<String> = selfdirect_web::PAGES
+        .iter()
+        .filter(|(m, r, rule)| *rule != selfdirect_web::Rule::Public && *r != "/sign-out" && expected_page(m, r).is_none())
+        .map(|(m, r, _)| format!("{m} {r}"))
+        .collect();
+    assert!(unknown.is_empty(), "page routes with no expectation in this test: {unknown:?}");
+    let routes: Vec<(&str, &str)> = selfdirect_web::PAGES.iter().filter(|(m, r, _)| expected_page(m, r).is_some()).map(|(m, r, _)| (*m, *r)).collect();
+    assert!(routes.len() >= 24, "the gate knows {} page routes", routes.len());
+    let (mut checked, mut wrong) = (0, Vec::new());
+    for role in ROLES {
+        let person = acts_for_person(role).then_some(own_person.as_str());
+        let provider = (role == "provider").then_some("Harbour Care");
+        api.sign_in_as_provider(here, role, person, provider).await;
+        for (method, route) in &routes {
+            let allowed_roles = expected_page(method, route).unwrap();
+            let listed = allowed_roles.split(' ').any(|r| r == role) || (acts_for_person(role) && allowed_roles.split(' ').any(|r| r == "P"));
+            for (label, target) in [("own", own), ("other", other), ("foreign", foreign)] {
+                if !route.contains('{') && label != "own" {
+                    continue;
+                }
+                let want = if label == "foreign" && route.contains('{') {
+                    Err(StatusCode::NOT_FOUND)
+                } else if !listed {
+                    Err(StatusCode::FORBIDDEN)
+                } else if label == "other" && acts_for_person(role) && !route.contains("{council_id}") && !route.contains("{run_id}") {
+                    Err(StatusCode::NOT_FOUND)
+                } else {
+                    Ok(())
+                };
+                let path = fill(route, target);
+                let status = match *method {
+                    "GET" => api.page(&path).await.0,
+                    _ => api.form(&path, &[]).await.0,
+                };
+                let got = match status {
+                    StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN | StatusCode::NOT_FOUND => Err(status),
+                    StatusCode::SEE_OTHER if *method == "GET" => Err(StatusCode::UNAUTHORIZED),
+                    _ => Ok(()),
+                };
+                checked += 1;
+                if got != want {
+                    wrong.push(format!("{role} {method} {route} ({label}): expected {want:?}, got {status}"));
+                }
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{} of {checked} page checks disagree with the table:\n{}", wrong.len(), wrong.join("\n"));
+    assert!(checked > 500, "{checked} page checks");
 }
 
 #[tokio::test]
