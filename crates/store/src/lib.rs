@@ -5,41 +5,35 @@
 //! it loads what a rule needs, calls the rule, and writes the result — or writes nothing
 //! when the rule says no.
 
-mod access_log;
-mod accounts;
-mod assessments;
-mod audit;
-mod bulk;
-mod claims;
-mod codec;
+// The steps of the chain, as in the domain crate.
 mod learning;
-mod payments;
-mod payroll;
-mod people;
-mod plans;
+mod money;
+mod person;
+mod plan;
 mod ras;
-mod readers;
+mod review;
+// Who may see what, the national-scale generator, and what every step shares.
+mod access;
+mod bulk;
+mod codec;
 pub mod records;
-mod reviews;
-mod rollup;
-mod safeguarding;
 pub mod synthetic;
 pub mod testing;
-mod users;
 
-pub use access_log::AccessLogEntry;
-pub use accounts::{OpenAccountInput, PaymentInput, ReceiptFile, SpendingInput, MAX_RECEIPT_BYTES, RECEIPT_TYPES};
-pub use audit::{AuditFinding, RecoveryInput};
-pub use claims::{AcceptedInvoice, ClaimsReport, InvoiceRecord};
+pub use access::access_log::AccessLogEntry;
+use access::readers;
+pub use access::users::{NewUser, Session, SignInRefusal, User, LOCKOUT_MINUTES, MAX_FAILED_SIGN_INS, MIN_PASSWORD_LENGTH, SESSION_HOURS};
+pub use learning::rollup::{BlockContractInput, BlockContractRecord, ProviderIncomeRow, SpendingCell, SpendingDimension};
 pub use learning::{spending_csv, CategorySpend, SurveyResults};
-pub use payments::{BankDetailsInput, FinancialAssessmentInput, PaymentRunPreview, PaymentRunReport, RunException, RunItem, RunOptions};
-pub use payroll::{PersonalAssistant, PersonalAssistantInput, TimesheetInput};
-pub use people::Team;
+pub use money::accounts::{OpenAccountInput, PaymentInput, ReceiptFile, SpendingInput, MAX_RECEIPT_BYTES, RECEIPT_TYPES};
+pub use money::audit::{AuditFinding, RecoveryInput};
+pub use money::claims::{AcceptedInvoice, ClaimsReport, InvoiceRecord};
+pub use money::payments::{BankDetailsInput, FinancialAssessmentInput, PaymentRunPreview, PaymentRunReport, RunException, RunItem, RunOptions};
+pub use money::payroll::{PersonalAssistant, PersonalAssistantInput, TimesheetInput};
+pub use person::people::Team;
 pub use ras::{BudgetChange, CalibrationReport, QuestionnaireVersion, RecomputeReport};
 pub use records::*;
-pub use rollup::{BlockContractInput, BlockContractRecord, ProviderIncomeRow, SpendingCell, SpendingDimension};
-pub use safeguarding::{Concern, DbsAlertRow, DbsInput};
-pub use users::{NewUser, Session, SignInRefusal, User, LOCKOUT_MINUTES, MAX_FAILED_SIGN_INS, MIN_PASSWORD_LENGTH, SESSION_HOURS};
+pub use review::safeguarding::{Concern, DbsAlertRow, DbsInput};
 
 use selfdirect_domain::deployment::streams::FundingStreams;
 use selfdirect_domain::Problems;

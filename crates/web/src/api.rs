@@ -75,9 +75,9 @@ pub fn routes() -> Router<AppState> {
         .route("/v1/people/{person_id}/allocations", get(allocation_history))
         .route("/v1/people/{person_id}/reconsiderations", get(list_reconsiderations).post(request_reconsideration))
         .route("/v1/reconsiderations/{reconsideration_id}/decision", post(decide_reconsideration))
-        .merge(crate::api_money::routes())
-        .merge(crate::api_safety::routes())
-        .merge(crate::api_market::routes())
+        .merge(crate::money::api::routes())
+        .merge(crate::review::api::routes())
+        .merge(crate::learning::api::routes())
 }
 
 #[derive(OpenApi)]
@@ -154,9 +154,9 @@ impl utoipa::Modify for BearerAuth {
 /// The whole API's OpenAPI document.
 pub fn openapi() -> utoipa::openapi::OpenApi {
     let mut doc = ApiDoc::openapi();
-    doc.merge(crate::api_money::MoneyApi::openapi());
-    doc.merge(crate::api_safety::SafetyApi::openapi());
-    doc.merge(crate::api_market::MarketApi::openapi());
+    doc.merge(crate::money::api::MoneyApi::openapi());
+    doc.merge(crate::review::api::SafetyApi::openapi());
+    doc.merge(crate::learning::api::MarketApi::openapi());
     doc
 }
 

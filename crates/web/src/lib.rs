@@ -2,21 +2,21 @@
 //! `/api/openapi.json`) and server-rendered pages in the GOV.UK Design System style.
 //! Handlers only translate HTTP to store calls and back; the rules live in the domain.
 
+// The API's root (people, assessments, RAS, plans, reviews) and the staff pages.
 mod api;
 mod api_access;
-mod api_market;
-mod api_money;
-mod api_safety;
+mod pages;
+// The steps with API routes or pages of their own.
+mod learning;
+mod money;
+mod plan;
+mod review;
+// The one access gate, signing in, and what every page shares.
 mod assets;
 mod auth;
-mod charts;
 mod error;
 mod forms;
 mod gate;
-mod pages;
-mod pages_dashboard;
-mod pages_money;
-mod pages_plan;
 
 pub use api::ApiDoc;
 pub use error::ApiError;
@@ -35,9 +35,9 @@ pub fn app(store: Store) -> Router {
     let state = AppState { store };
     // Every route, page or API, passes the one access gate before its handler.
     Router::new()
-        .merge(pages_plan::routes())
-        .merge(pages_money::routes())
-        .merge(pages_dashboard::routes())
+        .merge(plan::pages::routes())
+        .merge(money::pages::routes())
+        .merge(learning::pages::routes())
         .merge(pages::routes())
         .nest("/api", api::routes())
         .merge(assets::routes())

@@ -3,10 +3,10 @@
 //! history, built by the ledger's own functions.
 
 use super::population::{answers, pick_group, plan_lines, severity, FAMILY, GIVEN, OUTCOMES, STREETS};
-use crate::accounts::{ledger_entry_rows, EntryDetails, NewEntry, ENTRY_COLUMNS, PAID_DAYS_COLUMNS, POSTING_COLUMNS};
 use crate::bulk::Cell;
-use crate::claims::INVOICE_COLUMNS;
 use crate::codec;
+use crate::money::accounts::{ledger_entry_rows, EntryDetails, NewEntry, ENTRY_COLUMNS, PAID_DAYS_COLUMNS, POSTING_COLUMNS};
+use crate::money::claims::INVOICE_COLUMNS;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;

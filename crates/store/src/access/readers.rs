@@ -6,12 +6,12 @@
 use crate::{invalid, now, Backend, Result, Store};
 use sqlx::{AnyPool, Executor, Row};
 
-const ROW_LEVEL_SECURITY: &str = include_str!("../postgres/row_level_security.sql");
-const POSTGRES_APPEND_ONLY: &str = include_str!("../postgres/append_only.sql");
-const POSTGRES_FOREIGN_KEYS: &str = include_str!("../postgres/foreign_keys.sql");
-const SQLITE_APPEND_ONLY: &str = include_str!("../sqlite/append_only.sql");
-const POSTGRES_MONEY_GATE: &str = include_str!("../postgres/money_gate.sql");
-const SQLITE_MONEY_GATE: &str = include_str!("../sqlite/money_gate.sql");
+const ROW_LEVEL_SECURITY: &str = include_str!("../../postgres/row_level_security.sql");
+const POSTGRES_APPEND_ONLY: &str = include_str!("../../postgres/append_only.sql");
+const POSTGRES_FOREIGN_KEYS: &str = include_str!("../../postgres/foreign_keys.sql");
+const SQLITE_APPEND_ONLY: &str = include_str!("../../sqlite/append_only.sql");
+const POSTGRES_MONEY_GATE: &str = include_str!("../../postgres/money_gate.sql");
+const SQLITE_MONEY_GATE: &str = include_str!("../../sqlite/money_gate.sql");
 
 /// What each database adds after the shared migrations, in its own dialect: on PostgreSQL
 /// row-level security, readers' grants and the one foreign key the shared SQL cannot add,

@@ -1,5 +1,7 @@
 //! Step 6: reviews falling due and being completed.
 
+pub(crate) mod safeguarding;
+
 use crate::codec::{self, id_param};
 use crate::records::{PersonOverview, Review, ReviewDue};
 use crate::{new_id, now, today, Result, Store};

@@ -1,6 +1,8 @@
 //! Step 7: what the records teach. Spending by service category over time, from the
 //! ledger's `spent` postings and the plan lines they paid for.
 
+pub(crate) mod rollup;
+
 use crate::codec;
 use crate::{Result, Store};
 use selfdirect_domain::dates::iso;

@@ -2,7 +2,7 @@
 
 use crate::bulk::{insert_rows, Cell};
 use crate::codec::{self, id_param};
-use crate::plans::load_plan;
+use crate::plan::load_plan;
 use crate::records::{AccountView, BudgetAccount, CouncilUptake, LedgerEntryRecord, StreamBalance, TrialBalance, TrialBalanceLine};
 use crate::{invalid, new_id, now, today, Result, Store, StoreError};
 use selfdirect_domain::dates::iso;
@@ -695,7 +695,7 @@ pub(crate) async fn post(tx: &mut Transaction<'_, Any>, council_id: &str, books:
     insert_rows(tx, "ledger_postings", &POSTING_COLUMNS, &rows.postings).await?;
     insert_rows(tx, "paid_days", &PAID_DAYS_COLUMNS, &rows.paid_days).await?;
     let spending: Vec<String> = entries.iter().filter(|e| e.entry.postings().iter().any(|p| p.account == LedgerAccount::Spent)).map(|e| e.id.clone()).collect();
-    crate::rollup::add_spending(tx, council_id, &spending).await?;
+    crate::learning::rollup::add_spending(tx, council_id, &spending).await?;
     Ok(())
 }
 

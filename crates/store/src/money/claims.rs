@@ -5,9 +5,9 @@
 //! multi-row INSERTs in the same transaction. A file with a rejected line posts nothing
 //! unless partial acceptance was asked for.
 
-use crate::accounts::{post, EntryDetails, NewEntry};
 use crate::bulk::{execute_in, fetch_in, insert_rows, Cell};
 use crate::codec;
+use crate::money::accounts::{post, EntryDetails, NewEntry};
 use crate::{invalid, new_id, now, Result, Store, StoreError};
 use selfdirect_domain::dates::iso;
 use selfdirect_domain::deployment::DeploymentOption;

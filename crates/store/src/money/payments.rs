@@ -6,9 +6,9 @@
 //! unique, and a run item records it. A run killed part way is simply run again: accounts
 //! already paid are skipped, the rest are paid, nobody twice.
 
-use crate::accounts::{lock_accounts, post, EntryDetails, NewEntry};
 use crate::bulk::{fetch_in, insert_rows, Cell};
 use crate::codec::{self, id_param};
+use crate::money::accounts::{lock_accounts, post, EntryDetails, NewEntry};
 use crate::{invalid, new_id, now, today, Result, Store, StoreError};
 use selfdirect_domain::dates::iso;
 use selfdirect_domain::money::claims::provider_key;

@@ -2,7 +2,7 @@
 //! server-drawn SVG charts with the same figures in tables. Aggregates only: no names.
 
 use crate::auth::{Nav, SignedIn};
-use crate::charts::{bar_chart, column_chart, pounds};
+use crate::learning::charts::{bar_chart, column_chart, pounds};
 use crate::pages::{render, PageResult};
 use crate::AppState;
 use askama::Template;

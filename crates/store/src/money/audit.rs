@@ -1,7 +1,7 @@
 //! Step 5: the direct-payment audit across a council, and recovery of surplus money.
 
-use crate::accounts::{lock_account, post_one, EntryDetails};
 use crate::codec;
+use crate::money::accounts::{lock_account, post_one, EntryDetails};
 use crate::{AccountView, Result, Store};
 use selfdirect_domain::money::audit::{audit, recovery, AuditAccount, AuditFlag, AuditLine, AuditRules};
 use selfdirect_domain::money::ledger::LedgerAccount;

@@ -230,7 +230,7 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         let loaded = load_plan(&mut tx, id).await?;
         let status = loaded.plan.status.approve().map_err(|e| StoreError::Conflict(e.to_string()))?;
-        let concerns = crate::safeguarding::open_concern_count(&mut *tx, &loaded.plan.person_id.to_string()).await?;
+        let concerns = crate::review::safeguarding::open_concern_count(&mut *tx, &loaded.plan.person_id.to_string()).await?;
         let limit: Option<i64> = sqlx::query("SELECT approval_limit_pence FROM councils WHERE id = $1")
             .bind(&loaded.council_id)
             .fetch_one(&mut *tx)
@@ -241,7 +241,8 @@ impl Store {
         check_approver(role, ApprovalFlags { open_concerns: concerns, risk_enablement_lines: risks }, loaded.plan.total, policy)
             .map_err(StoreError::Conflict)?;
         let span = (loaded.plan.start_date, loaded.plan.end_date);
-        crate::accounts::check_one_live_budget(&mut tx, &loaded.council_id, &loaded.plan.person_id.to_string(), &loaded.plan.id.to_string(), span).await?;
+        crate::money::accounts::check_one_live_budget(&mut tx, &loaded.council_id, &loaded.plan.person_id.to_string(), &loaded.plan.id.to_string(), span)
+            .await?;
         bump_version(&mut tx, &loaded, loaded.plan.version).await?;
         sqlx::query(
             "UPDATE plans SET status = $1, final_budget_pence = $2, decided_at = $3, decided_by = $4, updated_at = $3, approval_note = $6 WHERE id = $5",
