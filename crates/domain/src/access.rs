@@ -78,6 +78,12 @@ pub enum Action {
     ViewAccessLog,
     /// Record the council's block contracts with providers (commissioning).
     ManageContracts,
+    /// Enter or change where a direct payment is paid: a finance officer, or the budget
+    /// holder (or their representative) for their own budget. A change is paid only once
+    /// a second person has confirmed it.
+    ChangeBankDetails,
+    /// Confirm a change of bank details someone else entered: a finance officer.
+    ConfirmBankDetails,
 }
 
 impl Action {
@@ -101,6 +107,8 @@ impl Action {
             Action::CreateCouncil => "set up a council",
             Action::ViewAccessLog => "looked at who has seen the record",
             Action::ManageContracts => "recorded a block contract",
+            Action::ChangeBankDetails => "changed the bank details",
+            Action::ConfirmBankDetails => "confirmed a change of bank details",
         }
     }
 }
@@ -252,6 +260,16 @@ pub fn decide(actor: &Actor, action: Action, subject: Subject) -> Result<(), Ref
         ViewCouncil => true,
         CreateCouncil => actor.role == Administrator,
         ManageContracts => matches!(actor.role, Commissioner),
+        ChangeBankDetails => match actor.role {
+            BudgetHolder | Representative => {
+                if !own_person {
+                    return Err(Refusal::NotFound);
+                }
+                true
+            }
+            _ => actor.role == FinanceOfficer,
+        },
+        ConfirmBankDetails => actor.role == FinanceOfficer,
         ViewAccessLog => match actor.role {
             BudgetHolder | Representative | Broker => {
                 if !own_person {

@@ -27,8 +27,9 @@ pub use learning::rollup::{BlockContractInput, BlockContractRecord, ProviderInco
 pub use learning::{spending_csv, CategorySpend, SurveyResults};
 pub use money::accounts::{OpenAccountInput, PaymentInput, ReceiptFile, SpendingInput, MAX_RECEIPT_BYTES, RECEIPT_TYPES};
 pub use money::audit::{AuditFinding, RecoveryInput};
+pub use money::bank_details::{BankDetailChange, BankDetailsInput, PendingBankChange};
 pub use money::claims::{AcceptedInvoice, ClaimsReport, InvoiceRecord};
-pub use money::payments::{BankDetailsInput, FinancialAssessmentInput, PaymentRunPreview, PaymentRunReport, RunException, RunItem, RunOptions};
+pub use money::payments::{FinancialAssessmentInput, PaymentRunPreview, PaymentRunReport, RunException, RunItem, RunOptions};
 pub use money::payroll::{PersonalAssistant, PersonalAssistantInput, TimesheetInput};
 pub use person::people::Team;
 pub use ras::{BudgetChange, CalibrationReport, QuestionnaireVersion, RecomputeReport};

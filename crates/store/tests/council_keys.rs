@@ -84,16 +84,25 @@ fn user<'a>(email: &'a str, role: &'a str, person_id: Option<&'a str>) -> NewUse
     NewUser { email, display_name: "Someone", role, person_id, provider_name: None, password: "correct horse battery staple" }
 }
 
+/// Tables of migrations after 000018 that today's code writes, as plain stand-ins.
+const STAND_INS: &[(&str, &str)] = &[
+    ("paid_days", "CREATE TABLE paid_days (council_id TEXT, budget_account_id TEXT, stream TEXT, payee TEXT, first_day TEXT, last_day TEXT, entry_id TEXT)"),
+    (
+        "bank_detail_changes",
+        "CREATE TABLE bank_detail_changes (id TEXT, council_id TEXT, budget_account_id TEXT, account_name TEXT, sort_code TEXT, account_number TEXT, \
+         entered_by_user_id TEXT, entered_by TEXT, entered_at TEXT, confirmed_by_user_id TEXT, confirmed_by TEXT, confirmed_at TEXT)",
+    ),
+];
+
 /// Fills a 000017 database, migrates it, and checks nothing was lost and the keys hold.
 async fn migrates_existing_data(store: &Store, url: &str) {
     migrate_until(store, BEFORE_COUNCIL_KEYS).await;
-    // Today's code records paid days, which 000017 had no table for: a stand-in takes
-    // them while the database is filled, and is dropped before migrating, so that
-    // 000019 makes the real table and fills it from the run's items.
-    sqlx::query("CREATE TABLE paid_days (council_id TEXT, budget_account_id TEXT, stream TEXT, payee TEXT, first_day TEXT, last_day TEXT, entry_id TEXT)")
-        .execute(store.pool())
-        .await
-        .unwrap();
+    // Today's code writes tables 000017 did not have: stand-ins take those rows while the
+    // database is filled, and are dropped before migrating, so that the later migrations
+    // make the real tables and fill them from what 000017 held.
+    for (_, create) in STAND_INS {
+        sqlx::query(create).execute(store.pool()).await.unwrap();
+    }
     let options = GenerateOptions { people: 60, councils: 2, months: 6, seed: 18, end: date!(2026 - 11 - 24), batch_people: 30, fast_load: false };
     generate_into(store, url, &options, &|_, _, _| {}).await.unwrap();
 
@@ -142,7 +151,9 @@ async fn migrates_existing_data(store: &Store, url: &str) {
 
     let before = fingerprint(store).await;
     assert!(before.iter().all(|line| !line.contains(": 0 rows")), "every table has rows to keep: {before:#?}");
-    sqlx::query("DROP TABLE paid_days").execute(store.pool()).await.unwrap();
+    for (table, _) in STAND_INS {
+        sqlx::query(&format!("DROP TABLE {table}")).execute(store.pool()).await.unwrap();
+    }
     store.migrate().await.unwrap();
     // The run's payments made before the gate now cover their days.
     let covered: i64 = sqlx::query("SELECT COUNT(*) AS n FROM paid_days p JOIN payment_run_items i ON i.entry_id = p.entry_id AND i.council_id = p.council_id")
@@ -152,6 +163,11 @@ async fn migrates_existing_data(store: &Store, url: &str) {
         .get("n");
     let items: i64 = sqlx::query("SELECT COUNT(*) AS n FROM payment_run_items").fetch_one(store.pool()).await.unwrap().get("n");
     assert_eq!((covered, items > 0), (items, true), "every run item's days are recorded as paid");
+    // Bank details recorded before versions were kept are each account's first version.
+    let versions: i64 =
+        sqlx::query("SELECT COUNT(*) AS n FROM bank_detail_changes WHERE confirmed_at IS NOT NULL").fetch_one(store.pool()).await.unwrap().get("n");
+    let details: i64 = sqlx::query("SELECT COUNT(*) AS n FROM bank_details").fetch_one(store.pool()).await.unwrap().get("n");
+    assert_eq!((versions, details > 0), (details, true), "every account's bank details are its first confirmed version");
     assert_eq!(fingerprint(store).await, before, "the migration keeps every row and every penny");
 
     // The session took its user's council.

@@ -6,7 +6,7 @@ use crate::AppState;
 use axum::extract::{FromRequest, FromRequestParts, Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use axum::routing::{get, post, put};
+use axum::routing::get;
 use axum::{Extension, Json, Router};
 use selfdirect_domain::assessment::Questionnaire;
 use selfdirect_domain::person::NewPersonInput;
@@ -22,6 +22,7 @@ use serde::Deserialize;
 use std::collections::BTreeMap;
 use time::Date;
 use utoipa::{IntoParams, OpenApi, ToSchema};
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 /// A JSON body whose syntax or shape errors come back as an [`ApiError`] body.
 #[derive(FromRequest)]
@@ -35,49 +36,56 @@ pub struct ApiQuery<T>(pub T);
 
 type ApiResult<T> = Result<T, ApiError>;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/openapi.json", get(openapi_document))
-        .route("/v1/sessions", post(crate::api_access::sign_in).delete(crate::api_access::sign_out))
-        .route("/v1/councils", get(list_councils).post(create_council))
-        .route("/v1/councils/{council_id}", get(get_council))
-        .route("/v1/councils/{council_id}/questionnaire", get(get_questionnaire))
-        .route("/v1/councils/{council_id}/people", get(list_people).post(create_person))
-        .route("/v1/councils/{council_id}/plans", get(list_plans))
-        .route("/v1/councils/{council_id}/reviews-due", get(reviews_due))
-        .route("/v1/councils/{council_id}/uptake", get(uptake))
-        .route("/v1/councils/{council_id}/uptake/series", get(uptake_series))
-        .route("/v1/councils/{council_id}/trial-balance", get(trial_balance))
-        .route("/v1/people/{person_id}", get(get_person))
-        .route("/v1/people/{person_id}/contacts", post(add_contact))
-        .route("/v1/people/{person_id}/broker", post(choose_broker))
-        .route("/v1/people/{person_id}/case-allocation", put(allocate_case))
-        .route("/v1/councils/{council_id}/teams", post(create_team))
-        .route("/v1/people/{person_id}/access-log", get(access_log))
-        .route("/v1/people/{person_id}/assessments", post(record_assessment))
-        .route("/v1/people/{person_id}/plans", post(create_plan))
-        .route("/v1/assessments/{assessment_id}", get(get_assessment))
-        .route("/v1/plans/{plan_id}", get(get_plan).put(update_plan))
-        .route("/v1/plans/{plan_id}/submit", post(submit_plan))
-        .route("/v1/plans/{plan_id}/approve", post(approve_plan))
-        .route("/v1/plans/{plan_id}/return", post(return_plan))
-        .route("/v1/plans/{plan_id}/account", post(open_account))
-        .route("/v1/accounts/{account_id}", get(get_account))
-        .route("/v1/accounts/{account_id}/payments", post(make_payment))
-        .route("/v1/accounts/{account_id}/spending", post(record_spending))
-        .route("/v1/accounts/{account_id}/reviews", post(complete_review))
-        .route("/v1/councils/{council_id}/questionnaires", get(questionnaire_versions).post(publish_questionnaire))
-        .route("/v1/councils/{council_id}/ras/uprate", post(uprate))
-        .route("/v1/councils/{council_id}/ras/recompute", post(recompute))
-        .route("/v1/councils/{council_id}/ras/calibration", get(calibration))
-        .route("/v1/councils/{council_id}/ras/what-if", post(ras_what_if))
-        .route("/v1/people/{person_id}/allocation", get(current_allocation))
-        .route("/v1/people/{person_id}/allocations", get(allocation_history))
-        .route("/v1/people/{person_id}/reconsiderations", get(list_reconsiderations).post(request_reconsideration))
-        .route("/v1/reconsiderations/{reconsideration_id}/decision", post(decide_reconsideration))
+/// Every API route, each declared once: its `#[utoipa::path]` gives both the route and its
+/// place in the OpenAPI document.
+fn documented() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(crate::api_access::sign_in, crate::api_access::sign_out))
+        .routes(routes!(list_councils, create_council))
+        .routes(routes!(get_council))
+        .routes(routes!(get_questionnaire))
+        .routes(routes!(list_people, create_person))
+        .routes(routes!(list_plans))
+        .routes(routes!(reviews_due))
+        .routes(routes!(uptake))
+        .routes(routes!(uptake_series))
+        .routes(routes!(trial_balance))
+        .routes(routes!(get_person))
+        .routes(routes!(add_contact))
+        .routes(routes!(choose_broker))
+        .routes(routes!(allocate_case))
+        .routes(routes!(create_team))
+        .routes(routes!(access_log))
+        .routes(routes!(record_assessment))
+        .routes(routes!(create_plan))
+        .routes(routes!(get_assessment))
+        .routes(routes!(get_plan, update_plan))
+        .routes(routes!(submit_plan))
+        .routes(routes!(approve_plan))
+        .routes(routes!(return_plan))
+        .routes(routes!(open_account))
+        .routes(routes!(get_account))
+        .routes(routes!(make_payment))
+        .routes(routes!(record_spending))
+        .routes(routes!(complete_review))
+        .routes(routes!(questionnaire_versions, publish_questionnaire))
+        .routes(routes!(uprate))
+        .routes(routes!(recompute))
+        .routes(routes!(calibration))
+        .routes(routes!(ras_what_if))
+        .routes(routes!(current_allocation))
+        .routes(routes!(allocation_history))
+        .routes(routes!(list_reconsiderations, request_reconsideration))
+        .routes(routes!(decide_reconsideration))
         .merge(crate::money::api::routes())
         .merge(crate::review::api::routes())
         .merge(crate::learning::api::routes())
+}
+
+/// The API's routes, and its description at `/api/openapi.json`.
+pub fn routes() -> Router<AppState> {
+    let (router, _) = documented().split_for_parts();
+    router.route("/api/openapi.json", get(openapi_document))
 }
 
 #[derive(OpenApi)]
@@ -85,51 +93,6 @@ pub fn routes() -> Router<AppState> {
     info(
         title = "selfdirect API",
         description = "Personal budgets and self-directed support: people, assessments, the Resource Allocation System, support plans, budget accounts and their ledger, reviews and uptake. Money is a decimal string in pounds (\"1234.50\"); dates are YYYY-MM-DD. Errors come as {error, message, errors: [{field, problem}]}."
-    ),
-    paths(
-        choose_broker,
-        allocate_case,
-        create_team,
-        crate::api_access::sign_in,
-        crate::api_access::sign_out,
-        list_councils,
-        create_council,
-        get_council,
-        get_questionnaire,
-        list_people,
-        create_person,
-        list_plans,
-        reviews_due,
-        uptake,
-        uptake_series,
-        trial_balance,
-        get_person,
-        access_log,
-        add_contact,
-        record_assessment,
-        create_plan,
-        get_assessment,
-        get_plan,
-        update_plan,
-        submit_plan,
-        approve_plan,
-        return_plan,
-        open_account,
-        get_account,
-        make_payment,
-        record_spending,
-        complete_review,
-        questionnaire_versions,
-        publish_questionnaire,
-        uprate,
-        recompute,
-        calibration,
-        ras_what_if,
-        current_allocation,
-        allocation_history,
-        list_reconsiderations,
-        request_reconsideration,
-        decide_reconsideration
     ),
     components(schemas(ErrorBody)),
     modifiers(&BearerAuth),
@@ -151,13 +114,16 @@ impl utoipa::Modify for BearerAuth {
     }
 }
 
-/// The whole API's OpenAPI document.
+/// The whole API's OpenAPI document, made once from the routes themselves.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    let mut doc = ApiDoc::openapi();
-    doc.merge(crate::money::api::MoneyApi::openapi());
-    doc.merge(crate::review::api::SafetyApi::openapi());
-    doc.merge(crate::learning::api::MarketApi::openapi());
-    doc
+    static DOCUMENT: std::sync::OnceLock<utoipa::openapi::OpenApi> = std::sync::OnceLock::new();
+    DOCUMENT
+        .get_or_init(|| {
+            let mut doc = documented().into_openapi();
+            doc.merge(crate::learning::api::MarketApi::openapi());
+            doc
+        })
+        .clone()
 }
 
 async fn openapi_document() -> impl IntoResponse {

@@ -92,6 +92,7 @@ pub const PAGES: &[(&str, &str, Rule)] = {
         ("GET", "/councils/{council_id}/invoices", Decide(SubmitInvoices, Council)),
         ("POST", "/councils/{council_id}/invoices", Decide(SubmitInvoices, Council)),
         ("POST", "/councils/{council_id}/invoices/csv", Decide(SubmitInvoices, Council)),
+        ("POST", "/accounts/{account_id}/bank-details/{change_id}/confirm", Decide(ConfirmBankDetails, Account)),
     ]
 };
 
@@ -151,9 +152,9 @@ fn api_rule(method: &Method, route: &str) -> Option<(Action, Scope)> {
         | "/v1/accounts/{account_id}/financial-assessments"
         | "/v1/accounts/{account_id}/suspension"
         | "/v1/accounts/{account_id}/recoveries" => (ManageFinance, Account),
-        "/v1/accounts/{account_id}/spending" | "/v1/accounts/{account_id}/bank-details" | "/v1/accounts/{account_id}/personal-assistants" => {
-            (RecordSpending, Account)
-        }
+        "/v1/accounts/{account_id}/spending" | "/v1/accounts/{account_id}/personal-assistants" => (RecordSpending, Account),
+        "/v1/accounts/{account_id}/bank-details" => (ChangeBankDetails, Account),
+        "/v1/accounts/{account_id}/bank-details/{change_id}/confirm" => (ConfirmBankDetails, Account),
         "/v1/accounts/{account_id}/reviews" => (ManagePeople, Account),
         "/v1/accounts/{account_id}/outcome-surveys" => (RecordSpending, Account),
         "/v1/councils/{council_id}/outcome-surveys" | "/v1/councils/{council_id}/spending" | "/v1/councils/{council_id}/provider-income" => {

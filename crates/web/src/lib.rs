@@ -39,7 +39,7 @@ pub fn app(store: Store) -> Router {
         .merge(money::pages::routes())
         .merge(learning::pages::routes())
         .merge(pages::routes())
-        .nest("/api", api::routes())
+        .merge(api::routes())
         .merge(assets::routes())
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), gate::gate))
         .with_state(state)

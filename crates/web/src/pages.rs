@@ -415,6 +415,9 @@ pub(crate) struct PersonPage {
     difference: Option<selfdirect_store::BudgetDifference>,
     plan: Option<PlanView>,
     account: Option<AccountPageView>,
+    /// A change of where the direct payment goes, waiting for a second person: shown so a
+    /// change nobody asked for is seen at once.
+    bank_change: Option<selfdirect_store::BankDetailChange>,
     reviews: Vec<ReviewView>,
 }
 
@@ -438,6 +441,10 @@ pub(crate) async fn person_page(s: &AppState, me: &SignedIn, person_id: &str, no
     let editable = o.plan.as_ref().is_some_and(|p| matches!(p.status, PlanStatus::Draft | PlanStatus::Returned));
     let choosable = o.plan.as_ref().is_some_and(|p| p.status == PlanStatus::Approved) && o.account.is_none();
     let spendable = o.account.as_ref().is_some_and(|a| a.account.includes_direct_payment);
+    let bank_change = match &o.account {
+        Some(a) => s.store.bank_detail_changes(&a.account.id.to_string()).await?.into_iter().find(|c| c.status == "pending"),
+        None => None,
+    };
     let final_budget = o.plan.as_ref().and_then(|p| p.final_budget);
     let indicative = o.plan.as_ref().filter(|p| p.final_budget.is_some()).map(|p| p.indicative_budget).or(o.allocation.as_ref().map(|a| a.allocation.total));
     let (budget_headline, budget_caption) = match (indicative, final_budget) {
@@ -456,6 +463,7 @@ pub(crate) async fn person_page(s: &AppState, me: &SignedIn, person_id: &str, no
         may_edit_plan: editable && me.may(Action::EditPlan, subject),
         may_choose_deployment: choosable && me.may(Action::ChooseDeployment, subject),
         may_record_spending: spendable && me.may(Action::RecordSpending, subject),
+        bank_change,
         name: o.person.full_name(),
         client_group: o.person.details.client_group.label(),
         date_of_birth: long(o.person.details.date_of_birth),

@@ -33,9 +33,12 @@ async fn money_work(store: Store) {
         .await;
     assert_refused(&bad, StatusCode::UNPROCESSABLE_ENTITY, "sort_code");
     let bank = json!({"account_name": "DEE PAYEE", "sort_code": "40-12-34", "account_number": "12345678"});
-    let (status, _) = api.send_empty(reqwest::Method::PUT, &format!("/api/v1/accounts/{dp}/bank-details"), bank).await;
-    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, change) = api.send(reqwest::Method::PUT, &format!("/api/v1/accounts/{dp}/bank-details"), Some(bank)).await;
+    assert_eq!((status, change["status"].as_str()), (StatusCode::ACCEPTED, Some("pending")), "{change}");
+    // A finance officer confirms it with her: from then on it is paid.
     api.act_as(&cid, "finance_officer", None, None).await;
+    let (status, confirmed) = api.post(&format!("/api/v1/accounts/{dp}/bank-details/{}/confirm", change["id"].as_str().unwrap()), json!({})).await;
+    assert_eq!((status, confirmed["status"].as_str()), (StatusCode::OK, Some("confirmed")), "{confirmed}");
     let council_bank = json!({"account_name": "MONEY COUNCIL", "sort_code": "20-00-00", "account_number": "55779911", "service_user_number": "123456"});
     assert_eq!(api.send_empty(reqwest::Method::PUT, &format!("/api/v1/councils/{cid}/bank-details"), council_bank).await.0, StatusCode::NO_CONTENT);
     let provider = json!({"name": "Harbour Care", "sort_code": "30-94-57", "account_number": "11112222"});

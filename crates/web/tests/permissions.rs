@@ -15,7 +15,7 @@ mod common;
 use common::Api;
 use reqwest::{Method, StatusCode};
 use selfdirect_store::testing::{open_test_account, postgres_store, sqlite_store, weekly_line};
-use selfdirect_store::{PersonalAssistantInput, RunOptions, Store};
+use selfdirect_store::{BankDetailsInput, NewUser, PersonalAssistantInput, RunOptions, Store};
 use serde_json::json;
 use std::collections::BTreeMap;
 
@@ -71,7 +71,10 @@ fn expected(method: &Method, route: &str) -> Option<&'static str> {
         | "/api/v1/accounts/{account_id}/financial-assessments"
         | "/api/v1/accounts/{account_id}/suspension"
         | "/api/v1/accounts/{account_id}/recoveries" => finance,
-        "/api/v1/accounts/{account_id}/spending" | "/api/v1/accounts/{account_id}/bank-details" | "/api/v1/accounts/{account_id}/personal-assistants" => edit,
+        "/api/v1/accounts/{account_id}/spending" | "/api/v1/accounts/{account_id}/personal-assistants" => edit,
+        // Where a direct payment goes: the budget holder (or representative) and finance.
+        "/api/v1/accounts/{account_id}/bank-details" => "budget_holder representative finance_officer",
+        "/api/v1/accounts/{account_id}/bank-details/{change_id}/confirm" => "finance_officer",
         "/api/v1/accounts/{account_id}/reviews" => case,
         "/api/v1/accounts/{account_id}/outcome-surveys" => edit,
         "/api/v1/councils/{council_id}/outcome-surveys" | "/api/v1/councils/{council_id}/spending" | "/api/v1/councils/{council_id}/provider-income" => {
@@ -117,6 +120,7 @@ fn expected_page(method: &str, route: &str) -> Option<&'static str> {
             "finance_officer"
         }
         (_, "/councils/{council_id}/invoices" | "/councils/{council_id}/invoices/csv") => "provider",
+        ("POST", "/accounts/{account_id}/bank-details/{change_id}/confirm") => "finance_officer",
         _ => return None,
     })
 }
@@ -135,6 +139,21 @@ async fn records(store: &Store, council: &str, name: &str) -> Target {
     let pa = PersonalAssistantInput { name: "Sam".into(), hourly_rate: "13.00".into(), contracted_hours: "10".into(), start_date: "2026-04-06".into() };
     let assistant = store.register_personal_assistant(&account, &pa).await.unwrap();
     let concern = store.raise_concern(&person, "A neighbour", "Bruising seen on a visit", "2026-05-02").await.unwrap();
+    // A change of bank details waiting for a second person, entered by a finance officer
+    // nobody in the matrix signs in as.
+    let email = format!("finance-{}@example.org", uuid::Uuid::now_v7());
+    let entered_by = NewUser {
+        email: &email,
+        display_name: "Entering Officer",
+        role: "finance_officer",
+        person_id: None,
+        provider_name: None,
+        password: "a long enough password",
+    };
+    let entered_by = store.create_user(council, &entered_by).await.unwrap();
+    let bank =
+        BankDetailsInput { account_name: "NEW PAYEE".into(), sort_code: "20-00-00".into(), account_number: "12345678".into(), service_user_number: None };
+    let change = store.propose_bank_details(&account, &bank, &entered_by).await.unwrap();
     Target {
         ids: BTreeMap::from([
             ("council_id", council.to_string()),
@@ -145,6 +164,7 @@ async fn records(store: &Store, council: &str, name: &str) -> Target {
             ("reconsideration_id", reconsideration.id.to_string()),
             ("assistant_id", assistant.id.to_string()),
             ("concern_id", concern.id.to_string()),
+            ("change_id", change.id),
             ("format", "standard18".to_string()),
         ]),
     }

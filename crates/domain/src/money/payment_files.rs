@@ -47,6 +47,15 @@ pub fn normalise_account_number(text: &str) -> Option<String> {
     (digits.len() == 8 && digits.chars().all(|c| c.is_ascii_digit())).then_some(digits)
 }
 
+/// A change of where money is paid takes two people, the classic control against
+/// redirected payments: whoever confirms a change must not be whoever entered it.
+pub fn check_second_person(entered_by: uuid::Uuid, confirming: uuid::Uuid) -> Result<(), String> {
+    if entered_by == confirming {
+        return Err("you entered this change, so another finance officer must confirm it".into());
+    }
+    Ok(())
+}
+
 /// Checks bank details as typed, naming the fields.
 pub fn check_bank_details(p: &mut Problems, sort_code: &str, account_number: &str) -> Option<(String, String)> {
     let sort = normalise_sort_code(sort_code);
@@ -292,6 +301,13 @@ pub fn check_pain001(xml: &str) -> Result<Pain001Summary, Problems> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_bank_change_needs_a_second_person() {
+        let (ann, bob) = (uuid::Uuid::now_v7(), uuid::Uuid::now_v7());
+        assert!(check_second_person(ann, bob).is_ok());
+        assert!(check_second_person(ann, ann).unwrap_err().contains("another finance officer"));
+    }
     use proptest::prelude::*;
     use time::macros::date;
 

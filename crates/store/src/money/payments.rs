@@ -9,6 +9,7 @@
 use crate::bulk::{fetch_in, insert_rows, Cell};
 use crate::codec::{self, id_param};
 use crate::money::accounts::{lock_accounts, post, EntryDetails, NewEntry};
+use crate::money::bank_details::BankDetailsInput;
 use crate::{invalid, new_id, now, today, Result, Store, StoreError};
 use selfdirect_domain::dates::iso;
 use selfdirect_domain::money::claims::provider_key;
@@ -36,20 +37,6 @@ pub struct FinancialAssessmentInput {
     /// Weekly disability-related expenditure, pounds.
     #[serde(default)]
     pub weekly_disability_expenses: Option<String>,
-}
-
-/// Bank details as typed.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct BankDetailsInput {
-    pub account_name: String,
-    /// Six digits, e.g. `40-12-34`.
-    pub sort_code: String,
-    /// Eight digits.
-    pub account_number: String,
-    /// The BACS service user number; for the council's own account only.
-    #[serde(default)]
-    pub service_user_number: Option<String>,
 }
 
 /// One payment made (or to be made) by a run.
@@ -270,32 +257,6 @@ impl Store {
             .await?;
         tx.commit().await?;
         Ok(contribution)
-    }
-
-    /// Where the budget holder's direct payments go.
-    pub async fn set_bank_details(&self, account_id: &str, input: &BankDetailsInput) -> Result<()> {
-        let account = self.account(account_id).await?;
-        let person = self.person(&account.person_id.to_string()).await?;
-        let mut p = Problems::new();
-        let name = p.text("account_name", &input.account_name, 70);
-        let details = check_bank_details(&mut p, &input.sort_code, &input.account_number);
-        p.into_result(())?;
-        let (sort, number) = details.expect("checked");
-        let mut tx = self.pool.begin().await?;
-        sqlx::query("DELETE FROM bank_details WHERE budget_account_id = $1").bind(account.id.to_string()).execute(&mut *tx).await?;
-        sqlx::query(
-            "INSERT INTO bank_details (budget_account_id, council_id, account_name, sort_code, account_number, updated_at) VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(account.id.to_string())
-        .bind(person.council_id.to_string())
-        .bind(name.as_deref())
-        .bind(&sort)
-        .bind(&number)
-        .bind(now())
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(())
     }
 
     /// The council's own account, which payment files pay from.

@@ -7,23 +7,20 @@ use crate::error::{ApiError, ErrorBody};
 use crate::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::Json;
 use selfdirect_store::{BlockContractInput, BlockContractRecord, ProviderIncomeRow, SpendingCell, SpendingDimension};
 use serde::Deserialize;
 use utoipa::{IntoParams, OpenApi};
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 type ApiResult<T> = Result<T, ApiError>;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/v1/councils/{council_id}/spending", get(spending))
-        .route("/v1/councils/{council_id}/block-contracts", get(block_contracts).post(add_block_contract))
-        .route("/v1/councils/{council_id}/provider-income", get(provider_income))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(spending)).routes(routes!(block_contracts, add_block_contract)).routes(routes!(provider_income))
 }
 
 #[derive(OpenApi)]
-#[openapi(paths(spending, block_contracts, add_block_contract, provider_income), components(schemas(SpendingDimension)))]
+#[openapi(components(schemas(SpendingDimension)))]
 pub struct MarketApi;
 
 #[derive(Deserialize, IntoParams)]

@@ -8,63 +8,41 @@ use crate::AppState;
 use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put};
-use axum::{Extension, Json, Router};
+use axum::{Extension, Json};
 use selfdirect_domain::money::audit::AuditRules;
 use selfdirect_domain::money::claims::ClaimInput;
 use selfdirect_domain::money::contributions::Contribution;
 use selfdirect_domain::money::payroll::PayLine;
 use selfdirect_store::{
-    AccountView, AuditFinding, BankDetailsInput, ClaimsReport, FinancialAssessmentInput, InvoiceRecord, PaymentRunPreview, PaymentRunReport, PersonalAssistant,
-    PersonalAssistantInput, RecoveryInput, RunItem, RunOptions, TimesheetInput,
+    AccountView, AuditFinding, BankDetailChange, BankDetailsInput, ClaimsReport, FinancialAssessmentInput, InvoiceRecord, PaymentRunPreview, PaymentRunReport,
+    PersonalAssistant, PersonalAssistantInput, RecoveryInput, RunItem, RunOptions, TimesheetInput,
 };
 use serde::Deserialize;
-use utoipa::{IntoParams, OpenApi, ToSchema};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::{router::OpenApiRouter, routes};
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/v1/councils/{council_id}/payment-runs/preview", get(preview_run))
-        .route("/v1/councils/{council_id}/payment-runs", post(run_payments))
-        .route("/v1/payment-runs/{run_id}/items", get(run_items))
-        .route("/v1/payment-runs/{run_id}/file", get(run_file))
-        .route("/v1/councils/{council_id}/bank-details", put(set_council_bank))
-        .route("/v1/councils/{council_id}/providers", post(register_provider))
-        .route("/v1/accounts/{account_id}/bank-details", put(set_bank_details))
-        .route("/v1/accounts/{account_id}/financial-assessments", post(financial_assessment))
-        .route("/v1/accounts/{account_id}/suspension", put(suspend))
-        .route("/v1/councils/{council_id}/claims", post(submit_claim))
-        .route("/v1/councils/{council_id}/claims/csv", post(submit_claims_csv))
-        .route("/v1/councils/{council_id}/invoices", get(list_invoices))
-        .route("/v1/councils/{council_id}/direct-payment-audit", get(direct_payment_audit))
-        .route("/v1/accounts/{account_id}/recoveries", post(recover))
-        .route("/v1/accounts/{account_id}/personal-assistants", post(register_personal_assistant))
-        .route("/v1/personal-assistants/{assistant_id}/timesheets", post(record_timesheet))
-        .route("/v1/councils/{council_id}/payroll.csv", get(payroll_csv))
-        .route("/v1/councils/{council_id}/returns/cld", get(statutory_return))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(preview_run))
+        .routes(routes!(run_payments))
+        .routes(routes!(run_items))
+        .routes(routes!(run_file))
+        .routes(routes!(set_council_bank))
+        .routes(routes!(register_provider))
+        .routes(routes!(propose_bank_details, bank_detail_changes))
+        .routes(routes!(confirm_bank_details))
+        .routes(routes!(financial_assessment))
+        .routes(routes!(suspend))
+        .routes(routes!(submit_claim))
+        .routes(routes!(submit_claims_csv))
+        .routes(routes!(list_invoices))
+        .routes(routes!(direct_payment_audit))
+        .routes(routes!(recover))
+        .routes(routes!(register_personal_assistant))
+        .routes(routes!(record_timesheet))
+        .routes(routes!(payroll_csv))
+        .routes(routes!(statutory_return))
 }
-
-#[derive(OpenApi)]
-#[openapi(paths(
-    preview_run,
-    run_payments,
-    run_items,
-    run_file,
-    set_council_bank,
-    register_provider,
-    set_bank_details,
-    financial_assessment,
-    suspend,
-    submit_claim,
-    submit_claims_csv,
-    list_invoices,
-    direct_payment_audit,
-    recover,
-    register_personal_assistant,
-    record_timesheet,
-    payroll_csv,
-    statutory_return
-))]
-pub struct MoneyApi;
 
 type ApiResult<T> = Result<T, ApiError>;
 
@@ -164,10 +142,30 @@ async fn register_provider(State(s): State<AppState>, Path(council_id): Path<Str
 }
 
 #[utoipa::path(put, path = "/api/v1/accounts/{account_id}/bank-details", tag = "money", request_body = BankDetailsInput,
-    responses((status = 204, description = "Saved: direct payments go to this account"), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn set_bank_details(State(s): State<AppState>, Path(account_id): Path<String>, ApiJson(b): ApiJson<BankDetailsInput>) -> ApiResult<StatusCode> {
-    s.store.set_bank_details(&account_id, &b).await?;
-    Ok(StatusCode::NO_CONTENT)
+    responses((status = 202, description = "Entered: paid once another finance officer confirms it", body = BankDetailChange), (status = 404, body = ErrorBody), (status = 409, description = "Another change is waiting to be confirmed", body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn propose_bank_details(
+    State(s): State<AppState>,
+    Extension(ApiUser(user)): Extension<ApiUser>,
+    Path(account_id): Path<String>,
+    ApiJson(b): ApiJson<BankDetailsInput>,
+) -> ApiResult<(StatusCode, Json<BankDetailChange>)> {
+    Ok((StatusCode::ACCEPTED, Json(s.store.propose_bank_details(&account_id, &b, &user).await?)))
+}
+
+#[utoipa::path(get, path = "/api/v1/accounts/{account_id}/bank-details", tag = "money",
+    responses((status = 200, description = "Every version, newest first, with who entered and who confirmed it", body = Vec<BankDetailChange>), (status = 404, body = ErrorBody)))]
+async fn bank_detail_changes(State(s): State<AppState>, Path(account_id): Path<String>) -> ApiResult<Json<Vec<BankDetailChange>>> {
+    Ok(Json(s.store.bank_detail_changes(&account_id).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/accounts/{account_id}/bank-details/{change_id}/confirm", tag = "money",
+    responses((status = 200, description = "Confirmed: payments now go to this account", body = BankDetailChange), (status = 404, body = ErrorBody), (status = 409, description = "Already confirmed, or entered by you", body = ErrorBody)))]
+async fn confirm_bank_details(
+    State(s): State<AppState>,
+    Extension(ApiUser(user)): Extension<ApiUser>,
+    Path((account_id, change_id)): Path<(String, String)>,
+) -> ApiResult<Json<BankDetailChange>> {
+    Ok(Json(s.store.confirm_bank_details(&account_id, &change_id, &user).await?))
 }
 
 #[utoipa::path(post, path = "/api/v1/accounts/{account_id}/financial-assessments", tag = "money", request_body = FinancialAssessmentInput,

@@ -15,7 +15,7 @@ use selfdirect_domain::dates::iso;
 use selfdirect_domain::money::audit::AuditRules;
 use selfdirect_domain::money::claims::{ClaimInput, LineProblem};
 use selfdirect_domain::plan::ServiceCategory;
-use selfdirect_store::{ClaimsReport, Council, InvoiceRecord, PaymentRunPreview, PaymentRunReport, RunItem, RunOptions, StoreError};
+use selfdirect_store::{BankDetailChange, ClaimsReport, Council, InvoiceRecord, PaymentRunPreview, PaymentRunReport, RunItem, RunOptions, StoreError};
 use std::collections::HashMap;
 
 pub fn routes() -> Router<AppState> {
@@ -26,10 +26,20 @@ pub fn routes() -> Router<AppState> {
         .route("/payment-runs/{run_id}/file/{format}", get(run_file))
         .route("/councils/{council_id}/invoices", get(invoices).post(submit_invoice))
         .route("/councils/{council_id}/invoices/csv", post(submit_invoice_csv))
+        .route("/accounts/{account_id}/bank-details/{change_id}/confirm", post(confirm_bank_details))
 }
 
 fn today() -> time::Date {
     time::OffsetDateTime::now_utc().date()
+}
+
+/// A bank details change waiting for a second person, as the finance page lists it.
+struct BankChangeRow {
+    person_id: String,
+    person_name: String,
+    /// Entered by the signed-in officer, who may not confirm it.
+    mine: bool,
+    change: BankDetailChange,
 }
 
 struct AuditRow {
@@ -49,12 +59,15 @@ struct FinancePage {
     runs: Vec<PaymentRunReport>,
     rejected: Vec<InvoiceRecord>,
     audit: Vec<AuditRow>,
+    bank_changes: Vec<BankChangeRow>,
+    notice: Option<String>,
     errors: Vec<SummaryError>,
 }
 
 #[derive(serde::Deserialize)]
 struct FinanceQuery {
     period_start: Option<String>,
+    confirmed: Option<String>,
 }
 
 async fn finance_page(s: &AppState, me: &SignedIn, council_id: &str, period_start: String, pay_date: String) -> Result<FinancePage, PageError> {
@@ -74,6 +87,19 @@ async fn finance_page(s: &AppState, me: &SignedIn, council_id: &str, period_star
                 flags: f.flags.iter().map(|x| x.message().to_string()).collect(),
             })
             .collect(),
+        bank_changes: s
+            .store
+            .pending_bank_detail_changes(&cid)
+            .await?
+            .into_iter()
+            .map(|p| BankChangeRow {
+                person_id: p.person_id.to_string(),
+                person_name: p.person_name,
+                mine: p.entered_by_user_id == Some(me.0.user.id),
+                change: p.change,
+            })
+            .collect(),
+        notice: None,
         errors: Vec::new(),
         council,
         period_start,
@@ -84,6 +110,7 @@ async fn finance_page(s: &AppState, me: &SignedIn, council_id: &str, period_star
 async fn finance(State(s): State<AppState>, me: SignedIn, Path(council_id): Path<String>, Query(q): Query<FinanceQuery>) -> PageResult {
     let period_start = q.period_start.clone().unwrap_or_else(|| iso(today()));
     let mut page = finance_page(&s, &me, &council_id, period_start.clone(), iso(today())).await?;
+    page.notice = q.confirmed.map(|name| format!("The new bank details for {name} are confirmed: payments now go to them"));
     match s.store.preview_payment_run(&council_id, &period_start).await {
         Ok(preview) => page.preview = Some(preview),
         Err(StoreError::Invalid(p)) => {
@@ -93,6 +120,20 @@ async fn finance(State(s): State<AppState>, me: SignedIn, Path(council_id): Path
     }
     let status = if page.errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     Ok(render(status, &page))
+}
+
+async fn confirm_bank_details(
+    State(s): State<AppState>,
+    me: SignedIn,
+    Path((account_id, change_id)): Path<(String, String)>,
+    Form(form): Form<HashMap<String, String>>,
+) -> PageResult {
+    me.check_csrf(&form)?;
+    s.store.confirm_bank_details(&account_id, &change_id, &me.0.user).await?;
+    let account = s.store.account(&account_id).await?;
+    let person = s.store.person(&account.person_id.to_string()).await?;
+    let query = serde_urlencoded::to_string([("confirmed", person.full_name())]).unwrap_or_default();
+    Ok(Redirect::to(&format!("/councils/{}/finance?{query}", person.council_id)).into_response())
 }
 
 async fn run_payments(State(s): State<AppState>, me: SignedIn, Path(council_id): Path<String>, Form(form): Form<HashMap<String, String>>) -> PageResult {

@@ -6,29 +6,25 @@ use crate::gate::ApiUser;
 use crate::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post, put};
-use axum::{Extension, Json, Router};
+use axum::{Extension, Json};
 use selfdirect_store::{Concern, DbsAlertRow, DbsInput, SurveyResults};
 use serde::Deserialize;
-use utoipa::{IntoParams, OpenApi, ToSchema};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 type ApiResult<T> = Result<T, ApiError>;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/v1/personal-assistants/{assistant_id}/dbs", put(record_dbs))
-        .route("/v1/councils/{council_id}/dbs-alerts", get(dbs_alerts))
-        .route("/v1/councils/{council_id}/safeguarding-concerns", get(open_concerns))
-        .route("/v1/people/{person_id}/safeguarding-concerns", get(person_concerns).post(raise_concern))
-        .route("/v1/people/{person_id}/safeguarding-concerns/{concern_id}/close", post(close_concern))
-        .route("/v1/accounts/{account_id}/outcome-surveys", post(record_survey))
-        .route("/v1/councils/{council_id}/outcome-surveys", get(survey_results))
-        .route("/v1/councils/{council_id}/approval-limit", put(set_approval_limit))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(record_dbs))
+        .routes(routes!(dbs_alerts))
+        .routes(routes!(open_concerns))
+        .routes(routes!(person_concerns, raise_concern))
+        .routes(routes!(close_concern))
+        .routes(routes!(record_survey))
+        .routes(routes!(survey_results))
+        .routes(routes!(set_approval_limit))
 }
-
-#[derive(OpenApi)]
-#[openapi(paths(record_dbs, dbs_alerts, open_concerns, person_concerns, raise_concern, close_concern, record_survey, survey_results, set_approval_limit))]
-pub struct SafetyApi;
 
 #[utoipa::path(put, path = "/api/v1/personal-assistants/{assistant_id}/dbs", tag = "safety", request_body = DbsInput,
     responses((status = 204), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
