@@ -6,6 +6,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use selfdirect_domain::assessment::Questionnaire;
+use selfdirect_domain::export::SafeCsv;
 use selfdirect_domain::person::ClientGroup;
 use selfdirect_domain::ras::calibration::{evaluate, fit_prices, parse_packages, what_if, Evaluation, Package};
 use selfdirect_domain::ras::CompiledRules;
@@ -199,7 +200,7 @@ pub async fn run(store: Option<&Store>, command: RasCommand) -> anyhow::Result<(
         RasCommand::SamplePackages { count, seed, out } => {
             let q = Questionnaire::standard();
             let packages = synthetic_packages(&q, count, seed);
-            let mut w = csv::Writer::from_path(&out).with_context(|| format!("cannot write {}", out.display()))?;
+            let mut w = SafeCsv::new(csv::Writer::from_path(&out).with_context(|| format!("cannot write {}", out.display()))?);
             let questions: Vec<_> = q.questions().map(|(_, qu)| qu).collect();
             let mut header = vec!["reference".to_string(), "client_group".into(), "annual_cost".into()];
             header.extend(questions.iter().map(|qu| qu.id.clone()));
@@ -239,7 +240,7 @@ async fn recompute_council(store: &Store, council_id: &str, changes_csv: Option<
         println!("  {:<30} {} → {} ({})", c.person_name, c.before, c.after, c.change);
     }
     if let Some(path) = changes_csv {
-        let mut w = csv::Writer::from_path(path).with_context(|| format!("cannot write {}", path.display()))?;
+        let mut w = SafeCsv::new(csv::Writer::from_path(path).with_context(|| format!("cannot write {}", path.display()))?);
         w.write_record(["person_id", "person_name", "before", "after", "change"])?;
         for c in &report.changes {
             w.write_record([

@@ -2,10 +2,25 @@
 
 use time::{Date, Month};
 
-/// Parses `YYYY-MM-DD` strictly.
-pub fn parse_iso_date(text: &str) -> Result<Date, time::error::Parse> {
+/// Text that is not a `YYYY-MM-DD` date.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("not a YYYY-MM-DD date")]
+pub struct NotADate;
+
+/// The first and last days the service accepts from outside: every date a person, a
+/// provider's file or a query gives is within them, so date and money arithmetic on them
+/// cannot overflow.
+pub const EARLIEST: Date = time::macros::date!(1900 - 01 - 01);
+pub const LATEST: Date = time::macros::date!(2100 - 12 - 31);
+
+/// Parses `YYYY-MM-DD` strictly: four-digit year, no sign, nothing else.
+pub fn parse_iso_date(text: &str) -> Result<Date, NotADate> {
+    let shaped = text.len() == 10 && text.bytes().enumerate().all(|(i, b)| if i == 4 || i == 7 { b == b'-' } else { b.is_ascii_digit() });
+    if !shaped {
+        return Err(NotADate);
+    }
     let format = time::macros::format_description!("[year]-[month]-[day]");
-    Date::parse(text, &format)
+    Date::parse(text, &format).map_err(|_| NotADate)
 }
 
 /// Writes `YYYY-MM-DD`.
@@ -33,6 +48,19 @@ pub fn add_months(date: Date, months: i32) -> Date {
 mod tests {
     use super::*;
     use time::macros::date;
+
+    #[test]
+    fn only_plain_dates_parse_and_the_edge_bounds_them() {
+        assert_eq!(parse_iso_date("2026-04-01"), Ok(date!(2026 - 04 - 01)));
+        for odd in ["+2026-01-01", "-9999-01-01", "2026-4-01", "2026-04-01 ", "20260401", "2026-02-30", ""] {
+            assert_eq!(parse_iso_date(odd), Err(NotADate), "{odd:?}");
+        }
+        let mut p = crate::Problems::new();
+        assert_eq!(p.date("d", "9999-12-31"), None);
+        assert_eq!(p.date("d", "0000-01-01"), None);
+        assert!(p.to_string().contains("outside the dates this service works with"), "{p}");
+        assert_eq!(p.date("d", "2100-12-31"), Some(LATEST));
+    }
 
     #[test]
     fn month_arithmetic_clamps_to_the_month_end() {

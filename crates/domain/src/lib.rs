@@ -14,13 +14,15 @@
 //! 7. [`learning`] — uptake, outcome surveys, the statutory return, market intelligence.
 //!
 //! [`access`] decides who may do what to which record (the access gate's rule);
-//! [`dates`], [`validation`] and [`codes`] are shared by all steps.
+//! [`dates`], [`validation`], [`codes`] and [`export`] (CSV safe for spreadsheets) are shared
+//! by all steps.
 
 pub mod access;
 pub mod assessment;
 pub mod codes;
 pub mod dates;
 pub mod deployment;
+pub mod export;
 pub mod learning;
 pub mod money;
 pub mod person;

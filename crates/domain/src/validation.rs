@@ -132,7 +132,11 @@ impl Problems {
     /// A calendar date written `YYYY-MM-DD`.
     pub fn date(&mut self, field: &str, value: &str) -> Option<Date> {
         match crate::dates::parse_iso_date(value.trim()) {
-            Ok(d) => Some(d),
+            Ok(d) if (crate::dates::EARLIEST..=crate::dates::LATEST).contains(&d) => Some(d),
+            Ok(_) => {
+                self.add(field, format!("'{}' is outside the dates this service works with, 1900-01-01 to 2100-12-31", value.trim()));
+                None
+            }
             Err(_) if value.trim().is_empty() => {
                 self.add(field, "is required; enter a date such as 2026-04-01");
                 None

@@ -90,9 +90,18 @@ pub struct SignInQuery {
     signed_out: Option<String>,
 }
 
-/// Only a path on this site: never an open redirect to somewhere else.
-fn local_path(next: Option<&str>) -> Option<String> {
-    next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\')).map(str::to_string)
+/// Only a path on this site: never an open redirect to somewhere else. No control or
+/// space characters (a browser drops a tab, so `/\t/evil.example` would become
+/// `//evil.example`), no backslash, no `//` start, and it must parse as a path.
+pub(crate) fn local_path(next: Option<&str>) -> Option<String> {
+    next.filter(|n| {
+        n.starts_with('/')
+            && !n.starts_with("//")
+            && !n.contains('\\')
+            && !n.chars().any(|c| c.is_control() || c.is_whitespace())
+            && n.parse::<axum::http::uri::PathAndQuery>().is_ok()
+    })
+    .map(str::to_string)
 }
 
 fn random_token() -> String {

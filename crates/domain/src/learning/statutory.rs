@@ -171,7 +171,7 @@ pub fn build_return(events: &[ServiceEvent], quarter: Quarter) -> StatutoryRetur
 
 /// The return as CSV, header first.
 pub fn return_csv(r: &StatutoryReturn) -> String {
-    let mut out = csv::Writer::from_writer(Vec::new());
+    let mut out = crate::export::csv_in_memory();
     let header = [
         "person_id",
         "reporting_period_start",

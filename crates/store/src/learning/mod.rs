@@ -183,7 +183,7 @@ impl Store {
 
 /// Spending by month and category as CSV (month, service_category, spent), header first.
 pub fn spending_csv(dimension: crate::SpendingDimension, cells: &[crate::SpendingCell]) -> String {
-    let mut out = csv::Writer::from_writer(Vec::new());
+    let mut out = selfdirect_domain::export::csv_in_memory();
     out.write_record(["month", dimension.csv_column(), "spent"]).expect("writing to memory");
     for c in cells {
         // '' is spending with no value for the dimension: not tied to a plan line, or paid to

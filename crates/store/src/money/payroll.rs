@@ -136,7 +136,7 @@ impl Store {
         .bind(council.id.to_string())
         .fetch_all(&self.pool)
         .await?;
-        let mut out = csv::Writer::from_writer(Vec::new());
+        let mut out = selfdirect_domain::export::csv_in_memory();
         let header = [
             "employer",
             "budget_account_id",

@@ -7,7 +7,7 @@ use crate::forms::{capitalise, sentence, FormState, SummaryError};
 use crate::pages::{person_page, render, PageError, PageResult};
 use crate::AppState;
 use askama::Template;
-use axum::extract::{Multipart, Path, State};
+use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::get;
@@ -27,7 +27,11 @@ pub fn routes() -> Router<AppState> {
         .route("/people/{person_id}/access-log", get(access_log_page))
         .route("/plans/{plan_id}/edit", get(edit_form).post(save))
         .route("/plans/{plan_id}/money", get(deployment_form).post(choose_deployment))
-        .route("/accounts/{account_id}/spending", get(spending_form).post(record_spending))
+        // Room for the largest receipt and the form around it (axum's default is 2 MB).
+        .route(
+            "/accounts/{account_id}/spending",
+            get(spending_form).post(record_spending).layer(DefaultBodyLimit::max(selfdirect_store::MAX_RECEIPT_BYTES + (1 << 20))),
+        )
 }
 
 /// Blank rows offered below the plan's lines, so a line can be added without JavaScript.
@@ -418,21 +422,42 @@ async fn record_spending(State(s): State<AppState>, me: SignedIn, Path(account_i
     let mut page = spending_page(&s, &me, &account_id).await?;
     let mut typed = HashMap::new();
     let mut receipt = None;
-    while let Ok(Some(field)) = multipart.next_field().await {
+    // A form whose file cannot be read (too large for the body limit, cut off) fails as a
+    // whole, saying so: spending is never recorded without the receipt that came with it.
+    let mut unreadable = false;
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => break,
+            Err(_) => {
+                unreadable = true;
+                break;
+            }
+        };
         let name = field.name().unwrap_or("").to_string();
         if name == "receipt" {
             let file_name = field.file_name().unwrap_or("").to_string();
             let content_type = field.content_type().unwrap_or("application/octet-stream").to_string();
-            let bytes = field.bytes().await.map(|b| b.to_vec()).unwrap_or_default();
+            let Ok(bytes) = field.bytes().await else {
+                unreadable = true;
+                break;
+            };
             // An empty file input (nothing chosen) is no receipt, not a bad one.
             if !bytes.is_empty() {
-                receipt = Some(ReceiptFile { file_name, content_type, bytes });
+                receipt = Some(ReceiptFile { file_name, content_type, bytes: bytes.to_vec() });
             }
         } else if let Ok(text) = field.text().await {
             typed.insert(name, text);
         }
     }
     me.check_csrf(&typed)?;
+    if unreadable {
+        let mut problems = selfdirect_domain::Problems::new();
+        let most = selfdirect_store::MAX_RECEIPT_BYTES >> 20;
+        problems.add("receipt", format!("the receipt could not be read: choose a photo or PDF of at most {most} MB and send the form again"));
+        page.form = FormState::refused(typed, problems);
+        return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page));
+    }
     let field = |name: &str| typed.get(name).cloned().unwrap_or_default();
     let input = SpendingInput {
         plan_line_id: field("plan_line_id"),

@@ -178,6 +178,24 @@ impl Api {
         (resp.status(), resp.text().await.unwrap())
     }
 
+    /// Uploads `bytes` as one file of a multipart form, with the session's CSRF token first.
+    pub async fn upload_bytes(
+        &self,
+        path: &str,
+        file_field: &str,
+        (file_name, mime): (&str, &str),
+        bytes: Vec<u8>,
+        extra: &[(&str, &str)],
+    ) -> (StatusCode, String) {
+        let mut form = reqwest::multipart::Form::new().text("csrf_token", self.csrf());
+        for (k, v) in extra {
+            form = form.text(k.to_string(), v.to_string());
+        }
+        form = form.part(file_field.to_string(), reqwest::multipart::Part::bytes(bytes).file_name(file_name.to_string()).mime_str(mime).unwrap());
+        let resp = self.with_session(self.http.post(format!("{}{path}", self.base))).multipart(form).send().await.unwrap();
+        (resp.status(), resp.text().await.unwrap())
+    }
+
     /// Posts exactly these fields (no CSRF token added), as the signed-in user.
     pub async fn form_exactly(&self, path: &str, fields: &[(&str, &str)]) -> (StatusCode, String, Option<String>) {
         let resp = self.with_session(self.http.post(format!("{}{path}", self.base))).form(fields).send().await.unwrap();

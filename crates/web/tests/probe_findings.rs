@@ -1,0 +1,115 @@
+//! What probing the service found (issue 18), each held by a test on SQLite and PostgreSQL:
+//! an open redirect after signing in, formulas in CSV exports, receipts above axum's
+//! default body limit silently dropped, and dates far outside any budget accepted.
+
+mod common;
+
+use common::{assert_refused, csrf_in, Api};
+use reqwest::StatusCode;
+use selfdirect_store::testing::{open_test_account, postgres_store, sqlite_store, weekly_line};
+use selfdirect_store::{NewUser, PersonalAssistantInput, Store, TimesheetInput};
+
+/// Signing in with `next` set: where the service sends the browser.
+async fn redirect_after_sign_in(api: &Api, email: &str, next: &str) -> String {
+    let resp = api.http.get(format!("{}/sign-in", api.base)).send().await.unwrap();
+    let cookie = resp.headers().get_all("set-cookie").iter().filter_map(|v| v.to_str().ok()).find(|v| v.starts_with("sd_sign_in=")).unwrap();
+    let cookie = cookie.split(';').next().unwrap().to_string();
+    let token = csrf_in(&resp.text().await.unwrap()).unwrap();
+    let resp = api
+        .http
+        .post(format!("{}/sign-in", api.base))
+        .header("cookie", cookie)
+        .form(&[("csrf_token", token.as_str()), ("email", email), ("password", "a long enough password"), ("next", next)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER, "{next:?}");
+    resp.headers()["location"].to_str().unwrap().to_string()
+}
+
+async fn findings(store: Store) {
+    let cid = store.create_council("PRB", "Probe Council").await.unwrap().id.to_string();
+    let dp = open_test_account(
+        &store,
+        &cid,
+        "=HYPERLINK(\"http://evil.example\")",
+        vec![weekly_line("PA hours", "@SUM(A1)", "personal_assistant", "200")],
+        "direct_payment",
+    )
+    .await;
+    let person = store.account(&dp).await.unwrap().person_id.to_string();
+    let holder = NewUser {
+        email: "dee@probe.example",
+        display_name: "Dee",
+        role: "budget_holder",
+        person_id: Some(&person),
+        provider_name: None,
+        password: "a long enough password",
+    };
+    store.create_user(&cid, &holder).await.unwrap();
+    let api = Api::start(store.clone()).await;
+
+    // 3. No open redirect: a tab, a backslash or a second slash sends the user home.
+    for next in ["/\t/evil.example/", "/\\evil.example", "//evil.example", "/ok\u{7}"] {
+        assert_eq!(redirect_after_sign_in(&api, "dee@probe.example", next).await, "/my-budget", "{next:?}");
+    }
+    assert_eq!(redirect_after_sign_in(&api, "dee@probe.example", "/people/x?y=1").await, "/people/x?y=1");
+
+    // 4. Formulas in names and providers are written as text in every CSV export.
+    let pa = PersonalAssistantInput {
+        name: "=cmd|' /C calc'!A0".into(),
+        hourly_rate: "13.00".into(),
+        contracted_hours: "10".into(),
+        start_date: "2026-04-06".into(),
+    };
+    let pa = store.register_personal_assistant(&dp, &pa).await.unwrap();
+    let week = TimesheetInput { week_start: "2026-04-06".into(), hours_worked: "10".into(), holiday_hours: "".into() };
+    store.record_timesheet(&pa.id.to_string(), &week).await.unwrap();
+    let payroll = store.payroll_csv(&cid, "2026-04-06", "2026-04-12").await.unwrap();
+    assert!(payroll.contains("\"'=HYPERLINK(\"\"http://evil.example\"\") Payee\"") || payroll.contains("'=HYPERLINK"), "{payroll}");
+    assert!(payroll.contains("'=cmd|"), "{payroll}");
+    assert!(!payroll.lines().skip(1).any(|l| l.starts_with('=') || l.contains(",=") || l.contains(",\"=")), "{payroll}");
+
+    // 7. A receipt of 3 MB (above axum's 2 MB default) is kept with the spending; one above
+    // the limit fails the whole form, saying why, and records nothing.
+    api.sign_in("dee@probe.example", "a long enough password").await;
+    let line = store.plan(&store.account(&dp).await.unwrap().plan_id.to_string()).await.unwrap().lines[0].id.to_string();
+    selfdirect_store::testing::pay_budget_holder(&store, &dp, "500.00", "2026-04-02").await;
+    let fields = [("plan_line_id", line.as_str()), ("amount", "50.00"), ("spent_on", "2026-04-10"), ("description", "Wages"), ("purpose", "care_and_support")];
+    let mut pdf = b"%PDF-1.4 receipt ".to_vec();
+    pdf.resize(3 << 20, b'x');
+    let (status, body) = api.upload_bytes(&format!("/accounts/{dp}/spending"), "receipt", ("receipt.pdf", "application/pdf"), pdf, &fields).await;
+    assert!(status == StatusCode::SEE_OTHER || status == StatusCode::OK, "{status}: {body}");
+    assert_eq!(store.receipt_count(&dp).await.unwrap(), 1);
+    let spent_before = store.account_view(&dp).await.unwrap().spent;
+    let mut huge = b"%PDF-1.4 ".to_vec();
+    huge.resize(12 << 20, b'x');
+    let (status, body) = api.upload_bytes(&format!("/accounts/{dp}/spending"), "receipt", ("big.pdf", "application/pdf"), huge, &fields).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(body.contains("receipt could not be read: choose a photo or PDF of at most 10 MB"), "{body}");
+    assert_eq!((store.receipt_count(&dp).await.unwrap(), store.account_view(&dp).await.unwrap().spent), (1, spent_before), "nothing recorded");
+
+    // 6. Dates far outside any budget are refused at the edge, naming the field.
+    api.act_as(&cid, "finance_officer", None, None).await;
+    for period in ["9999-12-31", "0000-01-01", "+2026-01-01", "-9999-01-01"] {
+        assert_refused(
+            &api.get(&format!("/api/v1/councils/{cid}/payment-runs/preview?period_start={}", period.replace('+', "%2B"))).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "period_start",
+        );
+    }
+}
+
+#[tokio::test]
+async fn probe_findings_on_sqlite() {
+    let (store, _dir) = sqlite_store().await;
+    findings(store).await;
+}
+
+#[tokio::test]
+async fn probe_findings_on_postgres() {
+    if let Some((store, _db)) = postgres_store("probe_findings_on_postgres").await {
+        findings(store.clone()).await;
+        store.close().await;
+    }
+}
