@@ -158,6 +158,7 @@ fn claim_accounts(people: &[Uuid], asc: &FundingStream) -> Vec<ClaimAccount> {
             }],
             available: vec![(asc.clone(), Money::from_pounds(12_740))],
             held_by_provider: Vec::new(),
+            invoiced: Vec::new(),
         })
         .collect()
 }

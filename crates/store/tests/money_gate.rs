@@ -1,7 +1,11 @@
 //! The money gate and one live budget, on both databases: a second live budget is refused,
-//! an overlapping run pays nothing for days already paid, and the database itself refuses
-//! a second cover of a day or a second live account, whoever writes the row.
+//! an overlapping run pays nothing for days already paid, the same days of a service are
+//! not billed twice, and the database itself refuses a second cover of a day or a second
+//! live account, whoever writes the row.
 
+use selfdirect_domain::money::claims::ClaimInput;
+use selfdirect_domain::plan::PlanLineInput;
+use selfdirect_domain::Money;
 use selfdirect_store::testing::{open_test_account, postgres_store, sqlite_store, weekly_line};
 use selfdirect_store::{BankDetailsInput, RunOptions, Store, StoreError};
 use sqlx::Row;
@@ -115,9 +119,47 @@ async fn a_unique_clash_is_a_conflict(store: &Store, council: &str) {
     }
 }
 
+/// The same service billed twice: other references for the same days of the same line are
+/// refused, a reference is the same whatever its case, and other days are paid.
+async fn each_day_of_a_service_is_billed_once(store: &Store) {
+    let cid = store.create_council("BIL", "Billing Council").await.unwrap().id.to_string();
+    let hourly = PlanLineInput { units_per_period: "10".into(), ..weekly_line("Home care", "Harbour Care", "personal_care", "24.50") };
+    let managed = open_test_account(store, &cid, "Mo", vec![hourly], "council_managed").await;
+    let mo = store.account(&managed).await.unwrap().person_id.to_string();
+    store.register_provider(&cid, "Harbour Care", "20-00-00", "11112222").await.unwrap();
+    let claim = |reference: &str, from: &str, to: &str| ClaimInput {
+        provider: "Harbour Care".into(),
+        invoice_ref: reference.into(),
+        person_id: mo.clone(),
+        service_category: "personal_care".into(),
+        period_start: from.into(),
+        period_end: to.into(),
+        units: "40".into(),
+        unit_rate: "24.50".into(),
+    };
+    let first = store.submit_claim(&cid, &claim("BB-001", "2026-04-01", "2026-04-28")).await.unwrap();
+    assert!(first.posted && first.rejected.is_empty(), "{first:?}");
+    let codes = |r: &selfdirect_store::ClaimsReport| r.rejected.iter().map(|p| p.reason_code.clone()).collect::<Vec<_>>();
+    assert_eq!(codes(&store.submit_claim(&cid, &claim("BB-002", "2026-04-01", "2026-04-28")).await.unwrap()), ["days_already_invoiced"]);
+    assert_eq!(codes(&store.submit_claim(&cid, &claim("BB-003", "2026-04-20", "2026-05-10")).await.unwrap()), ["days_already_invoiced"]);
+    assert_eq!(codes(&store.submit_claim(&cid, &claim("bb-001", "2026-04-29", "2026-05-26")).await.unwrap()), ["duplicate"]);
+    let next = store.submit_claim(&cid, &claim("BB-004", "2026-04-29", "2026-05-26")).await.unwrap();
+    assert!(next.posted && next.rejected.is_empty(), "{next:?}");
+    assert_eq!(store.account_view(&managed).await.unwrap().spent, Money::from_pounds(1_960), "two four-week invoices paid, nothing twice");
+    // In one file too: the second line for days the first took is refused.
+    let file = format!(
+        "provider,invoice_ref,person_id,service_category,period_start,period_end,units,unit_rate\n\
+         Harbour Care,BB-005,{mo},personal_care,2026-05-27,2026-06-23,40,24.50\n\
+         Harbour Care,BB-006,{mo},personal_care,2026-06-01,2026-06-07,10,24.50\n"
+    );
+    let report = store.submit_claims_csv(&cid, &file, true).await.unwrap();
+    assert_eq!((report.accepted.len(), codes(&report)), (1, vec!["days_already_invoiced".to_string()]));
+}
+
 async fn all(store: Store) {
     a_second_live_budget_is_refused(&store).await;
     overlapping_runs_pay_each_day_once(&store).await;
+    each_day_of_a_service_is_billed_once(&store).await;
 }
 
 #[tokio::test]

@@ -11,7 +11,7 @@
 use crate::codes::coded_enum;
 use crate::deployment::streams::FundingStream;
 use crate::deployment::DeploymentOption;
-use crate::money::ledger::{EntryKind, JournalEntry, LedgerAccount, Posting};
+use crate::money::ledger::{EntryKind, JournalEntry, LedgerAccount, PaidDays, Posting};
 use crate::money::Money;
 use crate::plan::ServiceCategory;
 use crate::validation::Problems;
@@ -28,6 +28,7 @@ coded_enum!(
         UnknownProvider => ("unknown_provider", "The provider is not registered with the council"),
         UnknownPerson => ("unknown_person", "The council has no budget for this person"),
         Duplicate => ("duplicate", "This invoice has already been accepted"),
+        DaysAlreadyInvoiced => ("days_already_invoiced", "These days of this service have already been invoiced"),
         OutsidePlanPeriod => ("outside_plan_period", "The dates are outside the person's plan"),
         CategoryNotInPlan => ("category_not_in_plan", "The plan does not buy this kind of service"),
         ProviderNotInPlan => ("provider_not_in_plan", "The plan does not buy this service from this provider"),
@@ -230,6 +231,14 @@ pub struct ClaimAccount {
     pub available: Vec<(FundingStream, Money)>,
     /// Money an ISF provider holds, per stream (pays ISF lines).
     pub held_by_provider: Vec<(FundingStream, Money)>,
+    /// Days already invoiced, per plan line: (line, first day, last day).
+    pub invoiced: Vec<(Uuid, Date, Date)>,
+}
+
+/// The payee the money gate keeps a plan line's invoiced days under: the line names its
+/// provider, so each day of a service is billed once.
+pub fn invoiced_payee(line_id: Uuid) -> String {
+    format!("invoice:{line_id}")
 }
 
 /// A claim that passed every check, with the line it pays for.
@@ -250,6 +259,7 @@ impl AcceptedClaim {
             DeploymentOption::IndividualServiceFund => (EntryKind::Spending, LedgerAccount::HeldByProvider),
             _ => (EntryKind::PaymentToProvider, LedgerAccount::Available),
         };
+        let days = PaidDays { stream: self.stream.clone(), payee: invoiced_payee(self.line_id), first_day: claim.period_start, last_day: claim.period_end };
         JournalEntry::new(
             kind,
             claim.period_end,
@@ -260,6 +270,7 @@ impl AcceptedClaim {
             ],
         )
         .expect("a positive amount moved between two accounts balances")
+        .paying_for(vec![days])
     }
 }
 
@@ -325,8 +336,17 @@ pub struct ClaimBook {
     spellings: FastMap<String, usize>,
     /// Matching keys, by provider number.
     provider_keys: Vec<String>,
-    /// Invoice references already accepted, by provider number.
+    /// Invoice references already accepted, by provider number, lower-cased: `bb-001` is
+    /// `BB-001` again.
     accepted_refs: Vec<FastSet<String>>,
+    /// Where a claim's reference is lower-cased, reused so checking allocates nothing.
+    scratch: String,
+}
+
+/// `reference` lower-cased into `into`.
+fn caseless_into(reference: &str, into: &mut String) {
+    into.clear();
+    into.extend(reference.chars().flat_map(char::to_lowercase));
 }
 
 type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
@@ -378,7 +398,7 @@ impl ClaimBook {
         for (provider, reference) in accepted_refs {
             // A reference from a provider no longer registered cannot clash: its claims are refused anyway.
             if let Some(&p) = book.providers.get(&provider_key(&provider)) {
-                book.accepted_refs[p].insert(reference);
+                book.accepted_refs[p].insert(reference.chars().flat_map(char::to_lowercase).collect());
             }
         }
         book
@@ -443,7 +463,8 @@ impl ClaimBook {
         let Some((first, last)) = accounts else {
             return Err(reject(UnknownPerson, format!("the council has no budget account for person {}", claim.person_id)));
         };
-        if self.accepted_refs[provider].contains(claim.invoice_ref.as_str()) {
+        caseless_into(&claim.invoice_ref, &mut self.scratch);
+        if self.accepted_refs[provider].contains(self.scratch.as_str()) {
             return Err(reject(Duplicate, format!("invoice {} from {} has already been accepted", claim.invoice_ref, claim.provider)));
         }
         let candidates = first as usize..last as usize;
@@ -465,16 +486,21 @@ impl ClaimBook {
             if any_from_provider {
                 return Err(reject(DirectPaymentLine, format!("the person pays {} from their direct payment; invoice them, not the council", claim.provider)));
             }
-            return Err(reject(
-                ProviderNotInPlan,
-                format!("the plan buys {} from someone else, not {}", claim.category.label().to_lowercase(), claim.provider),
-            ));
+            // Say only that it does not match: what the plan buys from others is not theirs to know.
+            return Err(reject(ProviderNotInPlan, format!("the claim does not match a line of the person's plan for {}", claim.provider)));
         };
         if claim.unit_rate > line.unit_cost {
             return Err(reject(RateAboveAgreed, format!("the rate {} is above the {} agreed in the plan", claim.unit_rate, line.unit_cost)));
         }
+        let line_id = line.id;
+        if let Some((_, from, to)) = account.invoiced.iter().find(|(l, from, to)| *l == line_id && *from <= claim.period_end && claim.period_start <= *to) {
+            return Err(reject(
+                DaysAlreadyInvoiced,
+                format!("{} to {} of this service were already invoiced ({from} to {to}); send a claim for other days", claim.period_start, claim.period_end),
+            ));
+        }
         let amount = claim.amount();
-        let (line_id, stream, deployment) = (line.id, line.stream.clone(), line.deployment);
+        let (stream, deployment) = (line.stream.clone(), line.deployment);
         let account_id = account.account_id;
         let pots = match deployment {
             DeploymentOption::IndividualServiceFund => &mut self.accounts[index].held_by_provider,
@@ -489,7 +515,8 @@ impl ClaimBook {
                 return Err(reject(InsufficientBalance, format!("the invoice is for {amount}, but only {held} of the {} stream {whose}", stream.words())));
             }
         }
-        self.accepted_refs[provider].insert(claim.invoice_ref.clone());
+        self.accounts[index].invoiced.push((line_id, claim.period_start, claim.period_end));
+        self.accepted_refs[provider].insert(self.scratch.clone());
         Ok(AcceptedClaim { account_id, line_id, stream, deployment, amount })
     }
 }
@@ -526,6 +553,7 @@ mod tests {
             ],
             available: vec![(asc(), Money::from_pounds(1_000))],
             held_by_provider: vec![(asc(), Money::from_pounds(300))],
+            invoiced: Vec::new(),
         };
         let providers = ["Harbour Care", "Oak Day Centre", "Sam Jones", "Elsewhere Ltd"].map(String::from);
         (ClaimBook::new(vec![account], providers, [("Harbour Care".to_string(), "OLD-1".to_string())]), person)

@@ -14,7 +14,7 @@ use selfdirect_domain::deployment::DeploymentOption;
 use selfdirect_domain::money::claims::{
     only_from, parse_claims_csv, provider_key, read_claim, Claim, ClaimAccount, ClaimBook, ClaimInput, ClaimLine, LineProblem, Rejection,
 };
-use selfdirect_domain::money::ledger::{AccountBook, Balances, LedgerAccount, Posting};
+use selfdirect_domain::money::ledger::{AccountBook, Balances, LedgerAccount, PaidDays, Posting};
 use selfdirect_domain::plan::{FundingStream, ServiceCategory};
 use selfdirect_domain::Money;
 use serde::Serialize;
@@ -137,7 +137,8 @@ impl Store {
                 entry_id: new_id(),
                 account_id: a.account_id.to_string(),
                 entry: a.entry(claim),
-                key: format!("invoice:{cid}:{provider}:{}", claim.invoice_ref),
+                // Lower-cased, so the database refuses `bb-001` after `BB-001` too.
+                key: format!("invoice:{cid}:{provider}:{}", claim.invoice_ref.to_lowercase()),
                 provider,
             };
             invoices.push(invoice_row(
@@ -305,6 +306,7 @@ async fn load_claim_book(
                 lines: Vec::new(),
                 available: Vec::new(),
                 held_by_provider: Vec::new(),
+                invoiced: Vec::new(),
             },
         );
     }
@@ -321,6 +323,25 @@ async fn load_claim_book(
             stream: FundingStream::new(r.try_get::<String, _>("stream")?),
             unit_cost: Money::from_pence(r.try_get("unit_cost_pence")?),
         });
+    }
+    // The days each line has been invoiced for: each day of a service is billed once.
+    let invoiced = "SELECT d.budget_account_id, d.stream, d.payee, d.first_day, d.last_day FROM paid_days d \
+                    JOIN budget_accounts a ON a.id = d.budget_account_id AND a.council_id = d.council_id \
+                    WHERE a.council_id = $1 AND a.person_id IN ({list}) AND d.payee LIKE 'invoice:%'";
+    let mut paid: HashMap<String, Vec<PaidDays>> = HashMap::new();
+    for r in fetch_in(tx, invoiced, cid, &people).await? {
+        let account_id: String = r.try_get("budget_account_id")?;
+        let days = PaidDays {
+            stream: FundingStream::new(r.try_get::<String, _>("stream")?),
+            payee: r.try_get("payee")?,
+            first_day: codec::date("paid_days.first_day", &r.try_get::<String, _>("first_day")?)?,
+            last_day: codec::date("paid_days.last_day", &r.try_get::<String, _>("last_day")?)?,
+        };
+        let line = codec::uuid("paid_days.payee", days.payee.trim_start_matches("invoice:"))?;
+        if let Some(account) = accounts.get_mut(&account_id) {
+            account.invoiced.push((line, days.first_day, days.last_day));
+        }
+        paid.entry(account_id).or_default().push(days);
     }
     let balances = "SELECT p.budget_account_id, p.account, p.stream, CAST(SUM(p.amount_pence) AS BIGINT) AS balance \
                     FROM ledger_postings p JOIN budget_accounts a ON a.id = p.budget_account_id \
@@ -342,7 +363,14 @@ async fn load_claim_book(
         .into_iter()
         .map(|r| r.try_get::<String, _>("name").map(|n| (provider_key(&n), n)))
         .collect::<std::result::Result<_, _>>()?;
-    let refs: Vec<String> = claims.iter().map(|(_, c)| c.invoice_ref.clone()).collect::<BTreeSet<_>>().into_iter().collect();
+    // References are the same whatever their case: each is looked up as typed, lower-cased
+    // and upper-cased (the book compares them without case).
+    let refs: Vec<String> = claims
+        .iter()
+        .flat_map(|(_, c)| [c.invoice_ref.clone(), c.invoice_ref.to_lowercase(), c.invoice_ref.to_uppercase()])
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
     let mut accepted_refs = Vec::new();
     // Status is filtered here, not in SQL: with `status = 'accepted'` in the WHERE clause a
     // planner with stale statistics picks the (council, status) index and scans every
@@ -353,7 +381,8 @@ async fn load_claim_book(
             accepted_refs.push((r.try_get::<String, _>("provider_name")?, r.try_get::<String, _>("invoice_ref")?));
         }
     }
-    // Claims pay for no days: their books hold the dates and the balances claims draw on.
+    // The books claims are posted through: the account's dates, the balances claims draw
+    // on, and the days each line has been invoiced for.
     let books = accounts
         .iter()
         .map(|(id, a)| {
@@ -365,7 +394,7 @@ async fn load_claim_book(
             let balances = Balances::from_postings(
                 &postings.map(|(account, stream, &amount)| Posting { account, stream: stream.clone(), plan_line_id: None, amount }).collect::<Vec<_>>(),
             );
-            (id.clone(), AccountBook::new(a.start, a.end, None, balances, Vec::new()))
+            (id.clone(), AccountBook::new(a.start, a.end, None, balances, paid.remove(id).unwrap_or_default()))
         })
         .collect();
     let book = ClaimBook::new(accounts.into_values().collect(), registered.values().cloned(), accepted_refs);

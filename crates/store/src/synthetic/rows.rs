@@ -16,7 +16,8 @@ use selfdirect_domain::dates::{add_months, iso};
 use selfdirect_domain::deployment::streams::FundingStreams;
 use selfdirect_domain::deployment::{overall, DeploymentOption};
 use selfdirect_domain::learning::survey::{score_response, Survey};
-use selfdirect_domain::money::ledger::{allocate_budget, pay, record_spending, AccountBook, Balances, FundedLine, JournalEntry, LedgerAccount, Payee};
+use selfdirect_domain::money::claims::{AcceptedClaim, Claim};
+use selfdirect_domain::money::ledger::{allocate_budget, record_spending, AccountBook, Balances, FundedLine, JournalEntry, LedgerAccount};
 use selfdirect_domain::money::payment_run::{run_account, Period, RunAccount, RunPayee};
 use selfdirect_domain::person::ClientGroup;
 use selfdirect_domain::plan::{validate_plan, PlanInput, PlanLineInput};
@@ -286,7 +287,8 @@ pub fn person(batch: &mut Batch, rng: &mut ChaCha8Rng, ids: &mut Ids, (council, 
     let span = (end - window_start).whole_days();
     let contact =
         if rng.gen_bool(0.6) { window_start - Duration::days(rng.gen_range(30..400)) } else { window_start + Duration::days(rng.gen_range(0..span - 60)) };
-    let person_id = ids.text();
+    let person_uuid = ids.next();
+    let person_id = person_uuid.to_string();
     let family = *FAMILY.choose(rng).expect("non-empty");
     let area = rng.gen_range(1..30);
     batch.rows[PEOPLE].push(vec![
@@ -455,7 +457,8 @@ pub fn person(batch: &mut Batch, rng: &mut ChaCha8Rng, ids: &mut Ids, (council, 
     let leaves = rng.gen_bool(0.25).then(|| start + Duration::days(rng.gen_range(120..1_100)));
     let account_end = leaves.unwrap_or(end + Duration::days(365));
     let includes_dp = chosen.contains(&DeploymentOption::DirectPayment);
-    let account_id = ids.text();
+    let account_uuid = ids.next();
+    let account_id = account_uuid.to_string();
     let contribution = if rng.gen_bool(0.3) { Money::from_pence(rng.gen_range(500..9_000)) } else { Money::ZERO };
     let mut due = first_review_due(start, includes_dp);
     let last_day = end.min(account_end);
@@ -554,24 +557,34 @@ pub fn person(batch: &mut Batch, rng: &mut ChaCha8Rng, ids: &mut Ids, (council, 
                         continue;
                     }
                     let due = Money::from_pence(four_weekly[i].pence() * every as i64);
-                    let amount = Money::from_pence(due.pence() * rng.gen_range(90..=100) / 100);
+                    let billed = Money::from_pence(due.pence() * rng.gen_range(90..=100) / 100);
                     let on = day + Duration::days(rng.gen_range(28..40));
-                    if on <= end && ledger.pay_invoice(ids, line, amount, on, &detail.provider) {
+                    // The invoice as a provider sends it, accepted as production accepts one.
+                    let claim = Claim {
+                        provider: detail.provider.clone(),
+                        invoice_ref: format!("INV-{}", ids.sequence()),
+                        person_id: person_uuid,
+                        category: detail.category,
+                        period_start: day,
+                        period_end: day + Duration::days(28 * every as i64 - 1),
+                        units: (Decimal::from(billed.pence()) / Decimal::from(detail.unit_cost.pence().max(1))).round_dp(2).normalize(),
+                        unit_rate: detail.unit_cost,
+                    };
+                    if on <= end && claim.period_end <= account_end && ledger.accept_invoice(ids, account_uuid, line, &claim) {
                         let entry_id = ledger.entries.last().expect("just posted").0.clone();
-                        let units = Decimal::from(amount.pence()) / Decimal::from(detail.unit_cost.pence().max(1));
                         batch.rows[INVOICES].push(vec![
                             text(ids.text()),
                             text(&cid),
                             text(&detail.provider),
-                            text(format!("INV-{}", ids.sequence())),
+                            text(&claim.invoice_ref),
                             text(&account_id),
                             text(line.id.to_string()),
                             text(detail.category.code()),
-                            text(iso(day)),
-                            text(iso(day + Duration::days(28 * every as i64 - 1))),
-                            text(units.round_dp(2).normalize().to_string()),
+                            text(iso(claim.period_start)),
+                            text(iso(claim.period_end)),
+                            text(claim.units.to_string()),
                             Cell::Int(detail.unit_cost.pence()),
-                            Cell::Int(amount.pence()),
+                            Cell::Int(claim.amount().pence()),
                             text("accepted"),
                             Cell::OptText(None),
                             Cell::OptText(None),
@@ -631,15 +644,16 @@ impl Ledger {
         self.entries.push((ids.text(), entry, extra));
     }
 
-    /// Pays a provider's invoice for a council-managed line if the money is there; says whether it was.
-    fn pay_invoice(&mut self, ids: &mut Ids, line: &FundedLine, amount: Money, on: Date, provider: &str) -> bool {
-        match pay(self.run.book.balances(), Payee::Provider, &line.stream, Some(line), amount, on, "Provider invoice paid") {
-            Ok(entry) => {
-                self.post(ids, entry, EntryExtra { payee: Some(provider.to_string()), purpose: None });
-                true
-            }
-            Err(_) => false,
+    /// Accepts a provider's invoice for a council-managed line, through the claim's own
+    /// entry (as `ClaimBook` accepts one), if the money is there; says whether it was.
+    fn accept_invoice(&mut self, ids: &mut Ids, account_id: Uuid, line: &FundedLine, claim: &Claim) -> bool {
+        let amount = claim.amount();
+        if amount.is_zero() || amount > self.run.book.balances().get(LedgerAccount::Available, &line.stream) {
+            return false;
         }
+        let accepted = AcceptedClaim { account_id, line_id: line.id, stream: line.stream.clone(), deployment: line.deployment, amount };
+        self.post(ids, accepted.entry(claim), EntryExtra { payee: Some(claim.provider.clone()), purpose: None });
+        true
     }
 
     fn spend(&mut self, ids: &mut Ids, line: &FundedLine, amount: Money, on: Date, provider: &str) {
