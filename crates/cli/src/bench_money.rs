@@ -43,17 +43,26 @@ fn synthetic_account(rng: &mut ChaCha8Rng, asc: &FundingStream) -> RunAccount {
     }
 }
 
+/// Claims as a provider sends them: each of a person's claims is for a day's visits, the
+/// day after their previous one (the same day twice would be refused).
 fn synthetic_claims(rng: &mut ChaCha8Rng, people: &[Uuid], count: usize) -> Vec<Claim> {
+    let mut sent: std::collections::HashMap<Uuid, i64> = std::collections::HashMap::new();
     (0..count)
-        .map(|i| Claim {
-            provider: "Harbour Care".into(),
-            invoice_ref: format!("HC-{i}"),
-            person_id: people[rng.gen_range(0..people.len())],
-            category: if rng.gen_bool(0.95) { ServiceCategory::PersonalCare } else { ServiceCategory::Leisure },
-            period_start: date!(2026 - 05 - 01),
-            period_end: date!(2026 - 05 - 28),
-            units: Decimal::from(rng.gen_range(1..4)),
-            unit_rate: Money::from_pence(if rng.gen_bool(0.97) { 2_450 } else { 2_600 }),
+        .map(|i| {
+            let person_id = people[rng.gen_range(0..people.len())];
+            let earlier = sent.entry(person_id).or_default();
+            let period_start = date!(2026 - 05 - 01) + time::Duration::days(*earlier % 330);
+            *earlier += 1;
+            Claim {
+                provider: "Harbour Care".into(),
+                invoice_ref: format!("HC-{i}"),
+                person_id,
+                category: if rng.gen_bool(0.95) { ServiceCategory::PersonalCare } else { ServiceCategory::Leisure },
+                period_start,
+                period_end: period_start,
+                units: Decimal::from(rng.gen_range(1..4)),
+                unit_rate: Money::from_pence(if rng.gen_bool(0.97) { 2_450 } else { 2_600 }),
+            }
         })
         .collect()
 }

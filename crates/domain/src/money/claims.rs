@@ -259,7 +259,8 @@ impl AcceptedClaim {
             DeploymentOption::IndividualServiceFund => (EntryKind::Spending, LedgerAccount::HeldByProvider),
             _ => (EntryKind::PaymentToProvider, LedgerAccount::Available),
         };
-        let days = PaidDays { stream: self.stream.clone(), payee: invoiced_payee(self.line_id), first_day: claim.period_start, last_day: claim.period_end };
+        let days =
+            PaidDays { stream: self.stream.clone(), payee: invoiced_payee(self.line_id).into(), first_day: claim.period_start, last_day: claim.period_end };
         JournalEntry::new(
             kind,
             claim.period_end,
@@ -343,10 +344,15 @@ pub struct ClaimBook {
     scratch: String,
 }
 
-/// `reference` lower-cased into `into`.
+/// `reference` lower-cased into `into` (ASCII, nearly every reference, byte by byte).
 fn caseless_into(reference: &str, into: &mut String) {
     into.clear();
-    into.extend(reference.chars().flat_map(char::to_lowercase));
+    if reference.is_ascii() {
+        into.push_str(reference);
+        into.make_ascii_lowercase();
+    } else {
+        into.extend(reference.chars().flat_map(char::to_lowercase));
+    }
 }
 
 type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
@@ -594,8 +600,13 @@ mod tests {
         let mut late = claim(person, "Harbour Care", "X", PersonalCare, 1, 2_450);
         late.period_end = date!(2027 - 04 - 02);
         assert_eq!(reason(b.check(&late)), "outside_plan_period");
-        // £1,000 available less £245 accepted: £755 left, so 31 hours at £24.50 (£759.50) is too much.
-        assert_eq!(reason(b.check(&claim(person, "Harbour Care", "X", PersonalCare, 31, 2_450))), "insufficient_balance");
+        // The same days of the same service again, under another reference.
+        assert_eq!(reason(b.check(&claim(person, "Harbour Care", "INV-2", PersonalCare, 1, 2_450))), "days_already_invoiced");
+        // £1,000 available less £245 accepted: £755 left, so 31 hours at £24.50 (£759.50) for
+        // the next four weeks is too much.
+        let mut next = claim(person, "Harbour Care", "X", PersonalCare, 31, 2_450);
+        (next.period_start, next.period_end) = (date!(2026 - 05 - 29), date!(2026 - 06 - 25));
+        assert_eq!(reason(b.check(&next)), "insufficient_balance");
         // An ISF line draws on what the provider holds (£300), not on what the council holds.
         assert_eq!(reason(b.check(&claim(person, "Oak Day Centre", "D1", DayService, 6, 6_000))), "insufficient_balance");
         let isf = b.check(&claim(person, "Oak Day Centre", "D1", DayService, 5, 6_000)).unwrap();

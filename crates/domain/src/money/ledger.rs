@@ -10,6 +10,7 @@ use crate::deployment::DeploymentOption;
 use crate::money::Money;
 use crate::validation::Problems;
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use time::Date;
 use uuid::Uuid;
@@ -57,7 +58,9 @@ pub struct Posting {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PaidDays {
     pub stream: FundingStream,
-    pub payee: String,
+    /// A code, borrowed where it is fixed (`budget_holder`, `contribution`): runs make one
+    /// per payment, so it should not cost an allocation.
+    pub payee: Cow<'static, str>,
     pub first_day: Date,
     pub last_day: Date,
 }
@@ -209,15 +212,16 @@ impl AccountBook {
 
     /// The live days between `from` and `to` not yet paid for this stream and payee, as
     /// inclusive ranges in order.
-    pub fn unpaid_days(&self, stream: &FundingStream, payee: &str, from: Date, to: Date) -> Vec<(Date, Date)> {
+    pub fn unpaid_days(&self, stream: &FundingStream, payee: Cow<'static, str>, from: Date, to: Date) -> Vec<PaidDays> {
         let (mut start, end) = (from.max(self.live_from), to.min(self.live_to));
+        let days = |first_day, last_day| PaidDays { stream: stream.clone(), payee: payee.clone(), first_day, last_day };
         let mut taken: Vec<&PaidDays> =
             self.paid.iter().filter(|p| &p.stream == stream && p.payee == payee && p.first_day <= end && p.last_day >= start).collect();
         taken.sort_by_key(|p| p.first_day);
-        let mut free = Vec::new();
+        let mut free = Vec::with_capacity(1);
         for p in taken {
             if p.first_day > start {
-                free.push((start, p.first_day.previous_day().expect("after start")));
+                free.push(days(start, p.first_day.previous_day().expect("after start")));
             }
             match p.last_day.next_day() {
                 Some(next) => start = start.max(next),
@@ -225,7 +229,7 @@ impl AccountBook {
             }
         }
         if start <= end {
-            free.push((start, end));
+            free.push(days(start, end));
         }
         free
     }

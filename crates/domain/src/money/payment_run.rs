@@ -13,6 +13,7 @@ use crate::money::ledger::{AccountBook, EntryKind, FundedLine, JournalEntry, Led
 use crate::money::Money;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use time::{Date, Duration};
 use uuid::Uuid;
 
@@ -93,22 +94,18 @@ fn prorate(annual: Money, days: i64) -> Money {
 
 /// The payee code a run's cover is kept under: one budget holder, each ISF provider by its
 /// name key, and the contribution invoice.
-pub fn payee_code(payee: &RunPayee) -> String {
+pub fn payee_code(payee: &RunPayee) -> Cow<'static, str> {
     match payee {
-        RunPayee::BudgetHolder => "budget_holder".into(),
-        RunPayee::Provider(name) => format!("provider:{}", crate::money::claims::provider_key(name)),
+        RunPayee::BudgetHolder => Cow::Borrowed("budget_holder"),
+        RunPayee::Provider(name) => Cow::Owned(format!("provider:{}", crate::money::claims::provider_key(name))),
     }
 }
 
-const CONTRIBUTION_PAYEE: &str = "contribution";
+const CONTRIBUTION_PAYEE: Cow<'static, str> = Cow::Borrowed("contribution");
 
 /// The days of `period` still to pay for one stream and payee, and how many they are.
-fn unpaid(book: &AccountBook, stream: &FundingStream, payee: &str, period: Period) -> (Vec<PaidDays>, i64) {
-    let ranges: Vec<PaidDays> = book
-        .unpaid_days(stream, payee, period.start, period.end)
-        .into_iter()
-        .map(|(first_day, last_day)| PaidDays { stream: stream.clone(), payee: payee.to_string(), first_day, last_day })
-        .collect();
+fn unpaid(book: &AccountBook, stream: &FundingStream, payee: Cow<'static, str>, period: Period) -> (Vec<PaidDays>, i64) {
+    let ranges = book.unpaid_days(stream, payee, period.start, period.end);
     let days = ranges.iter().map(PaidDays::days).sum();
     (ranges, days)
 }
@@ -135,7 +132,7 @@ fn dues(account: &RunAccount, period: Period) -> Vec<Due> {
         let slot = match dues.iter().position(|d| d.stream == line.stream && d.payee == payee) {
             Some(slot) => slot,
             None => {
-                let (pays_for, days) = unpaid(&account.book, &line.stream, &payee_code(&payee), period);
+                let (pays_for, days) = unpaid(&account.book, &line.stream, payee_code(&payee), period);
                 dues.push(Due { stream: line.stream.clone(), payee, pays_for, days, wanted: Money::ZERO });
                 dues.len() - 1
             }

@@ -523,7 +523,7 @@ pub(crate) async fn lock_accounts(tx: &mut Transaction<'_, Any>, council_id: &st
     for r in fetch_in(tx, sql, council_id, ids).await? {
         paid.entry(r.try_get("budget_account_id")?).or_default().push(PaidDays {
             stream: FundingStream::new(r.try_get::<String, _>("stream")?),
-            payee: r.try_get("payee")?,
+            payee: r.try_get::<String, _>("payee")?.into(),
             first_day: codec::date("paid_days.first_day", &r.try_get::<String, _>("first_day")?)?,
             last_day: codec::date("paid_days.last_day", &r.try_get::<String, _>("last_day")?)?,
         });
@@ -643,7 +643,7 @@ pub(crate) fn ledger_entry_rows(council_id: &str, entries: &[NewEntry<'_>], crea
                 Cell::Text(council_id.to_string()),
                 Cell::Text(e.account_id.to_string()),
                 Cell::Text(days.stream.code().to_string()),
-                Cell::Text(days.payee.clone()),
+                Cell::Text(days.payee.to_string()),
                 Cell::Text(iso(days.first_day)),
                 Cell::Text(iso(days.last_day)),
                 Cell::Text(e.id.clone()),

@@ -333,7 +333,7 @@ async fn load_claim_book(
         let account_id: String = r.try_get("budget_account_id")?;
         let days = PaidDays {
             stream: FundingStream::new(r.try_get::<String, _>("stream")?),
-            payee: r.try_get("payee")?,
+            payee: r.try_get::<String, _>("payee")?.into(),
             first_day: codec::date("paid_days.first_day", &r.try_get::<String, _>("first_day")?)?,
             last_day: codec::date("paid_days.last_day", &r.try_get::<String, _>("last_day")?)?,
         };
