@@ -169,17 +169,16 @@ pub fn run_account(account: &RunAccount, period: Period, pay_date: Date) -> Acco
         got
     };
     let span = format!("{} to {}", crate::dates::long(period.start), crate::dates::long(period.end));
-    for due in dues {
-        let gross = take(&due.stream, due.wanted);
+    for Due { stream, payee, pays_for, wanted, .. } in dues {
+        let gross = take(&stream, wanted);
         if gross.is_zero() {
             continue;
         }
-        let stream = due.stream.clone();
         let mut postings = vec![
             Posting { account: LedgerAccount::Available, stream: stream.clone(), plan_line_id: None, amount: -gross },
             Posting { account: LedgerAccount::HeldByBudgetHolder, stream: stream.clone(), plan_line_id: None, amount: gross },
         ];
-        let (kind, contribution, description) = match due.payee {
+        let (kind, contribution, description) = match payee {
             RunPayee::BudgetHolder => {
                 let contribution = contribution_left.min(gross);
                 contribution_left -= contribution;
@@ -198,8 +197,8 @@ pub fn run_account(account: &RunAccount, period: Period, pay_date: Date) -> Acco
                 (EntryKind::PaymentToProvider, Money::ZERO, format!("Individual service fund for {span}"))
             }
         };
-        let entry = JournalEntry::new(kind, pay_date, description, postings).expect("balanced by construction").paying_for(due.pays_for);
-        run.payments.push(DuePayment { stream, payee: due.payee, gross, contribution, net: gross - contribution, entry });
+        let entry = JournalEntry::new(kind, pay_date, description, postings).expect("balanced by construction").paying_for(pays_for);
+        run.payments.push(DuePayment { stream, payee, gross, contribution, net: gross - contribution, entry });
     }
     if contribution_days.is_none() {
         run.invoice = contribution_invoice(account, period, pay_date, &span, weekly_share);
