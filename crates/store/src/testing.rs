@@ -102,9 +102,9 @@ pub fn weekly_line(description: &str, provider: &str, category: &str, pounds_per
     }
 }
 
-/// A person (given name `name`) with an approved plan for 2026-04-01 to 2027-03-31 and an
-/// open account held as `deployment`; returns the account id.
-pub async fn open_test_account(store: &Store, council: &str, name: &str, lines: Vec<selfdirect_domain::plan::PlanLineInput>, deployment: &str) -> String {
+/// A person (given name `name`) with a self-assessment and a support plan for 2026-04-01
+/// to 2027-03-31 sent for approval; returns (person id, plan id).
+pub async fn submitted_test_plan(store: &Store, council: &str, name: &str, lines: Vec<selfdirect_domain::plan::PlanLineInput>) -> (String, String) {
     use selfdirect_domain::assessment::{highest_answers, Questionnaire};
     let person = store
         .create_person(
@@ -130,11 +130,18 @@ pub async fn open_test_account(store: &Store, council: &str, name: &str, lines: 
         end_date: "2027-03-31".into(),
         over_budget_reason: None,
     };
-    let plan = store.create_plan(&pid, None, &input).await.expect("test plan");
-    store.submit_plan(&plan.id.to_string()).await.expect("submit test plan");
-    store.approve_plan(&plan.id.to_string(), "Manager", None).await.expect("approve test plan");
+    let plan = store.create_plan(&pid, None, &input).await.expect("test plan").id.to_string();
+    store.submit_plan(&plan).await.expect("submit test plan");
+    (pid, plan)
+}
+
+/// A person (given name `name`) with an approved plan for 2026-04-01 to 2027-03-31 and an
+/// open account held as `deployment`; returns the account id.
+pub async fn open_test_account(store: &Store, council: &str, name: &str, lines: Vec<selfdirect_domain::plan::PlanLineInput>, deployment: &str) -> String {
+    let (_, plan) = submitted_test_plan(store, council, name, lines).await;
+    store.approve_plan(&plan, "Manager", None).await.expect("approve test plan");
     let open = crate::OpenAccountInput { deployment: Some(deployment.into()), ..Default::default() };
-    store.open_account(&plan.id.to_string(), &open).await.expect("open test account").id.to_string()
+    store.open_account(&plan, &open).await.expect("open test account").id.to_string()
 }
 
 /// Pays `pounds` into a direct-payment account's bank account on `on` (a test's set-up).

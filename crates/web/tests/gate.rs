@@ -7,41 +7,12 @@ mod common;
 
 use common::Api;
 use reqwest::StatusCode;
-use selfdirect_domain::assessment::{highest_answers, Questionnaire};
-use selfdirect_store::testing::{postgres_store, sqlite_store, weekly_line};
+use selfdirect_store::testing::{postgres_store, sqlite_store, submitted_test_plan, weekly_line};
 use selfdirect_store::{NewUser, Store};
 use serde_json::json;
 
-/// A person with an assessment and a submitted plan; returns (person, plan).
 async fn submitted_plan(store: &Store, council: &str, name: &str) -> (String, String) {
-    let person = store
-        .create_person(
-            council,
-            &selfdirect_domain::person::NewPersonInput {
-                given_name: name,
-                family_name: "Case",
-                date_of_birth: "1970-01-01",
-                address: "1 Road",
-                postcode: "AB1 2CD",
-                client_group: "physical_disability",
-                long_term_support: true,
-            },
-        )
-        .await
-        .unwrap()
-        .id
-        .to_string();
-    store.record_assessment(&person, &highest_answers(&Questionnaire::standard()), "2026-01-01", "SW").await.unwrap();
-    let input = selfdirect_domain::plan::PlanInput {
-        outcomes: vec!["Live well".into()],
-        lines: vec![weekly_line("PA hours", "PA", "personal_assistant", "100")],
-        start_date: "2026-04-01".into(),
-        end_date: "2027-03-31".into(),
-        over_budget_reason: None,
-    };
-    let plan = store.create_plan(&person, None, &input).await.unwrap().id.to_string();
-    store.submit_plan(&plan).await.unwrap();
-    (person, plan)
+    submitted_test_plan(store, council, name, vec![weekly_line("PA hours", "PA", "personal_assistant", "100")]).await
 }
 
 async fn gate(store: Store) {
