@@ -3,6 +3,7 @@
 use selfdirect_domain::access::Role;
 use selfdirect_store::testing::{open_test_account, postgres_store, sqlite_store, weekly_line};
 use selfdirect_store::{NewUser, SignInRefusal, Store, StoreError, MAX_FAILED_SIGN_INS};
+use sqlx::Row;
 
 async fn users_and_sessions(store: Store) {
     let council = store.create_council("USR", "Users Council").await.unwrap();
@@ -54,10 +55,46 @@ async fn users_and_sessions(store: Store) {
         assert_eq!(store.sign_in_checked("guess@example.org", "a wrong guess").await.unwrap().err(), Some(SignInRefusal::WrongDetails));
     }
     assert_eq!(store.sign_in_checked("guess@example.org", "correct horse battery").await.unwrap().err(), Some(SignInRefusal::TooManyAttempts));
+    // A back-off, not a lock: 30 s after the latest failure the right password works.
+    sqlx::query("UPDATE sign_in_failures SET failed_at = failed_at - 31 WHERE email = 'guess@example.org'").execute(store.pool()).await.unwrap();
+    assert!(store.sign_in("guess@example.org", "correct horse battery").await.unwrap().is_some(), "after the back-off the owner gets in");
     assert!(store.sign_in("ada@example.org", "correct horse battery").await.unwrap().is_some(), "other accounts are not locked");
+    sign_in_backs_off(&store, &cid, &holder).await;
     store.sign_out(&session.token).await.unwrap();
     assert!(store.session(&session.token).await.unwrap().is_none(), "signed out");
     assert!(store.session(&second.token).await.unwrap().is_some(), "other sessions carry on");
+}
+
+/// Sixty guesses at once: at most five are heard, the rest wait. The wait is a back-off,
+/// not a lock: once it has passed since the latest failure, the right password works.
+async fn sign_in_backs_off(store: &Store, council: &str, holder: &NewUser<'_>) {
+    let target = NewUser { email: "flood@example.org", ..holder.clone() };
+    store.create_user(council, &target).await.unwrap();
+    let guesses: Vec<_> = (0..60)
+        .map(|i| {
+            let store = store.clone();
+            tokio::spawn(async move { store.sign_in_checked("flood@example.org", &format!("guess {i}")).await.unwrap().err() })
+        })
+        .collect();
+    let mut heard = 0;
+    for guess in guesses {
+        match guess.await.unwrap() {
+            Some(SignInRefusal::WrongDetails) => heard += 1,
+            Some(SignInRefusal::TooManyAttempts) => {}
+            other => panic!("a wrong guess was {other:?}"),
+        }
+    }
+    assert!(heard <= MAX_FAILED_SIGN_INS, "{heard} of 60 simultaneous guesses were checked");
+    // Guesses refused unheard do not count, so the flood leaves `heard` failures. Below the
+    // limit the owner gets straight in; at it they wait the back-off (moved back 31 s here,
+    // past the 30 s of the first) and then get in.
+    if heard == MAX_FAILED_SIGN_INS {
+        assert_eq!(store.sign_in_checked("flood@example.org", "correct horse battery").await.unwrap().err(), Some(SignInRefusal::TooManyAttempts));
+        sqlx::query("UPDATE sign_in_failures SET failed_at = failed_at - 31 WHERE email = 'flood@example.org'").execute(store.pool()).await.unwrap();
+    }
+    assert!(store.sign_in("flood@example.org", "correct horse battery").await.unwrap().is_some(), "the owner gets in ({heard} guesses heard)");
+    let left: i64 = sqlx::query("SELECT COUNT(*) AS n FROM sign_in_failures WHERE email = 'flood@example.org'").fetch_one(store.pool()).await.unwrap().get("n");
+    assert_eq!(left, 0, "a right password clears the failures");
 }
 
 #[tokio::test]

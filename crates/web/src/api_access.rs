@@ -49,7 +49,7 @@ pub async fn sign_in(
             status: StatusCode::TOO_MANY_REQUESTS,
             body: ErrorBody {
                 error: "too_many_attempts",
-                message: format!("Too many failed sign-ins for this email address; wait {} minutes.", selfdirect_store::LOCKOUT_MINUTES),
+                message: format!("Too many failed sign-ins for this email address; wait a few minutes (at most {}).", selfdirect_store::LOCKOUT_MINUTES),
                 errors: vec![],
             },
         }),

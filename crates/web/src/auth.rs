@@ -138,7 +138,9 @@ pub async fn sign_in(State(s): State<AppState>, jar: CookieJar, Form(form): Form
                 None => (StatusCode::UNAUTHORIZED, "Enter your email address and password".to_string()),
                 Some(Err(SignInRefusal::TooManyAttempts)) => (
                     StatusCode::TOO_MANY_REQUESTS,
-                    format!("There have been too many attempts to sign in with this email address. Wait {LOCKOUT_MINUTES} minutes, then try again."),
+                    format!(
+                        "There have been too many attempts to sign in with this email address. Wait a few minutes (at most {LOCKOUT_MINUTES}), then try again."
+                    ),
                 ),
                 Some(_) => (
                     StatusCode::UNAUTHORIZED,

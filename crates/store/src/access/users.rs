@@ -18,9 +18,29 @@ use uuid::Uuid;
 
 /// How long a session lasts without signing in again: a working day.
 pub const SESSION_HOURS: i64 = 10;
-/// Failed sign-ins allowed for one email address within [`LOCKOUT_MINUTES`] before it must wait.
+/// Failed sign-ins allowed for one email address within [`LOCKOUT_MINUTES`] before each
+/// further attempt must wait.
 pub const MAX_FAILED_SIGN_INS: i64 = 5;
+/// How far back failures count, and the longest wait.
 pub const LOCKOUT_MINUTES: i64 = 15;
+
+/// After `failures` failures in the window, how long (seconds) since the latest one before
+/// the next attempt is heard: 30 s, doubling, at most [`LOCKOUT_MINUTES`]. A back-off, not a
+/// lock: once it has passed, the right password works, so guessing someone's email cannot
+/// keep its owner out for longer than the wait.
+fn back_off_seconds(failures: i64) -> i64 {
+    let doublings = (failures - MAX_FAILED_SIGN_INS).clamp(0, 16) as u32;
+    (30_i64 << doublings).min(LOCKOUT_MINUTES * 60)
+}
+
+/// Runs slow password hashing on tokio's blocking threads, at most one per core at a time,
+/// so a flood of sign-ins cannot starve the async workers that serve every other request.
+async fn off_the_workers<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T> {
+    static PERMITS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    let permits = PERMITS.get_or_init(|| tokio::sync::Semaphore::new(std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)));
+    let _permit = permits.acquire().await.map_err(|_| StoreError::Corrupt("the password hashing pool is closed".into()))?;
+    tokio::task::spawn_blocking(work).await.map_err(|e| StoreError::Corrupt(format!("password hashing failed: {e}")))
+}
 
 /// Why a sign-in did not start a session.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -180,7 +200,10 @@ impl Store {
         .bind(role.code())
         .bind(person.as_ref().map(|per| per.id.to_string()))
         .bind(provider.as_deref())
-        .bind(hash_password(input.password)?)
+        .bind({
+            let password = input.password.to_string();
+            off_the_workers(move || hash_password(&password)).await??
+        })
         .bind(now())
         .execute(&self.pool)
         .await?;
@@ -203,39 +226,50 @@ impl Store {
     }
 
     /// As [`Store::sign_in`], saying why it was refused. After [`MAX_FAILED_SIGN_INS`]
-    /// failures for an email within [`LOCKOUT_MINUTES`], even the right password is refused
-    /// until the failures age out, so guessing is slow.
+    /// failures for an email within [`LOCKOUT_MINUTES`], every attempt waits a back-off
+    /// after the latest failure (30 s, doubling, at most the window) and is refused unheard
+    /// before then, so guessing is slow but the owner is never locked out for long.
     pub async fn sign_in_checked(&self, email: &str, password: &str) -> Result<std::result::Result<Session, SignInRefusal>> {
         let email = email.trim().to_lowercase();
         let now_s = OffsetDateTime::now_utc().unix_timestamp();
-        let recent: i64 = sqlx::query("SELECT COUNT(*) AS n FROM sign_in_failures WHERE email = $1 AND failed_at > $2")
+        // The attempt is recorded as a failure before anything is checked, so attempts made
+        // at the same moment all count: at most MAX_FAILED_SIGN_INS of them are heard.
+        let attempt = new_id();
+        sqlx::query("INSERT INTO sign_in_failures (id, email, failed_at) VALUES ($1, $2, $3)")
+            .bind(&attempt)
             .bind(&email)
-            .bind(now_s - LOCKOUT_MINUTES * 60)
-            .fetch_one(&self.pool)
-            .await?
-            .try_get("n")?;
-        if recent >= MAX_FAILED_SIGN_INS {
+            .bind(now_s)
+            .execute(&self.pool)
+            .await?;
+        let earlier = sqlx::query(
+            "SELECT COUNT(*) AS n, CAST(COALESCE(MAX(failed_at), 0) AS BIGINT) AS latest FROM sign_in_failures WHERE email = $1 AND failed_at > $2 AND id <> $3",
+        )
+        .bind(&email)
+        .bind(now_s - LOCKOUT_MINUTES * 60)
+        .bind(&attempt)
+        .fetch_one(&self.pool)
+        .await?;
+        let (failures, latest): (i64, i64) = (earlier.try_get("n")?, earlier.try_get("latest")?);
+        if failures >= MAX_FAILED_SIGN_INS && now_s < latest + back_off_seconds(failures) {
+            // Refused unheard: it does not lengthen the wait.
+            sqlx::query("DELETE FROM sign_in_failures WHERE id = $1").bind(&attempt).execute(&self.pool).await?;
             return Ok(Err(SignInRefusal::TooManyAttempts));
         }
         let row =
             sqlx::query(&format!("SELECT {USER_COLUMNS}, u.password_hash FROM users u WHERE u.email = $1")).bind(&email).fetch_optional(&self.pool).await?;
-        let matched = match &row {
-            Some(row) => password_matches(password, &row.try_get::<String, _>("password_hash")?),
-            None => {
-                // As long as a real check, so a wrong email is not faster than a wrong password.
-                let _ = password_matches(password, decoy_hash());
-                false
-            }
-        };
+        // As long as a real check when there is no such user, so a wrong email is not faster.
+        let stored: Option<String> = row.as_ref().map(|r| r.try_get("password_hash")).transpose()?;
+        let typed = password.to_string();
+        let checked = off_the_workers(move || match &stored {
+            Some(hash) => password_matches(&typed, hash),
+            None => password_matches(&typed, decoy_hash()),
+        });
+        let matched = checked.await? && row.is_some();
         let Some(row) = row.filter(|_| matched) else {
-            sqlx::query("INSERT INTO sign_in_failures (id, email, failed_at) VALUES ($1, $2, $3)")
-                .bind(new_id())
-                .bind(&email)
-                .bind(now_s)
-                .execute(&self.pool)
-                .await?;
             return Ok(Err(SignInRefusal::WrongDetails));
         };
+        // The right password: the failures before it were the owner's slips, or guesses.
+        sqlx::query("DELETE FROM sign_in_failures WHERE email = $1").bind(&email).execute(&self.pool).await?;
         let user = user_from_row(&row)?;
         let (token, csrf_token) = (random_token(), random_token());
         let expires = OffsetDateTime::now_utc() + time::Duration::hours(SESSION_HOURS);
