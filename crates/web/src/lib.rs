@@ -17,6 +17,7 @@ mod auth;
 mod error;
 mod forms;
 mod gate;
+mod headers;
 
 pub use api::ApiDoc;
 pub use error::ApiError;
@@ -42,6 +43,7 @@ pub fn app(store: Store) -> Router {
         .merge(api::routes())
         .merge(assets::routes())
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), gate::gate))
+        .layer(axum::middleware::map_response(headers::secure))
         .with_state(state)
 }
 

@@ -89,6 +89,16 @@ async fn findings(store: Store) {
     assert!(body.contains("receipt could not be read: choose a photo or PDF of at most 10 MB"), "{body}");
     assert_eq!((store.receipt_count(&dp).await.unwrap(), store.account_view(&dp).await.unwrap().spent), (1, spent_before), "nothing recorded");
 
+    // 10. Security headers: no framing, no sniffing, only this site's scripts, and
+    // personal pages not cached; the static assets keep their own caching.
+    let page = api.http.get(format!("{}/sign-in", api.base)).send().await.unwrap();
+    let h = page.headers();
+    assert!(h["content-security-policy"].to_str().unwrap().contains("frame-ancestors 'none'"));
+    assert!(h["content-security-policy"].to_str().unwrap().contains("script-src 'self' 'sha256-"));
+    assert_eq!((h["x-content-type-options"].to_str().unwrap(), h["cache-control"].to_str().unwrap()), ("nosniff", "no-store"));
+    let css = api.http.get(format!("{}/assets/selfdirect.css", api.base)).send().await.unwrap();
+    assert_ne!(css.headers()["cache-control"], "no-store");
+
     // 6. Dates far outside any budget are refused at the edge, naming the field.
     api.act_as(&cid, "finance_officer", None, None).await;
     for period in ["9999-12-31", "0000-01-01", "+2026-01-01", "-9999-01-01"] {
