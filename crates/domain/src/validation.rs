@@ -68,6 +68,9 @@ impl Problems {
         } else if trimmed.chars().count() > max_chars {
             self.add(field, format!("must be {max_chars} characters or fewer"));
             None
+        } else if let Some(c) = trimmed.chars().find(|&c| hidden_character(c)) {
+            self.add(field, format!("contains a hidden character (U+{:04X}); type the text again without it", u32::from(c)));
+            None
         } else {
             Some(trimmed.to_string())
         }
@@ -167,9 +170,28 @@ impl fmt::Display for Problems {
 
 impl std::error::Error for Problems {}
 
+/// A character that should never be in typed text: control characters other than line
+/// breaks and tabs, and the bidirectional overrides and isolates that make a name read
+/// differently from how it is stored (`U+202A`–`U+202E`, `U+2066`–`U+2069`).
+fn hidden_character(c: char) -> bool {
+    (c.is_control() && !matches!(c, '\n' | '\r' | '\t')) || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hidden_characters_are_refused_naming_the_field() {
+        let mut p = Problems::new();
+        assert_eq!(p.text("given_name", "Ann\u{202E}gnip", 100), None);
+        assert_eq!(p.text("family_name", "Smith\u{0007}", 100), None);
+        assert_eq!(p.text("notes", "Line one\nline two\tand a tab", 100).as_deref(), Some("Line one\nline two\tand a tab"));
+        assert_eq!(p.text("given_name", "Zoë", 100).as_deref(), Some("Zoë"));
+        let fields: Vec<_> = p.as_slice().iter().map(|f| f.field.as_str()).collect();
+        assert_eq!(fields, ["given_name", "family_name"]);
+        assert!(p.to_string().contains("U+202E"), "{p}");
+    }
 
     #[test]
     fn collects_every_problem_with_its_field() {
