@@ -94,7 +94,10 @@ async fn bank_details(store: Store) {
     assert!(finance.contains(&format!("/accounts/{dp}/bank-details/{change_id}/confirm")));
     let (status, _, location) = api.form(&format!("/accounts/{dp}/bank-details/{change_id}/confirm"), &[]).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
-    assert!(location.unwrap().contains("confirmed=Dee"));
+    let location = location.unwrap();
+    assert!(location.ends_with(&format!("confirmed={dee}")), "{location}");
+    let (_, finance) = api.page(&location).await;
+    assert!(finance.contains("The new bank details for Dee Payee are confirmed"), "the person is named from the record");
     let run = store.payment_run(&cid, "2026-04-29", "2026-05-01", RunOptions::default()).await.unwrap();
     assert_eq!(paid_to(&store, &run.run_id.to_string()).await, "99999999");
 

@@ -147,7 +147,7 @@ impl Store {
     /// Enters new bank details for a direct payment, to be paid once a second person has
     /// confirmed them. One change waits at a time.
     pub async fn propose_bank_details(&self, account_id: &str, input: &BankDetailsInput, by: &User) -> Result<BankDetailChange> {
-        let account = self.account(account_id).await?;
+        let account = self.account_of(account_id, by).await?;
         let (name, sort, number) = read_details(input)?;
         let (cid, aid) = (by.council_id.to_string(), account.id.to_string());
         let mut tx = self.pool.begin().await?;
@@ -190,7 +190,7 @@ impl Store {
 
     /// A second person confirms a pending change: from now on payments go to it.
     pub async fn confirm_bank_details(&self, account_id: &str, change_id: &str, by: &User) -> Result<BankDetailChange> {
-        let account = self.account(account_id).await?;
+        let account = self.account_of(account_id, by).await?;
         let (cid, aid) = (by.council_id.to_string(), account.id.to_string());
         let mut tx = self.pool.begin().await?;
         let row = sqlx::query(
@@ -220,6 +220,15 @@ impl Store {
         make_current(&mut tx, &cid, &aid, (&details.0, &details.1, &details.2)).await?;
         tx.commit().await?;
         self.bank_detail_change(&aid, change_id).await
+    }
+
+    /// The account, if it is in `by`'s council: as if it did not exist otherwise.
+    async fn account_of(&self, account_id: &str, by: &User) -> Result<crate::BudgetAccount> {
+        let account = self.account(account_id).await?;
+        if self.person(&account.person_id.to_string()).await?.council_id != by.council_id {
+            return Err(StoreError::NotFound { what: "budget account", id: account_id.to_string() });
+        }
+        Ok(account)
     }
 
     async fn bank_detail_change(&self, account_id: &str, change_id: &str) -> Result<BankDetailChange> {

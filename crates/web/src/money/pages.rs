@@ -110,7 +110,14 @@ async fn finance_page(s: &AppState, me: &SignedIn, council_id: &str, period_star
 async fn finance(State(s): State<AppState>, me: SignedIn, Path(council_id): Path<String>, Query(q): Query<FinanceQuery>) -> PageResult {
     let period_start = q.period_start.clone().unwrap_or_else(|| iso(today()));
     let mut page = finance_page(&s, &me, &council_id, period_start.clone(), iso(today())).await?;
-    page.notice = q.confirmed.map(|name| format!("The new bank details for {name} are confirmed: payments now go to them"));
+    // The person is named from the record, not from the link, and only if they are this council's.
+    if let Some(person) = q.confirmed.as_deref() {
+        if let Ok(p) = s.store.person(person).await {
+            if p.council_id == page.council.id {
+                page.notice = Some(format!("The new bank details for {} are confirmed: payments now go to them", p.full_name()));
+            }
+        }
+    }
     match s.store.preview_payment_run(&council_id, &period_start).await {
         Ok(preview) => page.preview = Some(preview),
         Err(StoreError::Invalid(p)) => {
@@ -132,8 +139,7 @@ async fn confirm_bank_details(
     s.store.confirm_bank_details(&account_id, &change_id, &me.0.user).await?;
     let account = s.store.account(&account_id).await?;
     let person = s.store.person(&account.person_id.to_string()).await?;
-    let query = serde_urlencoded::to_string([("confirmed", person.full_name())]).unwrap_or_default();
-    Ok(Redirect::to(&format!("/councils/{}/finance?{query}", person.council_id)).into_response())
+    Ok(Redirect::to(&format!("/councils/{}/finance?confirmed={}", person.council_id, person.id)).into_response())
 }
 
 async fn run_payments(State(s): State<AppState>, me: SignedIn, Path(council_id): Path<String>, Form(form): Form<HashMap<String, String>>) -> PageResult {
