@@ -168,7 +168,9 @@ pub fn run_account(account: &RunAccount, period: Period, pay_date: Date) -> Acco
         available[slot].1 -= got;
         got
     };
-    let span = format!("{} to {}", crate::dates::long(period.start), crate::dates::long(period.end));
+    // The period in words, written straight into each description (no joined copy).
+    let span = (crate::dates::long(period.start), crate::dates::long(period.end));
+    let (from, to) = (&span.0, &span.1);
     for Due { stream, payee, pays_for, wanted, .. } in dues {
         let gross = take(&stream, wanted);
         if gross.is_zero() {
@@ -187,27 +189,33 @@ pub fn run_account(account: &RunAccount, period: Period, pay_date: Date) -> Acco
                     postings.push(Posting { account: LedgerAccount::ClientContribution, stream: stream.clone(), plan_line_id: None, amount: -contribution });
                 }
                 let description = match contribution.is_zero() {
-                    true => format!("Direct payment for {span}"),
-                    false => format!("Direct payment for {span}, less your contribution of {contribution}"),
+                    true => format!("Direct payment for {from} to {to}"),
+                    false => format!("Direct payment for {from} to {to}, less your contribution of {contribution}"),
                 };
                 (EntryKind::PaymentToBudgetHolder, contribution, description)
             }
             RunPayee::Provider(_) => {
                 postings[1].account = LedgerAccount::HeldByProvider;
-                (EntryKind::PaymentToProvider, Money::ZERO, format!("Individual service fund for {span}"))
+                (EntryKind::PaymentToProvider, Money::ZERO, format!("Individual service fund for {from} to {to}"))
             }
         };
         let entry = JournalEntry::new(kind, pay_date, description, postings).expect("balanced by construction").paying_for(pays_for);
         run.payments.push(DuePayment { stream, payee, gross, contribution, net: gross - contribution, entry });
     }
     if contribution_days.is_none() {
-        run.invoice = contribution_invoice(account, period, pay_date, &span, weekly_share);
+        run.invoice = contribution_invoice(account, period, pay_date, (from, to), weekly_share);
     }
     run
 }
 
 /// With no direct payment to net it from, the contribution for the unpaid days is invoiced.
-fn contribution_invoice(account: &RunAccount, period: Period, pay_date: Date, span: &str, weekly_share: impl Fn(i64) -> Money) -> Option<ContributionInvoice> {
+fn contribution_invoice(
+    account: &RunAccount,
+    period: Period,
+    pay_date: Date,
+    (from, to): (&str, &str),
+    weekly_share: impl Fn(i64) -> Money,
+) -> Option<ContributionInvoice> {
     let stream = account.lines.first().map(|l| l.stream.clone()).unwrap_or_else(|| FundingStream::new("adult_social_care"));
     let (pays_for, days) = unpaid(&account.book, &stream, CONTRIBUTION_PAYEE, period);
     let amount = weekly_share(days);
@@ -218,8 +226,8 @@ fn contribution_invoice(account: &RunAccount, period: Period, pay_date: Date, sp
         Posting { account: LedgerAccount::ClientContribution, stream: stream.clone(), plan_line_id: None, amount: -amount },
         Posting { account: LedgerAccount::ContributionOwed, stream, plan_line_id: None, amount },
     ];
-    let entry =
-        JournalEntry::new(EntryKind::ContributionInvoiced, pay_date, format!("Your contribution for {span}"), postings).expect("balanced by construction");
+    let entry = JournalEntry::new(EntryKind::ContributionInvoiced, pay_date, format!("Your contribution for {from} to {to}"), postings)
+        .expect("balanced by construction");
     Some(ContributionInvoice { amount, entry: entry.paying_for(pays_for) })
 }
 
