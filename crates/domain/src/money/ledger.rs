@@ -246,17 +246,18 @@ impl AccountBook {
                 return Err(GateRefusal::AlreadyPaid(days.clone()));
             }
         }
-        let mut after = self.balances.clone();
+        // Each holding the entry touches, as it would be after it (an entry has a few
+        // postings, so this is cheaper than copying every balance to try it).
         for posting in &entry.postings {
-            after.apply(posting);
-        }
-        for posting in &entry.postings {
-            let balance = after.get(posting.account, &posting.stream);
+            let same = |p: &&Posting| p.account == posting.account && p.stream == posting.stream;
+            let balance = self.balances.get(posting.account, &posting.stream) + entry.postings.iter().filter(same).map(|p| p.amount).sum::<Money>();
             if posting.account != LedgerAccount::CouncilFunding && posting.account != LedgerAccount::ClientContribution && balance.is_negative() {
                 return Err(GateRefusal::BelowZero { account: posting.account, stream: posting.stream.clone(), balance });
             }
         }
-        self.balances = after;
+        for posting in &entry.postings {
+            self.balances.apply(posting);
+        }
         self.paid.extend(entry.pays_for.iter().cloned());
         Ok(())
     }
