@@ -319,6 +319,23 @@ async fn plan_made_approved_and_money_chosen_in_a_real_browser() {
     assert!(v.text().await.contains("Bank files") && v.text().await.contains("£600.00"), "{}", v.text().await);
     v.sign_out().await;
 
+    // Bea asks for her direct payment to go to a new account: her page says it waits for
+    // the council, and Fay, who did not enter it, confirms it on the finance page.
+    let bea = store.sign_in("bea@example.org", PASSWORD).await.unwrap().expect("Bea signs in").user;
+    let new_bank =
+        BankDetailsInput { account_name: "B HOLDER".into(), sort_code: "20-00-00".into(), account_number: "87654321".into(), service_user_number: None };
+    let change = store.propose_bank_details(&account, &new_bank, &bea).await.unwrap();
+    v.sign_in("bea@example.org").await;
+    v.check("my budget, new bank details waiting").await;
+    assert!(v.text().await.contains("New bank details (B HOLDER, 20-00-00, account ending 4321) were entered by Bea Holder"), "{}", v.text().await);
+    v.sign_out().await;
+    v.sign_in("fay@example.org").await;
+    v.check("finance, bank details to confirm").await;
+    v.follow(&format!("form[action$='/bank-details/{}/confirm'] button", change.id)).await;
+    v.check("finance, bank details confirmed").await;
+    assert!(v.text().await.contains("The new bank details for Bea"), "{}", v.text().await);
+    v.sign_out().await;
+
     // The budget holder records spending from the direct payment, with a photo of the receipt.
     v.sign_in("bea@example.org").await;
     v.follow(&format!("a[href='/accounts/{account}/spending']")).await;
