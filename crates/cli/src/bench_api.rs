@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 pub async fn run(store: Store, users: usize, seconds: u64) -> anyhow::Result<()> {
     println!("setting up (not timed): a demo council with {users} people, one budget-holder sign-in each…");
     let (council, _) = demo::create(&store, demo::Options { people: users as u32, seed: 7, show_progress: true }).await?;
-    let cid = council.id.to_string();
-    let people = store.people(&cid, users as i64).await?;
+    let cid = council.id;
+    let people = store.people(cid, users as i64).await?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);
     let served = store.clone();
@@ -21,7 +21,7 @@ pub async fn run(store: Store, users: usize, seconds: u64) -> anyhow::Result<()>
     bar.set_style(ProgressStyle::with_template("signing in [{bar:40}] {pos}/{len}").expect("valid template").progress_chars("=> "));
     let mut sessions = Vec::with_capacity(people.len());
     for (i, person) in people.iter().enumerate() {
-        let email = format!("load{i}-{}@bench.example", &cid[..8]);
+        let email = format!("load{i}-{}@bench.example", &cid.to_string()[..8]);
         let pid = person.id.to_string();
         let input = NewUser {
             email: &email,
@@ -31,7 +31,7 @@ pub async fn run(store: Store, users: usize, seconds: u64) -> anyhow::Result<()>
             provider_name: None,
             password: "bench-password",
         };
-        store.create_user(&cid, &input).await?;
+        store.create_user(cid, &input).await?;
         let session: serde_json::Value =
             http.post(format!("{base}/api/v1/sessions")).json(&serde_json::json!({"email": email, "password": "bench-password"})).send().await?.json().await?;
         let token = session["token"].as_str().ok_or_else(|| anyhow::anyhow!("sign-in failed: {session}"))?.to_string();

@@ -33,15 +33,15 @@ const QUERIES: [Query; 8] = [
 async fn run_query(store: &Store, council: &str, q: Query) -> anyhow::Result<()> {
     match q {
         Query::Uptake => {
-            store.uptake(council, None).await?;
+            store.uptake(council.parse()?, None).await?;
         }
-        Query::UptakeByGroup => drop(store.uptake_by_group(council, None).await?),
-        Query::UptakeSeries => drop(store.uptake_series(council, 12, None).await?),
-        Query::MonthlyJourney => drop(store.monthly_journey(council).await?),
-        Query::SpendingByCategory => drop(store.spending_by(council, SpendingDimension::Category).await?),
-        Query::SpendingByArea => drop(store.spending_by(council, SpendingDimension::Area).await?),
-        Query::ProviderIncome => drop(store.provider_income(council, 12).await?),
-        Query::SurveyResults => drop(store.survey_results(council).await?),
+        Query::UptakeByGroup => drop(store.uptake_by_group(council.parse()?, None).await?),
+        Query::UptakeSeries => drop(store.uptake_series(council.parse()?, 12, None).await?),
+        Query::MonthlyJourney => drop(store.monthly_journey(council.parse()?).await?),
+        Query::SpendingByCategory => drop(store.spending_by(council.parse()?, SpendingDimension::Category).await?),
+        Query::SpendingByArea => drop(store.spending_by(council.parse()?, SpendingDimension::Area).await?),
+        Query::ProviderIncome => drop(store.provider_income(council.parse()?, 12).await?),
+        Query::SurveyResults => drop(store.survey_results(council.parse()?).await?),
     }
     Ok(())
 }
@@ -87,9 +87,9 @@ pub async fn dashboard(store: &Store, councils: usize, rounds: usize, quarter: &
     let mut baseline = Vec::new();
     for (council, _) in &chosen {
         let t = Instant::now();
-        let from_ledger = store.spending_from_ledger(council, SpendingDimension::Category).await?;
+        let from_ledger = store.spending_from_ledger(council.parse()?, SpendingDimension::Category).await?;
         baseline.push(t.elapsed());
-        let from_rollup = store.spending_by(council, SpendingDimension::Category).await?;
+        let from_rollup = store.spending_by(council.parse()?, SpendingDimension::Category).await?;
         anyhow::ensure!(from_ledger == from_rollup, "council {council}: the rollup and the ledger disagree");
     }
     let base = print_row("baseline: SpendingByCategory from the ledger", &mut baseline);
@@ -102,7 +102,7 @@ pub async fn dashboard(store: &Store, councils: usize, rounds: usize, quarter: &
     let mut rows = 0usize;
     for (council, _) in &chosen {
         let t = Instant::now();
-        let r = store.statutory_return(council, quarter).await?;
+        let r = store.statutory_return(council.parse()?, quarter).await?;
         returns.push(t.elapsed());
         rows += r.rows.len();
     }

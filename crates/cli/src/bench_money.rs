@@ -207,8 +207,8 @@ pub async fn durable(store: &Store, people: usize, claims: usize, batch: usize, 
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let existing = store.councils().await?.len();
     let council = store.create_council(&format!("BENCH{}", existing + 1), "Benchmark Council").await?;
-    let cid = council.id.to_string();
-    store.register_provider(&cid, "Harbour Care", "30-94-57", "11112222").await?;
+    let cid = council.id;
+    store.register_provider(cid, "Harbour Care", "30-94-57", "11112222").await?;
     let bar = ProgressBar::new(people as u64);
     bar.set_style(ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} ({eta} left)").expect("valid template").progress_chars("=> "));
     bar.set_message("opening accounts (not timed)");
@@ -225,8 +225,8 @@ pub async fn durable(store: &Store, people: usize, claims: usize, batch: usize, 
             stream: None,
             risk_note: None,
         };
-        let account = selfdirect_store::testing::open_test_account(store, &cid, &format!("Bench{i}"), vec![line], "council_managed").await;
-        person_ids.push(store.account(&account).await?.person_id);
+        let account = selfdirect_store::testing::open_test_account(store, cid, &format!("Bench{i}"), vec![line], "council_managed").await;
+        person_ids.push(store.account(account).await?.person_id.uuid());
         bar.inc(1);
     }
     bar.finish_and_clear();
@@ -237,7 +237,7 @@ pub async fn durable(store: &Store, people: usize, claims: usize, batch: usize, 
     let mut accepted = 0usize;
     for (b, chunk) in claim_list.chunks(batch).enumerate() {
         let numbered: Vec<(u64, Claim)> = chunk.iter().enumerate().map(|(i, c)| ((b * batch + i + 2) as u64, c.clone())).collect();
-        let report = store.submit_claims(&cid, numbered, Vec::new(), true).await?;
+        let report = store.submit_claims(cid, numbered, Vec::new(), true).await?;
         accepted += report.accepted.len();
     }
     let seconds = started.elapsed().as_secs_f64();
@@ -250,12 +250,12 @@ pub async fn durable(store: &Store, people: usize, claims: usize, batch: usize, 
     for (i, c) in sample.iter().enumerate() {
         let mut claim = c.clone();
         claim.invoice_ref = format!("BASE-{i}");
-        store.submit_claims(&cid, vec![(1, claim)], Vec::new(), true).await?;
+        store.submit_claims(cid, vec![(1, claim)], Vec::new(), true).await?;
     }
     let baseline = started.elapsed().as_secs_f64();
     row(&format!("baseline: {} claims one at a time (one transaction each)", sample.len()), sample.len(), baseline);
     println!("{:<58} {:>10} {:>15.0}x", "ratio (batched against one at a time)", "", (claims as f64 / seconds) / (sample.len() as f64 / baseline));
-    let trial = store.trial_balance(&cid).await?;
+    let trial = store.trial_balance(cid).await?;
     println!("({accepted} accepted; ledger entries {}, sum of postings {})", trial.entries, trial.sum_of_postings);
     Ok(())
 }

@@ -9,6 +9,7 @@ use rust_decimal::Decimal;
 use selfdirect_domain::access::Role;
 use selfdirect_domain::dates::{add_months, iso};
 use selfdirect_domain::deployment::DeploymentOption::DirectPayment;
+use selfdirect_domain::ids::CouncilId;
 use selfdirect_domain::person::{ClientGroup, NewPersonInput};
 use selfdirect_domain::plan::PlanInput;
 use selfdirect_domain::Money;
@@ -30,16 +31,16 @@ pub async fn create(store: &Store, options: Options) -> anyhow::Result<(Council,
     let existing = store.councils().await?;
     let code = format!("DEMO{}", existing.len() + 1);
     let council = store.create_council(&code, "Demo Borough Council").await?;
-    let cid = council.id.to_string();
-    let questionnaire = store.current_questionnaire(&cid).await?;
+    let cid = council.id;
+    let questionnaire = store.current_questionnaire(cid).await?;
     let council_bank = BankDetailsInput {
         account_name: "DEMO BOROUGH COUNCIL".into(),
         sort_code: "20-00-00".into(),
         account_number: "55779911".into(),
         service_user_number: Some("123456".into()),
     };
-    store.set_council_bank(&cid, &council_bank).await?;
-    let mut providers = DemoProviders { council_id: cid.clone(), registered: BTreeSet::new() };
+    store.set_council_bank(cid, &council_bank).await?;
+    let mut providers = DemoProviders { council_id: cid, registered: BTreeSet::new() };
     let today = time::OffsetDateTime::now_utc().date();
     let bar = if options.show_progress { ProgressBar::new(u64::from(options.people)) } else { ProgressBar::hidden() };
     bar.set_style(ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} people ({eta} left)").expect("valid template").progress_chars("=> "));
@@ -61,7 +62,7 @@ pub async fn create(store: &Store, options: Options) -> anyhow::Result<(Council,
         let dob_text = iso(dob);
         let person = store
             .create_person(
-                &cid,
+                cid,
                 &NewPersonInput {
                     given_name: given,
                     family_name: family,
@@ -73,7 +74,7 @@ pub async fn create(store: &Store, options: Options) -> anyhow::Result<(Council,
                 },
             )
             .await?;
-        let pid = person.id.to_string();
+        let pid = person.id;
         if rng.gen_bool(0.4) {
             let (role, relationship) = if matches!(group, ClientGroup::LearningDisability | ClientGroup::Autism) && rng.gen_bool(0.6) {
                 ("representative", "Parent")
@@ -81,14 +82,14 @@ pub async fn create(store: &Store, options: Options) -> anyhow::Result<(Council,
                 ("carer", *["Daughter", "Son", "Husband", "Wife", "Neighbour", "Friend"].choose(&mut rng).expect("non-empty"))
             };
             let carer_name = format!("{} {}", GIVEN.choose(&mut rng).expect("non-empty"), family);
-            store.add_contact(&pid, role, &carer_name, relationship, Some("01632 960000")).await?;
+            store.add_contact(pid, role, &carer_name, relationship, Some("01632 960000")).await?;
         }
         // One person in seven has traditional council-arranged services only: they count in
         // the uptake denominator without a personal budget.
         let journey = rng.gen_range(0..100);
         let assessed_on = today - Duration::days(rng.gen_range(20..330));
         let need = severity(&mut rng, group);
-        let assessment = store.record_assessment(&pid, &answers(&mut rng, &questionnaire, need), &iso(assessed_on), "Demo social worker").await?;
+        let assessment = store.record_assessment(pid, &answers(&mut rng, &questionnaire, need), &iso(assessed_on), "Demo social worker").await?;
         if journey < 14 {
             bar.inc(1);
             continue;
@@ -101,36 +102,36 @@ pub async fn create(store: &Store, options: Options) -> anyhow::Result<(Council,
         outcomes.sort();
         let mut input =
             PlanInput { outcomes, lines, start_date: iso(start), end_date: iso(add_months(start, 12) - Duration::days(1)), over_budget_reason: None };
-        let draft = store.create_plan(&pid, None, &input).await?;
+        let draft = store.create_plan(pid, None, &input).await?;
         if draft.total > indicative {
             input.over_budget_reason = Some("Two-to-one support is needed for some personal care tasks, which the questionnaire does not capture.".into());
-            store.update_plan(&draft.id.to_string(), draft.version, &input).await?;
+            store.update_plan(draft.id, draft.version, &input).await?;
         }
-        let plan_id = draft.id.to_string();
+        let plan_id = draft.id;
         if journey < 22 {
-            planning.get_or_insert_with(|| (pid.clone(), format!("{given} {family}")));
+            planning.get_or_insert_with(|| (pid.to_string(), format!("{given} {family}")));
             bar.inc(1);
             continue; // still a draft
         }
-        store.submit_plan(&plan_id).await?;
+        store.submit_plan(plan_id).await?;
         if journey < 32 {
             bar.inc(1);
             continue; // waiting for approval
         }
         if journey < 36 {
             store
-                .return_plan(&plan_id, "Demo team manager", "Please say how the day service will help you reach your outcomes, and check the taxi costs.")
+                .return_plan(plan_id, "Demo team manager", "Please say how the day service will help you reach your outcomes, and check the taxi costs.")
                 .await?;
             bar.inc(1);
             continue;
         }
-        let plan = store.approve_plan(&plan_id, "Demo team manager", None).await?;
+        let plan = store.approve_plan(plan_id, "Demo team manager", None).await?;
         spend(store, &mut rng, &plan, (start, today), &format!("{given} {family}"), &mut providers).await?;
-        settled.get_or_insert_with(|| (pid.clone(), format!("{given} {family}")));
+        settled.get_or_insert_with(|| (pid.to_string(), format!("{given} {family}")));
         bar.inc(1);
     }
     bar.finish_with_message("demo council created");
-    let users = demo_users(store, &cid, planning, settled, providers.registered.iter().next().cloned()).await?;
+    let users = demo_users(store, cid, planning, settled, providers.registered.iter().next().cloned()).await?;
     Ok((council, users))
 }
 
@@ -147,7 +148,7 @@ pub struct DemoUser {
 /// One sign-in for each role, so every part of the service can be tried.
 async fn demo_users(
     store: &Store,
-    cid: &str,
+    cid: CouncilId,
     planning: Option<(String, String)>,
     settled: Option<(String, String)>,
     provider: Option<String>,
@@ -190,7 +191,7 @@ async fn demo_users(
 
 /// Providers registered with bank details so far.
 struct DemoProviders {
-    council_id: String,
+    council_id: CouncilId,
     registered: BTreeSet<String>,
 }
 
@@ -215,9 +216,9 @@ async fn spend(
             input.line_deployments.insert(plan.lines[0].id.to_string(), "direct_payment".into());
         }
     }
-    let account = store.open_account(&plan.id.to_string(), &input).await?;
-    let aid = account.id.to_string();
-    let plan = store.plan(&plan.id.to_string()).await?;
+    let account = store.open_account(plan.id, &input).await?;
+    let aid = account.id;
+    let plan = store.plan(plan.id).await?;
     // Most direct-payment holders have given their bank details; the rest show up as
     // exceptions in the payment run, as they would in a real council.
     if account.includes_direct_payment && rng.gen_bool(0.92) {
@@ -227,13 +228,13 @@ async fn spend(
             account_number: format!("{:08}", rng.gen_range(10_000_000..99_999_999)),
             service_user_number: None,
         };
-        store.set_bank_details(&aid, &bank).await?;
+        store.set_bank_details(aid, &bank).await?;
     }
     for line in &plan.lines {
         if line.line.deployment != Some(DirectPayment) && providers.registered.insert(line.line.provider.clone()) {
             // A stable account number per provider name, so the same seed gives the same file.
             let n = line.line.provider.bytes().fold(7u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b))) % 90_000_000 + 10_000_000;
-            store.register_provider(&providers.council_id, &line.line.provider, "30-94-57", &n.to_string()).await?;
+            store.register_provider(providers.council_id, &line.line.provider, "30-94-57", &n.to_string()).await?;
         }
     }
     let mut period_start = start;
@@ -265,7 +266,7 @@ async fn spend(
                     ..Default::default()
                 },
             };
-            if store.make_payment(&aid, &payment).await.is_err() {
+            if store.make_payment(aid, &payment).await.is_err() {
                 continue; // the year's money is used up: nothing more to pay
             }
             if deployment != CouncilManaged {
@@ -273,7 +274,7 @@ async fn spend(
                 let spent_on = (period_start + Duration::days(rng.gen_range(3..25))).min(today).min(account.end_date);
                 store
                     .record_spending(
-                        &aid,
+                        aid,
                         &SpendingInput {
                             plan_line_id: line_id,
                             amount: spent.to_plain_string(),
@@ -291,7 +292,7 @@ async fn spend(
     if add_months(start, 6) < today && account.includes_direct_payment && rng.gen_bool(0.6) {
         let on = add_months(start, 6) - Duration::days(rng.gen_range(0..20));
         store
-            .complete_review(&aid, &iso(on), "Demo social worker", "Support is working well; the person would like more flexibility in when their PA works.")
+            .complete_review(aid, &iso(on), "Demo social worker", "Support is working well; the person would like more flexibility in when their PA works.")
             .await?;
     }
     Ok(())

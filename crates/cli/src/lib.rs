@@ -318,7 +318,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Ras { command } => ras::run(Some(&store), command).await,
         Command::Payments { command } => payments::run(&store, command).await,
         Command::Readers { command: ReadersCommand::Grant { council, role } } => {
-            store.grant_council_reader(&council, &role).await?;
+            store.grant_council_reader(council.parse()?, &role).await?;
             println!("{role} may now read council {council}'s rows, and no other council's");
             Ok(())
         }
@@ -329,12 +329,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Returns { command: ReturnsCommand::Spending { council, by } } => {
             let dimension = by.dimension();
-            print!("{}", selfdirect_store::spending_csv(dimension, &store.spending_by(&council, dimension).await?));
+            print!("{}", selfdirect_store::spending_csv(dimension, &store.spending_by(council.parse()?, dimension).await?));
             Ok(())
         }
         Command::Returns { command: ReturnsCommand::Cld { council, quarter, out } } => {
             let started = std::time::Instant::now();
-            let r = store.statutory_return(&council, &quarter).await?;
+            let r = store.statutory_return(council.parse()?, &quarter).await?;
             let csv = selfdirect_domain::learning::statutory::return_csv(&r);
             match out {
                 Some(path) => std::fs::write(&path, csv).with_context(|| format!("cannot write {}", path.display()))?,

@@ -114,7 +114,7 @@ pub async fn run(store: &Store, command: PaymentsCommand) -> anyhow::Result<()> 
     match command {
         PaymentsCommand::Preview { council, period_start } => {
             let c = store.council_by_code(&council).await?;
-            print_preview(&store.preview_payment_run(&c.id.to_string(), &period_start).await?);
+            print_preview(&store.preview_payment_run(c.id, &period_start).await?);
         }
         PaymentsCommand::Run { council, period_start, pay_date, batch_size, pause_ms } => {
             let c = store.council_by_code(&council).await?;
@@ -129,7 +129,7 @@ pub async fn run(store: &Store, command: PaymentsCommand) -> anyhow::Result<()> 
             };
             let options = RunOptions { batch_size, pause_between_batches: Duration::from_millis(pause_ms), progress: &progress };
             let pay_date = pay_date.unwrap_or_else(|| period_start.clone());
-            let report = store.payment_run(&c.id.to_string(), &period_start, &pay_date, options).await?;
+            let report = store.payment_run(c.id, &period_start, &pay_date, options).await?;
             bar.finish_and_clear();
             print_report(&report);
         }
@@ -137,7 +137,7 @@ pub async fn run(store: &Store, command: PaymentsCommand) -> anyhow::Result<()> 
             let c = store.council_by_code(&council).await?;
             let as_of = as_of.unwrap_or_else(|| time::OffsetDateTime::now_utc().date().to_string());
             let rules = AuditRules { contingency_weeks, return_due_days, ..AuditRules::default() };
-            let findings = store.direct_payment_audit(&c.id.to_string(), &as_of, rules).await?;
+            let findings = store.direct_payment_audit(c.id, &as_of, rules).await?;
             println!("direct-payment audit as at {as_of}: {} accounts to look at", findings.len());
             for f in &findings {
                 println!("{} (account {})", f.person_name, f.budget_account_id);
@@ -148,14 +148,14 @@ pub async fn run(store: &Store, command: PaymentsCommand) -> anyhow::Result<()> 
         }
         PaymentsCommand::Payroll { council, from, to, out } => {
             let c = store.council_by_code(&council).await?;
-            let csv = store.payroll_csv(&c.id.to_string(), &from, &to).await?;
+            let csv = store.payroll_csv(c.id, &from, &to).await?;
             std::fs::write(&out, &csv).with_context(|| format!("cannot write {}", out.display()))?;
             println!("wrote {} pay lines to {}", csv.lines().count().saturating_sub(1), out.display());
         }
         PaymentsCommand::File { council, period_start, format, out } => {
             let c = store.council_by_code(&council).await?;
-            let run = store.payment_run_for_period(&c.id.to_string(), &period_start).await?;
-            let file = store.payment_file(&run.run_id.to_string(), &format).await?;
+            let run = store.payment_run_for_period(c.id, &period_start).await?;
+            let file = store.payment_file(run.run_id, &format).await?;
             std::fs::write(&out, &file).with_context(|| format!("cannot write {}", out.display()))?;
             println!("wrote the {format} file for run {} ({} payments, {}) to {}", run.run_id, run.payments, run.total_net, out.display());
         }

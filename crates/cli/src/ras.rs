@@ -113,14 +113,14 @@ async fn population(store: Option<&Store>, from: &Population) -> anyhow::Result<
     let (council, packages, questionnaire) = (from.council.as_deref(), from.packages.as_deref(), from.questionnaire.as_deref());
     let q = match (questionnaire, council, store) {
         (Some(path), _, _) => load_questionnaire(path)?,
-        (None, Some(code), Some(store)) => store.current_questionnaire(&store.council_by_code(code).await?.id.to_string()).await?,
+        (None, Some(code), Some(store)) => store.current_questionnaire(store.council_by_code(code).await?.id).await?,
         _ => Questionnaire::standard(),
     };
     let packages = match (packages, council, store) {
         (Some(path), _, _) => parse_packages(&read(path)?, &q).map_err(|p| {
             anyhow::anyhow!("{} has problems:\n  {}", path.display(), p.as_slice().iter().map(ToString::to_string).collect::<Vec<_>>().join("\n  "))
         })?,
-        (None, Some(code), Some(store)) => store.packages(&store.council_by_code(code).await?.id.to_string(), &q).await?,
+        (None, Some(code), Some(store)) => store.packages(store.council_by_code(code).await?.id, &q).await?,
         _ => bail!("give --packages FILE.csv, or --council CODE to use the council's approved plans"),
     };
     Ok((q, packages))
@@ -151,13 +151,13 @@ pub async fn run(store: Option<&Store>, command: RasCommand) -> anyhow::Result<(
             let store = need_store()?;
             let c = store.council_by_code(&council).await?;
             let name = file.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
-            let q = store.publish_questionnaire(&c.id.to_string(), &name, &read(&file)?).await.map_err(explain)?;
+            let q = store.publish_questionnaire(c.id, &name, &read(&file)?).await.map_err(explain)?;
             println!("published {} version {} for {}", q.id, q.version, c.name);
         }
         RasCommand::Uprate { council, percent, recompute } => {
             let store = need_store()?;
             let c = store.council_by_code(&council).await?;
-            let q = store.uprate(&c.id.to_string(), &percent).await.map_err(explain)?;
+            let q = store.uprate(c.id, &percent).await.map_err(explain)?;
             println!("published {} version {}: every amount raised by {percent}%", q.id, q.version);
             if recompute {
                 recompute_council(store, &c.id.to_string(), None).await?;
@@ -220,7 +220,7 @@ pub async fn run(store: Option<&Store>, command: RasCommand) -> anyhow::Result<(
 async fn recompute_council(store: &Store, council_id: &str, changes_csv: Option<&Path>) -> anyhow::Result<()> {
     let progress = bar(0, "recalculating");
     let report = store
-        .recompute(council_id, &|done, total| {
+        .recompute(council_id.parse()?, &|done, total| {
             progress.set_length(total);
             progress.set_position(done);
         })

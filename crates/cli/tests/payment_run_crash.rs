@@ -54,7 +54,7 @@ fn a_killed_payment_run_resumes_and_pays_everyone_exactly_once() {
     let partial = runtime.block_on(async {
         let store = Store::open_data_dir(&data).await.unwrap();
         let council = store.council_by_code("DEMO1").await.unwrap();
-        let run = store.payment_run_for_period(&council.id.to_string(), &period).await.unwrap();
+        let run = store.payment_run_for_period(council.id, &period).await.unwrap();
         store.close().await;
         run
     });
@@ -71,18 +71,18 @@ fn a_killed_payment_run_resumes_and_pays_everyone_exactly_once() {
     runtime.block_on(async {
         let store = Store::open_data_dir(&data).await.unwrap();
         let council = store.council_by_code("DEMO1").await.unwrap();
-        let cid = council.id.to_string();
-        let run = store.payment_run_for_period(&cid, &period).await.unwrap();
-        let items = store.payment_run_items(&run.run_id.to_string()).await.unwrap();
+        let cid = council.id;
+        let run = store.payment_run_for_period(cid, &period).await.unwrap();
+        let items = store.payment_run_items(run.run_id).await.unwrap();
         assert_eq!(items.len() as i64, due_count);
         // One ledger entry per payment, and each payee of each account paid once.
         let mut payees: Vec<_> = items.iter().map(|i| (i.budget_account_id, i.stream.clone(), i.payee_name.clone())).collect();
         payees.sort();
         payees.dedup();
         assert_eq!(payees.len(), items.len());
-        let run_entries = store.run_entry_count(&run.run_id.to_string()).await.unwrap();
+        let run_entries = store.run_entry_count(run.run_id).await.unwrap();
         assert_eq!(run_entries, due_count);
-        let trial = store.trial_balance(&cid).await.unwrap();
+        let trial = store.trial_balance(cid).await.unwrap();
         assert_eq!(trial.sum_of_postings, selfdirect_domain::Money::ZERO);
         assert_eq!(trial.unbalanced_entries, 0);
         store.close().await;

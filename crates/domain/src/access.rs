@@ -6,8 +6,8 @@
 //! thing is told so (403).
 
 use crate::codes::coded_enum;
+use crate::ids::{CouncilId, PersonId, TeamId, UserId};
 use serde::{Deserialize, Serialize};
-use uuid::Uuid;
 
 coded_enum!(
     /// What a signed-in user is in the service.
@@ -28,15 +28,15 @@ coded_enum!(
 /// A signed-in user, as the rules see them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Actor {
-    pub user_id: Uuid,
-    pub council_id: Uuid,
+    pub user_id: UserId,
+    pub council_id: CouncilId,
     pub role: Role,
     /// For a budget holder or representative: the person whose budget it is.
-    pub person_id: Option<Uuid>,
+    pub person_id: Option<PersonId>,
     /// For a broker: the other people who have chosen them.
-    pub clients: Vec<Uuid>,
+    pub clients: Vec<PersonId>,
     /// For staff: the team they work in.
-    pub team_id: Option<Uuid>,
+    pub team_id: Option<TeamId>,
     /// For a provider: their name as registered with the council.
     pub provider_name: Option<String>,
 }
@@ -117,13 +117,13 @@ impl Action {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Subject {
     /// The council as a whole (queues, runs, dashboards).
-    Council(Uuid),
+    Council(CouncilId),
     /// One person's record, in a council.
-    Person { council_id: Uuid, person_id: Uuid, caseload: Caseload },
+    Person { council_id: CouncilId, person_id: PersonId, caseload: Caseload },
 }
 
 impl Subject {
-    fn council_id(self) -> Uuid {
+    fn council_id(self) -> CouncilId {
         match self {
             Subject::Council(c) | Subject::Person { council_id: c, .. } => c,
         }
@@ -134,8 +134,8 @@ impl Subject {
 /// not yet allocated (the duty queue, open to every social worker).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Caseload {
-    pub team_id: Option<Uuid>,
-    pub worker_id: Option<Uuid>,
+    pub team_id: Option<TeamId>,
+    pub worker_id: Option<UserId>,
 }
 
 impl Caseload {
@@ -303,9 +303,14 @@ pub fn home_path(actor: &Actor) -> String {
 mod tests {
     use super::*;
 
-    fn actor(role: Role, council: Uuid, person: Option<Uuid>) -> Actor {
+    /// A new id of whichever kind is wanted.
+    fn fresh<Id: From<uuid::Uuid>>() -> Id {
+        uuid::Uuid::now_v7().into()
+    }
+
+    fn actor(role: Role, council: CouncilId, person: Option<PersonId>) -> Actor {
         Actor {
-            user_id: Uuid::now_v7(),
+            user_id: fresh(),
             council_id: council,
             role,
             person_id: person,
@@ -317,8 +322,8 @@ mod tests {
 
     #[test]
     fn every_role_against_own_other_and_foreign_records() {
-        let (here, elsewhere) = (Uuid::now_v7(), Uuid::now_v7());
-        let (mine, theirs) = (Uuid::now_v7(), Uuid::now_v7());
+        let (here, elsewhere) = (fresh(), fresh());
+        let (mine, theirs) = (fresh(), fresh());
         let own = Subject::Person { council_id: here, person_id: mine, caseload: Caseload::default() };
         let other = Subject::Person { council_id: here, person_id: theirs, caseload: Caseload::default() };
         let foreign = Subject::Person { council_id: elsewhere, person_id: mine, caseload: Caseload::default() };
@@ -346,15 +351,15 @@ mod tests {
 
     #[test]
     fn a_provider_without_a_registered_name_cannot_invoice() {
-        let here = Uuid::now_v7();
+        let here = fresh();
         let a = Actor { provider_name: None, ..actor(Role::Provider, here, None) };
         assert_eq!(decide(&a, Action::SubmitInvoices, Subject::Council(here)), Err(Refusal::Forbidden));
     }
 
     #[test]
     fn a_broker_acts_for_everyone_who_chose_them_and_nobody_else() {
-        let here = Uuid::now_v7();
-        let (first, chose_later, stranger) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+        let here = fresh();
+        let (first, chose_later, stranger) = (fresh(), fresh(), fresh());
         let broker = Actor { clients: vec![chose_later], ..actor(Role::Broker, here, Some(first)) };
         let person = |p| Subject::Person { council_id: here, person_id: p, caseload: Caseload::default() };
         assert_eq!(decide(&broker, Action::EditPlan, person(first)), Ok(()));
@@ -367,10 +372,10 @@ mod tests {
 
     #[test]
     fn a_social_worker_works_their_own_and_their_teams_caseload_and_the_duty_queue() {
-        let here = Uuid::now_v7();
-        let (north, south) = (Uuid::now_v7(), Uuid::now_v7());
+        let here = fresh();
+        let (north, south) = (fresh(), fresh());
         let sam = Actor { team_id: Some(north), ..actor(Role::SocialWorker, here, None) };
-        let person = |caseload| Subject::Person { council_id: here, person_id: Uuid::now_v7(), caseload };
+        let person = |caseload| Subject::Person { council_id: here, person_id: fresh(), caseload };
         let team = |t| Caseload { team_id: Some(t), worker_id: None };
         assert_eq!(decide(&sam, Action::ViewPerson, person(Caseload::default())), Ok(()), "duty queue");
         assert_eq!(decide(&sam, Action::EditPlan, person(team(north))), Ok(()), "own team");
@@ -387,7 +392,7 @@ mod tests {
 
     #[test]
     fn the_access_log_says_on_what_grounds() {
-        let (council, person, team) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+        let (council, person, team) = (fresh(), fresh(), fresh());
         let worker = Actor { team_id: Some(team), ..actor(Role::SocialWorker, council, None) };
         let on = |caseload| Subject::Person { council_id: council, person_id: person, caseload };
         let says = |a: &Actor, caseload| grounds(a, on(caseload)).map(Grounds::describe);

@@ -14,6 +14,7 @@
 //! 7. [`learning`] — uptake, outcome surveys, the statutory return, market intelligence.
 //!
 //! [`access`] decides who may do what to which record (the access gate's rule);
+//! [`ids`] are the typed record ids the store's use cases take;
 //! [`dates`], [`validation`], [`codes`] and [`export`] (CSV safe for spreadsheets) are shared
 //! by all steps.
 
@@ -23,6 +24,7 @@ pub mod codes;
 pub mod dates;
 pub mod deployment;
 pub mod export;
+pub mod ids;
 pub mod learning;
 pub mod money;
 pub mod person;

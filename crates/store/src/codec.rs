@@ -16,8 +16,9 @@ pub(crate) fn timestamp(column: &str, text: &str) -> Result<time::OffsetDateTime
         .map_err(|e| StoreError::Corrupt(format!("{column} '{text}' is not a timestamp: {e}")))
 }
 
-pub(crate) fn uuid(column: &str, text: &str) -> Result<Uuid> {
-    Uuid::parse_str(text).map_err(|_| StoreError::Corrupt(format!("{column} holds '{text}', not an id")))
+/// A stored id, as whichever typed id (or plain UUID) the record's field is.
+pub(crate) fn uuid<Id: From<Uuid>>(column: &str, text: &str) -> Result<Id> {
+    Uuid::parse_str(text).map(Id::from).map_err(|_| StoreError::Corrupt(format!("{column} holds '{text}', not an id")))
 }
 
 pub(crate) fn code<T>(column: &str, text: &str, from_code: fn(&str) -> Option<T>) -> Result<T> {
@@ -30,9 +31,4 @@ pub(crate) fn json<T: serde::de::DeserializeOwned>(column: &str, text: &str) -> 
 
 pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> String {
     serde_json::to_string(value).expect("records serialise")
-}
-
-/// An id from a URL or request: anything that is not a UUID cannot name a record.
-pub(crate) fn id_param(what: &'static str, text: &str) -> Result<Uuid> {
-    Uuid::parse_str(text.trim()).map_err(|_| StoreError::NotFound { what, id: text.to_string() })
 }

@@ -63,6 +63,13 @@ pub enum StoreError {
     Corrupt(String),
 }
 
+/// Text that cannot be an id names no record.
+impl From<selfdirect_domain::ids::UnknownId> for StoreError {
+    fn from(e: selfdirect_domain::ids::UnknownId) -> StoreError {
+        StoreError::NotFound { what: e.what, id: e.id }
+    }
+}
+
 /// A refusal by the database's own rules (a unique key, the money gate's triggers) is a
 /// clash with what is already recorded: a conflict that names what clashed, not a failure.
 impl From<sqlx::Error> for StoreError {
@@ -223,6 +230,11 @@ pub(crate) fn today() -> time::Date {
 
 pub(crate) fn new_id() -> String {
     uuid::Uuid::now_v7().to_string()
+}
+
+/// A new record's typed id (time-ordered, so new rows land at the end of an index).
+pub(crate) fn fresh_id<Id: From<uuid::Uuid>>() -> Id {
+    uuid::Uuid::now_v7().into()
 }
 
 /// A single-problem validation error.

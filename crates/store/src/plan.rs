@@ -1,11 +1,12 @@
 //! Step 3: support plans — drafting, submitting, approving or returning.
 
-use crate::codec::{self, id_param};
+use crate::codec;
 use crate::records::{Plan, PlanLineRecord, PlanSummary};
-use crate::{invalid, new_id, now, Result, Store, StoreError};
+use crate::{fresh_id, invalid, new_id, now, Result, Store, StoreError};
 use selfdirect_domain::access::Role;
 use selfdirect_domain::dates::iso;
 use selfdirect_domain::deployment::DeploymentOption;
+use selfdirect_domain::ids::{AssessmentId, CouncilId, PersonId, PlanId};
 use selfdirect_domain::plan::{check_submission, validate_plan, Frequency, FundingStream, PlanContent, PlanInput, PlanLine, PlanStatus, ServiceCategory};
 use selfdirect_domain::review::safeguarding::{check_approver, ApprovalFlags, ApprovalPolicy};
 use selfdirect_domain::{Money, Problems};
@@ -92,7 +93,7 @@ impl LoadedPlan {
 
 impl Store {
     /// Starts a draft plan from the person's latest assessment (or the one named).
-    pub async fn create_plan(&self, person_id: &str, assessment_id: Option<&str>, input: &PlanInput) -> Result<Plan> {
+    pub async fn create_plan(&self, person_id: PersonId, assessment_id: Option<AssessmentId>, input: &PlanInput) -> Result<Plan> {
         let person = self.person(person_id).await?;
         let assessment = match assessment_id {
             Some(id) => {
@@ -110,13 +111,13 @@ impl Store {
         // The indicative budget in force for that assessment (recalculated or reconsidered since, perhaps).
         let indicative = self.allocation_for_assessment(&assessment.id.to_string()).await?.allocation.total;
         let content = validate_plan(input, &self.streams)?;
-        let id = new_id();
+        let id: PlanId = fresh_id();
         let mut tx = self.pool.begin().await?;
         sqlx::query(
             "INSERT INTO plans (id, council_id, person_id, assessment_id, status, outcomes, start_date, end_date, over_budget_reason, \
              indicative_budget_pence, total_pence, version, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 1, $12, $12)",
         )
-        .bind(&id)
+        .bind(id.to_string())
         .bind(person.council_id.to_string())
         .bind(person.id.to_string())
         .bind(assessment.id.to_string())
@@ -130,18 +131,18 @@ impl Store {
         .bind(now())
         .execute(&mut *tx)
         .await?;
-        insert_lines(&mut tx, &person.council_id.to_string(), &id, &content).await?;
+        insert_lines(&mut tx, &person.council_id.to_string(), &id.to_string(), &content).await?;
         tx.commit().await?;
-        self.plan(&id).await
+        self.plan(id).await
     }
 
-    pub async fn plan(&self, id: &str) -> Result<Plan> {
+    pub async fn plan(&self, id: PlanId) -> Result<Plan> {
         let mut conn = self.pool.acquire().await?;
         Ok(load_plan(&mut conn, id).await?.plan)
     }
 
     /// The person's most recent plan.
-    pub async fn latest_plan(&self, person_id: &str) -> Result<Option<Plan>> {
+    pub async fn latest_plan(&self, person_id: PersonId) -> Result<Option<Plan>> {
         let person = self.person(person_id).await?;
         let row = sqlx::query("SELECT id FROM plans WHERE person_id = $1 ORDER BY created_at DESC, id DESC LIMIT 1")
             .bind(person.id.to_string())
@@ -149,24 +150,24 @@ impl Store {
             .await?;
         match row {
             None => Ok(None),
-            Some(r) => Ok(Some(self.plan(&r.try_get::<String, _>("id")?).await?)),
+            Some(r) => Ok(Some(self.plan(codec::uuid("plans.id", &r.try_get::<String, _>("id")?)?).await?)),
         }
     }
 
     /// Replaces a draft (or returned) plan's content. `expected_version` must be the
     /// version the editor started from.
-    pub async fn update_plan(&self, id: &str, expected_version: i64, input: &PlanInput) -> Result<Plan> {
+    pub async fn update_plan(&self, id: PlanId, expected_version: i64, input: &PlanInput) -> Result<Plan> {
         self.save_plan(id, expected_version, input, false).await
     }
 
     /// Saves the plan's new content and sends it for approval, in one transaction: if the
     /// content is invalid or cannot be submitted (no outcomes, over budget without a
     /// reason), nothing is written, not even the draft.
-    pub async fn update_and_submit_plan(&self, id: &str, expected_version: i64, input: &PlanInput) -> Result<Plan> {
+    pub async fn update_and_submit_plan(&self, id: PlanId, expected_version: i64, input: &PlanInput) -> Result<Plan> {
         self.save_plan(id, expected_version, input, true).await
     }
 
-    async fn save_plan(&self, id: &str, expected_version: i64, input: &PlanInput, submit: bool) -> Result<Plan> {
+    async fn save_plan(&self, id: PlanId, expected_version: i64, input: &PlanInput, submit: bool) -> Result<Plan> {
         let content = validate_plan(input, &self.streams)?;
         let mut tx = self.pool.begin().await?;
         let loaded = load_plan(&mut tx, id).await?;
@@ -198,7 +199,7 @@ impl Store {
     }
 
     /// Sends the plan for approval, if it is complete and fits the budget (or says why not).
-    pub async fn submit_plan(&self, id: &str) -> Result<Plan> {
+    pub async fn submit_plan(&self, id: PlanId) -> Result<Plan> {
         let mut tx = self.pool.begin().await?;
         let loaded = load_plan(&mut tx, id).await?;
         let status = loaded.plan.status.submit().map_err(|e| StoreError::Conflict(e.to_string()))?;
@@ -216,13 +217,13 @@ impl Store {
 
     /// Approves a submitted plan: its total becomes the final budget. `note` records why the
     /// final budget differs from the indicative one, where the plan does not already say.
-    pub async fn approve_plan(&self, id: &str, approver: &str, note: Option<&str>) -> Result<Plan> {
+    pub async fn approve_plan(&self, id: PlanId, approver: &str, note: Option<&str>) -> Result<Plan> {
         self.approve_plan_as(id, approver, Role::TeamManager, note).await
     }
 
     /// Approves as someone in `role`: while the person has an open safeguarding concern, or
     /// above the social worker's limit, only a team manager may (the domain's `check_approver`).
-    pub async fn approve_plan_as(&self, id: &str, approver: &str, role: Role, note: Option<&str>) -> Result<Plan> {
+    pub async fn approve_plan_as(&self, id: PlanId, approver: &str, role: Role, note: Option<&str>) -> Result<Plan> {
         let mut p = Problems::new();
         let approver = p.text("approved_by", approver, 200);
         let note = p.optional_text("note", note, 4000);
@@ -260,7 +261,7 @@ impl Store {
     }
 
     /// Returns a submitted plan to the person with the reasons it cannot be approved yet.
-    pub async fn return_plan(&self, id: &str, returned_by: &str, reasons: &str) -> Result<Plan> {
+    pub async fn return_plan(&self, id: PlanId, returned_by: &str, reasons: &str) -> Result<Plan> {
         let mut p = Problems::new();
         let returned_by = p.text("returned_by", returned_by, 200);
         let reasons = p.text("reasons", reasons, 4000);
@@ -282,7 +283,7 @@ impl Store {
     }
 
     /// Plans of a council in a given state, oldest first (a queue).
-    pub async fn plans_with_status(&self, council_id: &str, status: PlanStatus) -> Result<Vec<PlanSummary>> {
+    pub async fn plans_with_status(&self, council_id: CouncilId, status: PlanStatus) -> Result<Vec<PlanSummary>> {
         let council = self.council(council_id).await?;
         let rows = sqlx::query(
             "SELECT p.id, p.person_id, p.status, p.indicative_budget_pence, p.total_pence, p.over_budget_reason, pe.given_name, pe.family_name \
@@ -308,8 +309,8 @@ impl Store {
     }
 }
 
-pub(crate) async fn load_plan(conn: &mut sqlx::AnyConnection, id: &str) -> Result<LoadedPlan> {
-    let uuid = id_param("plan", id)?;
+pub(crate) async fn load_plan(conn: &mut sqlx::AnyConnection, id: PlanId) -> Result<LoadedPlan> {
+    let uuid = id.uuid();
     let row: PlanRow = sqlx::query_as(&format!("SELECT {PLAN_COLUMNS} FROM plans WHERE id = $1"))
         .bind(uuid.to_string())
         .fetch_optional(&mut *conn)
@@ -335,7 +336,7 @@ pub(crate) async fn load_plan(conn: &mut sqlx::AnyConnection, id: &str) -> Resul
         crate::records::BudgetDifference { amount: f - indicative_budget, reason }
     });
     let plan = Plan {
-        id: uuid,
+        id: uuid.into(),
         person_id: codec::uuid("plans.person_id", &row.person_id)?,
         assessment_id: codec::uuid("plans.assessment_id", &row.assessment_id)?,
         status: codec::code("plans.status", &row.status, PlanStatus::from_code)?,

@@ -2,12 +2,13 @@
 //! a council's indicative budgets, calibrating against agreed packages, what-ifs, and
 //! requests to reconsider a budget.
 
-use crate::codec::{self, id_param};
+use crate::codec;
 use crate::records::{AllocationRecord, Reconsideration};
-use crate::{invalid, new_id, now, today, Result, Store, StoreError};
+use crate::{fresh_id, invalid, new_id, now, today, Result, Store, StoreError};
 use rust_decimal::Decimal;
 use selfdirect_domain::assessment::Questionnaire;
 use selfdirect_domain::dates::iso;
+use selfdirect_domain::ids::{CouncilId, PersonId, ReconsiderationId};
 use selfdirect_domain::person::ClientGroup;
 use selfdirect_domain::ras::calibration::{evaluate, fit_prices, what_if, Evaluation, Fit, Package, WhatIf};
 use selfdirect_domain::ras::{allocate, Allocation, CompiledRules, ExplanationItem};
@@ -15,7 +16,6 @@ use selfdirect_domain::{Money, Problems};
 use serde::Serialize;
 use sqlx::Row;
 use std::collections::BTreeMap;
-use uuid::Uuid;
 
 /// A published questionnaire version.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -31,7 +31,7 @@ pub struct QuestionnaireVersion {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BudgetChange {
-    pub person_id: Uuid,
+    pub person_id: PersonId,
     pub person_name: String,
     pub before: Money,
     pub after: Money,
@@ -48,7 +48,7 @@ pub struct RecomputeReport {
     pub decreased: i64,
     pub unchanged: i64,
     /// People whose answers no longer fit the current questionnaire: they need a new assessment.
-    pub needs_reassessment: Vec<Uuid>,
+    pub needs_reassessment: Vec<PersonId>,
     pub total_before: Money,
     pub total_after: Money,
     /// Everyone whose budget changed, largest change first.
@@ -131,12 +131,12 @@ impl Store {
             .fetch_optional(&self.pool)
             .await?
             .ok_or_else(|| StoreError::NotFound { what: "council with code", id: code.to_string() })?;
-        self.council(&row.try_get::<String, _>("id")?).await
+        self.council(codec::uuid("councils.id", &row.try_get::<String, _>("id")?)?).await
     }
 
     /// Publishes a questionnaire (TOML text) for a council. It must be valid and carry a
     /// higher version than the one in force; otherwise nothing changes.
-    pub async fn publish_questionnaire(&self, council_id: &str, source_name: &str, toml_text: &str) -> Result<Questionnaire> {
+    pub async fn publish_questionnaire(&self, council_id: CouncilId, source_name: &str, toml_text: &str) -> Result<Questionnaire> {
         let questionnaire = Questionnaire::from_toml(source_name, toml_text).map_err(|e| {
             let mut p = Problems::new();
             for problem in e.problems.into_vec() {
@@ -148,7 +148,7 @@ impl Store {
         Ok(questionnaire)
     }
 
-    async fn publish(&self, council_id: &str, questionnaire: &Questionnaire) -> Result<()> {
+    async fn publish(&self, council_id: CouncilId, questionnaire: &Questionnaire) -> Result<()> {
         let council = self.council(council_id).await?;
         let current = self.current_questionnaire(council_id).await?;
         if questionnaire.version <= current.version {
@@ -168,7 +168,7 @@ impl Store {
         Ok(())
     }
 
-    pub async fn questionnaire_versions(&self, council_id: &str) -> Result<Vec<QuestionnaireVersion>> {
+    pub async fn questionnaire_versions(&self, council_id: CouncilId) -> Result<Vec<QuestionnaireVersion>> {
         let council = self.council(council_id).await?;
         let rows = sqlx::query("SELECT questionnaire_id, version, definition, published_at FROM questionnaires WHERE council_id = $1 ORDER BY version")
             .bind(council.id.to_string())
@@ -188,7 +188,7 @@ impl Store {
     }
 
     /// Publishes the next version with every amount of money raised by `percent`.
-    pub async fn uprate(&self, council_id: &str, percent: &str) -> Result<Questionnaire> {
+    pub async fn uprate(&self, council_id: CouncilId, percent: &str) -> Result<Questionnaire> {
         let value = parse_percent("percent", percent, Decimal::from(-50), Decimal::from(50))?;
         let mut next = self.current_questionnaire(council_id).await?;
         next.allocation = next.allocation.uprated(value);
@@ -199,7 +199,7 @@ impl Store {
     }
 
     /// The person's indicative budget in force: the latest allocation of their latest assessment.
-    pub async fn current_allocation(&self, person_id: &str) -> Result<Option<AllocationRecord>> {
+    pub async fn current_allocation(&self, person_id: PersonId) -> Result<Option<AllocationRecord>> {
         let Some(assessment) = self.latest_assessment(person_id).await? else { return Ok(None) };
         self.allocation_for_assessment(&assessment.id.to_string()).await.map(Some)
     }
@@ -215,7 +215,7 @@ impl Store {
     }
 
     /// Every allocation a person has had, newest first.
-    pub async fn allocation_history(&self, person_id: &str) -> Result<Vec<AllocationRecord>> {
+    pub async fn allocation_history(&self, person_id: PersonId) -> Result<Vec<AllocationRecord>> {
         let person = self.person(person_id).await?;
         let rows: Vec<AllocationRow> =
             sqlx::query_as(&format!("SELECT {ALLOCATION_COLUMNS} FROM allocations WHERE person_id = $1 ORDER BY created_at DESC, id DESC"))
@@ -228,7 +228,7 @@ impl Store {
     /// Recalculates every person's indicative budget under the council's current rules
     /// (after uprating, or a new version), recording a new allocation for each one that
     /// changes. `progress(done, total)` is called as people are processed.
-    pub async fn recompute(&self, council_id: &str, progress: &(dyn Fn(u64, u64) + Sync)) -> Result<RecomputeReport> {
+    pub async fn recompute(&self, council_id: CouncilId, progress: &(dyn Fn(u64, u64) + Sync)) -> Result<RecomputeReport> {
         let council = self.council(council_id).await?;
         let cid = council.id.to_string();
         let questionnaire = self.current_questionnaire(council_id).await?;
@@ -316,7 +316,7 @@ impl Store {
 
     /// The council's agreed care packages: for each person with an approved plan, the
     /// answers of the assessment it was built on and the plan's annual cost.
-    pub async fn packages(&self, council_id: &str, questionnaire: &Questionnaire) -> Result<Vec<Package>> {
+    pub async fn packages(&self, council_id: CouncilId, questionnaire: &Questionnaire) -> Result<Vec<Package>> {
         let council = self.council(council_id).await?;
         let compiled = CompiledRules::new(questionnaire);
         let rows = sqlx::query(
@@ -344,7 +344,7 @@ impl Store {
     }
 
     /// Fits band prices to the council's agreed packages and shows current and fitted rules side by side.
-    pub async fn calibrate(&self, council_id: &str) -> Result<CalibrationReport> {
+    pub async fn calibrate(&self, council_id: CouncilId) -> Result<CalibrationReport> {
         let questionnaire = self.current_questionnaire(council_id).await?;
         let packages = self.packages(council_id, &questionnaire).await?;
         let compiled = CompiledRules::new(&questionnaire);
@@ -362,7 +362,7 @@ impl Store {
     }
 
     /// A proposed questionnaire file tried on the council's agreed packages, against the rules in force.
-    pub async fn what_if(&self, council_id: &str, source_name: &str, toml_text: &str) -> Result<WhatIf> {
+    pub async fn what_if(&self, council_id: CouncilId, source_name: &str, toml_text: &str) -> Result<WhatIf> {
         let current = self.current_questionnaire(council_id).await?;
         let proposed = Questionnaire::from_toml(source_name, toml_text).map_err(|e| StoreError::Invalid(e.problems))?;
         if proposed.questions().map(|(_, q)| &q.id).ne(current.questions().map(|(_, q)| &q.id)) {
@@ -373,7 +373,7 @@ impl Store {
     }
 
     /// Records a request to reconsider the person's indicative budget.
-    pub async fn request_reconsideration(&self, person_id: &str, requested_by: &str, grounds: &str, requested_on: &str) -> Result<Reconsideration> {
+    pub async fn request_reconsideration(&self, person_id: PersonId, requested_by: &str, grounds: &str, requested_on: &str) -> Result<Reconsideration> {
         let person = self.person(person_id).await?;
         let mut p = Problems::new();
         let requested_by = p.text("requested_by", requested_by, 200);
@@ -387,11 +387,11 @@ impl Store {
             p.add("person_id", "this person has no indicative budget to reconsider yet");
         }
         p.into_result(())?;
-        let id = new_id();
+        let id: ReconsiderationId = fresh_id();
         sqlx::query(
             "INSERT INTO reconsiderations (id, council_id, person_id, allocation_id, requested_on, requested_by, grounds, status, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 'open', $8)",
         )
-        .bind(&id)
+        .bind(id.to_string())
         .bind(person.council_id.to_string())
         .bind(person.id.to_string())
         .bind(allocation.expect("checked").id.to_string())
@@ -401,14 +401,14 @@ impl Store {
         .bind(now())
         .execute(&self.pool)
         .await?;
-        self.reconsideration(&id).await
+        self.reconsideration(id).await
     }
 
     /// Decides a request: `upheld` with a revised amount records a new allocation whose
     /// explanation shows the change; `not_upheld` leaves the budget as it is.
     pub async fn decide_reconsideration(
         &self,
-        id: &str,
+        id: ReconsiderationId,
         decided_by: &str,
         outcome: &str,
         notes: &str,
@@ -449,7 +449,7 @@ impl Store {
         p.into_result(())?;
         // Read everything first: on SQLite the transaction holds the only connection.
         let current = self.allocation_for_assessment(&existing.assessment_id.to_string()).await?;
-        let person = self.person(&existing.person_id.to_string()).await?;
+        let person = self.person(existing.person_id).await?;
         let mut tx = self.pool.begin().await?;
         let changed = sqlx::query(
             "UPDATE reconsiderations SET status = $1, decided_on = $2, decided_by = $3, decision_notes = $4, revised_total_pence = $5 WHERE id = $6 AND status = 'open'",
@@ -500,13 +500,13 @@ impl Store {
         self.reconsideration(id).await
     }
 
-    pub async fn reconsideration(&self, id: &str) -> Result<Reconsideration> {
-        let uuid = id_param("reconsideration", id)?;
+    pub async fn reconsideration(&self, id: ReconsiderationId) -> Result<Reconsideration> {
+        let uuid = id.uuid();
         let rows = self.reconsiderations_where("r.id = $1", &uuid.to_string()).await?;
         rows.into_iter().next().ok_or_else(|| StoreError::NotFound { what: "reconsideration", id: id.to_string() })
     }
 
-    pub async fn reconsiderations(&self, person_id: &str) -> Result<Vec<Reconsideration>> {
+    pub async fn reconsiderations(&self, person_id: PersonId) -> Result<Vec<Reconsideration>> {
         let person = self.person(person_id).await?;
         self.reconsiderations_where("r.person_id = $1", &person.id.to_string()).await
     }

@@ -2,6 +2,7 @@
 
 use selfdirect_domain::assessment::Scores;
 use selfdirect_domain::deployment::AccountDeployment;
+use selfdirect_domain::ids::{AccountId, AssessmentId, ContactId, CouncilId, PersonId, PlanId, ReconsiderationId, ReviewId, TeamId, UserId};
 use selfdirect_domain::learning::uptake::Uptake;
 use selfdirect_domain::money::ledger::{EntryKind, Posting};
 use selfdirect_domain::money::statement::StreamStatement;
@@ -17,7 +18,7 @@ use uuid::Uuid;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Council {
-    pub id: Uuid,
+    pub id: CouncilId,
     pub code: String,
     pub name: String,
 }
@@ -25,14 +26,14 @@ pub struct Council {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Person {
-    pub id: Uuid,
-    pub council_id: Uuid,
+    pub id: PersonId,
+    pub council_id: CouncilId,
     #[serde(flatten)]
     pub details: PersonDetails,
     /// The team whose caseload the person is on; none while on the duty queue.
-    pub allocated_team_id: Option<Uuid>,
+    pub allocated_team_id: Option<TeamId>,
     /// The social worker allocated, if any.
-    pub allocated_worker_id: Option<Uuid>,
+    pub allocated_worker_id: Option<UserId>,
 }
 
 impl Person {
@@ -51,8 +52,8 @@ impl Person {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Contact {
-    pub id: Uuid,
-    pub person_id: Uuid,
+    pub id: ContactId,
+    pub person_id: PersonId,
     pub role: ContactRole,
     pub name: String,
     pub relationship: String,
@@ -62,8 +63,8 @@ pub struct Contact {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Assessment {
-    pub id: Uuid,
-    pub person_id: Uuid,
+    pub id: AssessmentId,
+    pub person_id: PersonId,
     pub questionnaire_id: String,
     pub questionnaire_version: i64,
     pub completed_on: Date,
@@ -87,9 +88,9 @@ pub struct PlanLineRecord {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Plan {
-    pub id: Uuid,
-    pub person_id: Uuid,
-    pub assessment_id: Uuid,
+    pub id: PlanId,
+    pub person_id: PersonId,
+    pub assessment_id: AssessmentId,
     pub status: PlanStatus,
     pub outcomes: Vec<String>,
     pub lines: Vec<PlanLineRecord>,
@@ -114,8 +115,8 @@ pub struct Plan {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PlanSummary {
-    pub id: Uuid,
-    pub person_id: Uuid,
+    pub id: PlanId,
+    pub person_id: PersonId,
     pub person_name: String,
     pub status: PlanStatus,
     pub indicative_budget: Money,
@@ -126,9 +127,9 @@ pub struct PlanSummary {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BudgetAccount {
-    pub id: Uuid,
-    pub person_id: Uuid,
-    pub plan_id: Uuid,
+    pub id: AccountId,
+    pub person_id: PersonId,
+    pub plan_id: PlanId,
     pub deployment: AccountDeployment,
     pub includes_direct_payment: bool,
     pub final_budget: Money,
@@ -184,8 +185,8 @@ pub struct AccountView {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReviewDue {
-    pub budget_account_id: Uuid,
-    pub person_id: Uuid,
+    pub budget_account_id: AccountId,
+    pub person_id: PersonId,
     pub person_name: String,
     pub due_on: Date,
     pub overdue: bool,
@@ -195,8 +196,8 @@ pub struct ReviewDue {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Review {
-    pub id: Uuid,
-    pub budget_account_id: Uuid,
+    pub id: ReviewId,
+    pub budget_account_id: AccountId,
     pub due_on: Date,
     pub completed_on: Date,
     pub reviewer: String,
@@ -208,7 +209,7 @@ pub struct Review {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CouncilUptake {
-    pub council_id: Uuid,
+    pub council_id: CouncilId,
     pub as_of: Date,
     #[serde(flatten)]
     pub uptake: Uptake,
@@ -218,7 +219,7 @@ pub struct CouncilUptake {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TrialBalance {
-    pub council_id: Uuid,
+    pub council_id: CouncilId,
     pub entries: i64,
     pub postings: i64,
     /// Entries whose postings do not add up to zero; always 0 in a sound ledger.
@@ -242,7 +243,7 @@ pub struct TrialBalanceLine {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AllocationRecord {
     pub id: Uuid,
-    pub assessment_id: Uuid,
+    pub assessment_id: AssessmentId,
     pub questionnaire_id: String,
     pub questionnaire_version: i64,
     /// `assessment`, `recalculation` (new or uprated rules) or `reconsideration`.
@@ -255,9 +256,9 @@ pub struct AllocationRecord {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Reconsideration {
-    pub id: Uuid,
-    pub person_id: Uuid,
-    pub assessment_id: Uuid,
+    pub id: ReconsiderationId,
+    pub person_id: PersonId,
+    pub assessment_id: AssessmentId,
     /// The indicative budget the request was about.
     pub budget_at_request: Money,
     pub requested_on: Date,

@@ -6,6 +6,7 @@
 //! `SELFDIRECT_REQUIRE_POSTGRES=1` (set by CI), when it fails instead.
 
 use crate::Store;
+use selfdirect_domain::ids::{AccountId, CouncilId, PersonId, PlanId};
 use sqlx::Connection;
 
 /// A fresh, migrated store on a new SQLite file; the directory lives as long as the value.
@@ -104,7 +105,7 @@ pub fn weekly_line(description: &str, provider: &str, category: &str, pounds_per
 
 /// A person (given name `name`) with a self-assessment and a support plan for 2026-04-01
 /// to 2027-03-31 sent for approval; returns (person id, plan id).
-pub async fn submitted_test_plan(store: &Store, council: &str, name: &str, lines: Vec<selfdirect_domain::plan::PlanLineInput>) -> (String, String) {
+pub async fn submitted_test_plan(store: &Store, council: CouncilId, name: &str, lines: Vec<selfdirect_domain::plan::PlanLineInput>) -> (PersonId, PlanId) {
     use selfdirect_domain::assessment::{highest_answers, Questionnaire};
     let person = store
         .create_person(
@@ -121,8 +122,8 @@ pub async fn submitted_test_plan(store: &Store, council: &str, name: &str, lines
         )
         .await
         .expect("test person");
-    let pid = person.id.to_string();
-    store.record_assessment(&pid, &highest_answers(&Questionnaire::standard()), "2026-01-01", "SW").await.expect("test assessment");
+    let pid = person.id;
+    store.record_assessment(pid, &highest_answers(&Questionnaire::standard()), "2026-01-01", "SW").await.expect("test assessment");
     let input = selfdirect_domain::plan::PlanInput {
         outcomes: vec!["Live well".into()],
         lines,
@@ -130,22 +131,28 @@ pub async fn submitted_test_plan(store: &Store, council: &str, name: &str, lines
         end_date: "2027-03-31".into(),
         over_budget_reason: None,
     };
-    let plan = store.create_plan(&pid, None, &input).await.expect("test plan").id.to_string();
-    store.submit_plan(&plan).await.expect("submit test plan");
+    let plan = store.create_plan(pid, None, &input).await.expect("test plan").id;
+    store.submit_plan(plan).await.expect("submit test plan");
     (pid, plan)
 }
 
 /// A person (given name `name`) with an approved plan for 2026-04-01 to 2027-03-31 and an
 /// open account held as `deployment`; returns the account id.
-pub async fn open_test_account(store: &Store, council: &str, name: &str, lines: Vec<selfdirect_domain::plan::PlanLineInput>, deployment: &str) -> String {
+pub async fn open_test_account(
+    store: &Store,
+    council: CouncilId,
+    name: &str,
+    lines: Vec<selfdirect_domain::plan::PlanLineInput>,
+    deployment: &str,
+) -> AccountId {
     let (_, plan) = submitted_test_plan(store, council, name, lines).await;
-    store.approve_plan(&plan, "Manager", None).await.expect("approve test plan");
+    store.approve_plan(plan, "Manager", None).await.expect("approve test plan");
     let open = crate::OpenAccountInput { deployment: Some(deployment.into()), ..Default::default() };
-    store.open_account(&plan, &open).await.expect("open test account").id.to_string()
+    store.open_account(plan, &open).await.expect("open test account").id
 }
 
 /// Pays `pounds` into a direct-payment account's bank account on `on` (a test's set-up).
-pub async fn pay_budget_holder(store: &Store, account: &str, pounds: &str, on: &str) {
+pub async fn pay_budget_holder(store: &Store, account: AccountId, pounds: &str, on: &str) {
     let input = crate::PaymentInput {
         payee: "budget_holder".into(),
         payee_name: "Budget holder".into(),
@@ -157,7 +164,7 @@ pub async fn pay_budget_holder(store: &Store, account: &str, pounds: &str, on: &
 }
 
 /// Records that `pounds` of a direct payment was spent on plan line `line` on `on`.
-pub async fn spend_on_line(store: &Store, account: &str, line: &str, pounds: &str, on: &str) {
+pub async fn spend_on_line(store: &Store, account: AccountId, line: &str, pounds: &str, on: &str) {
     let input =
         crate::SpendingInput { plan_line_id: line.into(), amount: pounds.into(), spent_on: on.into(), description: "Wages".into(), ..Default::default() };
     store.record_spending(account, &input).await.expect("test spending within what was paid");

@@ -6,13 +6,13 @@ use selfdirect_store::{Store, User};
 use sqlx::{AnyConnection, Connection, Row};
 
 async fn guarded(store: &Store, url: &str) {
-    let cid = store.create_council("APP", "Append Council").await.unwrap().id.to_string();
-    let account = open_test_account(store, &cid, "Ann", vec![weekly_line("PA", "Sam", "personal_assistant", "100")], "direct_payment").await;
-    pay_budget_holder(store, &account, "400", "2026-04-01").await;
-    let person = store.account(&account).await.unwrap().person_id;
+    let cid = store.create_council("APP", "Append Council").await.unwrap().id;
+    let account = open_test_account(store, cid, "Ann", vec![weekly_line("PA", "Sam", "personal_assistant", "100")], "direct_payment").await;
+    pay_budget_holder(store, account, "400", "2026-04-01").await;
+    let person = store.account(account).await.unwrap().person_id;
     let user: User = store
         .create_user(
-            &cid,
+            cid,
             &selfdirect_store::NewUser {
                 email: "aud@council.example",
                 display_name: "Aud",

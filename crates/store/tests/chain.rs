@@ -24,7 +24,7 @@ async fn chain(store: Store) {
     let council = store.create_council("tst", "Test Borough Council").await.unwrap();
     let person = store
         .create_person(
-            &council.id.to_string(),
+            council.id,
             &NewPersonInput {
                 given_name: "Ada",
                 family_name: "Okafor",
@@ -39,11 +39,11 @@ async fn chain(store: Store) {
         .unwrap();
     let pid = person.id.to_string();
     let answers = highest_answers(&Questionnaire::standard());
-    let assessment = store.record_assessment(&pid, &answers, "2026-03-01", "Sam Social Worker").await.unwrap();
+    let assessment = store.record_assessment(pid.parse().unwrap(), &answers, "2026-03-01", "Sam Social Worker").await.unwrap();
     assert_eq!(assessment.allocation.total, Money::from_pounds(55_000));
     let plan = store
         .create_plan(
-            &pid,
+            pid.parse().unwrap(),
             None,
             &PlanInput {
                 outcomes: vec!["Stay living at home".into()],
@@ -56,16 +56,16 @@ async fn chain(store: Store) {
         .await
         .unwrap();
     assert_eq!(plan.total, Money::from_pounds(15_600 + 4_732));
-    let plan = store.submit_plan(&plan.id.to_string()).await.unwrap();
+    let plan = store.submit_plan(plan.id).await.unwrap();
     assert_eq!(plan.status, PlanStatus::Submitted);
-    let plan = store.approve_plan(&plan.id.to_string(), "Tess Team Manager", None).await.unwrap();
+    let plan = store.approve_plan(plan.id, "Tess Team Manager", None).await.unwrap();
     assert_eq!(plan.final_budget, Some(plan.total));
-    assert!(matches!(store.approve_plan(&plan.id.to_string(), "Again", None).await, Err(StoreError::Conflict(_))));
+    assert!(matches!(store.approve_plan(plan.id, "Again", None).await, Err(StoreError::Conflict(_))));
     let dp_line = plan.lines[0].id.to_string();
     let managed_line = plan.lines[1].id.to_string();
     let account = store
         .open_account(
-            &plan.id.to_string(),
+            plan.id,
             &OpenAccountInput {
                 deployment: None,
                 line_deployments: [(dp_line.clone(), "direct_payment".to_string()), (managed_line.clone(), "council_managed".to_string())].into(),
@@ -77,7 +77,7 @@ async fn chain(store: Store) {
     let aid = account.id.to_string();
     store
         .make_payment(
-            &aid,
+            aid.parse().unwrap(),
             &PaymentInput {
                 payee: "budget_holder".into(),
                 payee_name: "Ada Okafor".into(),
@@ -90,7 +90,7 @@ async fn chain(store: Store) {
         .unwrap();
     store
         .make_payment(
-            &aid,
+            aid.parse().unwrap(),
             &PaymentInput {
                 payee: "provider".into(),
                 payee_name: "Day Centre".into(),
@@ -104,7 +104,7 @@ async fn chain(store: Store) {
         .unwrap();
     let view = store
         .record_spending(
-            &aid,
+            aid.parse().unwrap(),
             &SpendingInput {
                 plan_line_id: dp_line,
                 amount: "600.00".into(),
@@ -119,7 +119,7 @@ async fn chain(store: Store) {
     assert_eq!(view.unspent, Money::from_pounds(20_332 - 964));
     let too_much = store
         .make_payment(
-            &aid,
+            aid.parse().unwrap(),
             &PaymentInput {
                 payee: "budget_holder".into(),
                 payee_name: "Ada".into(),
@@ -130,13 +130,13 @@ async fn chain(store: Store) {
         )
         .await;
     assert!(matches!(too_much, Err(StoreError::Invalid(_))));
-    let tb = store.trial_balance(&council.id.to_string()).await.unwrap();
+    let tb = store.trial_balance(council.id).await.unwrap();
     assert_eq!(tb.unbalanced_entries, 0);
     assert_eq!(tb.sum_of_postings, Money::ZERO);
     assert_eq!(tb.entries, 4);
-    let uptake = store.uptake(&council.id.to_string(), Some(time::macros::date!(2026 - 06 - 01))).await.unwrap();
+    let uptake = store.uptake(council.id, Some(time::macros::date!(2026 - 06 - 01))).await.unwrap();
     assert_eq!((uptake.uptake.counts.long_term_support, uptake.uptake.counts.personal_budget, uptake.uptake.counts.direct_payment), (1, 1, 1));
-    let due = store.reviews_due(&council.id.to_string(), time::macros::date!(2026 - 10 - 01)).await.unwrap();
+    let due = store.reviews_due(council.id, time::macros::date!(2026 - 10 - 01)).await.unwrap();
     assert_eq!(due.len(), 1);
     assert_eq!(due[0].due_on, time::macros::date!(2026 - 10 - 01));
 }

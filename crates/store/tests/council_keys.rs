@@ -112,36 +112,41 @@ async fn migrates_existing_data(store: &Store, url: &str) {
     let (north, south) = (councils[0].id.to_string(), councils[1].id.to_string());
     let person_id: String =
         sqlx::query("SELECT id FROM people WHERE council_id = $1 ORDER BY id LIMIT 1").bind(&north).fetch_one(store.pool()).await.unwrap().get("id");
-    let worker = store.create_user(&north, &user("sam@north.example", "social_worker", None)).await.unwrap();
-    let team = store.create_team(&north, "Hillside", &[worker.id.to_string()]).await.unwrap();
-    store.allocate_case(&person_id, Some(&team.id.to_string()), Some(&worker.id.to_string())).await.unwrap();
-    let broker = store.create_user(&north, &user("bea@brokers.example", "broker", Some(&person_id))).await.unwrap();
-    store.choose_broker(&person_id, &broker.id.to_string(), "2026-11-01").await.unwrap();
-    store.create_user(&north, &user("ann@home.example", "budget_holder", Some(&person_id))).await.unwrap();
-    store.raise_concern(&person_id, "Sam", "Missed visits", "2026-11-02").await.unwrap();
-    let person = store.person(&person_id).await.unwrap();
+    let worker = store.create_user(north.parse().unwrap(), &user("sam@north.example", "social_worker", None)).await.unwrap();
+    let team = store.create_team(north.parse().unwrap(), "Hillside", &[worker.id.to_string()]).await.unwrap();
+    store.allocate_case(person_id.parse().unwrap(), Some(&team.id.to_string()), Some(&worker.id.to_string())).await.unwrap();
+    let broker = store.create_user(north.parse().unwrap(), &user("bea@brokers.example", "broker", Some(&person_id))).await.unwrap();
+    store.choose_broker(person_id.parse().unwrap(), &broker.id.to_string(), "2026-11-01").await.unwrap();
+    store.create_user(north.parse().unwrap(), &user("ann@home.example", "budget_holder", Some(&person_id))).await.unwrap();
+    store.raise_concern(person_id.parse().unwrap(), "Sam", "Missed visits", "2026-11-02").await.unwrap();
+    let person = store.person(person_id.parse().unwrap()).await.unwrap();
     store.log_access(&worker, person.subject(), Action::ViewPerson, "/people/x").await.unwrap();
     // A direct payment with a contribution, a personal assistant, a payment run and a
     // receipt; a contact and a reconsideration.
-    let dp = open_test_account(store, &north, "Dee", vec![weekly_line("PA hours", "PA", "personal_assistant", "260")], "direct_payment").await;
+    let dp = open_test_account(store, north.parse().unwrap(), "Dee", vec![weekly_line("PA hours", "PA", "personal_assistant", "260")], "direct_payment").await;
     let bank = BankDetailsInput { account_name: "D PAYEE".into(), sort_code: "20-00-00".into(), account_number: "12345678".into(), service_user_number: None };
-    store.set_bank_details(&dp, &bank).await.unwrap();
+    store.set_bank_details(dp, &bank).await.unwrap();
     let assessment =
         FinancialAssessmentInput { assessed_on: "2026-03-20".into(), capital: "0".into(), weekly_income: "278".into(), weekly_disability_expenses: None };
-    store.financial_assessment(&dp, &assessment).await.unwrap();
+    store.financial_assessment(dp, &assessment).await.unwrap();
     let pa = PersonalAssistantInput { name: "Sam Jones".into(), hourly_rate: "15.00".into(), contracted_hours: "20".into(), start_date: "2026-04-06".into() };
-    let pa = store.register_personal_assistant(&dp, &pa).await.unwrap();
+    let pa = store.register_personal_assistant(dp, &pa).await.unwrap();
     let week = TimesheetInput { week_start: "2026-04-06".into(), hours_worked: "20".into(), holiday_hours: "".into() };
-    store.record_timesheet(&pa.id.to_string(), &week).await.unwrap();
-    store.payment_run(&north, "2026-04-01", "2026-04-03", RunOptions::default()).await.unwrap();
-    let line = store.plan(&store.account(&dp).await.unwrap().plan_id.to_string()).await.unwrap().lines[0].id.to_string();
-    let spending =
-        SpendingInput { plan_line_id: line, amount: "100.00".into(), spent_on: "2026-04-10".into(), description: "Wages".into(), ..Default::default() };
+    store.record_timesheet(pa.id, &week).await.unwrap();
+    store.payment_run(north.parse().unwrap(), "2026-04-01", "2026-04-03", RunOptions::default()).await.unwrap();
+    let line = store.plan(store.account(dp).await.unwrap().plan_id).await.unwrap().lines[0].id;
+    let spending = SpendingInput {
+        plan_line_id: line.to_string(),
+        amount: "100.00".into(),
+        spent_on: "2026-04-10".into(),
+        description: "Wages".into(),
+        ..Default::default()
+    };
     let receipt = ReceiptFile { file_name: "payslip.pdf".into(), content_type: "application/pdf".into(), bytes: b"%PDF-1.4 payslip".to_vec() };
-    store.record_spending_with_receipt(&dp, &spending, Some(&receipt)).await.unwrap();
-    let dee = store.account(&dp).await.unwrap().person_id.to_string();
-    store.add_contact(&dee, "carer", "Jo", "sister", None).await.unwrap();
-    store.request_reconsideration(&dee, "Dee", "My needs at night were missed", "2026-11-03").await.unwrap();
+    store.record_spending_with_receipt(dp, &spending, Some(&receipt)).await.unwrap();
+    let dee = store.account(dp).await.unwrap().person_id.to_string();
+    store.add_contact(dee.parse().unwrap(), "carer", "Jo", "sister", None).await.unwrap();
+    store.request_reconsideration(dee.parse().unwrap(), "Dee", "My needs at night were missed", "2026-11-03").await.unwrap();
     // 000017's sessions had no council; the migration finds it through the user.
     sqlx::query("INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) VALUES ('h1', $1, 'c', '2026-11-24T00:00:00Z', '99999999999')")
         .bind(worker.id.to_string())
@@ -175,20 +180,20 @@ async fn migrates_existing_data(store: &Store, url: &str) {
     assert_eq!(council, north);
     // The ledger still balances and the rollup (rebuilt view) still equals it.
     for cid in [&north, &south] {
-        let tb = store.trial_balance(cid).await.unwrap();
+        let tb = store.trial_balance(cid.parse().unwrap()).await.unwrap();
         assert_eq!((tb.unbalanced_entries, tb.sum_of_postings), (0, Money::ZERO));
         assert!(tb.postings > 0);
         assert_eq!(
-            store.spending_by(cid, SpendingDimension::Category).await.unwrap(),
-            store.spending_from_ledger(cid, SpendingDimension::Category).await.unwrap()
+            store.spending_by(cid.parse().unwrap(), SpendingDimension::Category).await.unwrap(),
+            store.spending_from_ledger(cid.parse().unwrap(), SpendingDimension::Category).await.unwrap()
         );
     }
     // The use cases read and write as before: sign in (a session with its council), the
     // caseload, a new person in the other council.
     let session = store.sign_in("sam@north.example", "correct horse battery staple").await.unwrap().expect("signs in");
     assert_eq!(store.session(&session.token).await.unwrap().expect("session").user.id, worker.id);
-    assert_eq!(store.person(&person_id).await.unwrap().allocated_worker_id, Some(worker.id));
-    assert_eq!(store.access_log(&person_id, 10).await.unwrap().len(), 1);
+    assert_eq!(store.person(person_id.parse().unwrap()).await.unwrap().allocated_worker_id, Some(worker.id));
+    assert_eq!(store.access_log(person_id.parse().unwrap(), 10).await.unwrap().len(), 1);
 
     refuses_cross_council_rows(store, &north, &south, &person_id).await;
 }

@@ -24,16 +24,16 @@ async fn check(store: &Store, report: &GenerateReport) -> (Vec<String>, i64) {
     assert_eq!(councils.len(), 2);
     let mut postings = 0;
     for council in &councils {
-        let cid = council.id.to_string();
-        let tb = store.trial_balance(&cid).await.unwrap();
+        let cid = council.id;
+        let tb = store.trial_balance(cid).await.unwrap();
         assert_eq!((tb.unbalanced_entries, tb.sum_of_postings), (0, Money::ZERO), "{}: every entry balances", council.code);
         postings += tb.postings;
         for d in [SpendingDimension::Category, SpendingDimension::Provider, SpendingDimension::Area, SpendingDimension::Mechanism] {
-            let rollup = store.spending_by(&cid, d).await.unwrap();
+            let rollup = store.spending_by(cid, d).await.unwrap();
             assert!(!rollup.is_empty());
-            assert_eq!(rollup, store.spending_from_ledger(&cid, d).await.unwrap(), "the rollup matches the ledger");
+            assert_eq!(rollup, store.spending_from_ledger(cid, d).await.unwrap(), "the rollup matches the ledger");
         }
-        let ret = store.statutory_return(&cid, "2026-07-01").await.unwrap();
+        let ret = store.statutory_return(cid, "2026-07-01").await.unwrap();
         assert!(!ret.rows.is_empty() && ret.problems.is_empty(), "{:?}", ret.problems.first());
         // What the return says was spent in the quarter is what the ledger says, added up
         // by one plain join (the return reads it account by account).
@@ -43,7 +43,7 @@ async fn check(store: &Store, report: &GenerateReport) -> (Vec<String>, i64) {
              WHERE a.council_id = $1 AND a.start_date <= '2026-09-30' AND a.end_date >= '2026-07-01' \
              AND p.occurred_on >= '2026-07-01' AND p.occurred_on <= '2026-09-30' AND p.plan_line_id IS NOT NULL",
         )
-        .bind(&cid)
+        .bind(cid.to_string())
         .fetch_one(store.pool())
         .await
         .unwrap()
@@ -52,8 +52,8 @@ async fn check(store: &Store, report: &GenerateReport) -> (Vec<String>, i64) {
         let in_return: i64 = ret.rows.iter().map(|r| r.actual_cost_in_period.pence()).sum();
         assert!(from_ledger > 0);
         assert_eq!(in_return, from_ledger, "{}: the return's spending equals the ledger's", council.code);
-        assert!(!store.provider_income(&cid, 12).await.unwrap().is_empty());
-        assert!(store.uptake(&cid, None).await.unwrap().uptake.counts.personal_budget > 0);
+        assert!(!store.provider_income(cid, 12).await.unwrap().is_empty());
+        assert!(store.uptake(cid, None).await.unwrap().uptake.counts.personal_budget > 0);
     }
     assert_eq!(postings as u64, report.made.postings);
     // Nothing held (available, with the person, with a provider, spent, owed) is below
@@ -71,7 +71,7 @@ async fn check(store: &Store, report: &GenerateReport) -> (Vec<String>, i64) {
     assert_eq!(negative, 0);
     // A generated person's record reads back through the ordinary use case.
     let account: String = sqlx::query("SELECT id FROM budget_accounts ORDER BY id LIMIT 1").fetch_one(store.pool()).await.unwrap().try_get("id").unwrap();
-    let view = store.account_view(&account).await.unwrap();
+    let view = store.account_view(account.parse().unwrap()).await.unwrap();
     assert!(!view.entries.is_empty());
     let people: Vec<String> =
         sqlx::query("SELECT id FROM people ORDER BY id").fetch_all(store.pool()).await.unwrap().iter().map(|r| r.try_get("id").unwrap()).collect();

@@ -21,10 +21,11 @@ async fn a_reader_role_sees_one_council_on_postgres() {
     let south = store.create_council("RLSS", "South").await.unwrap().id.to_string();
     for (council, names) in [(&north, ["Ann", "Bob"]), (&south, ["Cy", "Di"])] {
         for name in names {
-            let account = open_test_account(&store, council, name, vec![weekly_line("PA", "Sam", "personal_assistant", "100")], "direct_payment").await;
-            let line = store.plan(&store.account(&account).await.unwrap().plan_id.to_string()).await.unwrap().lines[0].id.to_string();
-            pay_budget_holder(&store, &account, "400", "2026-04-01").await;
-            spend_on_line(&store, &account, &line, "300", "2026-04-10").await;
+            let account =
+                open_test_account(&store, council.parse().unwrap(), name, vec![weekly_line("PA", "Sam", "personal_assistant", "100")], "direct_payment").await;
+            let line = store.plan(store.account(account).await.unwrap().plan_id).await.unwrap().lines[0].id.to_string();
+            pay_budget_holder(&store, account, "400", "2026-04-01").await;
+            spend_on_line(&store, account, &line, "300", "2026-04-10").await;
         }
     }
     let mut admin = PgConnection::connect(db.url()).await.unwrap();
@@ -48,12 +49,12 @@ async fn a_reader_role_sees_one_council_on_postgres() {
     sqlx::query(&format!("CREATE ROLE {role} LOGIN")).execute(&mut admin).await.unwrap();
 
     // Bad grants are refused with the reason, and change nothing.
-    assert!(invalid_role(store.grant_council_reader(&north, "postgres").await).contains("superuser"));
-    assert!(invalid_role(store.grant_council_reader(&north, "no_such_role_here").await).contains("no database role"));
-    assert!(invalid_role(store.grant_council_reader(&north, "x; DROP TABLE people").await).contains("not a plain role name"));
-    store.grant_council_reader(&north, &role).await.unwrap();
-    store.grant_council_reader(&north, &role).await.unwrap(); // again: nothing changes
-    assert!(invalid_role(store.grant_council_reader(&south, &role).await).contains("another council"));
+    assert!(invalid_role(store.grant_council_reader(north.parse().unwrap(), "postgres").await).contains("superuser"));
+    assert!(invalid_role(store.grant_council_reader(north.parse().unwrap(), "no_such_role_here").await).contains("no database role"));
+    assert!(invalid_role(store.grant_council_reader(north.parse().unwrap(), "x; DROP TABLE people").await).contains("not a plain role name"));
+    store.grant_council_reader(north.parse().unwrap(), &role).await.unwrap();
+    store.grant_council_reader(north.parse().unwrap(), &role).await.unwrap(); // again: nothing changes
+    assert!(invalid_role(store.grant_council_reader(south.parse().unwrap(), &role).await).contains("another council"));
     // Migrating again keeps the set-up (and is quick on a database already set up).
     store.migrate().await.unwrap();
 
@@ -103,5 +104,5 @@ async fn a_reader_role_sees_one_council_on_postgres() {
 async fn readers_need_postgresql() {
     let (store, _dir) = sqlite_store().await;
     let council = store.create_council("RLSQ", "Lite").await.unwrap().id.to_string();
-    assert!(invalid_role(store.grant_council_reader(&council, "analyst").await).contains("PostgreSQL"));
+    assert!(invalid_role(store.grant_council_reader(council.parse().unwrap(), "analyst").await).contains("PostgreSQL"));
 }

@@ -1,16 +1,17 @@
 //! Users and sessions, on SQLite and PostgreSQL.
 
 use selfdirect_domain::access::Role;
+use selfdirect_domain::ids::*;
 use selfdirect_store::testing::{open_test_account, postgres_store, sqlite_store, weekly_line};
 use selfdirect_store::{NewUser, SignInRefusal, Store, StoreError, MAX_FAILED_SIGN_INS};
 use sqlx::Row;
 
 async fn users_and_sessions(store: Store) {
     let council = store.create_council("USR", "Users Council").await.unwrap();
-    let cid = council.id.to_string();
-    let other = store.create_council("OTH", "Other Council").await.unwrap().id.to_string();
-    let account = open_test_account(&store, &cid, "Ada", vec![weekly_line("PA hours", "Sam", "personal_assistant", "100")], "direct_payment").await;
-    let person = store.account(&account).await.unwrap().person_id.to_string();
+    let cid = council.id;
+    let other = store.create_council("OTH", "Other Council").await.unwrap().id;
+    let account = open_test_account(&store, cid, "Ada", vec![weekly_line("PA hours", "Sam", "personal_assistant", "100")], "direct_payment").await;
+    let person = store.account(account).await.unwrap().person_id.to_string();
     let holder = NewUser {
         email: " Ada@Example.org",
         display_name: "Ada",
@@ -19,7 +20,7 @@ async fn users_and_sessions(store: Store) {
         provider_name: None,
         password: "correct horse battery",
     };
-    let user = store.create_user(&cid, &holder).await.unwrap();
+    let user = store.create_user(cid, &holder).await.unwrap();
     assert_eq!((user.email.as_str(), user.role, user.person_id.map(|p| p.to_string())), ("ada@example.org", Role::BudgetHolder, Some(person.clone())));
 
     // Bad input: every problem named, nothing written.
@@ -30,11 +31,11 @@ async fn users_and_sessions(store: Store) {
         }
         other => panic!("expected a refusal naming {fields:?}, got {other:?}"),
     };
-    refused(store.create_user(&cid, &NewUser { email: "nope", role: "wizard", password: "short", ..holder.clone() }).await, &["email", "role", "password"]);
-    refused(store.create_user(&cid, &NewUser { person_id: None, email: "b@example.org", ..holder.clone() }).await, &["person_id"]);
-    refused(store.create_user(&other, &NewUser { email: "c@example.org", ..holder.clone() }).await, &["person_id"]);
-    refused(store.create_user(&cid, &NewUser { email: "d@example.org", role: "provider", person_id: None, ..holder.clone() }).await, &["provider_name"]);
-    refused(store.create_user(&cid, &holder).await, &["email"]);
+    refused(store.create_user(cid, &NewUser { email: "nope", role: "wizard", password: "short", ..holder.clone() }).await, &["email", "role", "password"]);
+    refused(store.create_user(cid, &NewUser { person_id: None, email: "b@example.org", ..holder.clone() }).await, &["person_id"]);
+    refused(store.create_user(other, &NewUser { email: "c@example.org", ..holder.clone() }).await, &["person_id"]);
+    refused(store.create_user(cid, &NewUser { email: "d@example.org", role: "provider", person_id: None, ..holder.clone() }).await, &["provider_name"]);
+    refused(store.create_user(cid, &holder).await, &["email"]);
 
     // Signing in: a wrong password or unknown email gives nothing, and says nothing about which.
     assert!(store.sign_in("ada@example.org", "wrong password!").await.unwrap().is_none());
@@ -50,7 +51,7 @@ async fn users_and_sessions(store: Store) {
     assert_ne!((second.token.as_str(), second.csrf_token.as_str()), (session.token.as_str(), session.csrf_token.as_str()));
     // Password guessing is slowed: after five failures even the right password waits.
     let guessed = NewUser { email: "guess@example.org", ..holder.clone() };
-    store.create_user(&cid, &guessed).await.unwrap();
+    store.create_user(cid, &guessed).await.unwrap();
     for _ in 0..MAX_FAILED_SIGN_INS {
         assert_eq!(store.sign_in_checked("guess@example.org", "a wrong guess").await.unwrap().err(), Some(SignInRefusal::WrongDetails));
     }
@@ -59,7 +60,7 @@ async fn users_and_sessions(store: Store) {
     sqlx::query("UPDATE sign_in_failures SET failed_at = failed_at - 31 WHERE email = 'guess@example.org'").execute(store.pool()).await.unwrap();
     assert!(store.sign_in("guess@example.org", "correct horse battery").await.unwrap().is_some(), "after the back-off the owner gets in");
     assert!(store.sign_in("ada@example.org", "correct horse battery").await.unwrap().is_some(), "other accounts are not locked");
-    sign_in_backs_off(&store, &cid, &holder).await;
+    sign_in_backs_off(&store, cid, &holder).await;
     store.sign_out(&session.token).await.unwrap();
     assert!(store.session(&session.token).await.unwrap().is_none(), "signed out");
     assert!(store.session(&second.token).await.unwrap().is_some(), "other sessions carry on");
@@ -67,7 +68,7 @@ async fn users_and_sessions(store: Store) {
 
 /// Sixty guesses at once: at most five are heard, the rest wait. The wait is a back-off,
 /// not a lock: once it has passed since the latest failure, the right password works.
-async fn sign_in_backs_off(store: &Store, council: &str, holder: &NewUser<'_>) {
+async fn sign_in_backs_off(store: &Store, council: CouncilId, holder: &NewUser<'_>) {
     let target = NewUser { email: "flood@example.org", ..holder.clone() };
     store.create_user(council, &target).await.unwrap();
     let guesses: Vec<_> = (0..60)

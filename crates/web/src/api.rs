@@ -9,6 +9,7 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::{Extension, Json, Router};
 use selfdirect_domain::assessment::Questionnaire;
+use selfdirect_domain::ids::{AccountId, AssessmentId, CouncilId, PersonId, PlanId, ReconsiderationId};
 use selfdirect_domain::person::NewPersonInput;
 use selfdirect_domain::plan::{PlanInput, PlanStatus};
 use selfdirect_domain::ras::calibration::WhatIf;
@@ -176,7 +177,7 @@ pub struct NewAssessment {
 pub struct NewPlan {
     /// The assessment the plan is built on; the person's latest if left out.
     #[serde(default)]
-    assessment_id: Option<String>,
+    assessment_id: Option<AssessmentId>,
     #[serde(flatten)]
     plan: PlanInput,
 }
@@ -245,7 +246,7 @@ pub(crate) fn optional_date(field: &str, value: Option<&str>) -> ApiResult<Optio
 #[utoipa::path(get, path = "/api/v1/councils", tag = "people", responses((status = 200, body = Vec<Council>)))]
 async fn list_councils(State(s): State<AppState>, Extension(ApiUser(user)): Extension<ApiUser>) -> ApiResult<Json<Vec<Council>>> {
     // Only the user's own council: no list shows another council's rows.
-    Ok(Json(vec![s.store.council(&user.council_id.to_string()).await?]))
+    Ok(Json(vec![s.store.council(user.council_id).await?]))
 }
 
 #[utoipa::path(post, path = "/api/v1/councils", tag = "people", request_body = NewCouncil,
@@ -255,33 +256,33 @@ async fn create_council(State(s): State<AppState>, ApiJson(body): ApiJson<NewCou
 }
 
 #[utoipa::path(get, path = "/api/v1/councils/{council_id}", tag = "people", responses((status = 200, body = Council), (status = 404, body = ErrorBody)))]
-async fn get_council(State(s): State<AppState>, Path(council_id): Path<String>) -> ApiResult<Json<Council>> {
-    Ok(Json(s.store.council(&council_id).await?))
+async fn get_council(State(s): State<AppState>, Path(council_id): Path<CouncilId>) -> ApiResult<Json<Council>> {
+    Ok(Json(s.store.council(council_id).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/councils/{council_id}/questionnaire", tag = "assessment",
     responses((status = 200, description = "The council's current self-assessment questionnaire and allocation rules", body = Questionnaire), (status = 404, body = ErrorBody)))]
-async fn get_questionnaire(State(s): State<AppState>, Path(council_id): Path<String>) -> ApiResult<Json<Questionnaire>> {
-    Ok(Json(s.store.current_questionnaire(&council_id).await?))
+async fn get_questionnaire(State(s): State<AppState>, Path(council_id): Path<CouncilId>) -> ApiResult<Json<Questionnaire>> {
+    Ok(Json(s.store.current_questionnaire(council_id).await?))
 }
 
 /// Keeps the rows of a council-wide list whose person the API user may see: a social
 /// worker's lists hold only their own and their team's caseload and the duty queue, by the
 /// same rule as opening each record (`Store::visible_people`).
-pub(crate) async fn only_visible<T>(s: &AppState, me: &ApiUser, council_id: &str, rows: Vec<T>, person: impl Fn(&T) -> uuid::Uuid) -> ApiResult<Vec<T>> {
-    let council = s.store.council(council_id).await?;
+pub(crate) async fn only_visible<T>(s: &AppState, me: &ApiUser, council_id: &str, rows: Vec<T>, person: impl Fn(&T) -> PersonId) -> ApiResult<Vec<T>> {
+    let council = s.store.council(council_id.parse()?).await?;
     let shown = s.store.visible_people(&me.0.actor(), council.id, rows.iter().map(&person)).await?;
     Ok(rows.into_iter().filter(|row| shown.contains(&person(row))).collect())
 }
 
 #[utoipa::path(get, path = "/api/v1/councils/{council_id}/people", tag = "people", responses((status = 200, body = Vec<Person>), (status = 404, body = ErrorBody)))]
-async fn list_people(State(s): State<AppState>, Extension(me): Extension<ApiUser>, Path(council_id): Path<String>) -> ApiResult<Json<Vec<Person>>> {
-    Ok(Json(only_visible(&s, &me, &council_id, s.store.people(&council_id, 1000).await?, |p| p.id).await?))
+async fn list_people(State(s): State<AppState>, Extension(me): Extension<ApiUser>, Path(council_id): Path<CouncilId>) -> ApiResult<Json<Vec<Person>>> {
+    Ok(Json(only_visible(&s, &me, &council_id.to_string(), s.store.people(council_id, 1000).await?, |p| p.id).await?))
 }
 
 #[utoipa::path(post, path = "/api/v1/councils/{council_id}/people", tag = "people", request_body = NewPerson,
     responses((status = 201, body = Person), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn create_person(State(s): State<AppState>, Path(council_id): Path<String>, ApiJson(b): ApiJson<NewPerson>) -> ApiResult<(StatusCode, Json<Person>)> {
+async fn create_person(State(s): State<AppState>, Path(council_id): Path<CouncilId>, ApiJson(b): ApiJson<NewPerson>) -> ApiResult<(StatusCode, Json<Person>)> {
     let input = NewPersonInput {
         given_name: &b.given_name,
         family_name: &b.family_name,
@@ -291,7 +292,7 @@ async fn create_person(State(s): State<AppState>, Path(council_id): Path<String>
         client_group: &b.client_group,
         long_term_support: b.long_term_support,
     };
-    Ok((StatusCode::CREATED, Json(s.store.create_person(&council_id, &input).await?)))
+    Ok((StatusCode::CREATED, Json(s.store.create_person(council_id, &input).await?)))
 }
 
 #[utoipa::path(get, path = "/api/v1/councils/{council_id}/plans", tag = "plans", params(StatusQuery),
@@ -299,7 +300,7 @@ async fn create_person(State(s): State<AppState>, Path(council_id): Path<String>
 async fn list_plans(
     State(s): State<AppState>,
     Extension(me): Extension<ApiUser>,
-    Path(council_id): Path<String>,
+    Path(council_id): Path<CouncilId>,
     ApiQuery(q): ApiQuery<StatusQuery>,
 ) -> ApiResult<Json<Vec<PlanSummary>>> {
     let mut p = Problems::new();
@@ -308,7 +309,7 @@ async fn list_plans(
         Some(code) => PlanStatus::parse(&mut p, "status", code),
     };
     let status = p.into_result(status).map_err(|p| ApiError::invalid(p.into_vec()))?.expect("checked");
-    Ok(Json(only_visible(&s, &me, &council_id, s.store.plans_with_status(&council_id, status).await?, |p| p.person_id).await?))
+    Ok(Json(only_visible(&s, &me, &council_id.to_string(), s.store.plans_with_status(council_id, status).await?, |p| p.person_id).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/councils/{council_id}/reviews-due", tag = "reviews", params(ByQuery),
@@ -316,18 +317,18 @@ async fn list_plans(
 async fn reviews_due(
     State(s): State<AppState>,
     Extension(me): Extension<ApiUser>,
-    Path(council_id): Path<String>,
+    Path(council_id): Path<CouncilId>,
     ApiQuery(q): ApiQuery<ByQuery>,
 ) -> ApiResult<Json<Vec<ReviewDue>>> {
     let by = optional_date("by", q.by.as_deref())?.unwrap_or_else(|| time::OffsetDateTime::now_utc().date() + time::Duration::days(28));
-    Ok(Json(only_visible(&s, &me, &council_id, s.store.reviews_due(&council_id, by).await?, |r| r.person_id).await?))
+    Ok(Json(only_visible(&s, &me, &council_id.to_string(), s.store.reviews_due(council_id, by).await?, |r| r.person_id).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/councils/{council_id}/uptake", tag = "learning", params(AsOfQuery),
     responses((status = 200, description = "Share of people on long-term support with a personal budget and with a direct payment (ASCOF 1C)", body = CouncilUptake)))]
-async fn uptake(State(s): State<AppState>, Path(council_id): Path<String>, ApiQuery(q): ApiQuery<AsOfQuery>) -> ApiResult<Json<CouncilUptake>> {
+async fn uptake(State(s): State<AppState>, Path(council_id): Path<CouncilId>, ApiQuery(q): ApiQuery<AsOfQuery>) -> ApiResult<Json<CouncilUptake>> {
     let as_of = optional_date("as_of", q.as_of.as_deref())?;
-    Ok(Json(s.store.uptake(&council_id, as_of).await?))
+    Ok(Json(s.store.uptake(council_id, as_of).await?))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -339,7 +340,11 @@ pub struct SeriesQuery {
 
 #[utoipa::path(get, path = "/api/v1/councils/{council_id}/uptake/series", tag = "learning", params(SeriesQuery),
     responses((status = 200, description = "Uptake at the end of each of the last 12 months, oldest first", body = Vec<CouncilUptake>), (status = 422, body = ErrorBody)))]
-async fn uptake_series(State(s): State<AppState>, Path(council_id): Path<String>, ApiQuery(q): ApiQuery<SeriesQuery>) -> ApiResult<Json<Vec<CouncilUptake>>> {
+async fn uptake_series(
+    State(s): State<AppState>,
+    Path(council_id): Path<CouncilId>,
+    ApiQuery(q): ApiQuery<SeriesQuery>,
+) -> ApiResult<Json<Vec<CouncilUptake>>> {
     let group = match q.client_group.as_deref().map(str::trim) {
         None | Some("") => None,
         Some(code) => {
@@ -348,31 +353,31 @@ async fn uptake_series(State(s): State<AppState>, Path(council_id): Path<String>
             p.into_result(g).map_err(|p| ApiError::invalid(p.into_vec()))?
         }
     };
-    Ok(Json(s.store.uptake_series(&council_id, 12, group).await?))
+    Ok(Json(s.store.uptake_series(council_id, 12, group).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/councils/{council_id}/trial-balance", tag = "money",
     responses((status = 200, description = "The ledger's own check: every entry balances and all postings sum to zero", body = TrialBalance)))]
-async fn trial_balance(State(s): State<AppState>, Path(council_id): Path<String>) -> ApiResult<Json<TrialBalance>> {
-    Ok(Json(s.store.trial_balance(&council_id).await?))
+async fn trial_balance(State(s): State<AppState>, Path(council_id): Path<CouncilId>) -> ApiResult<Json<TrialBalance>> {
+    Ok(Json(s.store.trial_balance(council_id).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/people/{person_id}", tag = "people",
     responses((status = 200, description = "The person with their assessment, budget, plan, account and reviews", body = PersonOverview), (status = 404, body = ErrorBody)))]
-async fn get_person(State(s): State<AppState>, Path(person_id): Path<String>) -> ApiResult<Json<PersonOverview>> {
-    Ok(Json(s.store.person_overview(&person_id).await?))
+async fn get_person(State(s): State<AppState>, Path(person_id): Path<PersonId>) -> ApiResult<Json<PersonOverview>> {
+    Ok(Json(s.store.person_overview(person_id).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/people/{person_id}/access-log", tag = "people",
     responses((status = 200, description = "Who has read or changed the person's record, newest first (up to 1,000)", body = Vec<AccessLogEntry>), (status = 404, body = ErrorBody)))]
-async fn access_log(State(s): State<AppState>, Path(person_id): Path<String>) -> ApiResult<Json<Vec<AccessLogEntry>>> {
-    Ok(Json(s.store.access_log(&person_id, 1_000).await?))
+async fn access_log(State(s): State<AppState>, Path(person_id): Path<PersonId>) -> ApiResult<Json<Vec<AccessLogEntry>>> {
+    Ok(Json(s.store.access_log(person_id, 1_000).await?))
 }
 
 #[utoipa::path(post, path = "/api/v1/people/{person_id}/contacts", tag = "people", request_body = NewContact,
     responses((status = 201, body = Contact), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn add_contact(State(s): State<AppState>, Path(person_id): Path<String>, ApiJson(b): ApiJson<NewContact>) -> ApiResult<(StatusCode, Json<Contact>)> {
-    Ok((StatusCode::CREATED, Json(s.store.add_contact(&person_id, &b.role, &b.name, &b.relationship, b.phone.as_deref()).await?)))
+async fn add_contact(State(s): State<AppState>, Path(person_id): Path<PersonId>, ApiJson(b): ApiJson<NewContact>) -> ApiResult<(StatusCode, Json<Contact>)> {
+    Ok((StatusCode::CREATED, Json(s.store.add_contact(person_id, &b.role, &b.name, &b.relationship, b.phone.as_deref()).await?)))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -387,8 +392,8 @@ pub struct CaseAllocation {
 
 #[utoipa::path(put, path = "/api/v1/people/{person_id}/case-allocation", tag = "people", request_body = CaseAllocation,
     responses((status = 200, body = Person), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn allocate_case(State(s): State<AppState>, Path(person_id): Path<String>, ApiJson(b): ApiJson<CaseAllocation>) -> ApiResult<Json<Person>> {
-    Ok(Json(s.store.allocate_case(&person_id, b.team_id.as_deref(), b.worker_id.as_deref()).await?))
+async fn allocate_case(State(s): State<AppState>, Path(person_id): Path<PersonId>, ApiJson(b): ApiJson<CaseAllocation>) -> ApiResult<Json<Person>> {
+    Ok(Json(s.store.allocate_case(person_id, b.team_id.as_deref(), b.worker_id.as_deref()).await?))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -401,8 +406,8 @@ pub struct NewTeam {
 
 #[utoipa::path(post, path = "/api/v1/councils/{council_id}/teams", tag = "people", request_body = NewTeam,
     responses((status = 201, body = Team), (status = 422, body = ErrorBody)))]
-async fn create_team(State(s): State<AppState>, Path(council_id): Path<String>, ApiJson(b): ApiJson<NewTeam>) -> ApiResult<(StatusCode, Json<Team>)> {
-    Ok((StatusCode::CREATED, Json(s.store.create_team(&council_id, &b.name, &b.members).await?)))
+async fn create_team(State(s): State<AppState>, Path(council_id): Path<CouncilId>, ApiJson(b): ApiJson<NewTeam>) -> ApiResult<(StatusCode, Json<Team>)> {
+    Ok((StatusCode::CREATED, Json(s.store.create_team(council_id, &b.name, &b.members).await?)))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -415,8 +420,8 @@ pub struct ChosenBroker {
 
 #[utoipa::path(post, path = "/api/v1/people/{person_id}/broker", tag = "people", request_body = ChosenBroker,
     responses((status = 204, description = "The broker may now act for the person"), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn choose_broker(State(s): State<AppState>, Path(person_id): Path<String>, ApiJson(b): ApiJson<ChosenBroker>) -> ApiResult<StatusCode> {
-    s.store.choose_broker(&person_id, &b.broker_user_id, &b.chosen_on).await?;
+async fn choose_broker(State(s): State<AppState>, Path(person_id): Path<PersonId>, ApiJson(b): ApiJson<ChosenBroker>) -> ApiResult<StatusCode> {
+    s.store.choose_broker(person_id, &b.broker_user_id, &b.chosen_on).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -424,38 +429,38 @@ async fn choose_broker(State(s): State<AppState>, Path(person_id): Path<String>,
     responses((status = 201, description = "The scored assessment with the indicative budget and its explanation", body = Assessment), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn record_assessment(
     State(s): State<AppState>,
-    Path(person_id): Path<String>,
+    Path(person_id): Path<PersonId>,
     ApiJson(b): ApiJson<NewAssessment>,
 ) -> ApiResult<(StatusCode, Json<Assessment>)> {
-    Ok((StatusCode::CREATED, Json(s.store.record_assessment(&person_id, &b.answers, &b.completed_on, &b.assessor).await?)))
+    Ok((StatusCode::CREATED, Json(s.store.record_assessment(person_id, &b.answers, &b.completed_on, &b.assessor).await?)))
 }
 
 #[utoipa::path(get, path = "/api/v1/assessments/{assessment_id}", tag = "assessment", responses((status = 200, body = Assessment), (status = 404, body = ErrorBody)))]
-async fn get_assessment(State(s): State<AppState>, Path(assessment_id): Path<String>) -> ApiResult<Json<Assessment>> {
-    Ok(Json(s.store.assessment(&assessment_id).await?))
+async fn get_assessment(State(s): State<AppState>, Path(assessment_id): Path<AssessmentId>) -> ApiResult<Json<Assessment>> {
+    Ok(Json(s.store.assessment(assessment_id).await?))
 }
 
 #[utoipa::path(post, path = "/api/v1/people/{person_id}/plans", tag = "plans", request_body = NewPlan,
     responses((status = 201, description = "A draft plan", body = Plan), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn create_plan(State(s): State<AppState>, Path(person_id): Path<String>, ApiJson(b): ApiJson<NewPlan>) -> ApiResult<(StatusCode, Json<Plan>)> {
-    Ok((StatusCode::CREATED, Json(s.store.create_plan(&person_id, b.assessment_id.as_deref(), &b.plan).await?)))
+async fn create_plan(State(s): State<AppState>, Path(person_id): Path<PersonId>, ApiJson(b): ApiJson<NewPlan>) -> ApiResult<(StatusCode, Json<Plan>)> {
+    Ok((StatusCode::CREATED, Json(s.store.create_plan(person_id, b.assessment_id, &b.plan).await?)))
 }
 
 #[utoipa::path(get, path = "/api/v1/plans/{plan_id}", tag = "plans", responses((status = 200, body = Plan), (status = 404, body = ErrorBody)))]
-async fn get_plan(State(s): State<AppState>, Path(plan_id): Path<String>) -> ApiResult<Json<Plan>> {
-    Ok(Json(s.store.plan(&plan_id).await?))
+async fn get_plan(State(s): State<AppState>, Path(plan_id): Path<PlanId>) -> ApiResult<Json<Plan>> {
+    Ok(Json(s.store.plan(plan_id).await?))
 }
 
 #[utoipa::path(put, path = "/api/v1/plans/{plan_id}", tag = "plans", request_body = PlanUpdate,
     responses((status = 200, body = Plan), (status = 409, description = "Not editable now, or changed by someone else since `version`", body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn update_plan(State(s): State<AppState>, Path(plan_id): Path<String>, ApiJson(b): ApiJson<PlanUpdate>) -> ApiResult<Json<Plan>> {
-    Ok(Json(s.store.update_plan(&plan_id, b.version, &b.plan).await?))
+async fn update_plan(State(s): State<AppState>, Path(plan_id): Path<PlanId>, ApiJson(b): ApiJson<PlanUpdate>) -> ApiResult<Json<Plan>> {
+    Ok(Json(s.store.update_plan(plan_id, b.version, &b.plan).await?))
 }
 
 #[utoipa::path(post, path = "/api/v1/plans/{plan_id}/submit", tag = "plans",
     responses((status = 200, body = Plan), (status = 409, body = ErrorBody), (status = 422, description = "Incomplete, or over budget without a reason", body = ErrorBody)))]
-async fn submit_plan(State(s): State<AppState>, Path(plan_id): Path<String>) -> ApiResult<Json<Plan>> {
-    Ok(Json(s.store.submit_plan(&plan_id).await?))
+async fn submit_plan(State(s): State<AppState>, Path(plan_id): Path<PlanId>) -> ApiResult<Json<Plan>> {
+    Ok(Json(s.store.submit_plan(plan_id).await?))
 }
 
 #[utoipa::path(post, path = "/api/v1/plans/{plan_id}/approve", tag = "plans", request_body = Approval,
@@ -463,10 +468,10 @@ async fn submit_plan(State(s): State<AppState>, Path(plan_id): Path<String>) -> 
 async fn approve_plan(
     State(s): State<AppState>,
     Extension(ApiUser(user)): Extension<ApiUser>,
-    Path(plan_id): Path<String>,
+    Path(plan_id): Path<PlanId>,
     ApiJson(b): ApiJson<Approval>,
 ) -> ApiResult<Json<Plan>> {
-    Ok(Json(s.store.approve_plan_as(&plan_id, &user.display_name, user.role, b.note.as_deref()).await?))
+    Ok(Json(s.store.approve_plan_as(plan_id, &user.display_name, user.role, b.note.as_deref()).await?))
 }
 
 #[utoipa::path(post, path = "/api/v1/plans/{plan_id}/return", tag = "plans", request_body = PlanReturn,
@@ -474,45 +479,45 @@ async fn approve_plan(
 async fn return_plan(
     State(s): State<AppState>,
     Extension(ApiUser(user)): Extension<ApiUser>,
-    Path(plan_id): Path<String>,
+    Path(plan_id): Path<PlanId>,
     ApiJson(b): ApiJson<PlanReturn>,
 ) -> ApiResult<Json<Plan>> {
-    Ok(Json(s.store.return_plan(&plan_id, &user.display_name, &b.reasons).await?))
+    Ok(Json(s.store.return_plan(plan_id, &user.display_name, &b.reasons).await?))
 }
 
 #[utoipa::path(post, path = "/api/v1/plans/{plan_id}/account", tag = "money", request_body = OpenAccountInput,
     responses((status = 201, description = "The budget account, with the final budget committed in the ledger", body = BudgetAccount), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn open_account(
     State(s): State<AppState>,
-    Path(plan_id): Path<String>,
+    Path(plan_id): Path<PlanId>,
     ApiJson(b): ApiJson<OpenAccountInput>,
 ) -> ApiResult<(StatusCode, Json<BudgetAccount>)> {
-    Ok((StatusCode::CREATED, Json(s.store.open_account(&plan_id, &b).await?)))
+    Ok((StatusCode::CREATED, Json(s.store.open_account(plan_id, &b).await?)))
 }
 
 #[utoipa::path(get, path = "/api/v1/accounts/{account_id}", tag = "money", responses((status = 200, body = AccountView), (status = 404, body = ErrorBody)))]
-async fn get_account(State(s): State<AppState>, Path(account_id): Path<String>) -> ApiResult<Json<AccountView>> {
-    Ok(Json(s.store.account_view(&account_id).await?))
+async fn get_account(State(s): State<AppState>, Path(account_id): Path<AccountId>) -> ApiResult<Json<AccountView>> {
+    Ok(Json(s.store.account_view(account_id).await?))
 }
 
 #[utoipa::path(post, path = "/api/v1/accounts/{account_id}/payments", tag = "money", request_body = PaymentInput,
     responses((status = 201, body = AccountView), (status = 404, body = ErrorBody), (status = 422, description = "Including: more than is available", body = ErrorBody)))]
 async fn make_payment(
     State(s): State<AppState>,
-    Path(account_id): Path<String>,
+    Path(account_id): Path<AccountId>,
     ApiJson(b): ApiJson<PaymentInput>,
 ) -> ApiResult<(StatusCode, Json<AccountView>)> {
-    Ok((StatusCode::CREATED, Json(s.store.make_payment(&account_id, &b).await?)))
+    Ok((StatusCode::CREATED, Json(s.store.make_payment(account_id, &b).await?)))
 }
 
 #[utoipa::path(post, path = "/api/v1/accounts/{account_id}/spending", tag = "money", request_body = SpendingInput,
     responses((status = 201, body = AccountView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn record_spending(
     State(s): State<AppState>,
-    Path(account_id): Path<String>,
+    Path(account_id): Path<AccountId>,
     ApiJson(b): ApiJson<SpendingInput>,
 ) -> ApiResult<(StatusCode, Json<AccountView>)> {
-    Ok((StatusCode::CREATED, Json(s.store.record_spending(&account_id, &b).await?)))
+    Ok((StatusCode::CREATED, Json(s.store.record_spending(account_id, &b).await?)))
 }
 
 #[utoipa::path(post, path = "/api/v1/accounts/{account_id}/reviews", tag = "reviews", request_body = CompletedReview,
@@ -520,10 +525,10 @@ async fn record_spending(
 async fn complete_review(
     State(s): State<AppState>,
     Extension(ApiUser(user)): Extension<ApiUser>,
-    Path(account_id): Path<String>,
+    Path(account_id): Path<AccountId>,
     ApiJson(b): ApiJson<CompletedReview>,
 ) -> ApiResult<(StatusCode, Json<Review>)> {
-    Ok((StatusCode::CREATED, Json(s.store.complete_review(&account_id, &b.completed_on, &user.display_name, &b.notes).await?)))
+    Ok((StatusCode::CREATED, Json(s.store.complete_review(account_id, &b.completed_on, &user.display_name, &b.notes).await?)))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -563,71 +568,71 @@ pub struct ReconsiderationDecision {
 }
 
 #[utoipa::path(get, path = "/api/v1/councils/{council_id}/questionnaires", tag = "ras", responses((status = 200, body = Vec<QuestionnaireVersion>), (status = 404, body = ErrorBody)))]
-async fn questionnaire_versions(State(s): State<AppState>, Path(council_id): Path<String>) -> ApiResult<Json<Vec<QuestionnaireVersion>>> {
-    Ok(Json(s.store.questionnaire_versions(&council_id).await?))
+async fn questionnaire_versions(State(s): State<AppState>, Path(council_id): Path<CouncilId>) -> ApiResult<Json<Vec<QuestionnaireVersion>>> {
+    Ok(Json(s.store.questionnaire_versions(council_id).await?))
 }
 
 #[utoipa::path(post, path = "/api/v1/councils/{council_id}/questionnaires", tag = "ras", request_body = QuestionnaireFile,
     responses((status = 201, description = "Published: it is now in force for new assessments", body = Questionnaire), (status = 422, description = "Every problem, with its field and line; the version in force is unchanged", body = ErrorBody)))]
 async fn publish_questionnaire(
     State(s): State<AppState>,
-    Path(council_id): Path<String>,
+    Path(council_id): Path<CouncilId>,
     ApiJson(b): ApiJson<QuestionnaireFile>,
 ) -> ApiResult<(StatusCode, Json<Questionnaire>)> {
-    Ok((StatusCode::CREATED, Json(s.store.publish_questionnaire(&council_id, &b.source_name, &b.toml).await?)))
+    Ok((StatusCode::CREATED, Json(s.store.publish_questionnaire(council_id, &b.source_name, &b.toml).await?)))
 }
 
 #[utoipa::path(post, path = "/api/v1/councils/{council_id}/ras/uprate", tag = "ras", request_body = Uprating,
     responses((status = 201, description = "The next version, with every amount uprated", body = Questionnaire), (status = 422, body = ErrorBody)))]
-async fn uprate(State(s): State<AppState>, Path(council_id): Path<String>, ApiJson(b): ApiJson<Uprating>) -> ApiResult<(StatusCode, Json<Questionnaire>)> {
-    Ok((StatusCode::CREATED, Json(s.store.uprate(&council_id, &b.percent).await?)))
+async fn uprate(State(s): State<AppState>, Path(council_id): Path<CouncilId>, ApiJson(b): ApiJson<Uprating>) -> ApiResult<(StatusCode, Json<Questionnaire>)> {
+    Ok((StatusCode::CREATED, Json(s.store.uprate(council_id, &b.percent).await?)))
 }
 
 #[utoipa::path(post, path = "/api/v1/councils/{council_id}/ras/recompute", tag = "ras",
     responses((status = 200, description = "Who changed by how much under the rules in force", body = RecomputeReport), (status = 404, body = ErrorBody)))]
-async fn recompute(State(s): State<AppState>, Path(council_id): Path<String>) -> ApiResult<Json<RecomputeReport>> {
-    Ok(Json(s.store.recompute(&council_id, &|_, _| {}).await?))
+async fn recompute(State(s): State<AppState>, Path(council_id): Path<CouncilId>) -> ApiResult<Json<RecomputeReport>> {
+    Ok(Json(s.store.recompute(council_id, &|_, _| {}).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/councils/{council_id}/ras/calibration", tag = "ras",
     responses((status = 200, description = "Band prices fitted to the council's agreed plans, with current and fitted rules compared", body = CalibrationReport), (status = 422, body = ErrorBody)))]
-async fn calibration(State(s): State<AppState>, Path(council_id): Path<String>) -> ApiResult<Json<CalibrationReport>> {
-    Ok(Json(s.store.calibrate(&council_id).await?))
+async fn calibration(State(s): State<AppState>, Path(council_id): Path<CouncilId>) -> ApiResult<Json<CalibrationReport>> {
+    Ok(Json(s.store.calibrate(council_id).await?))
 }
 
 #[utoipa::path(post, path = "/api/v1/councils/{council_id}/ras/what-if", tag = "ras", request_body = QuestionnaireFile,
     responses((status = 200, description = "The proposed rules against the rules in force, over the council's agreed plans", body = WhatIf), (status = 422, body = ErrorBody)))]
-async fn ras_what_if(State(s): State<AppState>, Path(council_id): Path<String>, ApiJson(b): ApiJson<QuestionnaireFile>) -> ApiResult<Json<WhatIf>> {
-    Ok(Json(s.store.what_if(&council_id, &b.source_name, &b.toml).await?))
+async fn ras_what_if(State(s): State<AppState>, Path(council_id): Path<CouncilId>, ApiJson(b): ApiJson<QuestionnaireFile>) -> ApiResult<Json<WhatIf>> {
+    Ok(Json(s.store.what_if(council_id, &b.source_name, &b.toml).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/people/{person_id}/allocation", tag = "ras",
     responses((status = 200, description = "The indicative budget in force, explained", body = AllocationRecord), (status = 404, body = ErrorBody)))]
-async fn current_allocation(State(s): State<AppState>, Path(person_id): Path<String>) -> ApiResult<Json<AllocationRecord>> {
-    match s.store.current_allocation(&person_id).await? {
+async fn current_allocation(State(s): State<AppState>, Path(person_id): Path<PersonId>) -> ApiResult<Json<AllocationRecord>> {
+    match s.store.current_allocation(person_id).await? {
         Some(a) => Ok(Json(a)),
-        None => Err(selfdirect_store::StoreError::NotFound { what: "indicative budget for person", id: person_id }.into()),
+        None => Err(selfdirect_store::StoreError::NotFound { what: "indicative budget for person", id: person_id.to_string() }.into()),
     }
 }
 
 #[utoipa::path(get, path = "/api/v1/people/{person_id}/allocations", tag = "ras", responses((status = 200, description = "Every indicative budget the person has had, newest first", body = Vec<AllocationRecord>)))]
-async fn allocation_history(State(s): State<AppState>, Path(person_id): Path<String>) -> ApiResult<Json<Vec<AllocationRecord>>> {
-    Ok(Json(s.store.allocation_history(&person_id).await?))
+async fn allocation_history(State(s): State<AppState>, Path(person_id): Path<PersonId>) -> ApiResult<Json<Vec<AllocationRecord>>> {
+    Ok(Json(s.store.allocation_history(person_id).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/people/{person_id}/reconsiderations", tag = "ras", responses((status = 200, body = Vec<Reconsideration>)))]
-async fn list_reconsiderations(State(s): State<AppState>, Path(person_id): Path<String>) -> ApiResult<Json<Vec<Reconsideration>>> {
-    Ok(Json(s.store.reconsiderations(&person_id).await?))
+async fn list_reconsiderations(State(s): State<AppState>, Path(person_id): Path<PersonId>) -> ApiResult<Json<Vec<Reconsideration>>> {
+    Ok(Json(s.store.reconsiderations(person_id).await?))
 }
 
 #[utoipa::path(post, path = "/api/v1/people/{person_id}/reconsiderations", tag = "ras", request_body = ReconsiderationRequest,
     responses((status = 201, body = Reconsideration), (status = 422, body = ErrorBody)))]
 async fn request_reconsideration(
     State(s): State<AppState>,
-    Path(person_id): Path<String>,
+    Path(person_id): Path<PersonId>,
     ApiJson(b): ApiJson<ReconsiderationRequest>,
 ) -> ApiResult<(StatusCode, Json<Reconsideration>)> {
-    Ok((StatusCode::CREATED, Json(s.store.request_reconsideration(&person_id, &b.requested_by, &b.grounds, &b.requested_on).await?)))
+    Ok((StatusCode::CREATED, Json(s.store.request_reconsideration(person_id, &b.requested_by, &b.grounds, &b.requested_on).await?)))
 }
 
 #[utoipa::path(post, path = "/api/v1/reconsiderations/{reconsideration_id}/decision", tag = "ras", request_body = ReconsiderationDecision,
@@ -635,8 +640,8 @@ async fn request_reconsideration(
 async fn decide_reconsideration(
     State(s): State<AppState>,
     Extension(ApiUser(user)): Extension<ApiUser>,
-    Path(reconsideration_id): Path<String>,
+    Path(reconsideration_id): Path<ReconsiderationId>,
     ApiJson(b): ApiJson<ReconsiderationDecision>,
 ) -> ApiResult<Json<Reconsideration>> {
-    Ok(Json(s.store.decide_reconsideration(&reconsideration_id, &user.display_name, &b.outcome, &b.notes, b.revised_total.as_deref(), &b.decided_on).await?))
+    Ok(Json(s.store.decide_reconsideration(reconsideration_id, &user.display_name, &b.outcome, &b.notes, b.revised_total.as_deref(), &b.decided_on).await?))
 }

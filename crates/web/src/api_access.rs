@@ -39,8 +39,8 @@ pub async fn sign_in(
             StatusCode::CREATED,
             axum::Json(ApiSession {
                 token: session.token,
-                user_id: session.user.id,
-                council_id: session.user.council_id,
+                user_id: session.user.id.into(),
+                council_id: session.user.council_id.into(),
                 display_name: session.user.display_name,
                 role: session.user.role.code().to_string(),
             }),

@@ -61,6 +61,13 @@ impl From<StoreError> for ApiError {
     }
 }
 
+/// Text in a URL that cannot be an id names no record: 404, as for an id nobody holds.
+impl From<selfdirect_domain::ids::UnknownId> for ApiError {
+    fn from(e: selfdirect_domain::ids::UnknownId) -> ApiError {
+        StoreError::from(e).into()
+    }
+}
+
 impl From<JsonRejection> for ApiError {
     fn from(rejection: JsonRejection) -> ApiError {
         ApiError { status: rejection.status(), body: ErrorBody { error: "bad_request", message: rejection.body_text(), errors: vec![] } }

@@ -16,6 +16,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::CookieJar;
 use selfdirect_domain::access::{decide, Action, Refusal, Subject};
+use selfdirect_domain::ids::PersonId;
 use selfdirect_store::{Session, StoreError, User};
 use uuid::Uuid;
 
@@ -197,7 +198,7 @@ pub fn bearer(req: &Request) -> Option<&str> {
     req.headers().get(header::AUTHORIZATION)?.to_str().ok()?.strip_prefix("Bearer ").map(str::trim)
 }
 
-async fn person_subject(s: &AppState, person_id: &str) -> Result<Subject, StoreError> {
+async fn person_subject(s: &AppState, person_id: PersonId) -> Result<Subject, StoreError> {
     let person = s.store.person(person_id).await?;
     Ok(person.subject())
 }
@@ -207,19 +208,19 @@ async fn subject(s: &AppState, scope: Scope, param: &str, user: &User) -> Result
     Ok(Ok(match scope {
         Scope::OwnCouncil => Subject::Council(user.council_id),
         Scope::OwnRecord => match user.person_id {
-            Some(person) => person_subject(s, &person.to_string()).await?,
+            Some(person) => person_subject(s, person).await?,
             None => return Ok(Err(Refusal::Forbidden)),
         },
-        Scope::Council => Subject::Council(s.store.council(param).await?.id),
-        Scope::Person => person_subject(s, param).await?,
-        Scope::Plan => person_subject(s, &s.store.plan(param).await?.person_id.to_string()).await?,
-        Scope::Account => person_subject(s, &s.store.account(param).await?.person_id.to_string()).await?,
-        Scope::Assessment => person_subject(s, &s.store.assessment(param).await?.person_id.to_string()).await?,
-        Scope::Reconsideration => person_subject(s, &s.store.reconsideration(param).await?.person_id.to_string()).await?,
-        Scope::PaymentRun => Subject::Council(s.store.payment_run_council(param).await?),
+        Scope::Council => Subject::Council(s.store.council(param.parse()?).await?.id),
+        Scope::Person => person_subject(s, param.parse()?).await?,
+        Scope::Plan => person_subject(s, s.store.plan(param.parse()?).await?.person_id).await?,
+        Scope::Account => person_subject(s, s.store.account(param.parse()?).await?.person_id).await?,
+        Scope::Assessment => person_subject(s, s.store.assessment(param.parse()?).await?.person_id).await?,
+        Scope::Reconsideration => person_subject(s, s.store.reconsideration(param.parse()?).await?.person_id).await?,
+        Scope::PaymentRun => Subject::Council(s.store.payment_run_council(param.parse()?).await?.into()),
         Scope::PersonalAssistant => {
-            let account = s.store.personal_assistant_account(param).await?;
-            person_subject(s, &s.store.account(&account).await?.person_id.to_string()).await?
+            let account = s.store.personal_assistant_account(param.parse()?).await?;
+            person_subject(s, s.store.account(account).await?.person_id).await?
         }
     }))
 }

@@ -12,6 +12,7 @@ use axum::{Form, Router};
 use selfdirect_domain::access::{Action, Refusal};
 use selfdirect_domain::dates::long;
 use selfdirect_domain::deployment::streams::FundingStreams;
+use selfdirect_domain::ids::{CouncilId, PersonId, PlanId};
 use selfdirect_domain::money::ledger::EntryKind;
 use selfdirect_domain::money::statement::StreamStatement;
 use selfdirect_domain::plan::PlanStatus;
@@ -49,6 +50,13 @@ pub enum PageError {
 impl From<StoreError> for PageError {
     fn from(e: StoreError) -> PageError {
         PageError::Store(e)
+    }
+}
+
+/// Text in a URL or form that cannot be an id names no record.
+impl From<selfdirect_domain::ids::UnknownId> for PageError {
+    fn from(e: selfdirect_domain::ids::UnknownId) -> PageError {
+        PageError::Store(e.into())
     }
 }
 
@@ -152,20 +160,20 @@ fn count_and_percent(n: i64, percent: Option<String>) -> String {
     }
 }
 
-async fn council(State(s): State<AppState>, me: SignedIn, Path(council_id): Path<String>) -> PageResult {
-    let council = s.store.council(&council_id).await?;
-    let uptake = s.store.uptake(&council_id, None).await?.uptake;
+async fn council(State(s): State<AppState>, me: SignedIn, Path(council_id): Path<CouncilId>) -> PageResult {
+    let council = s.store.council(council_id).await?;
+    let uptake = s.store.uptake(council_id, None).await?.uptake;
     let today = time::OffsetDateTime::now_utc().date();
-    let reviews = s.store.reviews_due(&council_id, today + time::Duration::days(28)).await?;
-    let awaiting = s.store.plans_with_status(&council_id, PlanStatus::Submitted).await?;
-    let people = s.store.people(&council_id, 500).await?;
-    let returned = s.store.plans_with_status(&council_id, PlanStatus::Returned).await?;
-    let to_assess = s.store.people_awaiting_assessment(&council_id, 100).await?;
-    let concerns = s.store.open_concerns(&council_id).await?;
-    let dbs = s.store.dbs_alerts(&council_id, None).await?;
+    let reviews = s.store.reviews_due(council_id, today + time::Duration::days(28)).await?;
+    let awaiting = s.store.plans_with_status(council_id, PlanStatus::Submitted).await?;
+    let people = s.store.people(council_id, 500).await?;
+    let returned = s.store.plans_with_status(council_id, PlanStatus::Returned).await?;
+    let to_assess = s.store.people_awaiting_assessment(council_id, 100).await?;
+    let concerns = s.store.open_concerns(council_id).await?;
+    let dbs = s.store.dbs_alerts(council_id, None).await?;
     let all_ids = people.iter().chain(&to_assess).map(|p| p.id).chain(reviews.iter().map(|r| r.person_id)).chain(concerns.iter().map(|c| c.person_id));
     let all_ids = all_ids.chain(dbs.iter().map(|d| d.person_id)).chain(awaiting.iter().map(|p| p.person_id));
-    let all_ids: Vec<uuid::Uuid> = all_ids.chain(returned.iter().map(|p| p.person_id)).collect();
+    let all_ids: Vec<PersonId> = all_ids.chain(returned.iter().map(|p| p.person_id)).collect();
     let shown = s.store.visible_people(&me.0.user.actor(), council.id, all_ids).await?;
     let people: Vec<_> = people.into_iter().filter(|p| shown.contains(&p.id)).collect();
     let to_assess: Vec<_> = to_assess.into_iter().filter(|p| shown.contains(&p.id)).collect();
@@ -216,10 +224,10 @@ struct ApprovalsPage {
     plans: Vec<QueueRow>,
 }
 
-async fn approvals(State(s): State<AppState>, me: SignedIn, Path(council_id): Path<String>) -> PageResult {
-    let council = s.store.council(&council_id).await?;
-    let waiting = s.store.plans_with_status(&council_id, PlanStatus::Submitted).await?;
-    let ids: Vec<uuid::Uuid> = waiting.iter().map(|p| p.person_id).collect();
+async fn approvals(State(s): State<AppState>, me: SignedIn, Path(council_id): Path<CouncilId>) -> PageResult {
+    let council = s.store.council(council_id).await?;
+    let waiting = s.store.plans_with_status(council_id, PlanStatus::Submitted).await?;
+    let ids: Vec<PersonId> = waiting.iter().map(|p| p.person_id).collect();
     let shown = s.store.visible_people(&me.0.user.actor(), council.id, ids).await?;
     let plans = waiting
         .into_iter()
@@ -421,7 +429,7 @@ pub(crate) struct PersonPage {
     reviews: Vec<ReviewView>,
 }
 
-async fn person(State(s): State<AppState>, me: SignedIn, Path(person_id): Path<String>, Query(q): Query<HashMap<String, String>>) -> PageResult {
+async fn person(State(s): State<AppState>, me: SignedIn, Path(person_id): Path<PersonId>, Query(q): Query<HashMap<String, String>>) -> PageResult {
     let notice = if q.contains_key("sent") {
         Some("The plan has been sent to the council for approval.")
     } else if q.contains_key("money") {
@@ -431,18 +439,18 @@ async fn person(State(s): State<AppState>, me: SignedIn, Path(person_id): Path<S
     } else {
         None
     };
-    person_page(&s, &me, &person_id, notice).await
+    person_page(&s, &me, &person_id.to_string(), notice).await
 }
 
 /// A person's record: for them, "my budget"; for staff, their case.
 pub(crate) async fn person_page(s: &AppState, me: &SignedIn, person_id: &str, notice: Option<&str>) -> PageResult {
-    let o = s.store.person_overview(person_id).await?;
+    let o = s.store.person_overview(person_id.parse()?).await?;
     let subject = o.person.subject();
     let editable = o.plan.as_ref().is_some_and(|p| matches!(p.status, PlanStatus::Draft | PlanStatus::Returned));
     let choosable = o.plan.as_ref().is_some_and(|p| p.status == PlanStatus::Approved) && o.account.is_none();
     let spendable = o.account.as_ref().is_some_and(|a| a.account.includes_direct_payment);
     let bank_change = match &o.account {
-        Some(a) => s.store.bank_detail_changes(&a.account.id.to_string()).await?.into_iter().find(|c| c.status == "pending"),
+        Some(a) => s.store.bank_detail_changes(a.account.id).await?.into_iter().find(|c| c.status == "pending"),
         None => None,
     };
     let final_budget = o.plan.as_ref().and_then(|p| p.final_budget);
@@ -521,8 +529,8 @@ struct PlanQuery {
 }
 
 async fn plan_page(s: &AppState, me: &SignedIn, plan_id: &str) -> Result<PlanPage, PageError> {
-    let plan = s.store.plan(plan_id).await?;
-    let person = s.store.person(&plan.person_id.to_string()).await?;
+    let plan = s.store.plan(plan_id.parse()?).await?;
+    let person = s.store.person(plan.person_id).await?;
     Ok(PlanPage {
         nav: me.nav(),
         may_decide: me.may(Action::DecidePlan, person.subject()),
@@ -538,8 +546,8 @@ async fn plan_page(s: &AppState, me: &SignedIn, plan_id: &str) -> Result<PlanPag
     })
 }
 
-async fn plan(State(s): State<AppState>, me: SignedIn, Path(plan_id): Path<String>, Query(q): Query<PlanQuery>) -> PageResult {
-    let mut page = plan_page(&s, &me, &plan_id).await?;
+async fn plan(State(s): State<AppState>, me: SignedIn, Path(plan_id): Path<PlanId>, Query(q): Query<PlanQuery>) -> PageResult {
+    let mut page = plan_page(&s, &me, &plan_id.to_string()).await?;
     page.notice = match q.done.as_deref() {
         Some("approved") => Some(format!("Plan approved. The final budget is {} a year.", page.plan.total)),
         Some("returned") => Some("Plan returned for changes.".to_string()),
@@ -579,20 +587,20 @@ async fn refused(s: &AppState, me: &SignedIn, plan_id: &str, error: StoreError, 
     Ok(render(status, &page))
 }
 
-async fn approve(State(s): State<AppState>, me: SignedIn, Path(plan_id): Path<String>, Form(form): Form<HashMap<String, String>>) -> PageResult {
+async fn approve(State(s): State<AppState>, me: SignedIn, Path(plan_id): Path<PlanId>, Form(form): Form<HashMap<String, String>>) -> PageResult {
     me.check_csrf(&form)?;
     let note = form.get("note").map(String::as_str).filter(|n| !n.trim().is_empty());
-    match s.store.approve_plan_as(&plan_id, &me.0.user.display_name, me.0.user.role, note).await {
+    match s.store.approve_plan_as(plan_id, &me.0.user.display_name, me.0.user.role, note).await {
         Ok(plan) => Ok(Redirect::to(&format!("/plans/{}?done=approved", plan.id)).into_response()),
-        Err(e) => refused(&s, &me, &plan_id, e, form).await,
+        Err(e) => refused(&s, &me, &plan_id.to_string(), e, form).await,
     }
 }
 
-async fn return_for_changes(State(s): State<AppState>, me: SignedIn, Path(plan_id): Path<String>, Form(form): Form<HashMap<String, String>>) -> PageResult {
+async fn return_for_changes(State(s): State<AppState>, me: SignedIn, Path(plan_id): Path<PlanId>, Form(form): Form<HashMap<String, String>>) -> PageResult {
     me.check_csrf(&form)?;
     let reasons = form.get("reasons").map(String::as_str).unwrap_or("");
-    match s.store.return_plan(&plan_id, &me.0.user.display_name, reasons).await {
+    match s.store.return_plan(plan_id, &me.0.user.display_name, reasons).await {
         Ok(plan) => Ok(Redirect::to(&format!("/plans/{}?done=returned", plan.id)).into_response()),
-        Err(e) => refused(&s, &me, &plan_id, e, form).await,
+        Err(e) => refused(&s, &me, &plan_id.to_string(), e, form).await,
     }
 }

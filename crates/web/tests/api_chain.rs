@@ -17,7 +17,7 @@ fn line(description: &str, category: &str, frequency: &str, units: &str, cost: &
 
 /// Read beside the API (whoever the test acts as): the ledger's entry count.
 async fn ledger_entries(api: &Api, council: &str) -> i64 {
-    api.store.trial_balance(council).await.unwrap().entries
+    api.store.trial_balance(council.parse().unwrap()).await.unwrap().entries
 }
 
 async fn chain(store: Store) {
@@ -119,7 +119,7 @@ async fn chain(store: Store) {
         let cid = cid.clone();
         async move {
             let input = NewUser { email, display_name: name, role, person_id: person.as_deref(), provider_name: None, password };
-            store.create_user(&cid, &input).await.unwrap()
+            store.create_user(cid.parse().unwrap(), &input).await.unwrap()
         }
     };
     user("ada@example.org", "Ada Okafor", "budget_holder", Some(&pid)).await;

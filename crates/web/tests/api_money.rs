@@ -14,16 +14,16 @@ use serde_json::json;
 
 async fn money_work(store: Store) {
     let council = store.create_council("MNY", "Money Council").await.unwrap();
-    let cid = council.id.to_string();
-    let dp = open_test_account(&store, &cid, "Dee", vec![weekly_line("PA hours", "Sam", "personal_assistant", "130")], "direct_payment").await;
+    let cid = council.id;
+    let dp = open_test_account(&store, cid, "Dee", vec![weekly_line("PA hours", "Sam", "personal_assistant", "130")], "direct_payment").await;
     let hourly = PlanLineInput { units_per_period: "10".into(), ..weekly_line("Home care", "Harbour Care", "personal_care", "24.50") };
-    let managed = open_test_account(&store, &cid, "Mo", vec![hourly], "council_managed").await;
-    let mo = store.account(&managed).await.unwrap().person_id.to_string();
-    let dee = store.account(&dp).await.unwrap().person_id.to_string();
+    let managed = open_test_account(&store, cid, "Mo", vec![hourly], "council_managed").await;
+    let mo = store.account(managed).await.unwrap().person_id.to_string();
+    let dee = store.account(dp).await.unwrap().person_id.to_string();
     let api = Api::start(store).await;
 
     // Bank details, set by Dee herself: bad ones are refused field by field.
-    api.act_as(&cid, "budget_holder", Some(&dee), None).await;
+    api.act_as(&cid.to_string(), "budget_holder", Some(&dee), None).await;
     let bad = api
         .send(
             reqwest::Method::PUT,
@@ -36,7 +36,7 @@ async fn money_work(store: Store) {
     let (status, change) = api.send(reqwest::Method::PUT, &format!("/api/v1/accounts/{dp}/bank-details"), Some(bank)).await;
     assert_eq!((status, change["status"].as_str()), (StatusCode::ACCEPTED, Some("pending")), "{change}");
     // A finance officer confirms it with her: from then on it is paid.
-    api.act_as(&cid, "finance_officer", None, None).await;
+    api.act_as(&cid.to_string(), "finance_officer", None, None).await;
     let (status, confirmed) = api.post(&format!("/api/v1/accounts/{dp}/bank-details/{}/confirm", change["id"].as_str().unwrap()), json!({})).await;
     assert_eq!((status, confirmed["status"].as_str()), (StatusCode::OK, Some("confirmed")), "{confirmed}");
     let council_bank = json!({"account_name": "MONEY COUNCIL", "sort_code": "20-00-00", "account_number": "55779911", "service_user_number": "123456"});
@@ -73,7 +73,7 @@ async fn money_work(store: Store) {
     assert_refused(&api.get(&format!("/api/v1/payment-runs/{run_id}/file?format=csv")).await, StatusCode::UNPROCESSABLE_ENTITY, "format");
 
     // One claim from the provider: accepted (201), then the same invoice again (422, duplicate).
-    api.act_as(&cid, "provider", None, Some("Harbour Care")).await;
+    api.act_as(&cid.to_string(), "provider", None, Some("Harbour Care")).await;
     let claim = json!({"provider": "Harbour Care", "invoice_ref": "HC-1", "person_id": mo, "service_category": "personal_care",
         "period_start": "2026-04-01", "period_end": "2026-04-28", "units": "40", "unit_rate": "24.50"});
     let (status, report) = api.post(&format!("/api/v1/councils/{cid}/claims"), claim.clone()).await;
@@ -111,7 +111,7 @@ async fn money_work(store: Store) {
     let (_, invoices) = api.get(&format!("/api/v1/councils/{cid}/invoices?provider=Harbour%20Care&status=accepted")).await;
     assert_eq!(invoices.as_array().unwrap().len(), 2);
     assert_refused(&api.get(&format!("/api/v1/councils/{cid}/invoices?status=maybe")).await, StatusCode::UNPROCESSABLE_ENTITY, "status");
-    api.act_as(&cid, "finance_officer", None, None).await;
+    api.act_as(&cid.to_string(), "finance_officer", None, None).await;
     let (_, account) = api.get(&format!("/api/v1/accounts/{managed}")).await;
     assert_eq!(money(&account["spent"]), Money::from_pounds(1_960));
     let (_, trial) = api.get(&format!("/api/v1/councils/{cid}/trial-balance")).await;
@@ -134,7 +134,7 @@ async fn money_work(store: Store) {
     );
 
     // A personal assistant's timesheet (Dee employs Sam), and the payroll provider's CSV (finance).
-    api.act_as(&cid, "budget_holder", Some(&dee), None).await;
+    api.act_as(&cid.to_string(), "budget_holder", Some(&dee), None).await;
     let (status, pa) = api
         .post(
             &format!("/api/v1/accounts/{dp}/personal-assistants"),
@@ -151,7 +151,7 @@ async fn money_work(store: Store) {
         StatusCode::UNPROCESSABLE_ENTITY,
         "hours_worked",
     );
-    api.act_as(&cid, "finance_officer", None, None).await;
+    api.act_as(&cid.to_string(), "finance_officer", None, None).await;
     let payroll = api.authorised(api.http.get(format!("{}/api/v1/councils/{cid}/payroll.csv?from=2026-04-01&to=2026-04-30", api.base))).send().await.unwrap();
     assert_eq!(payroll.headers()["content-type"], "text/csv; charset=utf-8");
     assert_eq!(payroll.text().await.unwrap().lines().count(), 2);

@@ -28,14 +28,14 @@ async fn paid_to(store: &Store, run_id: &str) -> String {
 }
 
 async fn bank_details(store: Store) {
-    let cid = store.create_council("BNK", "Bank Council").await.unwrap().id.to_string();
-    let dp = open_test_account(&store, &cid, "Dee", vec![weekly_line("PA hours", "PA", "personal_assistant", "70")], "direct_payment").await;
-    let dee = store.account(&dp).await.unwrap().person_id.to_string();
+    let cid = store.create_council("BNK", "Bank Council").await.unwrap().id;
+    let dp = open_test_account(&store, cid, "Dee", vec![weekly_line("PA hours", "PA", "personal_assistant", "70")], "direct_payment").await;
+    let dee = store.account(dp).await.unwrap().person_id.to_string();
     let old = BankDetailsInput { account_name: "DEE OLD".into(), sort_code: "20-00-00".into(), account_number: "11111111".into(), service_user_number: None };
-    store.set_bank_details(&dp, &old).await.unwrap();
-    store.create_user(&cid, &staff("sam@bank.example", "Sam Worker", "social_worker")).await.unwrap();
-    store.create_user(&cid, &staff("fay@bank.example", "Fay Finance", "finance_officer")).await.unwrap();
-    store.create_user(&cid, &staff("gus@bank.example", "Gus Finance", "finance_officer")).await.unwrap();
+    store.set_bank_details(dp, &old).await.unwrap();
+    store.create_user(cid, &staff("sam@bank.example", "Sam Worker", "social_worker")).await.unwrap();
+    store.create_user(cid, &staff("fay@bank.example", "Fay Finance", "finance_officer")).await.unwrap();
+    store.create_user(cid, &staff("gus@bank.example", "Gus Finance", "finance_officer")).await.unwrap();
     let dee_user = NewUser {
         email: "dee@home.example",
         display_name: "Dee",
@@ -44,7 +44,7 @@ async fn bank_details(store: Store) {
         provider_name: None,
         password: "a long enough password",
     };
-    store.create_user(&cid, &dee_user).await.unwrap();
+    store.create_user(cid, &dee_user).await.unwrap();
     let api = Api::start(store.clone()).await;
     let new = json!({"account_name": "SOMEONE ELSE", "sort_code": "40-12-34", "account_number": "99999999"});
 
@@ -62,7 +62,7 @@ async fn bank_details(store: Store) {
         StatusCode::CONFLICT,
         "one change waits at a time"
     );
-    let run = store.payment_run(&cid, "2026-04-01", "2026-04-03", RunOptions::default()).await.unwrap();
+    let run = store.payment_run(cid, "2026-04-01", "2026-04-03", RunOptions::default()).await.unwrap();
     assert_eq!(paid_to(&store, &run.run_id.to_string()).await, "11111111");
     // She cannot confirm her own change, through the API or by writing the row.
     assert_eq!(api.post(&format!("/api/v1/accounts/{dp}/bank-details/{change_id}/confirm"), json!({})).await.0, StatusCode::CONFLICT);
@@ -98,11 +98,11 @@ async fn bank_details(store: Store) {
     assert!(location.ends_with(&format!("confirmed={dee}")), "{location}");
     let (_, finance) = api.page(&location).await;
     assert!(finance.contains("The new bank details for Dee Payee are confirmed"), "the person is named from the record");
-    let run = store.payment_run(&cid, "2026-04-29", "2026-05-01", RunOptions::default()).await.unwrap();
+    let run = store.payment_run(cid, "2026-04-29", "2026-05-01", RunOptions::default()).await.unwrap();
     assert_eq!(paid_to(&store, &run.run_id.to_string()).await, "99999999");
 
     // Every version is kept, with who entered and who confirmed it.
-    let history = store.bank_detail_changes(&dp).await.unwrap();
+    let history = store.bank_detail_changes(dp).await.unwrap();
     let summary: Vec<(&str, &str, Option<&str>, &str)> =
         history.iter().map(|c| (c.account_number_ending.as_str(), c.entered_by.as_str(), c.confirmed_by.as_deref(), c.status.as_str())).collect();
     assert_eq!(summary, [("9999", "Fay Finance", Some("Gus Finance"), "confirmed"), ("1111", "set-up", Some("set-up"), "confirmed")]);

@@ -12,14 +12,17 @@ use serde_json::json;
 
 async fn brokers(store: Store) {
     let api = Api::start(store.clone()).await;
-    let cid = store.create_council("BRK", "Broker Council").await.unwrap().id.to_string();
+    let cid = store.create_council("BRK", "Broker Council").await.unwrap().id;
     let person_of = |account: String| {
         let store = store.clone();
-        async move { store.account(&account).await.unwrap().person_id.to_string() }
+        async move { store.account(account.parse().unwrap()).await.unwrap().person_id.to_string() }
     };
-    let ann = person_of(open_test_account(&store, &cid, "Ann", vec![weekly_line("PA", "Sam", "personal_assistant", "100")], "direct_payment").await).await;
-    let bob = person_of(open_test_account(&store, &cid, "Bob", vec![weekly_line("PA", "Kim", "personal_assistant", "90")], "direct_payment").await).await;
-    let cy = person_of(open_test_account(&store, &cid, "Cy", vec![weekly_line("PA", "Jo", "personal_assistant", "80")], "direct_payment").await).await;
+    let ann =
+        person_of(open_test_account(&store, cid, "Ann", vec![weekly_line("PA", "Sam", "personal_assistant", "100")], "direct_payment").await.to_string()).await;
+    let bob =
+        person_of(open_test_account(&store, cid, "Bob", vec![weekly_line("PA", "Kim", "personal_assistant", "90")], "direct_payment").await.to_string()).await;
+    let cy =
+        person_of(open_test_account(&store, cid, "Cy", vec![weekly_line("PA", "Jo", "personal_assistant", "80")], "direct_payment").await.to_string()).await;
     let broker_input = NewUser {
         email: "plans@brokerage.example",
         display_name: "Pat Broker",
@@ -28,15 +31,15 @@ async fn brokers(store: Store) {
         provider_name: None,
         password: "a long enough password",
     };
-    let broker = store.create_user(&cid, &broker_input).await.unwrap();
+    let broker = store.create_user(cid, &broker_input).await.unwrap();
 
     // Bob chooses the broker (as himself); a choice naming someone who is not a broker is refused.
-    api.act_as(&cid, "budget_holder", Some(&bob), None).await;
+    api.act_as(&cid.to_string(), "budget_holder", Some(&bob), None).await;
     let wrong = api.post(&format!("/api/v1/people/{bob}/broker"), json!({"broker_user_id": bob, "chosen_on": "2026-11-01"})).await;
     assert_eq!(wrong.0, StatusCode::UNPROCESSABLE_ENTITY, "{wrong:?}");
     api.bearer_sign_in("plans@brokerage.example", "a long enough password").await;
     assert_eq!(api.get(&format!("/api/v1/people/{bob}")).await.0, StatusCode::NOT_FOUND, "not chosen yet");
-    api.act_as(&cid, "budget_holder", Some(&bob), None).await;
+    api.act_as(&cid.to_string(), "budget_holder", Some(&bob), None).await;
     let chose = api
         .send_empty(reqwest::Method::POST, &format!("/api/v1/people/{bob}/broker"), json!({"broker_user_id": broker.id.to_string(), "chosen_on": "2026-11-01"}))
         .await;

@@ -167,7 +167,7 @@ async fn plan_made_approved_and_money_chosen_in_a_real_browser() {
     // The service, with a person whose plan is a draft.
     let (store, _dir) = sqlite_store().await;
     let council = store.create_council("BRW", "Browser Test Council").await.unwrap();
-    let cid = council.id.to_string();
+    let cid = council.id;
     let bea = NewPersonInput {
         given_name: "Bea",
         family_name: "Holder",
@@ -177,15 +177,16 @@ async fn plan_made_approved_and_money_chosen_in_a_real_browser() {
         client_group: "physical_disability",
         long_term_support: true,
     };
-    let person = store.create_person(&cid, &bea).await.unwrap();
-    let pid = person.id.to_string();
+    let person = store.create_person(cid, &bea).await.unwrap();
+    let pid = person.id;
+    let pid_text = pid.to_string();
     // Someone not yet assessed: on the social work caseload's list of assessments to do.
     let waiting = NewPersonInput { given_name: "Cal", family_name: "Waiting", ..bea.clone() };
-    let cal = store.create_person(&cid, &waiting).await.unwrap().id.to_string();
-    store.raise_concern(&cal, "Sam Worker", "Left alone without food for two days", "2026-05-02").await.unwrap();
+    let cal = store.create_person(cid, &waiting).await.unwrap().id;
+    store.raise_concern(cal, "Sam Worker", "Left alone without food for two days", "2026-05-02").await.unwrap();
     // Dates relative to today, so the plan is current whenever the test runs.
     let day = |offset: i64| (time::OffsetDateTime::now_utc().date() + time::Duration::days(offset)).to_string();
-    store.record_assessment(&pid, &highest_answers(&Questionnaire::standard()), &day(-60), "Sam Worker").await.unwrap();
+    store.record_assessment(pid, &highest_answers(&Questionnaire::standard()), &day(-60), "Sam Worker").await.unwrap();
     let draft = PlanInput {
         outcomes: vec!["Stay living at home".into()],
         lines: vec![weekly_line("Personal assistant", "Jo Smith", "personal_assistant", "150")],
@@ -193,17 +194,17 @@ async fn plan_made_approved_and_money_chosen_in_a_real_browser() {
         end_date: day(-30 + 364),
         over_budget_reason: None,
     };
-    let plan = store.create_plan(&pid, None, &draft).await.unwrap();
-    store.register_provider(&cid, "Park Leisure Centre", "30-94-57", "11112222").await.unwrap();
+    let plan = store.create_plan(pid, None, &draft).await.unwrap();
+    store.register_provider(cid, "Park Leisure Centre", "30-94-57", "11112222").await.unwrap();
     for (email, name, role, person, provider) in [
-        ("bea@example.org", "Bea Holder", "budget_holder", Some(pid.as_str()), None),
+        ("bea@example.org", "Bea Holder", "budget_holder", Some(pid_text.as_str()), None),
         ("tess@example.org", "Tess Manager", "team_manager", None, None),
         ("fay@example.org", "Fay Finance", "finance_officer", None, None),
         ("pat@example.org", "Pat Park", "provider", None, Some("Park Leisure Centre")),
         ("cam@example.org", "Cam Commissioner", "commissioner", None, None),
     ] {
         let input = NewUser { email, display_name: name, role, person_id: person, provider_name: provider, password: PASSWORD };
-        store.create_user(&cid, &input).await.unwrap();
+        store.create_user(cid, &input).await.unwrap();
     }
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     // localhost, not 127.0.0.1: browsers treat it as a secure context, so Secure cookies work over http.
@@ -242,7 +243,7 @@ async fn plan_made_approved_and_money_chosen_in_a_real_browser() {
     assert!(page.contains("There is a problem"), "{page}");
     let typed = v.client.find(Locator::Id("line-1-description")).await.unwrap().prop("value").await.unwrap();
     assert_eq!(typed.as_deref(), Some("Swimming lessons"), "what was typed is kept");
-    assert_eq!(store.plan(&plan.id.to_string()).await.unwrap().lines.len(), 1, "a refused form writes nothing");
+    assert_eq!(store.plan(plan.id).await.unwrap().lines.len(), 1, "a refused form writes nothing");
     v.fill("line-1-unit_cost", "12.50").await;
     v.follow("button[value='save']").await;
     v.check("plan saved").await;
@@ -279,7 +280,7 @@ async fn plan_made_approved_and_money_chosen_in_a_real_browser() {
     v.follow("form[action$='/money'] button").await;
     v.check("choose how the money is held, with errors").await;
     assert!(v.text().await.contains("Choose how the money for personal assistant is held"));
-    let lines = store.plan(&plan.id.to_string()).await.unwrap().lines;
+    let lines = store.plan(plan.id).await.unwrap().lines;
     v.click(&format!("#line-{}", lines[0].id)).await;
     v.click(&format!("#line-{}-council_managed", lines[1].id)).await;
     v.follow("form[action$='/money'] button").await;
@@ -295,9 +296,14 @@ async fn plan_made_approved_and_money_chosen_in_a_real_browser() {
     assert_eq!(v.path().await, format!("/councils/{cid}/invoices"), "{}", v.text().await);
     v.check("provider invoices").await;
     v.select("service_category", "leisure").await;
-    for (field, value) in
-        [("invoice_ref", "PLC-1"), ("person_id", pid.as_str()), ("period_start", &day(-20)), ("period_end", &day(-14)), ("units", "1"), ("unit_rate", "12.50")]
-    {
+    for (field, value) in [
+        ("invoice_ref", "PLC-1"),
+        ("person_id", pid_text.as_str()),
+        ("period_start", &day(-20)),
+        ("period_end", &day(-14)),
+        ("units", "1"),
+        ("unit_rate", "12.50"),
+    ] {
         v.fill(field, value).await;
     }
     v.follow("form[action$='/invoices'] button").await;
@@ -306,10 +312,10 @@ async fn plan_made_approved_and_money_chosen_in_a_real_browser() {
     v.sign_out().await;
 
     // The finance officer previews and runs payments: four weeks of the direct payment.
-    let account = store.person_overview(&pid).await.unwrap().account.unwrap().account.id.to_string();
+    let account = store.person_overview(pid).await.unwrap().account.unwrap().account.id;
     let details =
         BankDetailsInput { account_name: "B HOLDER".into(), sort_code: "40-12-34".into(), account_number: "12345678".into(), service_user_number: None };
-    store.set_bank_details(&account, &details).await.unwrap();
+    store.set_bank_details(account, &details).await.unwrap();
     let today = day(0);
     v.sign_in("fay@example.org").await;
     v.check("finance").await;
@@ -324,7 +330,7 @@ async fn plan_made_approved_and_money_chosen_in_a_real_browser() {
     let bea = store.sign_in("bea@example.org", PASSWORD).await.unwrap().expect("Bea signs in").user;
     let new_bank =
         BankDetailsInput { account_name: "B HOLDER".into(), sort_code: "20-00-00".into(), account_number: "87654321".into(), service_user_number: None };
-    let change = store.propose_bank_details(&account, &new_bank, &bea).await.unwrap();
+    let change = store.propose_bank_details(account, &new_bank, &bea).await.unwrap();
     v.sign_in("bea@example.org").await;
     v.check("my budget, new bank details waiting").await;
     assert!(v.text().await.contains("New bank details (B HOLDER, 20-00-00, account ending 4321) were entered by Bea Holder"), "{}", v.text().await);
@@ -357,7 +363,7 @@ async fn plan_made_approved_and_money_chosen_in_a_real_browser() {
     v.check("spending recorded").await;
     let page = v.text().await;
     assert!(page.contains("Your spending is recorded.") && page.contains("Spent by you from your direct payment: £150.00"), "{page}");
-    assert_eq!(store.receipt_count(&account).await.unwrap(), 1, "the receipt is kept");
+    assert_eq!(store.receipt_count(account).await.unwrap(), 1, "the receipt is kept");
     // Who has looked at Bea's record: the team manager, when deciding on her plan.
     v.follow(&format!("a[href='/people/{pid}/access-log']")).await;
     v.check("who has looked at my record").await;
@@ -374,7 +380,7 @@ async fn plan_made_approved_and_money_chosen_in_a_real_browser() {
         start_date: day(-400),
         end_date: day(300),
     };
-    store.add_block_contract(&cid, &contract).await.unwrap();
+    store.add_block_contract(cid, &contract).await.unwrap();
     v.sign_in("cam@example.org").await;
     v.check("dashboard").await;
     for chart in ["spend-by-category", "spend-by-area", "spend-by-month"] {

@@ -12,11 +12,11 @@ use serde_json::json;
 
 async fn caseload(store: Store) {
     let api = Api::start(store.clone()).await;
-    let cid = store.create_council("CSL", "Caseload Council").await.unwrap().id.to_string();
+    let cid = store.create_council("CSL", "Caseload Council").await.unwrap().id;
     let mut people = Vec::new();
     for name in ["Ann", "Bob", "Cy"] {
-        let account = open_test_account(&store, &cid, name, vec![weekly_line("PA", "Sam", "personal_assistant", "100")], "direct_payment").await;
-        people.push(store.account(&account).await.unwrap().person_id.to_string());
+        let account = open_test_account(&store, cid, name, vec![weekly_line("PA", "Sam", "personal_assistant", "100")], "direct_payment").await;
+        people.push(store.account(account).await.unwrap().person_id.to_string());
     }
     let (ann, bob, cy) = (&people[0], &people[1], &people[2]);
     let worker = |email: &'static str| NewUser {
@@ -27,11 +27,11 @@ async fn caseload(store: Store) {
         provider_name: None,
         password: "a long enough password",
     };
-    let sam = store.create_user(&cid, &worker("sam@council.example")).await.unwrap().id.to_string();
-    let ola = store.create_user(&cid, &worker("ola@council.example")).await.unwrap().id.to_string();
+    let sam = store.create_user(cid, &worker("sam@council.example")).await.unwrap().id.to_string();
+    let ola = store.create_user(cid, &worker("ola@council.example")).await.unwrap().id;
 
     // The council's administrator sets up two teams.
-    api.act_as(&cid, "administrator", None, None).await;
+    api.act_as(&cid.to_string(), "administrator", None, None).await;
     let (status, north) = api.post(&format!("/api/v1/councils/{cid}/teams"), json!({"name": "North", "members": [sam]})).await;
     assert_eq!(status, StatusCode::CREATED, "{north}");
     let (_, south) = api.post(&format!("/api/v1/councils/{cid}/teams"), json!({"name": "South", "members": [ola]})).await;
@@ -47,7 +47,7 @@ async fn caseload(store: Store) {
     );
 
     // A team manager allocates Ann to Sam in North and Bob to South; Cy stays on the duty queue.
-    api.act_as(&cid, "team_manager", None, None).await;
+    api.act_as(&cid.to_string(), "team_manager", None, None).await;
     let (status, body) = api.put(&format!("/api/v1/people/{ann}/case-allocation"), json!({"team_id": north["id"], "worker_id": sam})).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["allocated_worker_id"].as_str(), Some(sam.as_str()));
@@ -67,9 +67,9 @@ async fn caseload(store: Store) {
         end_date: "2027-03-31".into(),
         over_budget_reason: None,
     };
-    let plan = store.create_plan(bob, None, &input).await.unwrap().id.to_string();
-    store.submit_plan(&plan).await.unwrap();
-    store.return_plan(&plan, "Manager", "Say more about the outcomes").await.unwrap();
+    let plan = store.create_plan(bob.parse().unwrap(), None, &input).await.unwrap().id;
+    store.submit_plan(plan).await.unwrap();
+    store.return_plan(plan, "Manager", "Say more about the outcomes").await.unwrap();
 
     // Sam: his own, and the duty queue; not South's.
     api.bearer_sign_in("sam@council.example", "a long enough password").await;
@@ -102,12 +102,12 @@ async fn caseload(store: Store) {
     assert!(page.contains("Ann Payee") && page.contains("Cy Payee") && !page.contains("Bob Payee"), "{page}");
     assert!(page.contains("Plans returned for changes, with the person: 0"), "{page}");
     // A team manager oversees both teams.
-    api.act_as(&cid, "team_manager", None, None).await;
+    api.act_as(&cid.to_string(), "team_manager", None, None).await;
     assert_eq!(api.get(&format!("/api/v1/people/{bob}")).await.0, StatusCode::OK);
     for (route, key) in [("people", "id"), ("plans?status=approved", "person_id"), ("reviews-due?by=2099-01-01", "person_id")] {
         assert_eq!(listed(&api.get(&format!("/api/v1/councils/{cid}/{route}")).await.1, key), everyone, "{route}");
     }
-    api.sign_in_as(&cid, "team_manager", None).await;
+    api.sign_in_as(&cid.to_string(), "team_manager", None).await;
     let (_, page) = api.page(&format!("/councils/{cid}")).await;
     assert!(page.contains("Bob Payee") && page.contains("Ann Payee"), "{page}");
     assert!(page.contains("Plans returned for changes, with the person: 1"), "{page}");

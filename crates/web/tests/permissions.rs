@@ -131,14 +131,16 @@ struct Target {
 }
 
 async fn records(store: &Store, council: &str, name: &str) -> Target {
-    let account = open_test_account(store, council, name, vec![weekly_line("PA hours", "Harbour Care", "personal_assistant", "100")], "direct_payment").await;
-    let acc = store.account(&account).await.unwrap();
+    let account =
+        open_test_account(store, council.parse().unwrap(), name, vec![weekly_line("PA hours", "Harbour Care", "personal_assistant", "100")], "direct_payment")
+            .await;
+    let acc = store.account(account).await.unwrap();
     let person = acc.person_id.to_string();
-    let overview = store.person_overview(&person).await.unwrap();
-    let reconsideration = store.request_reconsideration(&person, "Their carer", "More help needed", "2026-05-01").await.unwrap();
+    let overview = store.person_overview(person.parse().unwrap()).await.unwrap();
+    let reconsideration = store.request_reconsideration(person.parse().unwrap(), "Their carer", "More help needed", "2026-05-01").await.unwrap();
     let pa = PersonalAssistantInput { name: "Sam".into(), hourly_rate: "13.00".into(), contracted_hours: "10".into(), start_date: "2026-04-06".into() };
-    let assistant = store.register_personal_assistant(&account, &pa).await.unwrap();
-    let concern = store.raise_concern(&person, "A neighbour", "Bruising seen on a visit", "2026-05-02").await.unwrap();
+    let assistant = store.register_personal_assistant(account, &pa).await.unwrap();
+    let concern = store.raise_concern(person.parse().unwrap(), "A neighbour", "Bruising seen on a visit", "2026-05-02").await.unwrap();
     // A change of bank details waiting for a second person, entered by a finance officer
     // nobody in the matrix signs in as.
     let email = format!("finance-{}@example.org", uuid::Uuid::now_v7());
@@ -150,16 +152,16 @@ async fn records(store: &Store, council: &str, name: &str) -> Target {
         provider_name: None,
         password: "a long enough password",
     };
-    let entered_by = store.create_user(council, &entered_by).await.unwrap();
+    let entered_by = store.create_user(council.parse().unwrap(), &entered_by).await.unwrap();
     let bank =
         BankDetailsInput { account_name: "NEW PAYEE".into(), sort_code: "20-00-00".into(), account_number: "12345678".into(), service_user_number: None };
-    let change = store.propose_bank_details(&account, &bank, &entered_by).await.unwrap();
+    let change = store.propose_bank_details(account, &bank, &entered_by).await.unwrap();
     Target {
         ids: BTreeMap::from([
             ("council_id", council.to_string()),
             ("person_id", person),
             ("plan_id", acc.plan_id.to_string()),
-            ("account_id", account),
+            ("account_id", account.to_string()),
             ("assessment_id", overview.assessment.unwrap().id.to_string()),
             ("reconsideration_id", reconsideration.id.to_string()),
             ("assistant_id", assistant.id.to_string()),
@@ -175,15 +177,15 @@ fn fill(route: &str, target: &Target) -> String {
 }
 
 async fn matrix(store: Store) {
-    let here = store.create_council("PRM", "Permissions Council").await.unwrap().id.to_string();
-    let there = store.create_council("ELS", "Elsewhere Council").await.unwrap().id.to_string();
-    store.register_provider(&here, "Harbour Care", "30-94-57", "11112222").await.unwrap();
-    let mut own = records(&store, &here, "Own").await;
-    let mut other = records(&store, &here, "Other").await;
-    let mut foreign = records(&store, &there, "Foreign").await;
+    let here = store.create_council("PRM", "Permissions Council").await.unwrap().id;
+    let there = store.create_council("ELS", "Elsewhere Council").await.unwrap().id;
+    store.register_provider(here, "Harbour Care", "30-94-57", "11112222").await.unwrap();
+    let mut own = records(&store, &here.to_string(), "Own").await;
+    let mut other = records(&store, &here.to_string(), "Other").await;
+    let mut foreign = records(&store, &there.to_string(), "Foreign").await;
     // A payment run in each council (own and other share their council's).
     for (targets, council) in [(vec![&mut own, &mut other], &here), (vec![&mut foreign], &there)] {
-        let run = store.payment_run(council, "2026-04-01", "2026-04-03", RunOptions::default()).await.unwrap().run_id.to_string();
+        let run = store.payment_run(*council, "2026-04-01", "2026-04-03", RunOptions::default()).await.unwrap().run_id.to_string();
         for target in targets {
             target.ids.insert("run_id", run.clone());
         }
@@ -208,7 +210,7 @@ async fn matrix(store: Store) {
     for role in ROLES {
         let person = acts_for_person(role).then_some(own_person.as_str());
         let provider = (role == "provider").then_some("Harbour Care");
-        api.act_as(&here, role, person, provider).await;
+        api.act_as(&here.to_string(), role, person, provider).await;
         for (method, route) in &routes {
             let allowed_roles = expected(method, route).unwrap();
             let listed = allowed_roles.split(' ').any(|r| r == role) || (acts_for_person(role) && allowed_roles.split(' ').any(|r| r == "P"));
@@ -250,7 +252,7 @@ async fn matrix(store: Store) {
     assert!(wrong.is_empty(), "{} of {checked} checks disagree with the table:\n{}", wrong.len(), wrong.join("\n"));
     assert!(checked > 1_000, "{checked} checks");
 
-    page_matrix(&api, &here, &own, &other, &foreign).await;
+    page_matrix(&api, &here.to_string(), &own, &other, &foreign).await;
 
     // Without a token, nothing but the API's description and signing in.
     let anonymous = api.http.get(format!("{}/api/v1/people/{own_person}", api.base)).send().await.unwrap();

@@ -28,16 +28,16 @@ async fn redirect_after_sign_in(api: &Api, email: &str, next: &str) -> String {
 }
 
 async fn findings(store: Store) {
-    let cid = store.create_council("PRB", "Probe Council").await.unwrap().id.to_string();
+    let cid = store.create_council("PRB", "Probe Council").await.unwrap().id;
     let dp = open_test_account(
         &store,
-        &cid,
+        cid,
         "=HYPERLINK(\"http://evil.example\")",
         vec![weekly_line("PA hours", "@SUM(A1)", "personal_assistant", "200")],
         "direct_payment",
     )
     .await;
-    let person = store.account(&dp).await.unwrap().person_id.to_string();
+    let person = store.account(dp).await.unwrap().person_id.to_string();
     let holder = NewUser {
         email: "dee@probe.example",
         display_name: "Dee",
@@ -46,7 +46,7 @@ async fn findings(store: Store) {
         provider_name: None,
         password: "a long enough password",
     };
-    store.create_user(&cid, &holder).await.unwrap();
+    store.create_user(cid, &holder).await.unwrap();
     let api = Api::start(store.clone()).await;
 
     // 3. No open redirect: a tab, a backslash or a second slash sends the user home.
@@ -62,10 +62,10 @@ async fn findings(store: Store) {
         contracted_hours: "10".into(),
         start_date: "2026-04-06".into(),
     };
-    let pa = store.register_personal_assistant(&dp, &pa).await.unwrap();
+    let pa = store.register_personal_assistant(dp, &pa).await.unwrap();
     let week = TimesheetInput { week_start: "2026-04-06".into(), hours_worked: "10".into(), holiday_hours: "".into() };
-    store.record_timesheet(&pa.id.to_string(), &week).await.unwrap();
-    let payroll = store.payroll_csv(&cid, "2026-04-06", "2026-04-12").await.unwrap();
+    store.record_timesheet(pa.id, &week).await.unwrap();
+    let payroll = store.payroll_csv(cid, "2026-04-06", "2026-04-12").await.unwrap();
     assert!(payroll.contains("\"'=HYPERLINK(\"\"http://evil.example\"\") Payee\"") || payroll.contains("'=HYPERLINK"), "{payroll}");
     assert!(payroll.contains("'=cmd|"), "{payroll}");
     assert!(!payroll.lines().skip(1).any(|l| l.starts_with('=') || l.contains(",=") || l.contains(",\"=")), "{payroll}");
@@ -73,21 +73,22 @@ async fn findings(store: Store) {
     // 7. A receipt of 3 MB (above axum's 2 MB default) is kept with the spending; one above
     // the limit fails the whole form, saying why, and records nothing.
     api.sign_in("dee@probe.example", "a long enough password").await;
-    let line = store.plan(&store.account(&dp).await.unwrap().plan_id.to_string()).await.unwrap().lines[0].id.to_string();
-    selfdirect_store::testing::pay_budget_holder(&store, &dp, "500.00", "2026-04-02").await;
+    let line = store.plan(store.account(dp).await.unwrap().plan_id).await.unwrap().lines[0].id;
+    selfdirect_store::testing::pay_budget_holder(&store, dp, "500.00", "2026-04-02").await;
+    let line = line.to_string();
     let fields = [("plan_line_id", line.as_str()), ("amount", "50.00"), ("spent_on", "2026-04-10"), ("description", "Wages"), ("purpose", "care_and_support")];
     let mut pdf = b"%PDF-1.4 receipt ".to_vec();
     pdf.resize(3 << 20, b'x');
     let (status, body) = api.upload_bytes(&format!("/accounts/{dp}/spending"), "receipt", ("receipt.pdf", "application/pdf"), pdf, &fields).await;
     assert!(status == StatusCode::SEE_OTHER || status == StatusCode::OK, "{status}: {body}");
-    assert_eq!(store.receipt_count(&dp).await.unwrap(), 1);
-    let spent_before = store.account_view(&dp).await.unwrap().spent;
+    assert_eq!(store.receipt_count(dp).await.unwrap(), 1);
+    let spent_before = store.account_view(dp).await.unwrap().spent;
     let mut huge = b"%PDF-1.4 ".to_vec();
     huge.resize(12 << 20, b'x');
     let (status, body) = api.upload_bytes(&format!("/accounts/{dp}/spending"), "receipt", ("big.pdf", "application/pdf"), huge, &fields).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert!(body.contains("receipt could not be read: choose a photo or PDF of at most 10 MB"), "{body}");
-    assert_eq!((store.receipt_count(&dp).await.unwrap(), store.account_view(&dp).await.unwrap().spent), (1, spent_before), "nothing recorded");
+    assert_eq!((store.receipt_count(dp).await.unwrap(), store.account_view(dp).await.unwrap().spent), (1, spent_before), "nothing recorded");
 
     // 10. Security headers: no framing, no sniffing, only this site's scripts, and
     // personal pages not cached; the static assets keep their own caching.
@@ -100,7 +101,7 @@ async fn findings(store: Store) {
     assert_ne!(css.headers()["cache-control"], "no-store");
 
     // 6. Dates far outside any budget are refused at the edge, naming the field.
-    api.act_as(&cid, "finance_officer", None, None).await;
+    api.act_as(&cid.to_string(), "finance_officer", None, None).await;
     for period in ["9999-12-31", "0000-01-01", "+2026-01-01", "-9999-01-01"] {
         assert_refused(
             &api.get(&format!("/api/v1/councils/{cid}/payment-runs/preview?period_start={}", period.replace('+', "%2B"))).await,

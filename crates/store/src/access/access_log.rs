@@ -3,6 +3,7 @@
 
 use crate::{new_id, now, Result, Store};
 use selfdirect_domain::access::{grounds, Action, Subject};
+use selfdirect_domain::ids::PersonId;
 use serde::Serialize;
 use sqlx::Row;
 
@@ -48,7 +49,7 @@ impl Store {
     }
 
     /// Who has read or changed a person's record, newest first.
-    pub async fn access_log(&self, person_id: &str, limit: i64) -> Result<Vec<AccessLogEntry>> {
+    pub async fn access_log(&self, person_id: PersonId, limit: i64) -> Result<Vec<AccessLogEntry>> {
         let person = self.person(person_id).await?;
         let rows =
             sqlx::query("SELECT at, user_name, user_role, action, what, grounds FROM access_log WHERE person_id = $1 ORDER BY at DESC, id DESC LIMIT $2")

@@ -4,6 +4,7 @@
 //! the append-only guard on the access log and the ledger, on both databases.
 
 use crate::{invalid, now, Backend, Result, Store};
+use selfdirect_domain::ids::CouncilId;
 use sqlx::{AnyPool, Executor, Row};
 
 const ROW_LEVEL_SECURITY: &str = include_str!("../../postgres/row_level_security.sql");
@@ -49,7 +50,7 @@ impl Store {
     /// Lets the existing PostgreSQL role `role_name` read council `council_id`'s rows, and
     /// only them. The role must not be a superuser or have BYPASSRLS (row-level security
     /// would not bind it), and may read one council only.
-    pub async fn grant_council_reader(&self, council_id: &str, role_name: &str) -> Result<()> {
+    pub async fn grant_council_reader(&self, council_id: CouncilId, role_name: &str) -> Result<()> {
         let council = self.council(council_id).await?;
         let role_name = role_name.trim();
         if self.backend != Backend::Postgres {

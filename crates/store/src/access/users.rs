@@ -5,11 +5,12 @@
 //! only as their SHA-256. Each session has its own CSRF token for the forms it renders.
 
 use crate::codec;
-use crate::{invalid, new_id, now, Result, Store, StoreError};
+use crate::{fresh_id, invalid, new_id, now, Result, Store, StoreError};
 use argon2::password_hash::rand_core::{OsRng, RngCore};
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
 use selfdirect_domain::access::{Actor, Role};
+use selfdirect_domain::ids::{CouncilId, PersonId, TeamId, UserId};
 use selfdirect_domain::Problems;
 use sha2::{Digest, Sha256};
 use sqlx::Row;
@@ -57,17 +58,17 @@ pub const MIN_PASSWORD_LENGTH: usize = 10;
 /// A user as the pages need them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct User {
-    pub id: Uuid,
-    pub council_id: Uuid,
+    pub id: UserId,
+    pub council_id: CouncilId,
     pub email: String,
     pub display_name: String,
     pub role: Role,
-    pub person_id: Option<Uuid>,
+    pub person_id: Option<PersonId>,
     pub provider_name: Option<String>,
     /// For a broker: the other people who have chosen them.
-    pub clients: Vec<Uuid>,
+    pub clients: Vec<PersonId>,
     /// For staff: the team they work in.
-    pub team_id: Option<Uuid>,
+    pub team_id: Option<TeamId>,
 }
 
 impl User {
@@ -151,7 +152,7 @@ fn user_from_row(r: &sqlx::any::AnyRow) -> Result<User> {
 impl Store {
     /// Adds a user to a council. Budget holders, representatives and brokers name the person
     /// they act for; providers their registered name.
-    pub async fn create_user(&self, council_id: &str, input: &NewUser<'_>) -> Result<User> {
+    pub async fn create_user(&self, council_id: CouncilId, input: &NewUser<'_>) -> Result<User> {
         let council = self.council(council_id).await?;
         let mut p = Problems::new();
         let email = p.text("email", input.email, 254).map(|e| e.to_lowercase());
@@ -169,7 +170,7 @@ impl Store {
                 p.add("person_id", "say whose budget this user acts for");
                 None
             }
-            (true, Some(id)) => Some(self.person(id).await?),
+            (true, Some(id)) => Some(self.person(PersonId::parse(id)?).await?),
             (false, _) => None,
         };
         if person.as_ref().is_some_and(|per| per.council_id != council.id) {
@@ -189,11 +190,11 @@ impl Store {
         if taken.is_some() {
             return Err(invalid("email", format!("{email} already has an account")));
         }
-        let id = new_id();
+        let id: UserId = fresh_id();
         sqlx::query(
             "INSERT INTO users (id, council_id, email, display_name, role, person_id, provider_name, password_hash, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         )
-        .bind(&id)
+        .bind(id.to_string())
         .bind(council.id.to_string())
         .bind(&email)
         .bind(display_name.as_deref())
@@ -207,12 +208,12 @@ impl Store {
         .bind(now())
         .execute(&self.pool)
         .await?;
-        self.user(&id).await
+        self.user(id).await
     }
 
-    pub async fn user(&self, id: &str) -> Result<User> {
+    pub async fn user(&self, id: UserId) -> Result<User> {
         let row = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1"))
-            .bind(id)
+            .bind(id.to_string())
             .fetch_optional(&self.pool)
             .await?
             .ok_or_else(|| StoreError::NotFound { what: "user", id: id.to_string() })?;
@@ -311,11 +312,11 @@ impl Store {
     }
 
     /// The user whose sign-in id is `id` (as typed), if it is one of council `council_id`'s.
-    pub(crate) async fn council_user(&self, council_id: &str, id: &str) -> Result<Option<User>> {
+    pub(crate) async fn council_user(&self, council_id: CouncilId, id: &str) -> Result<Option<User>> {
         let Ok(id) = Uuid::try_parse(id.trim()) else { return Ok(None) };
         let row = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1 AND u.council_id = $2"))
             .bind(id.to_string())
-            .bind(council_id)
+            .bind(council_id.to_string())
             .fetch_optional(&self.pool)
             .await?;
         row.as_ref().map(user_from_row).transpose()
@@ -323,11 +324,11 @@ impl Store {
 
     /// Records that a person has chosen a broker: the broker may then act for them too.
     /// `broker_user_id` must be a broker's sign-in in the person's council.
-    pub async fn choose_broker(&self, person_id: &str, broker_user_id: &str, chosen_on: &str) -> Result<()> {
+    pub async fn choose_broker(&self, person_id: PersonId, broker_user_id: &str, chosen_on: &str) -> Result<()> {
         let person = self.person(person_id).await?;
         let mut p = Problems::new();
         let on = p.date("chosen_on", chosen_on);
-        let broker = self.council_user(&person.council_id.to_string(), broker_user_id).await?.filter(|u| u.role == Role::Broker).map(|u| u.id.to_string());
+        let broker = self.council_user(person.council_id, broker_user_id).await?.filter(|u| u.role == Role::Broker).map(|u| u.id.to_string());
         if broker.is_none() {
             p.add("broker_user_id", format!("'{}' is not a broker's sign-in in this council", broker_user_id.trim()));
         }

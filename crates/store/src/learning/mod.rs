@@ -7,6 +7,7 @@ use crate::codec;
 use crate::{Result, Store};
 use selfdirect_domain::dates::iso;
 use selfdirect_domain::deployment::DeploymentOption;
+use selfdirect_domain::ids::{AccountId, CouncilId};
 use selfdirect_domain::learning::statutory::{build_return, Quarter, ServiceEvent, StatutoryReturn};
 use selfdirect_domain::learning::survey::{average, score_response, DomainResult, DomainScores, Survey};
 use selfdirect_domain::learning::uptake::{counts_on, median_days, uptake, AccountSpan, MonthJourney, Uptake, UptakeCounts};
@@ -31,7 +32,7 @@ pub struct CategorySpend {
 
 impl Store {
     /// Spending per month and service category, oldest month first (from the rollup).
-    pub async fn spending_by_category(&self, council_id: &str) -> Result<Vec<CategorySpend>> {
+    pub async fn spending_by_category(&self, council_id: CouncilId) -> Result<Vec<CategorySpend>> {
         self.spending_by(council_id, crate::SpendingDimension::Category)
             .await?
             .into_iter()
@@ -46,7 +47,7 @@ impl Store {
 impl Store {
     /// The quarterly CLD-style return for a council, with its validation report.
     /// `quarter_start` is the quarter's first day.
-    pub async fn statutory_return(&self, council_id: &str, quarter_start: &str) -> Result<StatutoryReturn> {
+    pub async fn statutory_return(&self, council_id: CouncilId, quarter_start: &str) -> Result<StatutoryReturn> {
         let council = self.council(council_id).await?;
         let mut p = Problems::new();
         let quarter = Quarter::parse(&mut p, "quarter", quarter_start);
@@ -109,7 +110,7 @@ impl Store {
 
 impl Store {
     /// Uptake (ASCOF 1C) per client group on `as_of`.
-    pub async fn uptake_by_group(&self, council_id: &str, as_of: Option<time::Date>) -> Result<Vec<(ClientGroup, Uptake)>> {
+    pub async fn uptake_by_group(&self, council_id: CouncilId, as_of: Option<time::Date>) -> Result<Vec<(ClientGroup, Uptake)>> {
         let council = self.council(council_id).await?;
         let cid = council.id.to_string();
         let as_of = iso(as_of.unwrap_or_else(crate::today));
@@ -144,7 +145,7 @@ impl Store {
 
     /// Per month: new budget holders, plans approved, and the median days from first
     /// contact to an approved plan. Oldest month first.
-    pub async fn monthly_journey(&self, council_id: &str) -> Result<Vec<MonthJourney>> {
+    pub async fn monthly_journey(&self, council_id: CouncilId) -> Result<Vec<MonthJourney>> {
         let council = self.council(council_id).await?;
         let cid = council.id.to_string();
         let mut months: BTreeMap<String, (i64, Vec<i64>)> = BTreeMap::new();
@@ -196,7 +197,7 @@ pub fn spending_csv(dimension: crate::SpendingDimension, cells: &[crate::Spendin
 impl Store {
     /// Uptake at the end of each of the last `months` months (the current month to date),
     /// oldest first: the whole council, or one client group.
-    pub async fn uptake_series(&self, council_id: &str, months: u32, group: Option<ClientGroup>) -> Result<Vec<crate::CouncilUptake>> {
+    pub async fn uptake_series(&self, council_id: CouncilId, months: u32, group: Option<ClientGroup>) -> Result<Vec<crate::CouncilUptake>> {
         let council = self.council(council_id).await?;
         let cid = council.id.to_string();
         // '' matches every group.
@@ -252,7 +253,7 @@ impl Store {
     /// Records an outcome survey response for a budget account (asked at review).
     pub async fn record_survey_response(
         &self,
-        account_id: &str,
+        account_id: AccountId,
         respondent: &str,
         answers: &BTreeMap<String, usize>,
         completed_on: &str,
@@ -270,7 +271,7 @@ impl Store {
         };
         p.into_result(())?;
         let scores = scores.expect("checked");
-        let person = self.person(&account.person_id.to_string()).await?;
+        let person = self.person(account.person_id).await?;
         sqlx::query(
             "INSERT INTO survey_responses (id, council_id, person_id, budget_account_id, survey_id, survey_version, respondent, answers, scores, completed_on, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
@@ -293,7 +294,7 @@ impl Store {
 
     /// Average outcome scores for the council: all responses, then per client group and per
     /// way the budget is held.
-    pub async fn survey_results(&self, council_id: &str) -> Result<Vec<SurveyResults>> {
+    pub async fn survey_results(&self, council_id: CouncilId) -> Result<Vec<SurveyResults>> {
         let council = self.council(council_id).await?;
         let rows = sqlx::query(
             "SELECT r.scores, p.client_group, a.deployment FROM survey_responses r JOIN people p ON p.id = r.person_id AND p.council_id = $1 \

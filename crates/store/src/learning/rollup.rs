@@ -6,6 +6,7 @@ use crate::bulk::execute_in;
 use crate::codec;
 use crate::{new_id, now, Result, Store};
 use selfdirect_domain::dates::{add_months, iso, parse_iso_date};
+use selfdirect_domain::ids::CouncilId;
 use selfdirect_domain::learning::market::{provider_income, BlockContract, ProviderIncome};
 use selfdirect_domain::money::claims::provider_key;
 use selfdirect_domain::plan::ServiceCategory;
@@ -101,17 +102,17 @@ pub struct BlockContractInput {
 
 impl Store {
     /// A council's spending per month and value of `dimension`, oldest month first.
-    pub async fn spending_by(&self, council_id: &str, dimension: SpendingDimension) -> Result<Vec<SpendingCell>> {
+    pub async fn spending_by(&self, council_id: CouncilId, dimension: SpendingDimension) -> Result<Vec<SpendingCell>> {
         self.spending_from(council_id, dimension, "spending_monthly", "spent_pence").await
     }
 
     /// The same figures added up from the ledger itself instead of the rollup: the check
     /// that the rollup is right, and the benchmark's baseline.
-    pub async fn spending_from_ledger(&self, council_id: &str, dimension: SpendingDimension) -> Result<Vec<SpendingCell>> {
+    pub async fn spending_from_ledger(&self, council_id: CouncilId, dimension: SpendingDimension) -> Result<Vec<SpendingCell>> {
         self.spending_from(council_id, dimension, "spending_facts", "amount_pence").await
     }
 
-    async fn spending_from(&self, council_id: &str, dimension: SpendingDimension, source: &str, amount: &str) -> Result<Vec<SpendingCell>> {
+    async fn spending_from(&self, council_id: CouncilId, dimension: SpendingDimension, source: &str, amount: &str) -> Result<Vec<SpendingCell>> {
         let council = self.council(council_id).await?;
         let column = dimension.column();
         let rows = sqlx::query(&format!(
@@ -126,7 +127,7 @@ impl Store {
 
     /// Rebuilds a council's rollup from its ledger (after a bulk load, or to check it):
     /// one transaction, so readers see the old figures or the new, never half.
-    pub async fn rebuild_spending_rollup(&self, council_id: &str) -> Result<()> {
+    pub async fn rebuild_spending_rollup(&self, council_id: CouncilId) -> Result<()> {
         let council = self.council(council_id).await?;
         let cid = council.id.to_string();
         let mut tx = self.pool.begin().await?;
@@ -137,7 +138,7 @@ impl Store {
     }
 
     /// Records a block contract, after checking every field.
-    pub async fn add_block_contract(&self, council_id: &str, input: &BlockContractInput) -> Result<BlockContractRecord> {
+    pub async fn add_block_contract(&self, council_id: CouncilId, input: &BlockContractInput) -> Result<BlockContractRecord> {
         let council = self.council(council_id).await?;
         let mut p = Problems::new();
         let name = input.provider_name.trim();
@@ -185,7 +186,7 @@ impl Store {
     }
 
     /// A council's block contracts, by provider.
-    pub async fn block_contracts(&self, council_id: &str) -> Result<Vec<BlockContractRecord>> {
+    pub async fn block_contracts(&self, council_id: CouncilId) -> Result<Vec<BlockContractRecord>> {
         let council = self.council(council_id).await?;
         let rows = sqlx::query(
             "SELECT id, provider_name, provider_key, category, annual_value_pence, start_date, end_date FROM block_contracts \
@@ -226,8 +227,8 @@ impl Store {
     /// Per provider, how much income came from personal budgets and from block contracts in
     /// the latest `window` months (ending with the latest month that has spending), and the
     /// personal-budget share then and in the `window` months before.
-    pub async fn provider_income(&self, council_id: &str, window: usize) -> Result<Vec<ProviderIncomeRow>> {
-        let council_id = &self.council(council_id).await?.id.to_string();
+    pub async fn provider_income(&self, council_id: CouncilId, window: usize) -> Result<Vec<ProviderIncomeRow>> {
+        let council_id = self.council(council_id).await?.id;
         let cells = self.spending_by(council_id, SpendingDimension::Provider).await?;
         let contracts = self.block_contracts(council_id).await?;
         let last = cells.iter().map(|c| c.month.as_str()).max().map(|m| format!("{m}-01"));
@@ -239,7 +240,7 @@ impl Store {
         let spend = cells.into_iter().map(|c| ((c.key, c.month), c.spent)).collect();
         let terms: Vec<BlockContract> = contracts.iter().map(|c| c.contract.clone()).collect();
         let mut names: HashMap<String, String> = sqlx::query("SELECT name_key, name FROM providers WHERE council_id = $1")
-            .bind(council_id)
+            .bind(council_id.to_string())
             .fetch_all(&self.pool)
             .await?
             .iter()

@@ -1,13 +1,14 @@
 //! Steps 4–5: opening a budget account from an approved plan, and moving its money.
 
 use crate::bulk::{insert_rows, Cell};
-use crate::codec::{self, id_param};
+use crate::codec;
 use crate::plan::load_plan;
 use crate::records::{AccountView, BudgetAccount, CouncilUptake, LedgerEntryRecord, StreamBalance, TrialBalance, TrialBalanceLine};
-use crate::{invalid, new_id, now, today, Result, Store, StoreError};
+use crate::{fresh_id, invalid, new_id, now, today, Result, Store, StoreError};
 use selfdirect_domain::dates::iso;
 use selfdirect_domain::deployment::streams::SpendingPurpose;
 use selfdirect_domain::deployment::{overall, AccountDeployment, DeploymentOption};
+use selfdirect_domain::ids::{AccountId, CouncilId, PersonId, PlanId};
 use selfdirect_domain::learning::uptake::{uptake, UptakeCounts};
 use selfdirect_domain::money::ledger::{self, AccountBook, Balances, EntryKind, FundedLine, JournalEntry, LedgerAccount, PaidDays, Payee, Posting};
 use selfdirect_domain::money::statement::{statement, StatementEntry};
@@ -146,7 +147,7 @@ impl LockedAccount {
 impl Store {
     /// Opens the budget account for an approved plan: records how each line's money is
     /// held, commits the final budget in the ledger, and sets the first review date.
-    pub async fn open_account(&self, plan_id: &str, input: &OpenAccountInput) -> Result<BudgetAccount> {
+    pub async fn open_account(&self, plan_id: PlanId, input: &OpenAccountInput) -> Result<BudgetAccount> {
         let mut tx = self.pool.begin().await?;
         let loaded = load_plan(&mut tx, plan_id).await?;
         let plan = &loaded.plan;
@@ -201,14 +202,14 @@ impl Store {
         check_one_live_budget(&mut tx, &loaded.council_id, &plan.person_id.to_string(), &plan.id.to_string(), (start, plan.end_date)).await?;
         let deployment = overall(chosen.iter().copied()).ok_or_else(|| invalid("deployment", "the plan has no lines to hold money for"))?;
         let includes_direct_payment = chosen.contains(&DeploymentOption::DirectPayment);
-        let account_id = new_id();
+        let account_id: AccountId = fresh_id();
         let next_review = first_review_due(start, includes_direct_payment);
         let final_budget = plan.final_budget.unwrap_or(plan.total);
         sqlx::query(
             "INSERT INTO budget_accounts (id, council_id, person_id, plan_id, deployment, includes_direct_payment, final_budget_pence, start_date, end_date, next_review_due, lock_version, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, $11)",
         )
-        .bind(&account_id)
+        .bind(account_id.to_string())
         .bind(&loaded.council_id)
         .bind(plan.person_id.to_string())
         .bind(plan.id.to_string())
@@ -230,15 +231,15 @@ impl Store {
         sqlx::query("UPDATE people SET long_term_support = 1 WHERE id = $1").bind(plan.person_id.to_string()).execute(&mut *tx).await?;
         if !final_budget.is_zero() {
             let entry = ledger::allocate_budget(&funded, start).map_err(|e| invalid("plan", e.to_string()))?;
-            let mut books = BTreeMap::from([(account_id.clone(), AccountBook::new(start, plan.end_date, None, Balances::default(), Vec::new()))]);
-            post_one(&mut tx, &loaded.council_id, &mut books, &account_id, &entry, EntryDetails::default()).await?;
+            let mut books = BTreeMap::from([(account_id.to_string(), AccountBook::new(start, plan.end_date, None, Balances::default(), Vec::new()))]);
+            post_one(&mut tx, &loaded.council_id, &mut books, &account_id.to_string(), &entry, EntryDetails::default()).await?;
         }
         tx.commit().await?;
-        self.account(&account_id).await
+        self.account(account_id).await
     }
 
-    pub async fn account(&self, id: &str) -> Result<BudgetAccount> {
-        let uuid = id_param("budget account", id)?;
+    pub async fn account(&self, id: AccountId) -> Result<BudgetAccount> {
+        let uuid = id.uuid();
         let row: AccountRow = sqlx::query_as(&format!("SELECT {ACCOUNT_COLUMNS} FROM budget_accounts WHERE id = $1"))
             .bind(uuid.to_string())
             .fetch_optional(&self.pool)
@@ -248,7 +249,7 @@ impl Store {
     }
 
     /// The person's budget account for their latest approved plan, if any.
-    pub async fn account_for_person(&self, person_id: &str) -> Result<Option<BudgetAccount>> {
+    pub async fn account_for_person(&self, person_id: PersonId) -> Result<Option<BudgetAccount>> {
         let person = self.person(person_id).await?;
         let row: Option<AccountRow> =
             sqlx::query_as(&format!("SELECT {ACCOUNT_COLUMNS} FROM budget_accounts WHERE person_id = $1 ORDER BY start_date DESC, id DESC LIMIT 1"))
@@ -259,7 +260,7 @@ impl Store {
     }
 
     /// The account with its balances per stream and its ledger entries, newest last.
-    pub async fn account_view(&self, id: &str) -> Result<AccountView> {
+    pub async fn account_view(&self, id: AccountId) -> Result<AccountView> {
         let account = self.account(id).await?;
         let entries = load_entries(&self.pool, &account.id.to_string()).await?;
         let balances = Balances::from_postings(entries.iter().flat_map(|e| e.postings.iter()));
@@ -284,7 +285,7 @@ impl Store {
 
     /// Pays money out of what the council holds: to the budget holder (a direct payment)
     /// or to a provider for a plan line. Never more than is available.
-    pub async fn make_payment(&self, account_id: &str, input: &PaymentInput) -> Result<AccountView> {
+    pub async fn make_payment(&self, account_id: AccountId, input: &PaymentInput) -> Result<AccountView> {
         let mut p = Problems::new();
         let payee = match input.payee.trim() {
             "budget_holder" => Some(Payee::BudgetHolder),
@@ -321,13 +322,13 @@ impl Store {
     }
 
     /// Records spending of money already paid out, against a plan line.
-    pub async fn record_spending(&self, account_id: &str, input: &SpendingInput) -> Result<AccountView> {
+    pub async fn record_spending(&self, account_id: AccountId, input: &SpendingInput) -> Result<AccountView> {
         self.record_spending_with_receipt(account_id, input, None).await
     }
 
     /// As [`Store::record_spending`], keeping an uploaded receipt (a photo or PDF) with the
     /// entry, in the same transaction.
-    pub async fn record_spending_with_receipt(&self, account_id: &str, input: &SpendingInput, receipt_file: Option<&ReceiptFile>) -> Result<AccountView> {
+    pub async fn record_spending_with_receipt(&self, account_id: AccountId, input: &SpendingInput, receipt_file: Option<&ReceiptFile>) -> Result<AccountView> {
         let mut p = Problems::new();
         if let Some(r) = receipt_file {
             if !RECEIPT_TYPES.contains(&r.content_type.as_str()) {
@@ -371,7 +372,7 @@ impl Store {
             )
             .bind(new_id())
             .bind(&locked.council_id)
-            .bind(account_id)
+            .bind(account_id.to_string())
             .bind(&entry_id)
             .bind(r.file_name.chars().take(200).collect::<String>())
             .bind(&r.content_type)
@@ -386,12 +387,16 @@ impl Store {
     }
 
     /// How many receipts are kept for an account's entries.
-    pub async fn receipt_count(&self, account_id: &str) -> Result<i64> {
-        Ok(sqlx::query("SELECT COUNT(*) AS n FROM receipts WHERE budget_account_id = $1").bind(account_id).fetch_one(&self.pool).await?.try_get("n")?)
+    pub async fn receipt_count(&self, account_id: AccountId) -> Result<i64> {
+        Ok(sqlx::query("SELECT COUNT(*) AS n FROM receipts WHERE budget_account_id = $1")
+            .bind(account_id.to_string())
+            .fetch_one(&self.pool)
+            .await?
+            .try_get("n")?)
     }
 
     /// The ledger's own check for a council.
-    pub async fn trial_balance(&self, council_id: &str) -> Result<TrialBalance> {
+    pub async fn trial_balance(&self, council_id: CouncilId) -> Result<TrialBalance> {
         let council = self.council(council_id).await?;
         let cid = council.id.to_string();
         let entries: i64 =
@@ -435,7 +440,7 @@ impl Store {
     }
 
     /// The ASCOF-style uptake measures for a council on a date (default today).
-    pub async fn uptake(&self, council_id: &str, as_of: Option<Date>) -> Result<CouncilUptake> {
+    pub async fn uptake(&self, council_id: CouncilId, as_of: Option<Date>) -> Result<CouncilUptake> {
         let council = self.council(council_id).await?;
         let as_of = as_of.unwrap_or_else(today);
         let row = sqlx::query(
@@ -460,8 +465,8 @@ impl Store {
 /// Loads an account for a money movement ([`lock_accounts`] for one). Its row is written
 /// before its balances are read, which makes concurrent movements on one account wait for
 /// each other (a row lock on PostgreSQL, the write lock on SQLite), so balances cannot go stale.
-pub(crate) async fn lock_account(tx: &mut Transaction<'_, Any>, account_id: &str) -> Result<LockedAccount> {
-    let id = id_param("budget account", account_id)?.to_string();
+pub(crate) async fn lock_account(tx: &mut Transaction<'_, Any>, account_id: AccountId) -> Result<LockedAccount> {
+    let id = account_id.uuid().to_string();
     let not_found = || StoreError::NotFound { what: "budget account", id: account_id.to_string() };
     // An account never changes council, so reading it before the lock is safe.
     let council: String = sqlx::query("SELECT council_id FROM budget_accounts WHERE id = $1")

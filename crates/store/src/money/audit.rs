@@ -3,6 +3,7 @@
 use crate::codec;
 use crate::money::accounts::{lock_account, post_one, EntryDetails};
 use crate::{AccountView, Result, Store};
+use selfdirect_domain::ids::{AccountId, CouncilId, PersonId};
 use selfdirect_domain::money::audit::{audit, recovery, AuditAccount, AuditFlag, AuditLine, AuditRules};
 use selfdirect_domain::money::ledger::LedgerAccount;
 use selfdirect_domain::plan::FundingStream;
@@ -16,8 +17,8 @@ use uuid::Uuid;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AuditFinding {
-    pub budget_account_id: Uuid,
-    pub person_id: Uuid,
+    pub budget_account_id: AccountId,
+    pub person_id: PersonId,
     pub person_name: String,
     pub flags: Vec<AuditFlag>,
 }
@@ -39,7 +40,7 @@ pub struct RecoveryInput {
 
 impl Store {
     /// Checks every direct-payment account active on `as_of`.
-    pub async fn direct_payment_audit(&self, council_id: &str, as_of: &str, rules: AuditRules) -> Result<Vec<AuditFinding>> {
+    pub async fn direct_payment_audit(&self, council_id: CouncilId, as_of: &str, rules: AuditRules) -> Result<Vec<AuditFinding>> {
         let council = self.council(council_id).await?;
         let cid = council.id.to_string();
         let mut p = Problems::new();
@@ -112,7 +113,7 @@ impl Store {
         for (id, (person_id, person_name, account)) in accounts {
             let flags = audit(&account, as_of, rules);
             if !flags.is_empty() {
-                findings.push(AuditFinding { budget_account_id: codec::uuid("budget_accounts.id", &id)?, person_id, person_name, flags });
+                findings.push(AuditFinding { budget_account_id: codec::uuid("budget_accounts.id", &id)?, person_id: person_id.into(), person_name, flags });
             }
         }
         findings.sort_by(|a, b| a.person_name.cmp(&b.person_name));
@@ -120,7 +121,7 @@ impl Store {
     }
 
     /// Takes unspent money back from the direct-payment account to the council.
-    pub async fn recover_surplus(&self, account_id: &str, input: &RecoveryInput) -> Result<AccountView> {
+    pub async fn recover_surplus(&self, account_id: AccountId, input: &RecoveryInput) -> Result<AccountView> {
         let mut p = Problems::new();
         let amount = p.positive_money("amount", &input.amount);
         let on = p.date("recovered_on", &input.recovered_on);

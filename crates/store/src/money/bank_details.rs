@@ -4,13 +4,13 @@
 //! the same user). Until then the run pays the details confirmed before, and the budget
 //! holder sees the pending change on their page.
 
-use crate::codec::{self, id_param};
+use crate::codec;
 use crate::{new_id, now, Result, Store, StoreError, User};
+use selfdirect_domain::ids::{AccountId, BankChangeId, CouncilId, PersonId, UserId};
 use selfdirect_domain::money::payment_files::{check_bank_details, check_second_person};
 use selfdirect_domain::Problems;
 use serde::{Deserialize, Serialize};
 use sqlx::{Any, Row, Transaction};
-use uuid::Uuid;
 
 /// Bank details as typed.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -31,7 +31,7 @@ pub struct BankDetailsInput {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BankDetailChange {
     pub id: String,
-    pub budget_account_id: Uuid,
+    pub budget_account_id: AccountId,
     pub account_name: String,
     /// As printed on a cheque book: `40-12-34`.
     pub sort_code: String,
@@ -51,9 +51,9 @@ pub struct BankDetailChange {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PendingBankChange {
-    pub person_id: Uuid,
+    pub person_id: PersonId,
     pub person_name: String,
-    pub entered_by_user_id: Option<Uuid>,
+    pub entered_by_user_id: Option<UserId>,
     pub change: BankDetailChange,
 }
 
@@ -120,9 +120,9 @@ impl Store {
     /// data loads (the demo, tests, records moved from another system). The service's
     /// routes never call it: they use [`Store::propose_bank_details`] and a second
     /// person's [`Store::confirm_bank_details`].
-    pub async fn set_bank_details(&self, account_id: &str, input: &BankDetailsInput) -> Result<()> {
+    pub async fn set_bank_details(&self, account_id: AccountId, input: &BankDetailsInput) -> Result<()> {
         let account = self.account(account_id).await?;
-        let person = self.person(&account.person_id.to_string()).await?;
+        let person = self.person(account.person_id).await?;
         let (name, sort, number) = read_details(input)?;
         let (cid, aid, at) = (person.council_id.to_string(), account.id.to_string(), now());
         let mut tx = self.pool.begin().await?;
@@ -146,7 +146,7 @@ impl Store {
 
     /// Enters new bank details for a direct payment, to be paid once a second person has
     /// confirmed them. One change waits at a time.
-    pub async fn propose_bank_details(&self, account_id: &str, input: &BankDetailsInput, by: &User) -> Result<BankDetailChange> {
+    pub async fn propose_bank_details(&self, account_id: AccountId, input: &BankDetailsInput, by: &User) -> Result<BankDetailChange> {
         let account = self.account_of(account_id, by).await?;
         let (name, sort, number) = read_details(input)?;
         let (cid, aid) = (by.council_id.to_string(), account.id.to_string());
@@ -189,14 +189,14 @@ impl Store {
     }
 
     /// A second person confirms a pending change: from now on payments go to it.
-    pub async fn confirm_bank_details(&self, account_id: &str, change_id: &str, by: &User) -> Result<BankDetailChange> {
+    pub async fn confirm_bank_details(&self, account_id: AccountId, change_id: BankChangeId, by: &User) -> Result<BankDetailChange> {
         let account = self.account_of(account_id, by).await?;
         let (cid, aid) = (by.council_id.to_string(), account.id.to_string());
         let mut tx = self.pool.begin().await?;
         let row = sqlx::query(
             "SELECT entered_by_user_id, account_name, sort_code, account_number, confirmed_at FROM bank_detail_changes WHERE id = $1 AND budget_account_id = $2 AND council_id = $3",
         )
-        .bind(change_id)
+        .bind(change_id.to_string())
         .bind(&aid)
         .bind(&cid)
         .fetch_optional(&mut *tx)
@@ -206,26 +206,26 @@ impl Store {
             return Err(StoreError::Conflict("this change is already confirmed".into()));
         }
         if let Some(entered_by) = row.try_get::<Option<String>, _>("entered_by_user_id")? {
-            check_second_person(codec::uuid("bank_detail_changes.entered_by_user_id", &entered_by)?, by.id).map_err(StoreError::Conflict)?;
+            check_second_person(codec::uuid("bank_detail_changes.entered_by_user_id", &entered_by)?, by.id.into()).map_err(StoreError::Conflict)?;
         }
         sqlx::query("UPDATE bank_detail_changes SET confirmed_by_user_id = $1, confirmed_by = $2, confirmed_at = $3 WHERE id = $4 AND council_id = $5")
             .bind(by.id.to_string())
             .bind(&by.display_name)
             .bind(now())
-            .bind(change_id)
+            .bind(change_id.to_string())
             .bind(&cid)
             .execute(&mut *tx)
             .await?;
         let details: (String, String, String) = (row.try_get("account_name")?, row.try_get("sort_code")?, row.try_get("account_number")?);
         make_current(&mut tx, &cid, &aid, (&details.0, &details.1, &details.2)).await?;
         tx.commit().await?;
-        self.bank_detail_change(&aid, change_id).await
+        self.bank_detail_change(&aid, &change_id.to_string()).await
     }
 
     /// The account, if it is in `by`'s council: as if it did not exist otherwise.
-    async fn account_of(&self, account_id: &str, by: &User) -> Result<crate::BudgetAccount> {
+    async fn account_of(&self, account_id: AccountId, by: &User) -> Result<crate::BudgetAccount> {
         let account = self.account(account_id).await?;
-        if self.person(&account.person_id.to_string()).await?.council_id != by.council_id {
+        if self.person(account.person_id).await?.council_id != by.council_id {
             return Err(StoreError::NotFound { what: "budget account", id: account_id.to_string() });
         }
         Ok(account)
@@ -242,8 +242,8 @@ impl Store {
     }
 
     /// Every version of an account's bank details, newest first.
-    pub async fn bank_detail_changes(&self, account_id: &str) -> Result<Vec<BankDetailChange>> {
-        let id = id_param("budget account", account_id)?.to_string();
+    pub async fn bank_detail_changes(&self, account_id: AccountId) -> Result<Vec<BankDetailChange>> {
+        let id = account_id.uuid().to_string();
         let rows =
             sqlx::query(&format!("SELECT {CHANGE_COLUMNS} FROM bank_detail_changes c WHERE c.budget_account_id = $1 ORDER BY c.entered_at DESC, c.id DESC"))
                 .bind(&id)
@@ -253,7 +253,7 @@ impl Store {
     }
 
     /// A council's changes waiting for a second person, oldest first.
-    pub async fn pending_bank_detail_changes(&self, council_id: &str) -> Result<Vec<PendingBankChange>> {
+    pub async fn pending_bank_detail_changes(&self, council_id: CouncilId) -> Result<Vec<PendingBankChange>> {
         let council = self.council(council_id).await?;
         let rows = sqlx::query(&format!(
             "SELECT {CHANGE_COLUMNS}, a.person_id, p.given_name, p.family_name FROM bank_detail_changes c \

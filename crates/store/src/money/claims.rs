@@ -11,6 +11,7 @@ use crate::money::accounts::{post, EntryDetails, NewEntry};
 use crate::{invalid, new_id, now, Result, Store, StoreError};
 use selfdirect_domain::dates::iso;
 use selfdirect_domain::deployment::DeploymentOption;
+use selfdirect_domain::ids::CouncilId;
 use selfdirect_domain::money::claims::{
     only_from, parse_claims_csv, provider_key, read_claim, Claim, ClaimAccount, ClaimBook, ClaimInput, ClaimLine, LineProblem, Rejection,
 };
@@ -69,20 +70,20 @@ pub struct InvoiceRecord {
 impl Store {
     /// One claim, as a provider's form or system sends it. Malformed fields are refused
     /// (nothing written); a claim that breaks a rule is recorded as rejected with its reason.
-    pub async fn submit_claim(&self, council_id: &str, input: &ClaimInput) -> Result<ClaimsReport> {
+    pub async fn submit_claim(&self, council_id: CouncilId, input: &ClaimInput) -> Result<ClaimsReport> {
         let claim = read_claim(input, "").map_err(StoreError::Invalid)?;
         self.submit_claims(council_id, vec![(1, claim)], Vec::new(), true).await
     }
 
     /// A CSV file of claims (columns: provider, invoice_ref, person_id, service_category,
     /// period_start, period_end, units, unit_rate).
-    pub async fn submit_claims_csv(&self, council_id: &str, csv_text: &str, partial: bool) -> Result<ClaimsReport> {
+    pub async fn submit_claims_csv(&self, council_id: CouncilId, csv_text: &str, partial: bool) -> Result<ClaimsReport> {
         let (claims, unreadable) = parse_claims_csv(csv_text).map_err(StoreError::Invalid)?;
         self.submit_claims(council_id, claims, unreadable, partial).await
     }
 
     /// A CSV file from one signed-in provider: lines naming any other provider are rejected.
-    pub async fn submit_provider_claims_csv(&self, council_id: &str, provider: &str, csv_text: &str, partial: bool) -> Result<ClaimsReport> {
+    pub async fn submit_provider_claims_csv(&self, council_id: CouncilId, provider: &str, csv_text: &str, partial: bool) -> Result<ClaimsReport> {
         let (claims, mut unreadable) = parse_claims_csv(csv_text).map_err(StoreError::Invalid)?;
         let claims = only_from(provider, claims, &mut unreadable);
         self.submit_claims(council_id, claims, unreadable, partial).await
@@ -91,7 +92,7 @@ impl Store {
     /// Checks numbered claims against the council's plans and posts the accepted ones, all
     /// in one transaction. With `partial` false, one rejected or unreadable line means
     /// nothing is written.
-    pub async fn submit_claims(&self, council_id: &str, claims: Vec<(u64, Claim)>, unreadable: Vec<LineProblem>, partial: bool) -> Result<ClaimsReport> {
+    pub async fn submit_claims(&self, council_id: CouncilId, claims: Vec<(u64, Claim)>, unreadable: Vec<LineProblem>, partial: bool) -> Result<ClaimsReport> {
         let council = self.council(council_id).await?;
         let cid = council.id.to_string();
         let mut tx = self.pool.begin().await?;
@@ -183,7 +184,7 @@ impl Store {
     }
 
     /// A provider's invoices (or all of a council's, with `provider` None), newest first.
-    pub async fn invoices(&self, council_id: &str, provider: Option<&str>, status: Option<&str>, limit: i64) -> Result<Vec<InvoiceRecord>> {
+    pub async fn invoices(&self, council_id: CouncilId, provider: Option<&str>, status: Option<&str>, limit: i64) -> Result<Vec<InvoiceRecord>> {
         let council = self.council(council_id).await?;
         if let Some(s) = status {
             if !matches!(s, "accepted" | "rejected") {

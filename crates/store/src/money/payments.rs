@@ -7,11 +7,12 @@
 //! already paid are skipped, the rest are paid, nobody twice.
 
 use crate::bulk::{fetch_in, insert_rows, Cell};
-use crate::codec::{self, id_param};
+use crate::codec;
 use crate::money::accounts::{lock_accounts, post, EntryDetails, NewEntry};
 use crate::money::bank_details::BankDetailsInput;
 use crate::{invalid, new_id, now, today, Result, Store, StoreError};
 use selfdirect_domain::dates::iso;
+use selfdirect_domain::ids::{AccountId, CouncilId, PaymentRunId};
 use selfdirect_domain::money::claims::provider_key;
 use selfdirect_domain::money::contributions::{assess, ChargingRules, Contribution, Means};
 use selfdirect_domain::money::payment_files::{check_bank_details, pain001, standard18, FilePayment, Originator};
@@ -43,7 +44,7 @@ pub struct FinancialAssessmentInput {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RunItem {
-    pub budget_account_id: Uuid,
+    pub budget_account_id: AccountId,
     pub stream: String,
     pub payee_name: String,
     pub gross: Money,
@@ -55,7 +56,7 @@ pub struct RunItem {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RunException {
-    pub budget_account_id: Uuid,
+    pub budget_account_id: AccountId,
     pub payee_name: String,
     pub amount: Money,
     pub reason: String,
@@ -65,7 +66,7 @@ pub struct RunException {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PaymentRunReport {
-    pub run_id: Uuid,
+    pub run_id: PaymentRunId,
     pub period_start: Date,
     pub period_end: Date,
     pub pay_date: Date,
@@ -154,7 +155,7 @@ async fn plan_accounts(tx: &mut sqlx::Transaction<'_, sqlx::Any>, council_id: &s
                 None => exceptions.push(RunException { budget_account_id: locked.account.id, payee_name, amount: payment.net, reason: missing.into() }),
             }
         }
-        planned.push(PlannedAccount { account_id: locked.account.id, book: account.book, outcome, payments, exceptions });
+        planned.push(PlannedAccount { account_id: locked.account.id.into(), book: account.book, outcome, payments, exceptions });
     }
     Ok(planned)
 }
@@ -174,7 +175,7 @@ pub struct PaymentRunPreview {
 
 impl Store {
     /// Works out a run for the period without paying: every account's transaction is rolled back.
-    pub async fn preview_payment_run(&self, council_id: &str, period_start: &str) -> Result<PaymentRunPreview> {
+    pub async fn preview_payment_run(&self, council_id: CouncilId, period_start: &str) -> Result<PaymentRunPreview> {
         let council = self.council(council_id).await?;
         let cid = council.id.to_string();
         let mut p = Problems::new();
@@ -216,7 +217,7 @@ impl Store {
     }
 
     /// Records a financial assessment and sets the account's weekly contribution.
-    pub async fn financial_assessment(&self, account_id: &str, input: &FinancialAssessmentInput) -> Result<Contribution> {
+    pub async fn financial_assessment(&self, account_id: AccountId, input: &FinancialAssessmentInput) -> Result<Contribution> {
         let account = self.account(account_id).await?;
         let mut p = Problems::new();
         let on = p.date("assessed_on", &input.assessed_on);
@@ -232,7 +233,7 @@ impl Store {
         p.into_result(())?;
         let means = Means { capital: capital.expect("checked"), weekly_income: income.expect("checked"), weekly_disability_expenses: dre.expect("checked") };
         let contribution = assess(&ChargingRules::default(), means, weekly(account.final_budget));
-        let person = self.person(&account.person_id.to_string()).await?;
+        let person = self.person(account.person_id).await?;
         let mut tx = self.pool.begin().await?;
         sqlx::query(
             "INSERT INTO financial_assessments (id, council_id, budget_account_id, assessed_on, capital_pence, weekly_income_pence, weekly_disability_expenses_pence, weekly_contribution_pence, explanation, created_at) \
@@ -260,7 +261,7 @@ impl Store {
     }
 
     /// The council's own account, which payment files pay from.
-    pub async fn set_council_bank(&self, council_id: &str, input: &BankDetailsInput) -> Result<()> {
+    pub async fn set_council_bank(&self, council_id: CouncilId, input: &BankDetailsInput) -> Result<()> {
         let council = self.council(council_id).await?;
         let mut p = Problems::new();
         let name = p.text("account_name", &input.account_name, 70);
@@ -283,7 +284,7 @@ impl Store {
     }
 
     /// A provider the council pays, with its bank details. Registering again updates them.
-    pub async fn register_provider(&self, council_id: &str, name: &str, sort_code: &str, account_number: &str) -> Result<()> {
+    pub async fn register_provider(&self, council_id: CouncilId, name: &str, sort_code: &str, account_number: &str) -> Result<()> {
         let council = self.council(council_id).await?;
         let mut p = Problems::new();
         let name = p.text("name", name, 200);
@@ -311,7 +312,7 @@ impl Store {
 
     /// Stops payments from a date (misuse under investigation, a stay in hospital), or, with
     /// `None`, starts them again.
-    pub async fn suspend_payments(&self, account_id: &str, from: Option<&str>, reason: Option<&str>) -> Result<()> {
+    pub async fn suspend_payments(&self, account_id: AccountId, from: Option<&str>, reason: Option<&str>) -> Result<()> {
         let account = self.account(account_id).await?;
         let mut p = Problems::new();
         let (from, reason) = match from {
@@ -329,7 +330,7 @@ impl Store {
     }
 
     /// Runs (or resumes) the four-weekly payment run for the period starting `period_start`.
-    pub async fn payment_run(&self, council_id: &str, period_start: &str, pay_date: &str, options: RunOptions<'_>) -> Result<PaymentRunReport> {
+    pub async fn payment_run(&self, council_id: CouncilId, period_start: &str, pay_date: &str, options: RunOptions<'_>) -> Result<PaymentRunReport> {
         let council = self.council(council_id).await?;
         let cid = council.id.to_string();
         let mut p = Problems::new();
@@ -478,8 +479,8 @@ impl Store {
     }
 
     /// How many payment entries a run has posted to the ledger (contribution invoices aside).
-    pub async fn run_entry_count(&self, run_id: &str) -> Result<i64> {
-        let uuid = id_param("payment run", run_id)?;
+    pub async fn run_entry_count(&self, run_id: PaymentRunId) -> Result<i64> {
+        let uuid = run_id.uuid();
         Ok(sqlx::query("SELECT COUNT(*) AS n FROM ledger_entries WHERE idempotency_key LIKE $1 AND idempotency_key NOT LIKE $2")
             .bind(format!("run:{uuid}:%"))
             .bind("%:contribution")
@@ -489,7 +490,7 @@ impl Store {
     }
 
     /// The run for the period starting `period_start`, as far as it has gone.
-    pub async fn payment_run_for_period(&self, council_id: &str, period_start: &str) -> Result<PaymentRunReport> {
+    pub async fn payment_run_for_period(&self, council_id: CouncilId, period_start: &str) -> Result<PaymentRunReport> {
         let council = self.council(council_id).await?;
         let mut p = Problems::new();
         let start = p.date("period_start", period_start);
@@ -506,7 +507,7 @@ impl Store {
     }
 
     /// A council's payment runs, latest period first.
-    pub async fn payment_runs(&self, council_id: &str, limit: i64) -> Result<Vec<PaymentRunReport>> {
+    pub async fn payment_runs(&self, council_id: CouncilId, limit: i64) -> Result<Vec<PaymentRunReport>> {
         let council = self.council(council_id).await?;
         let ids = sqlx::query("SELECT id FROM payment_runs WHERE council_id = $1 ORDER BY period_start DESC LIMIT $2")
             .bind(council.id.to_string())
@@ -521,14 +522,14 @@ impl Store {
     }
 
     /// One payment run's report, by its id.
-    pub async fn payment_run_by_id(&self, run_id: &str) -> Result<PaymentRunReport> {
-        let uuid = id_param("payment run", run_id)?;
+    pub async fn payment_run_by_id(&self, run_id: PaymentRunId) -> Result<PaymentRunReport> {
+        let uuid = run_id.uuid();
         self.payment_run_report(&uuid.to_string(), Vec::new()).await
     }
 
     /// The council a payment run belongs to, for access checks.
-    pub async fn payment_run_council(&self, run_id: &str) -> Result<uuid::Uuid> {
-        let uuid = id_param("payment run", run_id)?;
+    pub async fn payment_run_council(&self, run_id: PaymentRunId) -> Result<uuid::Uuid> {
+        let uuid = run_id.uuid();
         let row = sqlx::query("SELECT council_id FROM payment_runs WHERE id = $1")
             .bind(uuid.to_string())
             .fetch_optional(&self.pool)
@@ -569,8 +570,8 @@ impl Store {
     }
 
     /// The payments a run made.
-    pub async fn payment_run_items(&self, run_id: &str) -> Result<Vec<RunItem>> {
-        let uuid = id_param("payment run", run_id)?;
+    pub async fn payment_run_items(&self, run_id: PaymentRunId) -> Result<Vec<RunItem>> {
+        let uuid = run_id.uuid();
         let rows = sqlx::query("SELECT budget_account_id, stream, payee_name, gross_pence, contribution_pence, net_pence FROM payment_run_items WHERE run_id = $1 ORDER BY budget_account_id, stream, payee_kind, payee_name")
             .bind(uuid.to_string())
             .fetch_all(&self.pool)
@@ -590,8 +591,8 @@ impl Store {
     }
 
     /// The bank file for a completed run: `standard18` or `pain001`.
-    pub async fn payment_file(&self, run_id: &str, format: &str) -> Result<String> {
-        let uuid = id_param("payment run", run_id)?;
+    pub async fn payment_file(&self, run_id: PaymentRunId, format: &str) -> Result<String> {
+        let uuid = run_id.uuid();
         let run = sqlx::query(
             "SELECT r.status, r.pay_date, r.period_start, c.name, c.bank_account_name, c.bank_sort_code, c.bank_account_number, c.bacs_service_user_number \
              FROM payment_runs r JOIN councils c ON c.id = r.council_id WHERE r.id = $1",

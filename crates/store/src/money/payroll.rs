@@ -1,10 +1,11 @@
 //! Step 5: personal assistants employed by budget holders, their timesheets, and the gross
 //! pay schedule for the payroll provider.
 
-use crate::codec::{self, id_param};
+use crate::codec;
 use crate::{now, Result, Store, StoreError};
 use rust_decimal::Decimal;
 use selfdirect_domain::dates::iso;
+use selfdirect_domain::ids::{AccountId, AssistantId, CouncilId};
 use selfdirect_domain::money::payroll::{pay_schedule, read_timesheet, PayLine, PayrollRules, Timesheet};
 use selfdirect_domain::{Money, Problems};
 use serde::{Deserialize, Serialize};
@@ -29,8 +30,8 @@ pub struct PersonalAssistantInput {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PersonalAssistant {
-    pub id: Uuid,
-    pub budget_account_id: Uuid,
+    pub id: AssistantId,
+    pub budget_account_id: AccountId,
     pub name: String,
     pub hourly_rate: Money,
     pub contracted_hours: String,
@@ -49,7 +50,7 @@ pub struct TimesheetInput {
 
 impl Store {
     /// Registers a personal assistant employed by the holder of a direct-payment account.
-    pub async fn register_personal_assistant(&self, account_id: &str, input: &PersonalAssistantInput) -> Result<PersonalAssistant> {
+    pub async fn register_personal_assistant(&self, account_id: AccountId, input: &PersonalAssistantInput) -> Result<PersonalAssistant> {
         let account = self.account(account_id).await?;
         let rules = PayrollRules::england_2025_26();
         let mut p = Problems::new();
@@ -84,13 +85,13 @@ impl Store {
         .bind(now())
         .execute(&self.pool)
         .await?;
-        Ok(PersonalAssistant { id, budget_account_id: account.id, name, hourly_rate: rate, contracted_hours: hours.to_string() })
+        Ok(PersonalAssistant { id: id.into(), budget_account_id: account.id, name, hourly_rate: rate, contracted_hours: hours.to_string() })
     }
 
     /// Records a week's timesheet; holiday taken must have been earned. Returns the PA's
     /// whole pay schedule.
-    pub async fn record_timesheet(&self, assistant_id: &str, input: &TimesheetInput) -> Result<Vec<PayLine>> {
-        let uuid = id_param("personal assistant", assistant_id)?;
+    pub async fn record_timesheet(&self, assistant_id: AssistantId, input: &TimesheetInput) -> Result<Vec<PayLine>> {
+        let uuid = assistant_id.uuid();
         let row = sqlx::query("SELECT council_id, hourly_rate_pence FROM personal_assistants WHERE id = $1")
             .bind(uuid.to_string())
             .fetch_optional(&self.pool)
@@ -121,7 +122,7 @@ impl Store {
 
     /// The gross pay schedule for every PA in the council, for weeks starting `from` to
     /// `to`, as CSV for a payroll provider.
-    pub async fn payroll_csv(&self, council_id: &str, from: &str, to: &str) -> Result<String> {
+    pub async fn payroll_csv(&self, council_id: CouncilId, from: &str, to: &str) -> Result<String> {
         let council = self.council(council_id).await?;
         let mut p = Problems::new();
         let from = p.date("from", from);
@@ -192,14 +193,14 @@ fn csv_error(e: csv::Error) -> StoreError {
 
 impl Store {
     /// The budget account a personal assistant is employed from, for access checks.
-    pub async fn personal_assistant_account(&self, assistant_id: &str) -> Result<String> {
-        let uuid = id_param("personal assistant", assistant_id)?;
+    pub async fn personal_assistant_account(&self, assistant_id: AssistantId) -> Result<AccountId> {
+        let uuid = assistant_id.uuid();
         let row = sqlx::query("SELECT budget_account_id FROM personal_assistants WHERE id = $1")
             .bind(uuid.to_string())
             .fetch_optional(&self.pool)
             .await?
             .ok_or_else(|| StoreError::NotFound { what: "personal assistant", id: assistant_id.to_string() })?;
-        Ok(row.try_get("budget_account_id")?)
+        codec::uuid("personal_assistants.budget_account_id", &row.try_get::<String, _>("budget_account_id")?)
     }
 }
 

@@ -1,10 +1,11 @@
 //! Steps 1–2: recording a supported self-assessment and its indicative budget.
 
-use crate::codec::{self, id_param};
+use crate::codec;
 use crate::ras::insert_allocation;
 use crate::records::Assessment;
-use crate::{new_id, now, today, Result, Store, StoreError};
+use crate::{fresh_id, now, today, Result, Store, StoreError};
 use selfdirect_domain::dates::iso;
+use selfdirect_domain::ids::{AssessmentId, PersonId};
 use selfdirect_domain::ras::allocate;
 use selfdirect_domain::Problems;
 use std::collections::BTreeMap;
@@ -43,9 +44,9 @@ impl AssessmentRow {
 impl Store {
     /// Scores a completed assessment against the council's current questionnaire, works
     /// out the indicative budget, and keeps both with the questionnaire version used.
-    pub async fn record_assessment(&self, person_id: &str, answers: &BTreeMap<String, String>, completed_on: &str, assessor: &str) -> Result<Assessment> {
+    pub async fn record_assessment(&self, person_id: PersonId, answers: &BTreeMap<String, String>, completed_on: &str, assessor: &str) -> Result<Assessment> {
         let person = self.person(person_id).await?;
-        let questionnaire = self.current_questionnaire(&person.council_id.to_string()).await?;
+        let questionnaire = self.current_questionnaire(person.council_id).await?;
         let mut p = Problems::new();
         let completed = p.date("completed_on", completed_on);
         if completed.is_some_and(|d| d > today()) {
@@ -64,13 +65,13 @@ impl Store {
         }
         let scores = scores.expect("checked");
         let allocation = allocate(&questionnaire.allocation, &scores, person.details.client_group);
-        let id = new_id();
+        let id: AssessmentId = fresh_id();
         let mut tx = self.pool.begin().await?;
         sqlx::query(
             "INSERT INTO assessments (id, council_id, person_id, questionnaire_id, questionnaire_version, completed_on, assessor, answers, scores, total_points, indicative_budget_pence, allocation, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
         )
-        .bind(&id)
+        .bind(id.to_string())
         .bind(person.council_id.to_string())
         .bind(person.id.to_string())
         .bind(&questionnaire.id)
@@ -86,13 +87,13 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         let (council_id, person_id) = (person.council_id.to_string(), person.id.to_string());
-        insert_allocation(&mut tx, &council_id, &person_id, &id, (&questionnaire.id, questionnaire.version), "assessment", &allocation).await?;
+        insert_allocation(&mut tx, &council_id, &person_id, &id.to_string(), (&questionnaire.id, questionnaire.version), "assessment", &allocation).await?;
         tx.commit().await?;
-        self.assessment(&id).await
+        self.assessment(id).await
     }
 
-    pub async fn assessment(&self, id: &str) -> Result<Assessment> {
-        let uuid = id_param("assessment", id)?;
+    pub async fn assessment(&self, id: AssessmentId) -> Result<Assessment> {
+        let uuid = id.uuid();
         let row: AssessmentRow = sqlx::query_as(&format!("SELECT {COLUMNS} FROM assessments WHERE id = $1"))
             .bind(uuid.to_string())
             .fetch_optional(&self.pool)
@@ -102,7 +103,7 @@ impl Store {
     }
 
     /// The person's most recent assessment: the one later steps reuse ("tell us once").
-    pub async fn latest_assessment(&self, person_id: &str) -> Result<Option<Assessment>> {
+    pub async fn latest_assessment(&self, person_id: PersonId) -> Result<Option<Assessment>> {
         let person = self.person(person_id).await?;
         let row: Option<AssessmentRow> =
             sqlx::query_as(&format!("SELECT {COLUMNS} FROM assessments WHERE person_id = $1 ORDER BY completed_on DESC, id DESC LIMIT 1"))

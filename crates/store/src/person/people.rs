@@ -1,11 +1,12 @@
 //! Step 1: councils, people and their contacts.
 
-use crate::codec::{self, id_param};
+use crate::codec;
 use crate::records::{Contact, Council, Person};
-use crate::{invalid, new_id, now, today, Result, Store, StoreError};
+use crate::{fresh_id, invalid, new_id, now, today, Result, Store, StoreError};
 use selfdirect_domain::access::Role;
 use selfdirect_domain::assessment::Questionnaire;
 use selfdirect_domain::dates::iso;
+use selfdirect_domain::ids::{CouncilId, PersonId, TeamId, UserId};
 use selfdirect_domain::person::{validate_new_person, ClientGroup, ContactRole, NewPersonInput, PersonDetails};
 use selfdirect_domain::Problems;
 use sqlx::Row;
@@ -87,14 +88,14 @@ impl Store {
         Ok(Council { id: codec::uuid("councils.id", &id)?, code, name })
     }
 
-    pub async fn council(&self, id: &str) -> Result<Council> {
-        let uuid = id_param("council", id)?;
+    pub async fn council(&self, id: CouncilId) -> Result<Council> {
+        let uuid = id.uuid();
         let row = sqlx::query("SELECT id, code, name FROM councils WHERE id = $1")
             .bind(uuid.to_string())
             .fetch_optional(&self.pool)
             .await?
             .ok_or_else(|| StoreError::NotFound { what: "council", id: id.to_string() })?;
-        Ok(Council { id: uuid, code: row.try_get("code")?, name: row.try_get("name")? })
+        Ok(Council { id: uuid.into(), code: row.try_get("code")?, name: row.try_get("name")? })
     }
 
     pub async fn councils(&self) -> Result<Vec<Council>> {
@@ -108,7 +109,7 @@ impl Store {
     }
 
     /// The newest published questionnaire of a council.
-    pub async fn current_questionnaire(&self, council_id: &str) -> Result<Questionnaire> {
+    pub async fn current_questionnaire(&self, council_id: CouncilId) -> Result<Questionnaire> {
         let council = self.council(council_id).await?;
         let row = sqlx::query("SELECT definition FROM questionnaires WHERE council_id = $1 ORDER BY version DESC LIMIT 1")
             .bind(council.id.to_string())
@@ -118,15 +119,15 @@ impl Store {
         codec::json("questionnaires.definition", &row.try_get::<String, _>("definition")?)
     }
 
-    pub async fn create_person(&self, council_id: &str, input: &NewPersonInput<'_>) -> Result<Person> {
+    pub async fn create_person(&self, council_id: CouncilId, input: &NewPersonInput<'_>) -> Result<Person> {
         let council = self.council(council_id).await?;
         let person = validate_new_person(input, today())?;
-        let id = new_id();
+        let id: PersonId = fresh_id();
         sqlx::query(
             "INSERT INTO people (id, council_id, given_name, family_name, date_of_birth, address, postcode, client_group, long_term_support, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         )
-        .bind(&id)
+        .bind(id.to_string())
         .bind(council.id.to_string())
         .bind(&person.given_name)
         .bind(&person.family_name)
@@ -138,11 +139,11 @@ impl Store {
         .bind(now())
         .execute(&self.pool)
         .await?;
-        self.person(&id).await
+        self.person(id).await
     }
 
-    pub async fn person(&self, id: &str) -> Result<Person> {
-        let uuid = id_param("person", id)?;
+    pub async fn person(&self, id: PersonId) -> Result<Person> {
+        let uuid = id.uuid();
         let row: PersonRow = sqlx::query_as(&format!("SELECT {PERSON_COLUMNS} FROM people WHERE id = $1"))
             .bind(uuid.to_string())
             .fetch_optional(&self.pool)
@@ -152,7 +153,7 @@ impl Store {
     }
 
     /// People of a council, by family name; `limit` keeps pages short.
-    pub async fn people(&self, council_id: &str, limit: i64) -> Result<Vec<Person>> {
+    pub async fn people(&self, council_id: CouncilId, limit: i64) -> Result<Vec<Person>> {
         let council = self.council(council_id).await?;
         let rows: Vec<PersonRow> =
             sqlx::query_as(&format!("SELECT {PERSON_COLUMNS} FROM people WHERE council_id = $1 ORDER BY family_name, given_name LIMIT $2"))
@@ -165,7 +166,7 @@ impl Store {
 
     /// People receiving long-term support who have no assessment yet: a social worker's
     /// next visits, oldest record first.
-    pub async fn people_awaiting_assessment(&self, council_id: &str, limit: i64) -> Result<Vec<Person>> {
+    pub async fn people_awaiting_assessment(&self, council_id: CouncilId, limit: i64) -> Result<Vec<Person>> {
         let council = self.council(council_id).await?;
         let rows: Vec<PersonRow> = sqlx::query_as(&format!(
             "SELECT {PERSON_COLUMNS} FROM people p WHERE council_id = $1 AND long_term_support = 1 \
@@ -178,7 +179,7 @@ impl Store {
         rows.into_iter().map(PersonRow::into_person).collect()
     }
 
-    pub async fn add_contact(&self, person_id: &str, role: &str, name: &str, relationship: &str, phone: Option<&str>) -> Result<Contact> {
+    pub async fn add_contact(&self, person_id: PersonId, role: &str, name: &str, relationship: &str, phone: Option<&str>) -> Result<Contact> {
         let person = self.person(person_id).await?;
         let mut p = Problems::new();
         let role = ContactRole::parse(&mut p, "role", role);
@@ -214,7 +215,7 @@ impl Store {
         })
     }
 
-    pub async fn contacts(&self, person_id: &str) -> Result<Vec<Contact>> {
+    pub async fn contacts(&self, person_id: PersonId) -> Result<Vec<Contact>> {
         let person = self.person(person_id).await?;
         let rows = sqlx::query("SELECT id, role, name, relationship, phone FROM contacts WHERE person_id = $1 ORDER BY created_at")
             .bind(person.id.to_string())
@@ -239,23 +240,23 @@ impl Store {
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Team {
-    pub id: uuid::Uuid,
+    pub id: TeamId,
     pub name: String,
     /// The sign-ins of the team's members.
-    pub members: Vec<uuid::Uuid>,
+    pub members: Vec<UserId>,
 }
 
 impl Store {
     /// Sets up a team in a council, with its members (staff sign-ins in the council; each
     /// leaves any team they were in).
-    pub async fn create_team(&self, council_id: &str, name: &str, members: &[String]) -> Result<Team> {
+    pub async fn create_team(&self, council_id: CouncilId, name: &str, members: &[String]) -> Result<Team> {
         let council = self.council(council_id).await?;
         let cid = council.id.to_string();
         let mut p = Problems::new();
         let name = p.text("name", name, 100);
         let mut ids = Vec::new();
         for (i, m) in members.iter().enumerate() {
-            match self.council_user(&cid, m).await? {
+            match self.council_user(council.id, m).await? {
                 Some(u) if matches!(u.role, Role::SocialWorker | Role::TeamManager) => ids.push(u.id),
                 _ => p.add(format!("members[{i}]"), format!("'{}' is not a social worker's or team manager's sign-in in this council", m.trim())),
             }
@@ -283,7 +284,7 @@ impl Store {
 
     /// Puts a person on a team's caseload, and perhaps a named worker's in that team; with
     /// neither, back on the duty queue.
-    pub async fn allocate_case(&self, person_id: &str, team_id: Option<&str>, worker_id: Option<&str>) -> Result<Person> {
+    pub async fn allocate_case(&self, person_id: PersonId, team_id: Option<&str>, worker_id: Option<&str>) -> Result<Person> {
         let person = self.person(person_id).await?;
         let cid = person.council_id.to_string();
         let mut p = Problems::new();
@@ -296,7 +297,7 @@ impl Store {
                         .bind(&cid)
                         .fetch_optional(&self.pool)
                         .await?
-                        .map(|_| id),
+                        .map(|_| TeamId::from(id)),
                     Err(_) => None,
                 };
                 if found.is_none() {
@@ -307,7 +308,7 @@ impl Store {
         };
         let worker = match worker_id.map(str::trim).filter(|w| !w.is_empty()) {
             None => None,
-            Some(w) => match self.council_user(&cid, w).await?.filter(|u| u.role == Role::SocialWorker) {
+            Some(w) => match self.council_user(person.council_id, w).await?.filter(|u| u.role == Role::SocialWorker) {
                 None => {
                     p.add("worker_id", format!("'{w}' is not a social worker's sign-in in this council"));
                     None
@@ -336,9 +337,9 @@ impl Store {
     pub async fn visible_people(
         &self,
         actor: &selfdirect_domain::access::Actor,
-        council_id: uuid::Uuid,
-        ids: impl IntoIterator<Item = uuid::Uuid>,
-    ) -> Result<std::collections::HashSet<uuid::Uuid>> {
+        council_id: CouncilId,
+        ids: impl IntoIterator<Item = PersonId>,
+    ) -> Result<std::collections::HashSet<PersonId>> {
         use selfdirect_domain::access::{decide, Action};
         let mut wanted: Vec<String> = ids.into_iter().map(|id| id.to_string()).collect();
         wanted.sort_unstable();

@@ -2,10 +2,11 @@
 
 pub(crate) mod safeguarding;
 
-use crate::codec::{self, id_param};
+use crate::codec;
 use crate::records::{PersonOverview, Review, ReviewDue};
 use crate::{new_id, now, today, Result, Store};
 use selfdirect_domain::dates::iso;
+use selfdirect_domain::ids::{AccountId, CouncilId, PersonId};
 use selfdirect_domain::review::{is_overdue, next_review_due};
 use selfdirect_domain::Problems;
 use sqlx::Row;
@@ -13,7 +14,7 @@ use time::Date;
 
 impl Store {
     /// Budgets whose review falls due on or before `by`, most overdue first.
-    pub async fn reviews_due(&self, council_id: &str, by: Date) -> Result<Vec<ReviewDue>> {
+    pub async fn reviews_due(&self, council_id: CouncilId, by: Date) -> Result<Vec<ReviewDue>> {
         let council = self.council(council_id).await?;
         let rows = sqlx::query(
             "SELECT a.id, a.person_id, a.next_review_due, a.includes_direct_payment, p.given_name, p.family_name \
@@ -41,7 +42,7 @@ impl Store {
     }
 
     /// Records a completed review; the next falls due a year later.
-    pub async fn complete_review(&self, account_id: &str, completed_on: &str, reviewer: &str, notes: &str) -> Result<Review> {
+    pub async fn complete_review(&self, account_id: AccountId, completed_on: &str, reviewer: &str, notes: &str) -> Result<Review> {
         let account = self.account(account_id).await?;
         let mut p = Problems::new();
         let completed = p.date("completed_on", completed_on);
@@ -58,7 +59,7 @@ impl Store {
         let completed = completed.expect("checked");
         let next = next_review_due(completed);
         let id = new_id();
-        let person = self.person(&account.person_id.to_string()).await?;
+        let person = self.person(account.person_id).await?;
         let mut tx = self.pool.begin().await?;
         sqlx::query("INSERT INTO reviews (id, council_id, person_id, budget_account_id, due_on, completed_on, reviewer, notes, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
             .bind(&id)
@@ -85,8 +86,8 @@ impl Store {
         })
     }
 
-    pub async fn reviews(&self, person_id: &str) -> Result<Vec<Review>> {
-        let uuid = id_param("person", person_id)?;
+    pub async fn reviews(&self, person_id: PersonId) -> Result<Vec<Review>> {
+        let uuid = person_id.uuid();
         let rows = sqlx::query(
             "SELECT r.id, r.budget_account_id, r.due_on, r.completed_on, r.reviewer, r.notes FROM reviews r WHERE r.person_id = $1 ORDER BY r.completed_on DESC, r.id DESC",
         )
@@ -110,7 +111,7 @@ impl Store {
     }
 
     /// Everything about a person for their page, in one call.
-    pub async fn person_overview(&self, person_id: &str) -> Result<PersonOverview> {
+    pub async fn person_overview(&self, person_id: PersonId) -> Result<PersonOverview> {
         let person = self.person(person_id).await?;
         let contacts = self.contacts(person_id).await?;
         let assessment = self.latest_assessment(person_id).await?;
@@ -118,7 +119,7 @@ impl Store {
         let reconsiderations = self.reconsiderations(person_id).await?;
         let plan = self.latest_plan(person_id).await?;
         let account = match self.account_for_person(person_id).await? {
-            Some(a) => Some(self.account_view(&a.id.to_string()).await?),
+            Some(a) => Some(self.account_view(a.id).await?),
             None => None,
         };
         let reviews = self.reviews(person_id).await?;

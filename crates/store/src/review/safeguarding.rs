@@ -1,13 +1,13 @@
 //! Step 6: DBS checks of personal assistants and safeguarding concerns.
 
-use crate::codec::{self, id_param};
-use crate::{new_id, now, today, Result, Store, StoreError};
+use crate::codec;
+use crate::{fresh_id, now, today, Result, Store, StoreError};
 use selfdirect_domain::dates::iso;
+use selfdirect_domain::ids::{AssistantId, ConcernId, CouncilId, PersonId};
 use selfdirect_domain::review::safeguarding::{dbs_alert, DbsAlert, DbsStatus};
 use selfdirect_domain::{Money, Problems};
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
-use uuid::Uuid;
 
 /// A DBS check as recorded.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -30,9 +30,9 @@ pub struct DbsInput {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DbsAlertRow {
-    pub assistant_id: Uuid,
+    pub assistant_id: AssistantId,
     pub assistant_name: String,
-    pub person_id: Uuid,
+    pub person_id: PersonId,
     pub employer_name: String,
     pub alert: DbsAlert,
 }
@@ -41,8 +41,8 @@ pub struct DbsAlertRow {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Concern {
-    pub id: Uuid,
-    pub person_id: Uuid,
+    pub id: ConcernId,
+    pub person_id: PersonId,
     pub person_name: String,
     pub raised_by: String,
     pub raised_on: String,
@@ -72,8 +72,8 @@ const CONCERN_QUERY: &str = "SELECT c.id, c.person_id, p.given_name, p.family_na
 
 impl Store {
     /// Records a personal assistant's DBS check.
-    pub async fn record_dbs_check(&self, assistant_id: &str, input: &DbsInput) -> Result<()> {
-        let uuid = id_param("personal assistant", assistant_id)?;
+    pub async fn record_dbs_check(&self, assistant_id: AssistantId, input: &DbsInput) -> Result<()> {
+        let uuid = assistant_id.uuid();
         let mut p = Problems::new();
         let status = DbsStatus::parse(&mut p, "status", &input.status);
         let certificate = p.optional_text("certificate", input.certificate.as_deref(), 40);
@@ -100,7 +100,7 @@ impl Store {
 
     /// Personal assistants whose DBS check needs attention on `as_of` (missing, disclosed
     /// information, or a re-check overdue or due within the warning period).
-    pub async fn dbs_alerts(&self, council_id: &str, as_of: Option<time::Date>) -> Result<Vec<DbsAlertRow>> {
+    pub async fn dbs_alerts(&self, council_id: CouncilId, as_of: Option<time::Date>) -> Result<Vec<DbsAlertRow>> {
         let council = self.council(council_id).await?;
         let as_of = as_of.unwrap_or_else(today);
         let rows = sqlx::query(
@@ -130,18 +130,18 @@ impl Store {
 
     /// Raises a safeguarding concern about a person. While it is open, their plan needs a
     /// team manager's decision.
-    pub async fn raise_concern(&self, person_id: &str, raised_by: &str, concern: &str, raised_on: &str) -> Result<Concern> {
+    pub async fn raise_concern(&self, person_id: PersonId, raised_by: &str, concern: &str, raised_on: &str) -> Result<Concern> {
         let person = self.person(person_id).await?;
         let mut p = Problems::new();
         let raised_by = p.text("raised_by", raised_by, 200);
         let concern = p.text("concern", concern, 4000);
         let raised_on = p.date("raised_on", raised_on);
         p.into_result(())?;
-        let id = new_id();
+        let id: ConcernId = fresh_id();
         sqlx::query(
             "INSERT INTO safeguarding_concerns (id, council_id, person_id, raised_by, raised_on, concern, status, created_at) VALUES ($1, $2, $3, $4, $5, $6, 'open', $7)",
         )
-        .bind(&id)
+        .bind(id.to_string())
         .bind(person.council_id.to_string())
         .bind(person.id.to_string())
         .bind(raised_by.as_deref())
@@ -150,12 +150,12 @@ impl Store {
         .bind(now())
         .execute(&self.pool)
         .await?;
-        self.concern(&id).await
+        self.concern(id).await
     }
 
-    async fn concern(&self, id: &str) -> Result<Concern> {
+    async fn concern(&self, id: ConcernId) -> Result<Concern> {
         let row = sqlx::query(&format!("{CONCERN_QUERY} WHERE c.id = $1"))
-            .bind(id)
+            .bind(id.to_string())
             .fetch_optional(&self.pool)
             .await?
             .ok_or_else(|| StoreError::NotFound { what: "safeguarding concern", id: id.to_string() })?;
@@ -163,14 +163,14 @@ impl Store {
     }
 
     /// Closes a person's open concern with its outcome.
-    pub async fn close_concern(&self, person_id: &str, concern_id: &str, closed_by: &str, outcome: &str) -> Result<Concern> {
-        let uuid = id_param("safeguarding concern", concern_id)?;
+    pub async fn close_concern(&self, person_id: PersonId, concern_id: ConcernId, closed_by: &str, outcome: &str) -> Result<Concern> {
+        let uuid = concern_id.uuid();
         let mut p = Problems::new();
         let closed_by = p.text("closed_by", closed_by, 200);
         let outcome = p.text("outcome", outcome, 4000);
         p.into_result(())?;
-        let concern = self.concern(&uuid.to_string()).await?;
-        if concern.person_id.to_string() != person_id {
+        let concern = self.concern(uuid.into()).await?;
+        if concern.person_id != person_id {
             return Err(StoreError::NotFound { what: "safeguarding concern", id: concern_id.to_string() });
         }
         if concern.status != "open" {
@@ -182,11 +182,11 @@ impl Store {
             .bind(uuid.to_string())
             .execute(&self.pool)
             .await?;
-        self.concern(&uuid.to_string()).await
+        self.concern(uuid.into()).await
     }
 
     /// A person's concerns, newest first.
-    pub async fn concerns(&self, person_id: &str) -> Result<Vec<Concern>> {
+    pub async fn concerns(&self, person_id: PersonId) -> Result<Vec<Concern>> {
         let person = self.person(person_id).await?;
         let rows = sqlx::query(&format!("{CONCERN_QUERY} WHERE c.person_id = $1 ORDER BY c.raised_on DESC, c.id DESC"))
             .bind(person.id.to_string())
@@ -196,7 +196,7 @@ impl Store {
     }
 
     /// A council's open concerns, oldest first: the safeguarding flags on the caseload.
-    pub async fn open_concerns(&self, council_id: &str) -> Result<Vec<Concern>> {
+    pub async fn open_concerns(&self, council_id: CouncilId) -> Result<Vec<Concern>> {
         let council = self.council(council_id).await?;
         let rows = sqlx::query(&format!("{CONCERN_QUERY} WHERE c.council_id = $1 AND c.status = 'open' ORDER BY c.raised_on, c.id"))
             .bind(council.id.to_string())
@@ -219,7 +219,7 @@ pub(crate) async fn open_concern_count<'e, E: sqlx::Executor<'e, Database = sqlx
 impl Store {
     /// Sets the most a social worker may approve a year in this council (its scheme of
     /// delegation); above it, and for flagged plans, a team manager decides.
-    pub async fn set_approval_limit(&self, council_id: &str, pounds: &str) -> Result<Money> {
+    pub async fn set_approval_limit(&self, council_id: CouncilId, pounds: &str) -> Result<Money> {
         let council = self.council(council_id).await?;
         let mut p = Problems::new();
         let limit = p.money("social_worker_limit", pounds);

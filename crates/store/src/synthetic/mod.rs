@@ -116,10 +116,10 @@ pub async fn generate_into(store: &Store, url: &str, options: &GenerateOptions, 
         let code = format!("S{}C{:03}", options.seed % 10_000, i + 1);
         let name = format!("{} {} Council", PLACES[i % PLACES.len()], i / PLACES.len() + 1);
         let council = store.create_council(&code, &name).await?;
-        let cid = council.id.to_string();
+        let cid = council.id;
         store
             .set_council_bank(
-                &cid,
+                cid,
                 &crate::BankDetailsInput {
                     account_name: name.to_uppercase().chars().take(18).collect(),
                     sort_code: "20-00-00".into(),
@@ -133,7 +133,7 @@ pub async fn generate_into(store: &Store, url: &str, options: &GenerateOptions, 
         assigned += size;
         let market = rows::CouncilMarket::new(&mut rng, i);
         for (n, provider) in market.providers().iter().enumerate() {
-            store.register_provider(&cid, provider, "30-94-57", &format!("{:08}", 20_000_000 + i * 1_000 + n)).await?;
+            store.register_provider(cid, provider, "30-94-57", &format!("{:08}", 20_000_000 + i * 1_000 + n)).await?;
             report.providers += 1;
         }
         for (provider, annual) in market.block_contracts() {
@@ -144,10 +144,10 @@ pub async fn generate_into(store: &Store, url: &str, options: &GenerateOptions, 
                 start_date: selfdirect_domain::dates::iso(window_start),
                 end_date: selfdirect_domain::dates::iso(options.end + time::Duration::days(365)),
             };
-            store.add_block_contract(&cid, &input).await?;
+            store.add_block_contract(cid, &input).await?;
         }
         debug_assert!(market.providers().iter().all(|p| !provider_key(p).is_empty()));
-        councils.push(rows::CouncilPlan { id: council.id, size, market, questionnaire: store.current_questionnaire(&cid).await? });
+        councils.push(rows::CouncilPlan { id: council.id.into(), size, market, questionnaire: store.current_questionnaire(cid).await? });
         report.councils += 1;
     }
 
@@ -192,7 +192,7 @@ pub async fn generate_into(store: &Store, url: &str, options: &GenerateOptions, 
 
     let started = Instant::now();
     for (i, council_id) in council_ids.iter().enumerate() {
-        store.rebuild_spending_rollup(council_id).await?;
+        store.rebuild_spending_rollup(council_id.parse()?).await?;
         progress(Phase::Rollup, i as u64 + 1, council_ids.len() as u64);
     }
     store.refresh_statistics().await?;

@@ -8,6 +8,7 @@ use crate::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
+use selfdirect_domain::ids::CouncilId;
 use selfdirect_store::{BlockContractInput, BlockContractRecord, ProviderIncomeRow, SpendingCell, SpendingDimension};
 use serde::Deserialize;
 use utoipa::{IntoParams, OpenApi};
@@ -32,24 +33,24 @@ pub struct SpendingQuery {
 #[utoipa::path(get, path = "/api/v1/councils/{council_id}/spending", tag = "learning", params(SpendingQuery),
     responses((status = 200, description = "Spending per month and value of the dimension, oldest first; key '' means none (no plan line; personal assistants, who are not named)", body = Vec<SpendingCell>),
         (status = 422, body = ErrorBody)))]
-async fn spending(State(s): State<AppState>, Path(council_id): Path<String>, ApiQuery(q): ApiQuery<SpendingQuery>) -> ApiResult<Json<Vec<SpendingCell>>> {
-    Ok(Json(s.store.spending_by(&council_id, q.by).await?))
+async fn spending(State(s): State<AppState>, Path(council_id): Path<CouncilId>, ApiQuery(q): ApiQuery<SpendingQuery>) -> ApiResult<Json<Vec<SpendingCell>>> {
+    Ok(Json(s.store.spending_by(council_id, q.by).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/councils/{council_id}/block-contracts", tag = "learning",
     responses((status = 200, body = Vec<BlockContractRecord>)))]
-async fn block_contracts(State(s): State<AppState>, Path(council_id): Path<String>) -> ApiResult<Json<Vec<BlockContractRecord>>> {
-    Ok(Json(s.store.block_contracts(&council_id).await?))
+async fn block_contracts(State(s): State<AppState>, Path(council_id): Path<CouncilId>) -> ApiResult<Json<Vec<BlockContractRecord>>> {
+    Ok(Json(s.store.block_contracts(council_id).await?))
 }
 
 #[utoipa::path(post, path = "/api/v1/councils/{council_id}/block-contracts", tag = "learning", request_body = BlockContractInput,
     responses((status = 201, body = BlockContractRecord), (status = 422, body = ErrorBody)))]
 async fn add_block_contract(
     State(s): State<AppState>,
-    Path(council_id): Path<String>,
+    Path(council_id): Path<CouncilId>,
     ApiJson(b): ApiJson<BlockContractInput>,
 ) -> ApiResult<(StatusCode, Json<BlockContractRecord>)> {
-    Ok((StatusCode::CREATED, Json(s.store.add_block_contract(&council_id, &b).await?)))
+    Ok((StatusCode::CREATED, Json(s.store.add_block_contract(council_id, &b).await?)))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -64,7 +65,7 @@ pub struct IncomeQuery {
         (status = 422, body = ErrorBody)))]
 async fn provider_income(
     State(s): State<AppState>,
-    Path(council_id): Path<String>,
+    Path(council_id): Path<CouncilId>,
     ApiQuery(q): ApiQuery<IncomeQuery>,
 ) -> ApiResult<Json<Vec<ProviderIncomeRow>>> {
     let months = q.months.unwrap_or(12);
@@ -73,5 +74,5 @@ async fn provider_income(
         p.add("months", format!("{months} is not between 1 and 24"));
         return Err(ApiError::invalid(p.into_vec()));
     }
-    Ok(Json(s.store.provider_income(&council_id, months).await?))
+    Ok(Json(s.store.provider_income(council_id, months).await?))
 }

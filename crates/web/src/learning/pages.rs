@@ -11,6 +11,7 @@ use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::Router;
+use selfdirect_domain::ids::CouncilId;
 use selfdirect_domain::learning::market::{forecast, trends, Trend};
 use selfdirect_domain::Money;
 use selfdirect_store::{Council, SpendingDimension};
@@ -51,10 +52,10 @@ struct GroupRow {
     direct_payment: String,
 }
 
-async fn dashboard(State(s): State<AppState>, me: SignedIn, Path(council_id): Path<String>) -> PageResult {
-    let council = s.store.council(&council_id).await?;
-    let uptake = s.store.uptake(&council_id, None).await?.uptake;
-    let spending = s.store.spending_by_category(&council_id).await?;
+async fn dashboard(State(s): State<AppState>, me: SignedIn, Path(council_id): Path<CouncilId>) -> PageResult {
+    let council = s.store.council(council_id).await?;
+    let uptake = s.store.uptake(council_id, None).await?.uptake;
+    let spending = s.store.spending_by_category(council_id).await?;
     let mut by_category: BTreeMap<&'static str, Money> = BTreeMap::new();
     let mut by_month: BTreeMap<String, Money> = BTreeMap::new();
     let mut by_category_month: BTreeMap<(String, String), Money> = BTreeMap::new();
@@ -76,7 +77,7 @@ async fn dashboard(State(s): State<AppState>, me: SignedIn, Path(council_id): Pa
     let percent = |n: i64, p: Option<rust_decimal::Decimal>| p.map(|p| format!("{n} ({p}%)")).unwrap_or_else(|| n.to_string());
     let groups = s
         .store
-        .uptake_by_group(&council_id, None)
+        .uptake_by_group(council_id, None)
         .await?
         .into_iter()
         .map(|(g, u)| GroupRow {
@@ -86,12 +87,12 @@ async fn dashboard(State(s): State<AppState>, me: SignedIn, Path(council_id): Pa
             direct_payment: percent(u.counts.direct_payment, u.direct_payment_percent),
         })
         .collect();
-    let journey = s.store.monthly_journey(&council_id).await?;
-    let series = s.store.uptake_series(&council_id, 12, None).await?;
-    let surveys = s.store.survey_results(&council_id).await?;
-    let providers = s.store.provider_income(&council_id, 12).await?;
+    let journey = s.store.monthly_journey(council_id).await?;
+    let series = s.store.uptake_series(council_id, 12, None).await?;
+    let surveys = s.store.survey_results(council_id).await?;
+    let providers = s.store.provider_income(council_id, 12).await?;
     // The latest 12 months with spending, by postcode district, largest first.
-    let areas = s.store.spending_by(&council_id, selfdirect_store::SpendingDimension::Area).await?;
+    let areas = s.store.spending_by(council_id, selfdirect_store::SpendingDimension::Area).await?;
     let since = months.len().checked_sub(12).and_then(|i| months.get(i)).cloned().unwrap_or_default();
     let mut by_area: BTreeMap<String, Money> = BTreeMap::new();
     for cell in areas.into_iter().filter(|c| c.month >= since) {
@@ -138,10 +139,10 @@ struct ExportQuery {
 }
 
 /// The dashboard's spending figures as CSV, for commissioners' own analysis.
-async fn spending_export(State(s): State<AppState>, _me: SignedIn, Path(council_id): Path<String>, Query(q): Query<ExportQuery>) -> PageResult {
-    let council = s.store.council(&council_id).await?;
+async fn spending_export(State(s): State<AppState>, _me: SignedIn, Path(council_id): Path<CouncilId>, Query(q): Query<ExportQuery>) -> PageResult {
+    let council = s.store.council(council_id).await?;
     let dimension = q.by.unwrap_or(SpendingDimension::Category);
-    let csv = selfdirect_store::spending_csv(dimension, &s.store.spending_by(&council_id, dimension).await?);
+    let csv = selfdirect_store::spending_csv(dimension, &s.store.spending_by(council_id, dimension).await?);
     let disposition = format!("attachment; filename=\"spending-by-{}-{}.csv\"", dimension.csv_column(), council.code.to_lowercase());
     Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()), (header::CONTENT_DISPOSITION, disposition)], csv).into_response())
 }

@@ -9,6 +9,7 @@ use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
+use selfdirect_domain::ids::{AccountId, AssistantId, CouncilId, PaymentRunId};
 use selfdirect_domain::money::audit::AuditRules;
 use selfdirect_domain::money::claims::ClaimInput;
 use selfdirect_domain::money::contributions::Contribution;
@@ -102,26 +103,26 @@ pub struct InvoiceQuery {
 
 #[utoipa::path(get, path = "/api/v1/councils/{council_id}/payment-runs/preview", tag = "money", params(PeriodQuery),
     responses((status = 200, description = "What the run would pay, and who cannot be paid", body = PaymentRunPreview), (status = 422, body = ErrorBody)))]
-async fn preview_run(State(s): State<AppState>, Path(council_id): Path<String>, ApiQuery(q): ApiQuery<PeriodQuery>) -> ApiResult<Json<PaymentRunPreview>> {
-    Ok(Json(s.store.preview_payment_run(&council_id, &q.period_start).await?))
+async fn preview_run(State(s): State<AppState>, Path(council_id): Path<CouncilId>, ApiQuery(q): ApiQuery<PeriodQuery>) -> ApiResult<Json<PaymentRunPreview>> {
+    Ok(Json(s.store.preview_payment_run(council_id, &q.period_start).await?))
 }
 
 #[utoipa::path(post, path = "/api/v1/councils/{council_id}/payment-runs", tag = "money", request_body = RunRequest,
     responses((status = 200, description = "The run, completed; running the same period again pays nobody twice", body = PaymentRunReport), (status = 422, body = ErrorBody)))]
-async fn run_payments(State(s): State<AppState>, Path(council_id): Path<String>, ApiJson(b): ApiJson<RunRequest>) -> ApiResult<Json<PaymentRunReport>> {
+async fn run_payments(State(s): State<AppState>, Path(council_id): Path<CouncilId>, ApiJson(b): ApiJson<RunRequest>) -> ApiResult<Json<PaymentRunReport>> {
     let pay_date = b.pay_date.unwrap_or_else(|| b.period_start.clone());
-    Ok(Json(s.store.payment_run(&council_id, &b.period_start, &pay_date, RunOptions::default()).await?))
+    Ok(Json(s.store.payment_run(council_id, &b.period_start, &pay_date, RunOptions::default()).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/payment-runs/{run_id}/items", tag = "money", responses((status = 200, body = Vec<RunItem>), (status = 404, body = ErrorBody)))]
-async fn run_items(State(s): State<AppState>, Path(run_id): Path<String>) -> ApiResult<Json<Vec<RunItem>>> {
-    Ok(Json(s.store.payment_run_items(&run_id).await?))
+async fn run_items(State(s): State<AppState>, Path(run_id): Path<PaymentRunId>) -> ApiResult<Json<Vec<RunItem>>> {
+    Ok(Json(s.store.payment_run_items(run_id).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/payment-runs/{run_id}/file", tag = "money", params(FileQuery),
     responses((status = 200, description = "The bank file", content_type = "text/plain"), (status = 409, description = "The run has not finished", body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn run_file(State(s): State<AppState>, Path(run_id): Path<String>, ApiQuery(q): ApiQuery<FileQuery>) -> ApiResult<Response> {
-    let file = s.store.payment_file(&run_id, &q.format).await?;
+async fn run_file(State(s): State<AppState>, Path(run_id): Path<PaymentRunId>, ApiQuery(q): ApiQuery<FileQuery>) -> ApiResult<Response> {
+    let file = s.store.payment_file(run_id, &q.format).await?;
     let (content_type, extension) = if q.format == "pain001" { ("application/xml", "xml") } else { ("text/plain; charset=us-ascii", "txt") };
     let disposition = format!("attachment; filename=\"payment-run-{run_id}.{extension}\"");
     Ok(([(header::CONTENT_TYPE, content_type.to_string()), (header::CONTENT_DISPOSITION, disposition)], file).into_response())
@@ -129,15 +130,15 @@ async fn run_file(State(s): State<AppState>, Path(run_id): Path<String>, ApiQuer
 
 #[utoipa::path(put, path = "/api/v1/councils/{council_id}/bank-details", tag = "money", request_body = BankDetailsInput,
     responses((status = 204, description = "Saved: payment files are paid from this account"), (status = 422, body = ErrorBody)))]
-async fn set_council_bank(State(s): State<AppState>, Path(council_id): Path<String>, ApiJson(b): ApiJson<BankDetailsInput>) -> ApiResult<StatusCode> {
-    s.store.set_council_bank(&council_id, &b).await?;
+async fn set_council_bank(State(s): State<AppState>, Path(council_id): Path<CouncilId>, ApiJson(b): ApiJson<BankDetailsInput>) -> ApiResult<StatusCode> {
+    s.store.set_council_bank(council_id, &b).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 #[utoipa::path(post, path = "/api/v1/councils/{council_id}/providers", tag = "money", request_body = ProviderRegistration,
     responses((status = 204, description = "Registered (or its bank details updated)"), (status = 422, body = ErrorBody)))]
-async fn register_provider(State(s): State<AppState>, Path(council_id): Path<String>, ApiJson(b): ApiJson<ProviderRegistration>) -> ApiResult<StatusCode> {
-    s.store.register_provider(&council_id, &b.name, &b.sort_code, &b.account_number).await?;
+async fn register_provider(State(s): State<AppState>, Path(council_id): Path<CouncilId>, ApiJson(b): ApiJson<ProviderRegistration>) -> ApiResult<StatusCode> {
+    s.store.register_provider(council_id, &b.name, &b.sort_code, &b.account_number).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -146,16 +147,16 @@ async fn register_provider(State(s): State<AppState>, Path(council_id): Path<Str
 async fn propose_bank_details(
     State(s): State<AppState>,
     Extension(ApiUser(user)): Extension<ApiUser>,
-    Path(account_id): Path<String>,
+    Path(account_id): Path<AccountId>,
     ApiJson(b): ApiJson<BankDetailsInput>,
 ) -> ApiResult<(StatusCode, Json<BankDetailChange>)> {
-    Ok((StatusCode::ACCEPTED, Json(s.store.propose_bank_details(&account_id, &b, &user).await?)))
+    Ok((StatusCode::ACCEPTED, Json(s.store.propose_bank_details(account_id, &b, &user).await?)))
 }
 
 #[utoipa::path(get, path = "/api/v1/accounts/{account_id}/bank-details", tag = "money",
     responses((status = 200, description = "Every version, newest first, with who entered and who confirmed it", body = Vec<BankDetailChange>), (status = 404, body = ErrorBody)))]
-async fn bank_detail_changes(State(s): State<AppState>, Path(account_id): Path<String>) -> ApiResult<Json<Vec<BankDetailChange>>> {
-    Ok(Json(s.store.bank_detail_changes(&account_id).await?))
+async fn bank_detail_changes(State(s): State<AppState>, Path(account_id): Path<AccountId>) -> ApiResult<Json<Vec<BankDetailChange>>> {
+    Ok(Json(s.store.bank_detail_changes(account_id).await?))
 }
 
 #[utoipa::path(post, path = "/api/v1/accounts/{account_id}/bank-details/{change_id}/confirm", tag = "money",
@@ -165,23 +166,23 @@ async fn confirm_bank_details(
     Extension(ApiUser(user)): Extension<ApiUser>,
     Path((account_id, change_id)): Path<(String, String)>,
 ) -> ApiResult<Json<BankDetailChange>> {
-    Ok(Json(s.store.confirm_bank_details(&account_id, &change_id, &user).await?))
+    Ok(Json(s.store.confirm_bank_details(account_id.parse()?, change_id.parse()?, &user).await?))
 }
 
 #[utoipa::path(post, path = "/api/v1/accounts/{account_id}/financial-assessments", tag = "money", request_body = FinancialAssessmentInput,
     responses((status = 201, description = "The weekly contribution, explained", body = Contribution), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn financial_assessment(
     State(s): State<AppState>,
-    Path(account_id): Path<String>,
+    Path(account_id): Path<AccountId>,
     ApiJson(b): ApiJson<FinancialAssessmentInput>,
 ) -> ApiResult<(StatusCode, Json<Contribution>)> {
-    Ok((StatusCode::CREATED, Json(s.store.financial_assessment(&account_id, &b).await?)))
+    Ok((StatusCode::CREATED, Json(s.store.financial_assessment(account_id, &b).await?)))
 }
 
 #[utoipa::path(put, path = "/api/v1/accounts/{account_id}/suspension", tag = "money", request_body = Suspension,
     responses((status = 204, description = "Payments stop from the date (or start again)"), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn suspend(State(s): State<AppState>, Path(account_id): Path<String>, ApiJson(b): ApiJson<Suspension>) -> ApiResult<StatusCode> {
-    s.store.suspend_payments(&account_id, b.suspended_from.as_deref(), b.reason.as_deref()).await?;
+async fn suspend(State(s): State<AppState>, Path(account_id): Path<AccountId>, ApiJson(b): ApiJson<Suspension>) -> ApiResult<StatusCode> {
+    s.store.suspend_payments(account_id, b.suspended_from.as_deref(), b.reason.as_deref()).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -202,14 +203,14 @@ fn claims_response(report: ClaimsReport) -> Response {
 async fn submit_claim(
     State(s): State<AppState>,
     Extension(ApiUser(user)): Extension<ApiUser>,
-    Path(council_id): Path<String>,
+    Path(council_id): Path<CouncilId>,
     ApiJson(mut b): ApiJson<ClaimInput>,
 ) -> ApiResult<Response> {
     // A provider invoices as themselves, whatever name the body gives.
     if let Some(own) = &user.provider_name {
         b.provider = own.clone();
     }
-    Ok(claims_response(s.store.submit_claim(&council_id, &b).await?))
+    Ok(claims_response(s.store.submit_claim(council_id, &b).await?))
 }
 
 #[utoipa::path(post, path = "/api/v1/councils/{council_id}/claims/csv", tag = "money", params(PartialQuery),
@@ -220,14 +221,14 @@ async fn submit_claim(
         (status = 422, description = "Nothing posted: lines were rejected and partial acceptance was not asked for (or no line passed)", body = ClaimsReport)))]
 async fn submit_claims_csv(
     State(s): State<AppState>,
-    Path(council_id): Path<String>,
+    Path(council_id): Path<CouncilId>,
     Extension(ApiUser(user)): Extension<ApiUser>,
     ApiQuery(q): ApiQuery<PartialQuery>,
     body: String,
 ) -> ApiResult<Response> {
     // Lines naming any other provider are rejected (other_provider).
     let own = user.provider_name.unwrap_or_default();
-    Ok(claims_response(s.store.submit_provider_claims_csv(&council_id, &own, &body, q.partial).await?))
+    Ok(claims_response(s.store.submit_provider_claims_csv(council_id, &own, &body, q.partial).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/councils/{council_id}/invoices", tag = "money", params(InvoiceQuery),
@@ -235,12 +236,12 @@ async fn submit_claims_csv(
 async fn list_invoices(
     State(s): State<AppState>,
     Extension(ApiUser(user)): Extension<ApiUser>,
-    Path(council_id): Path<String>,
+    Path(council_id): Path<CouncilId>,
     ApiQuery(q): ApiQuery<InvoiceQuery>,
 ) -> ApiResult<Json<Vec<InvoiceRecord>>> {
     // A provider sees only their own invoices.
     let provider = user.provider_name.as_deref().or(q.provider.as_deref());
-    Ok(Json(s.store.invoices(&council_id, provider, q.status.as_deref(), 1_000).await?))
+    Ok(Json(s.store.invoices(council_id, provider, q.status.as_deref(), 1_000).await?))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -259,7 +260,7 @@ pub struct AuditQuery {
     responses((status = 200, description = "Direct-payment accounts with something to look at", body = Vec<AuditFinding>), (status = 422, body = ErrorBody)))]
 async fn direct_payment_audit(
     State(s): State<AppState>,
-    Path(council_id): Path<String>,
+    Path(council_id): Path<CouncilId>,
     ApiQuery(q): ApiQuery<AuditQuery>,
 ) -> ApiResult<Json<Vec<AuditFinding>>> {
     let defaults = AuditRules::default();
@@ -268,33 +269,37 @@ async fn direct_payment_audit(
         return_due_days: q.return_due_days.unwrap_or(defaults.return_due_days),
         ..defaults
     };
-    Ok(Json(s.store.direct_payment_audit(&council_id, &q.as_of, rules).await?))
+    Ok(Json(s.store.direct_payment_audit(council_id, &q.as_of, rules).await?))
 }
 
 #[utoipa::path(post, path = "/api/v1/accounts/{account_id}/recoveries", tag = "money", request_body = RecoveryInput,
     responses((status = 201, description = "Recovered: the money is back with the council", body = AccountView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn recover(State(s): State<AppState>, Path(account_id): Path<String>, ApiJson(b): ApiJson<RecoveryInput>) -> ApiResult<(StatusCode, Json<AccountView>)> {
-    Ok((StatusCode::CREATED, Json(s.store.recover_surplus(&account_id, &b).await?)))
+async fn recover(
+    State(s): State<AppState>,
+    Path(account_id): Path<AccountId>,
+    ApiJson(b): ApiJson<RecoveryInput>,
+) -> ApiResult<(StatusCode, Json<AccountView>)> {
+    Ok((StatusCode::CREATED, Json(s.store.recover_surplus(account_id, &b).await?)))
 }
 
 #[utoipa::path(post, path = "/api/v1/accounts/{account_id}/personal-assistants", tag = "money", request_body = PersonalAssistantInput,
     responses((status = 201, body = PersonalAssistant), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn register_personal_assistant(
     State(s): State<AppState>,
-    Path(account_id): Path<String>,
+    Path(account_id): Path<AccountId>,
     ApiJson(b): ApiJson<PersonalAssistantInput>,
 ) -> ApiResult<(StatusCode, Json<PersonalAssistant>)> {
-    Ok((StatusCode::CREATED, Json(s.store.register_personal_assistant(&account_id, &b).await?)))
+    Ok((StatusCode::CREATED, Json(s.store.register_personal_assistant(account_id, &b).await?)))
 }
 
 #[utoipa::path(post, path = "/api/v1/personal-assistants/{assistant_id}/timesheets", tag = "money", request_body = TimesheetInput,
     responses((status = 201, description = "The PA's whole pay schedule", body = Vec<PayLine>), (status = 409, description = "That week is already recorded", body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn record_timesheet(
     State(s): State<AppState>,
-    Path(assistant_id): Path<String>,
+    Path(assistant_id): Path<AssistantId>,
     ApiJson(b): ApiJson<TimesheetInput>,
 ) -> ApiResult<(StatusCode, Json<Vec<PayLine>>)> {
-    Ok((StatusCode::CREATED, Json(s.store.record_timesheet(&assistant_id, &b).await?)))
+    Ok((StatusCode::CREATED, Json(s.store.record_timesheet(assistant_id, &b).await?)))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -307,8 +312,8 @@ pub struct WeeksQuery {
 
 #[utoipa::path(get, path = "/api/v1/councils/{council_id}/payroll.csv", tag = "money", params(WeeksQuery),
     responses((status = 200, description = "Gross pay schedule for the payroll provider", content_type = "text/csv"), (status = 422, body = ErrorBody)))]
-async fn payroll_csv(State(s): State<AppState>, Path(council_id): Path<String>, ApiQuery(q): ApiQuery<WeeksQuery>) -> ApiResult<Response> {
-    let csv = s.store.payroll_csv(&council_id, &q.from, &q.to).await?;
+async fn payroll_csv(State(s): State<AppState>, Path(council_id): Path<CouncilId>, ApiQuery(q): ApiQuery<WeeksQuery>) -> ApiResult<Response> {
+    let csv = s.store.payroll_csv(council_id, &q.from, &q.to).await?;
     let disposition = format!("attachment; filename=\"payroll-{}-to-{}.csv\"", q.from, q.to);
     Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()), (header::CONTENT_DISPOSITION, disposition)], csv).into_response())
 }
@@ -326,8 +331,8 @@ pub struct ReturnQuery {
     responses(
         (status = 200, description = "The quarterly Client Level Data style return: one row per person per service event, and problems found", body = selfdirect_domain::learning::statutory::StatutoryReturn),
         (status = 422, body = ErrorBody)))]
-async fn statutory_return(State(s): State<AppState>, Path(council_id): Path<String>, ApiQuery(q): ApiQuery<ReturnQuery>) -> ApiResult<Response> {
-    let r = s.store.statutory_return(&council_id, &q.quarter).await?;
+async fn statutory_return(State(s): State<AppState>, Path(council_id): Path<CouncilId>, ApiQuery(q): ApiQuery<ReturnQuery>) -> ApiResult<Response> {
+    let r = s.store.statutory_return(council_id, &q.quarter).await?;
     Ok(match q.format.as_deref() {
         Some("csv") => ([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], selfdirect_domain::learning::statutory::return_csv(&r)).into_response(),
         None | Some("json") => Json(r).into_response(),

@@ -12,6 +12,7 @@ use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use selfdirect_domain::dates::iso;
+use selfdirect_domain::ids::{CouncilId, PaymentRunId};
 use selfdirect_domain::money::audit::AuditRules;
 use selfdirect_domain::money::claims::{ClaimInput, LineProblem};
 use selfdirect_domain::plan::ServiceCategory;
@@ -71,14 +72,14 @@ struct FinanceQuery {
 }
 
 async fn finance_page(s: &AppState, me: &SignedIn, council_id: &str, period_start: String, pay_date: String) -> Result<FinancePage, PageError> {
-    let council = s.store.council(council_id).await?;
+    let council = s.store.council(council_id.parse()?).await?;
     let cid = council.id.to_string();
-    let findings = s.store.direct_payment_audit(&cid, &iso(today()), AuditRules::default()).await?;
+    let findings = s.store.direct_payment_audit(cid.parse()?, &iso(today()), AuditRules::default()).await?;
     Ok(FinancePage {
         nav: me.nav(),
         preview: None,
-        runs: s.store.payment_runs(&cid, 12).await?,
-        rejected: s.store.invoices(&cid, None, Some("rejected"), 50).await?,
+        runs: s.store.payment_runs(cid.parse()?, 12).await?,
+        rejected: s.store.invoices(cid.parse()?, None, Some("rejected"), 50).await?,
         audit: findings
             .into_iter()
             .map(|f| AuditRow {
@@ -89,7 +90,7 @@ async fn finance_page(s: &AppState, me: &SignedIn, council_id: &str, period_star
             .collect(),
         bank_changes: s
             .store
-            .pending_bank_detail_changes(&cid)
+            .pending_bank_detail_changes(cid.parse()?)
             .await?
             .into_iter()
             .map(|p| BankChangeRow {
@@ -107,18 +108,18 @@ async fn finance_page(s: &AppState, me: &SignedIn, council_id: &str, period_star
     })
 }
 
-async fn finance(State(s): State<AppState>, me: SignedIn, Path(council_id): Path<String>, Query(q): Query<FinanceQuery>) -> PageResult {
+async fn finance(State(s): State<AppState>, me: SignedIn, Path(council_id): Path<CouncilId>, Query(q): Query<FinanceQuery>) -> PageResult {
     let period_start = q.period_start.clone().unwrap_or_else(|| iso(today()));
-    let mut page = finance_page(&s, &me, &council_id, period_start.clone(), iso(today())).await?;
+    let mut page = finance_page(&s, &me, &council_id.to_string(), period_start.clone(), iso(today())).await?;
     // The person is named from the record, not from the link, and only if they are this council's.
     if let Some(person) = q.confirmed.as_deref() {
-        if let Ok(p) = s.store.person(person).await {
+        if let Ok(p) = s.store.person(person.parse()?).await {
             if p.council_id == page.council.id {
                 page.notice = Some(format!("The new bank details for {} are confirmed: payments now go to them", p.full_name()));
             }
         }
     }
-    match s.store.preview_payment_run(&council_id, &period_start).await {
+    match s.store.preview_payment_run(council_id, &period_start).await {
         Ok(preview) => page.preview = Some(preview),
         Err(StoreError::Invalid(p)) => {
             page.errors = p.into_vec().into_iter().map(|e| SummaryError { href: "#period_start".into(), message: e.to_string() }).collect()
@@ -136,19 +137,19 @@ async fn confirm_bank_details(
     Form(form): Form<HashMap<String, String>>,
 ) -> PageResult {
     me.check_csrf(&form)?;
-    s.store.confirm_bank_details(&account_id, &change_id, &me.0.user).await?;
-    let account = s.store.account(&account_id).await?;
-    let person = s.store.person(&account.person_id.to_string()).await?;
+    s.store.confirm_bank_details(account_id.parse()?, change_id.parse()?, &me.0.user).await?;
+    let account = s.store.account(account_id.parse()?).await?;
+    let person = s.store.person(account.person_id).await?;
     Ok(Redirect::to(&format!("/councils/{}/finance?confirmed={}", person.council_id, person.id)).into_response())
 }
 
-async fn run_payments(State(s): State<AppState>, me: SignedIn, Path(council_id): Path<String>, Form(form): Form<HashMap<String, String>>) -> PageResult {
+async fn run_payments(State(s): State<AppState>, me: SignedIn, Path(council_id): Path<CouncilId>, Form(form): Form<HashMap<String, String>>) -> PageResult {
     me.check_csrf(&form)?;
     let field = |name: &str| form.get(name).cloned().unwrap_or_default();
-    match s.store.payment_run(&council_id, &field("period_start"), &field("pay_date"), RunOptions::default()).await {
+    match s.store.payment_run(council_id, &field("period_start"), &field("pay_date"), RunOptions::default()).await {
         Ok(report) => Ok(Redirect::to(&format!("/payment-runs/{}", report.run_id)).into_response()),
         Err(StoreError::Invalid(p)) => {
-            let mut page = finance_page(&s, &me, &council_id, field("period_start"), field("pay_date")).await?;
+            let mut page = finance_page(&s, &me, &council_id.to_string(), field("period_start"), field("pay_date")).await?;
             page.errors = p.into_vec().into_iter().map(|e| SummaryError { href: format!("#{}", e.field), message: e.to_string() }).collect();
             Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page))
         }
@@ -165,15 +166,15 @@ struct RunPage {
     items: Vec<RunItem>,
 }
 
-async fn run_page(State(s): State<AppState>, me: SignedIn, Path(run_id): Path<String>) -> PageResult {
-    let council_id = s.store.payment_run_council(&run_id).await?;
-    let items = s.store.payment_run_items(&run_id).await?;
-    let run = s.store.payment_run_by_id(&run_id).await?;
+async fn run_page(State(s): State<AppState>, me: SignedIn, Path(run_id): Path<PaymentRunId>) -> PageResult {
+    let council_id = s.store.payment_run_council(run_id).await?;
+    let items = s.store.payment_run_items(run_id).await?;
+    let run = s.store.payment_run_by_id(run_id).await?;
     Ok(render(StatusCode::OK, &RunPage { nav: me.nav(), council_id: council_id.to_string(), run, items }))
 }
 
 async fn run_file(State(s): State<AppState>, _me: SignedIn, Path((run_id, format)): Path<(String, String)>) -> PageResult {
-    let file = s.store.payment_file(&run_id, &format).await?;
+    let file = s.store.payment_file(run_id.parse()?, &format).await?;
     let (content_type, extension) = if format == "pain001" { ("application/xml", "xml") } else { ("text/plain; charset=utf-8", "txt") };
     let disposition = format!("attachment; filename=\"payment-run-{run_id}-{format}.{extension}\"");
     Ok(([(header::CONTENT_TYPE, content_type.to_string()), (header::CONTENT_DISPOSITION, disposition)], file).into_response())
@@ -207,11 +208,11 @@ const INVOICE_FIELDS: [(&str, &str, &str); 6] = [
 ];
 
 async fn invoices_page(s: &AppState, me: &SignedIn, council_id: &str) -> Result<InvoicesPage, PageError> {
-    let council = s.store.council(council_id).await?;
+    let council = s.store.council(council_id.parse()?).await?;
     let provider = me.0.user.provider_name.clone().unwrap_or_default();
     Ok(InvoicesPage {
         nav: me.nav(),
-        invoices: s.store.invoices(&council.id.to_string(), Some(&provider), None, 200).await?,
+        invoices: s.store.invoices(council.id, Some(&provider), None, 200).await?,
         provider,
         council_id: council.id.to_string(),
         categories: ServiceCategory::ALL.iter().map(|c| Choice { code: c.code(), label: c.label() }).collect(),
@@ -221,8 +222,8 @@ async fn invoices_page(s: &AppState, me: &SignedIn, council_id: &str) -> Result<
     })
 }
 
-async fn invoices(State(s): State<AppState>, me: SignedIn, Path(council_id): Path<String>) -> PageResult {
-    Ok(render(StatusCode::OK, &invoices_page(&s, &me, &council_id).await?))
+async fn invoices(State(s): State<AppState>, me: SignedIn, Path(council_id): Path<CouncilId>) -> PageResult {
+    Ok(render(StatusCode::OK, &invoices_page(&s, &me, &council_id.to_string()).await?))
 }
 
 /// After a batch: the page again, with what was accepted and each line's problem.
@@ -234,8 +235,8 @@ async fn after_claims(s: &AppState, me: &SignedIn, council_id: &str, report: Cla
     Ok(render(status, &page))
 }
 
-async fn submit_invoice(State(s): State<AppState>, me: SignedIn, Path(council_id): Path<String>, Form(form): Form<HashMap<String, String>>) -> PageResult {
-    let mut page = invoices_page(&s, &me, &council_id).await?;
+async fn submit_invoice(State(s): State<AppState>, me: SignedIn, Path(council_id): Path<CouncilId>, Form(form): Form<HashMap<String, String>>) -> PageResult {
+    let mut page = invoices_page(&s, &me, &council_id.to_string()).await?;
     me.check_csrf(&form)?;
     let field = |name: &str| form.get(name).cloned().unwrap_or_default();
     let input = ClaimInput {
@@ -248,8 +249,8 @@ async fn submit_invoice(State(s): State<AppState>, me: SignedIn, Path(council_id
         units: field("units"),
         unit_rate: field("unit_rate"),
     };
-    match s.store.submit_claim(&council_id, &input).await {
-        Ok(report) => after_claims(&s, &me, &council_id, report).await,
+    match s.store.submit_claim(council_id, &input).await {
+        Ok(report) => after_claims(&s, &me, &council_id.to_string(), report).await,
         Err(StoreError::Invalid(p)) => {
             page.form = FormState::refused(form, p);
             Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page))
@@ -258,8 +259,8 @@ async fn submit_invoice(State(s): State<AppState>, me: SignedIn, Path(council_id
     }
 }
 
-async fn submit_invoice_csv(State(s): State<AppState>, me: SignedIn, Path(council_id): Path<String>, mut multipart: Multipart) -> PageResult {
-    let page = invoices_page(&s, &me, &council_id).await?;
+async fn submit_invoice_csv(State(s): State<AppState>, me: SignedIn, Path(council_id): Path<CouncilId>, mut multipart: Multipart) -> PageResult {
+    let page = invoices_page(&s, &me, &council_id.to_string()).await?;
     let (mut csrf, mut csv, mut partial) = (String::new(), None, false);
     while let Ok(Some(field)) = multipart.next_field().await {
         match field.name().unwrap_or("") {
@@ -277,8 +278,8 @@ async fn submit_invoice_csv(State(s): State<AppState>, me: SignedIn, Path(counci
     };
     // Every line must be from this provider: the file cannot speak for anyone else.
     let mine = page.provider.clone();
-    match s.store.submit_provider_claims_csv(&council_id, &mine, &text, partial).await {
-        Ok(report) => after_claims(&s, &me, &council_id, report).await,
+    match s.store.submit_provider_claims_csv(council_id, &mine, &text, partial).await {
+        Ok(report) => after_claims(&s, &me, &council_id.to_string(), report).await,
         Err(StoreError::Invalid(p)) => {
             // Problems with the file as a whole (its header) belong to the file field.
             let message = p.into_vec().iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; ");

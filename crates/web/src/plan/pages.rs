@@ -14,6 +14,7 @@ use axum::routing::get;
 use axum::{Form, Router};
 use selfdirect_domain::deployment::streams::SpendingPurpose;
 use selfdirect_domain::deployment::DeploymentOption;
+use selfdirect_domain::ids::{AccountId, PersonId, PlanId};
 use selfdirect_domain::plan::{Frequency, PlanInput, PlanLineInput, ServiceCategory};
 use selfdirect_domain::ras::weekly;
 use selfdirect_domain::Money;
@@ -45,8 +46,8 @@ async fn my_budget(State(s): State<AppState>, me: SignedIn) -> PageResult {
 
 /// The plan and whose it is (the gate has let the user work on it).
 async fn plan_for(s: &AppState, plan_id: &str) -> Result<(Plan, String), PageError> {
-    let plan = s.store.plan(plan_id).await?;
-    let person = s.store.person(&plan.person_id.to_string()).await?;
+    let plan = s.store.plan(plan_id.parse()?).await?;
+    let person = s.store.person(plan.person_id).await?;
     Ok((plan, person.full_name()))
 }
 
@@ -152,8 +153,8 @@ fn page_for(me: &SignedIn, plan: &Plan, person_name: String) -> PlanEditPage {
     }
 }
 
-async fn edit_form(State(s): State<AppState>, me: SignedIn, Path(plan_id): Path<String>) -> PageResult {
-    let (plan, name) = plan_for(&s, &plan_id).await?;
+async fn edit_form(State(s): State<AppState>, me: SignedIn, Path(plan_id): Path<PlanId>) -> PageResult {
+    let (plan, name) = plan_for(&s, &plan_id.to_string()).await?;
     Ok(render(StatusCode::OK, &page_for(&me, &plan, name)))
 }
 
@@ -208,13 +209,13 @@ fn line_field(field: &str) -> Option<(usize, &'static str)> {
     Some((index.parse().ok()?, name))
 }
 
-async fn save(State(s): State<AppState>, me: SignedIn, Path(plan_id): Path<String>, Form(form): Form<HashMap<String, String>>) -> PageResult {
-    let (plan, name) = plan_for(&s, &plan_id).await?;
+async fn save(State(s): State<AppState>, me: SignedIn, Path(plan_id): Path<PlanId>, Form(form): Form<HashMap<String, String>>) -> PageResult {
+    let (plan, name) = plan_for(&s, &plan_id.to_string()).await?;
     me.check_csrf(&form)?;
     let version = form.get("version").and_then(|v| v.parse::<i64>().ok()).unwrap_or(-1);
     let (mut rows, input, kept) = read_form(&form, &plan);
     let submit = form.get("action").map(String::as_str) == Some("submit");
-    let result = if submit { s.store.update_and_submit_plan(&plan_id, version, &input).await } else { s.store.update_plan(&plan_id, version, &input).await };
+    let result = if submit { s.store.update_and_submit_plan(plan_id, version, &input).await } else { s.store.update_plan(plan_id, version, &input).await };
     let problems = match result {
         Ok(saved) if submit => return Ok(Redirect::to(&format!("/people/{}?sent=1", saved.person_id)).into_response()),
         Ok(saved) => {
@@ -224,7 +225,7 @@ async fn save(State(s): State<AppState>, me: SignedIn, Path(plan_id): Path<Strin
         }
         Err(StoreError::Invalid(p)) => p,
         Err(StoreError::Conflict(message)) => {
-            let mut page = page_for(&me, &s.store.plan(&plan_id).await?, name);
+            let mut page = page_for(&me, &s.store.plan(plan_id).await?, name);
             page.errors.push(SummaryError { href: "#outcomes".into(), message: format!("{message}. This page now shows the latest version.") });
             return Ok(render(StatusCode::CONFLICT, &page));
         }
@@ -314,13 +315,13 @@ fn deployment_page(me: &SignedIn, plan: &Plan, typed: &HashMap<String, String>) 
     }
 }
 
-async fn deployment_form(State(s): State<AppState>, me: SignedIn, Path(plan_id): Path<String>) -> PageResult {
-    let (plan, _) = plan_for(&s, &plan_id).await?;
+async fn deployment_form(State(s): State<AppState>, me: SignedIn, Path(plan_id): Path<PlanId>) -> PageResult {
+    let (plan, _) = plan_for(&s, &plan_id.to_string()).await?;
     Ok(render(StatusCode::OK, &deployment_page(&me, &plan, &HashMap::new())))
 }
 
-async fn choose_deployment(State(s): State<AppState>, me: SignedIn, Path(plan_id): Path<String>, Form(form): Form<HashMap<String, String>>) -> PageResult {
-    let (plan, _) = plan_for(&s, &plan_id).await?;
+async fn choose_deployment(State(s): State<AppState>, me: SignedIn, Path(plan_id): Path<PlanId>, Form(form): Form<HashMap<String, String>>) -> PageResult {
+    let (plan, _) = plan_for(&s, &plan_id.to_string()).await?;
     me.check_csrf(&form)?;
     let mut page = deployment_page(&me, &plan, &form);
     for line in &mut page.lines {
@@ -331,7 +332,7 @@ async fn choose_deployment(State(s): State<AppState>, me: SignedIn, Path(plan_id
     if page.lines.iter().all(|l| l.error.is_none()) {
         let input =
             OpenAccountInput { deployment: None, line_deployments: page.lines.iter().map(|l| (l.id.clone(), l.chosen.clone())).collect(), start_date: None };
-        match s.store.open_account(&plan_id, &input).await {
+        match s.store.open_account(plan_id, &input).await {
             Ok(_) => return Ok(Redirect::to(&format!("/people/{}?money=1", plan.person_id)).into_response()),
             Err(StoreError::Invalid(problems)) => {
                 for p in problems.into_vec() {
@@ -366,7 +367,7 @@ struct EasyReadPage {
 
 async fn easy_read(State(s): State<AppState>, me: SignedIn) -> PageResult {
     let person = me.0.user.person_id.ok_or(PageError::Refused(selfdirect_domain::access::Refusal::Forbidden))?;
-    let o = s.store.person_overview(&person.to_string()).await?;
+    let o = s.store.person_overview(person).await?;
     let final_budget = o.plan.as_ref().and_then(|p| p.final_budget);
     let yearly = final_budget.or(o.allocation.as_ref().map(|a| a.allocation.total));
     let things = o.plan.as_ref().map(|p| p.lines.iter().map(|l| (l.line.description.clone(), l.annual_cost)).collect()).unwrap_or_default();
@@ -394,9 +395,9 @@ struct SpendingPage {
 }
 
 async fn spending_page(s: &AppState, me: &SignedIn, account_id: &str) -> Result<SpendingPage, PageError> {
-    let account = s.store.account(account_id).await?;
-    let person = s.store.person(&account.person_id.to_string()).await?;
-    let plan = s.store.plan(&account.plan_id.to_string()).await?;
+    let account = s.store.account(account_id.parse()?).await?;
+    let person = s.store.person(account.person_id).await?;
+    let plan = s.store.plan(account.plan_id).await?;
     Ok(SpendingPage {
         nav: me.nav(),
         account_id: account.id.to_string(),
@@ -414,12 +415,12 @@ async fn spending_page(s: &AppState, me: &SignedIn, account_id: &str) -> Result<
     })
 }
 
-async fn spending_form(State(s): State<AppState>, me: SignedIn, Path(account_id): Path<String>) -> PageResult {
-    Ok(render(StatusCode::OK, &spending_page(&s, &me, &account_id).await?))
+async fn spending_form(State(s): State<AppState>, me: SignedIn, Path(account_id): Path<AccountId>) -> PageResult {
+    Ok(render(StatusCode::OK, &spending_page(&s, &me, &account_id.to_string()).await?))
 }
 
-async fn record_spending(State(s): State<AppState>, me: SignedIn, Path(account_id): Path<String>, mut multipart: Multipart) -> PageResult {
-    let mut page = spending_page(&s, &me, &account_id).await?;
+async fn record_spending(State(s): State<AppState>, me: SignedIn, Path(account_id): Path<AccountId>, mut multipart: Multipart) -> PageResult {
+    let mut page = spending_page(&s, &me, &account_id.to_string()).await?;
     let mut typed = HashMap::new();
     let mut receipt = None;
     // A form whose file cannot be read (too large for the body limit, cut off) fails as a
@@ -467,7 +468,7 @@ async fn record_spending(State(s): State<AppState>, me: SignedIn, Path(account_i
         purpose: Some(field("purpose")),
         receipt_reference: Some(field("receipt_reference")).filter(|r| !r.trim().is_empty()),
     };
-    match s.store.record_spending_with_receipt(&account_id, &input, receipt.as_ref()).await {
+    match s.store.record_spending_with_receipt(account_id, &input, receipt.as_ref()).await {
         Ok(view) => Ok(Redirect::to(&format!("/people/{}?spent=1", view.account.person_id)).into_response()),
         Err(StoreError::Invalid(problems)) => {
             page.form = FormState::refused(typed, problems);
@@ -488,14 +489,14 @@ struct AccessLogPage {
 }
 
 /// "Who has looked at my record": for the person, and for the auditor.
-async fn access_log_page(State(s): State<AppState>, me: SignedIn, Path(person_id): Path<String>) -> PageResult {
-    let person = s.store.person(&person_id).await?;
+async fn access_log_page(State(s): State<AppState>, me: SignedIn, Path(person_id): Path<PersonId>) -> PageResult {
+    let person = s.store.person(person_id).await?;
     let page = AccessLogPage {
         nav: me.nav(),
         person_id: person.id.to_string(),
         own_record: me.0.user.person_id == Some(person.id),
         name: person.full_name(),
-        entries: s.store.access_log(&person_id, 500).await?,
+        entries: s.store.access_log(person_id, 500).await?,
     };
     Ok(render(StatusCode::OK, &page))
 }

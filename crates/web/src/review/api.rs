@@ -7,6 +7,7 @@ use crate::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::{Extension, Json};
+use selfdirect_domain::ids::{AccountId, AssistantId, CouncilId, PersonId};
 use selfdirect_store::{Concern, DbsAlertRow, DbsInput, SurveyResults};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
@@ -28,8 +29,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
 
 #[utoipa::path(put, path = "/api/v1/personal-assistants/{assistant_id}/dbs", tag = "safety", request_body = DbsInput,
     responses((status = 204), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn record_dbs(State(s): State<AppState>, Path(assistant_id): Path<String>, ApiJson(b): ApiJson<DbsInput>) -> ApiResult<StatusCode> {
-    s.store.record_dbs_check(&assistant_id, &b).await?;
+async fn record_dbs(State(s): State<AppState>, Path(assistant_id): Path<AssistantId>, ApiJson(b): ApiJson<DbsInput>) -> ApiResult<StatusCode> {
+    s.store.record_dbs_check(assistant_id, &b).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -45,22 +46,22 @@ pub struct AsOf {
 async fn dbs_alerts(
     State(s): State<AppState>,
     Extension(me): Extension<ApiUser>,
-    Path(council_id): Path<String>,
+    Path(council_id): Path<CouncilId>,
     ApiQuery(q): ApiQuery<AsOf>,
 ) -> ApiResult<Json<Vec<DbsAlertRow>>> {
     let as_of = crate::api::optional_date("as_of", q.as_of.as_deref())?;
-    Ok(Json(only_visible(&s, &me, &council_id, s.store.dbs_alerts(&council_id, as_of).await?, |a| a.person_id).await?))
+    Ok(Json(only_visible(&s, &me, &council_id.to_string(), s.store.dbs_alerts(council_id, as_of).await?, |a| a.person_id).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/councils/{council_id}/safeguarding-concerns", tag = "safety",
     responses((status = 200, description = "Open concerns, oldest first", body = Vec<Concern>)))]
-async fn open_concerns(State(s): State<AppState>, Extension(me): Extension<ApiUser>, Path(council_id): Path<String>) -> ApiResult<Json<Vec<Concern>>> {
-    Ok(Json(only_visible(&s, &me, &council_id, s.store.open_concerns(&council_id).await?, |c| c.person_id).await?))
+async fn open_concerns(State(s): State<AppState>, Extension(me): Extension<ApiUser>, Path(council_id): Path<CouncilId>) -> ApiResult<Json<Vec<Concern>>> {
+    Ok(Json(only_visible(&s, &me, &council_id.to_string(), s.store.open_concerns(council_id).await?, |c| c.person_id).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/people/{person_id}/safeguarding-concerns", tag = "safety", responses((status = 200, body = Vec<Concern>)))]
-async fn person_concerns(State(s): State<AppState>, Path(person_id): Path<String>) -> ApiResult<Json<Vec<Concern>>> {
-    Ok(Json(s.store.concerns(&person_id).await?))
+async fn person_concerns(State(s): State<AppState>, Path(person_id): Path<PersonId>) -> ApiResult<Json<Vec<Concern>>> {
+    Ok(Json(s.store.concerns(person_id).await?))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -76,10 +77,10 @@ pub struct NewConcern {
 async fn raise_concern(
     State(s): State<AppState>,
     Extension(ApiUser(user)): Extension<ApiUser>,
-    Path(person_id): Path<String>,
+    Path(person_id): Path<PersonId>,
     ApiJson(b): ApiJson<NewConcern>,
 ) -> ApiResult<(StatusCode, Json<Concern>)> {
-    Ok((StatusCode::CREATED, Json(s.store.raise_concern(&person_id, &user.display_name, &b.concern, &b.raised_on).await?)))
+    Ok((StatusCode::CREATED, Json(s.store.raise_concern(person_id, &user.display_name, &b.concern, &b.raised_on).await?)))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -96,7 +97,7 @@ async fn close_concern(
     Path((person_id, concern_id)): Path<(String, String)>,
     ApiJson(b): ApiJson<ConcernClosure>,
 ) -> ApiResult<Json<Concern>> {
-    Ok(Json(s.store.close_concern(&person_id, &concern_id, &user.display_name, &b.outcome).await?))
+    Ok(Json(s.store.close_concern(person_id.parse()?, concern_id.parse()?, &user.display_name, &b.outcome).await?))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -113,16 +114,16 @@ pub struct SurveyResponse {
     responses((status = 201, description = "Recorded; the scores of this response", body = SurveyResults), (status = 422, body = ErrorBody)))]
 async fn record_survey(
     State(s): State<AppState>,
-    Path(account_id): Path<String>,
+    Path(account_id): Path<AccountId>,
     ApiJson(b): ApiJson<SurveyResponse>,
 ) -> ApiResult<(StatusCode, Json<SurveyResults>)> {
-    Ok((StatusCode::CREATED, Json(s.store.record_survey_response(&account_id, &b.respondent, &b.answers, &b.completed_on).await?)))
+    Ok((StatusCode::CREATED, Json(s.store.record_survey_response(account_id, &b.respondent, &b.answers, &b.completed_on).await?)))
 }
 
 #[utoipa::path(get, path = "/api/v1/councils/{council_id}/outcome-surveys", tag = "learning",
     responses((status = 200, description = "Average outcome scores (1 to 4, in hundredths): all, per client group, per way the budget is held", body = Vec<SurveyResults>)))]
-async fn survey_results(State(s): State<AppState>, Path(council_id): Path<String>) -> ApiResult<Json<Vec<SurveyResults>>> {
-    Ok(Json(s.store.survey_results(&council_id).await?))
+async fn survey_results(State(s): State<AppState>, Path(council_id): Path<CouncilId>) -> ApiResult<Json<Vec<SurveyResults>>> {
+    Ok(Json(s.store.survey_results(council_id).await?))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -133,7 +134,7 @@ pub struct ApprovalLimit {
 
 #[utoipa::path(put, path = "/api/v1/councils/{council_id}/approval-limit", tag = "safety", request_body = ApprovalLimit,
     responses((status = 204), (status = 422, body = ErrorBody)))]
-async fn set_approval_limit(State(s): State<AppState>, Path(council_id): Path<String>, ApiJson(b): ApiJson<ApprovalLimit>) -> ApiResult<StatusCode> {
-    s.store.set_approval_limit(&council_id, &b.social_worker_limit).await?;
+async fn set_approval_limit(State(s): State<AppState>, Path(council_id): Path<CouncilId>, ApiJson(b): ApiJson<ApprovalLimit>) -> ApiResult<StatusCode> {
+    s.store.set_approval_limit(council_id, &b.social_worker_limit).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -51,7 +51,7 @@ impl Api {
         let email = format!("api-{role}-{}@example.org", uuid::Uuid::now_v7());
         let password = "a long enough password";
         let input = selfdirect_store::NewUser { email: &email, display_name: "API User", role, person_id: person, provider_name: provider, password };
-        self.store.create_user(council_id, &input).await.unwrap();
+        self.store.create_user(council_id.parse().unwrap(), &input).await.unwrap();
         self.bearer_sign_in(&email, password).await;
     }
 
@@ -109,7 +109,7 @@ impl Api {
         let email = format!("{role}-{}@example.org", uuid::Uuid::now_v7());
         let password = "a long enough password";
         let input = selfdirect_store::NewUser { email: &email, display_name: "Test User", role, person_id: person, provider_name: provider, password };
-        self.store.create_user(council_id, &input).await.unwrap();
+        self.store.create_user(council_id.parse().unwrap(), &input).await.unwrap();
         self.sign_in(&email, password).await;
     }
 
