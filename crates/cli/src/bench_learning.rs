@@ -4,6 +4,7 @@
 //! adds the spending up from the ledger instead of the rollup.
 
 use crate::measure::percentiles_ms;
+use selfdirect_domain::ids::CouncilId;
 use selfdirect_store::{SpendingDimension, Store};
 use std::time::{Duration, Instant};
 
@@ -30,18 +31,18 @@ const QUERIES: [Query; 8] = [
     Query::SurveyResults,
 ];
 
-async fn run_query(store: &Store, council: &str, q: Query) -> anyhow::Result<()> {
+async fn run_query(store: &Store, council: CouncilId, q: Query) -> anyhow::Result<()> {
     match q {
         Query::Uptake => {
-            store.uptake(council.parse()?, None).await?;
+            store.uptake(council, None).await?;
         }
-        Query::UptakeByGroup => drop(store.uptake_by_group(council.parse()?, None).await?),
-        Query::UptakeSeries => drop(store.uptake_series(council.parse()?, 12, None).await?),
-        Query::MonthlyJourney => drop(store.monthly_journey(council.parse()?).await?),
-        Query::SpendingByCategory => drop(store.spending_by(council.parse()?, SpendingDimension::Category).await?),
-        Query::SpendingByArea => drop(store.spending_by(council.parse()?, SpendingDimension::Area).await?),
-        Query::ProviderIncome => drop(store.provider_income(council.parse()?, 12).await?),
-        Query::SurveyResults => drop(store.survey_results(council.parse()?).await?),
+        Query::UptakeByGroup => drop(store.uptake_by_group(council, None).await?),
+        Query::UptakeSeries => drop(store.uptake_series(council, 12, None).await?),
+        Query::MonthlyJourney => drop(store.monthly_journey(council).await?),
+        Query::SpendingByCategory => drop(store.spending_by(council, SpendingDimension::Category).await?),
+        Query::SpendingByArea => drop(store.spending_by(council, SpendingDimension::Area).await?),
+        Query::ProviderIncome => drop(store.provider_income(council, 12).await?),
+        Query::SurveyResults => drop(store.survey_results(council).await?),
     }
     Ok(())
 }
@@ -56,7 +57,7 @@ fn print_row(what: &str, samples: &mut [Duration]) -> [f64; 4] {
 pub async fn dashboard(store: &Store, councils: usize, rounds: usize, quarter: &str) -> anyhow::Result<()> {
     let sizes = store.people_per_council().await?;
     let people: i64 = sizes.iter().map(|(_, n)| n).sum();
-    let chosen: Vec<&(String, i64)> = sizes.iter().take(councils.max(1)).collect();
+    let chosen: Vec<&(CouncilId, i64)> = sizes.iter().take(councils.max(1)).collect();
     println!(
         "{} councils, {people} people in the store; measuring the {} largest ({} to {} people), {rounds} rounds each",
         sizes.len(),
@@ -72,7 +73,7 @@ pub async fn dashboard(store: &Store, councils: usize, rounds: usize, quarter: &
         for (council, _) in &chosen {
             for _ in 0..rounds {
                 let t = Instant::now();
-                run_query(store, council, q).await?;
+                run_query(store, *council, q).await?;
                 samples.push(t.elapsed());
             }
         }
@@ -87,9 +88,9 @@ pub async fn dashboard(store: &Store, councils: usize, rounds: usize, quarter: &
     let mut baseline = Vec::new();
     for (council, _) in &chosen {
         let t = Instant::now();
-        let from_ledger = store.spending_from_ledger(council.parse()?, SpendingDimension::Category).await?;
+        let from_ledger = store.spending_from_ledger(*council, SpendingDimension::Category).await?;
         baseline.push(t.elapsed());
-        let from_rollup = store.spending_by(council.parse()?, SpendingDimension::Category).await?;
+        let from_rollup = store.spending_by(*council, SpendingDimension::Category).await?;
         anyhow::ensure!(from_ledger == from_rollup, "council {council}: the rollup and the ledger disagree");
     }
     let base = print_row("baseline: SpendingByCategory from the ledger", &mut baseline);
@@ -102,7 +103,7 @@ pub async fn dashboard(store: &Store, councils: usize, rounds: usize, quarter: &
     let mut rows = 0usize;
     for (council, _) in &chosen {
         let t = Instant::now();
-        let r = store.statutory_return(council.parse()?, quarter).await?;
+        let r = store.statutory_return(*council, quarter).await?;
         returns.push(t.elapsed());
         rows += r.rows.len();
     }

@@ -317,8 +317,8 @@ impl Store {
 impl Store {
     /// Every council's id with its number of people, largest first (for benchmarks and
     /// capacity planning).
-    pub async fn people_per_council(&self) -> Result<Vec<(String, i64)>> {
+    pub async fn people_per_council(&self) -> Result<Vec<(CouncilId, i64)>> {
         let rows = sqlx::query("SELECT council_id, COUNT(*) AS n FROM people GROUP BY council_id ORDER BY n DESC, council_id").fetch_all(&self.pool).await?;
-        rows.iter().map(|r| Ok((r.try_get("council_id")?, r.try_get("n")?))).collect()
+        rows.iter().map(|r| Ok((codec::uuid("people.council_id", &r.try_get::<String, _>("council_id")?)?, r.try_get("n")?))).collect()
     }
 }

@@ -466,7 +466,7 @@ impl Store {
 /// before its balances are read, which makes concurrent movements on one account wait for
 /// each other (a row lock on PostgreSQL, the write lock on SQLite), so balances cannot go stale.
 pub(crate) async fn lock_account(tx: &mut Transaction<'_, Any>, account_id: AccountId) -> Result<LockedAccount> {
-    let id = account_id.uuid().to_string();
+    let id = account_id.to_string();
     let not_found = || StoreError::NotFound { what: "budget account", id: account_id.to_string() };
     // An account never changes council, so reading it before the lock is safe.
     let council: String = sqlx::query("SELECT council_id FROM budget_accounts WHERE id = $1")

@@ -243,7 +243,7 @@ impl Store {
 
     /// Every version of an account's bank details, newest first.
     pub async fn bank_detail_changes(&self, account_id: AccountId) -> Result<Vec<BankDetailChange>> {
-        let id = account_id.uuid().to_string();
+        let id = account_id.to_string();
         let rows =
             sqlx::query(&format!("SELECT {CHANGE_COLUMNS} FROM bank_detail_changes c WHERE c.budget_account_id = $1 ORDER BY c.entered_at DESC, c.id DESC"))
                 .bind(&id)

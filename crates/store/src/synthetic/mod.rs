@@ -14,6 +14,7 @@ mod sink;
 use crate::{Result, Store};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+use selfdirect_domain::ids::CouncilId;
 use selfdirect_domain::money::claims::provider_key;
 use sink::Sink;
 use std::time::Instant;
@@ -158,7 +159,7 @@ pub async fn generate_into(store: &Store, url: &str, options: &GenerateOptions, 
     let (sender, mut receiver) = tokio::sync::mpsc::channel::<Batch>(2);
     let seed = options.seed;
     let (batch_people, end) = (options.batch_people.max(1), options.end);
-    let council_ids: Vec<String> = councils.iter().map(|c| c.id.to_string()).collect();
+    let council_ids: Vec<CouncilId> = councils.iter().map(|c| c.id.into()).collect();
     let catalogues = rows::Catalogues { streams: store.streams.clone(), survey: selfdirect_domain::learning::survey::Survey::standard() };
     let maker = std::thread::spawn(move || {
         let mut ids = rows::Ids::new(seed, window_start);
@@ -192,7 +193,7 @@ pub async fn generate_into(store: &Store, url: &str, options: &GenerateOptions, 
 
     let started = Instant::now();
     for (i, council_id) in council_ids.iter().enumerate() {
-        store.rebuild_spending_rollup(council_id.parse()?).await?;
+        store.rebuild_spending_rollup(*council_id).await?;
         progress(Phase::Rollup, i as u64 + 1, council_ids.len() as u64);
     }
     store.refresh_statistics().await?;
