@@ -162,6 +162,7 @@ async fn demo_users(
         ("finance".into(), Role::FinanceOfficer, "Fay Finance".into(), None, None),
         ("commissioner".into(), Role::Commissioner, "Cam Commissioner".into(), None, None),
         ("auditor".into(), Role::Auditor, "Aud Auditor".into(), None, None),
+        ("operator".into(), Role::ServiceOperator, "Opal Operator".into(), None, None),
     ];
     if let Some((pid, name)) = planning {
         wanted.push(("planning".into(), Role::BudgetHolder, name, Some(pid), None));

@@ -22,6 +22,7 @@ coded_enum!(
         Commissioner => ("commissioner", "Commissioner"),
         Auditor => ("auditor", "Auditor"),
         Administrator => ("administrator", "Administrator"),
+        ServiceOperator => ("service_operator", "Service operator"),
     }
 );
 
@@ -72,8 +73,10 @@ pub enum Action {
     ViewLedger,
     /// See invoices: a provider their own, finance and auditors all.
     ViewInvoices,
-    /// Set up a new council on the service (a service administrator's job).
+    /// Set up a new council on the service: the service operator's job, not a council's.
     CreateCouncil,
+    /// A council's own set-up (teams, the scheme of delegation): its administrator's.
+    SetUpCouncil,
     /// See who has read or changed a person's record: the auditor, and the person.
     ViewAccessLog,
     /// Record the council's block contracts with providers (commissioning).
@@ -104,7 +107,8 @@ impl Action {
             Action::ManageRas => "worked on the allocation rules",
             Action::ViewLedger => "looked at the ledger",
             Action::ViewInvoices => "looked at invoices",
-            Action::CreateCouncil => "set up a council",
+            Action::CreateCouncil => "set up a new council",
+            Action::SetUpCouncil => "changed the council's set-up",
             Action::ViewAccessLog => "looked at who has seen the record",
             Action::ManageContracts => "recorded a block contract",
             Action::ChangeBankDetails => "changed the bank details",
@@ -237,7 +241,7 @@ pub fn decide(actor: &Actor, action: Action, subject: Subject) -> Result<(), Ref
                 true
             }
             SocialWorker | TeamManager | FinanceOfficer | Auditor | Administrator => true,
-            Provider | Commissioner => false,
+            Provider | Commissioner | ServiceOperator => false,
         },
         EditPlan | ChooseDeployment | RecordSpending => match actor.role {
             BudgetHolder | Representative | Broker => {
@@ -258,7 +262,8 @@ pub fn decide(actor: &Actor, action: Action, subject: Subject) -> Result<(), Ref
         ViewInvoices => matches!(actor.role, FinanceOfficer | Auditor) || (actor.role == Provider && actor.provider_name.is_some()),
         ViewAggregates => matches!(actor.role, Commissioner | TeamManager | FinanceOfficer | Auditor | Administrator),
         ViewCouncil => true,
-        CreateCouncil => actor.role == Administrator,
+        CreateCouncil => actor.role == ServiceOperator,
+        SetUpCouncil => actor.role == Administrator,
         ManageContracts => matches!(actor.role, Commissioner),
         ChangeBankDetails => match actor.role {
             BudgetHolder | Representative => {
@@ -296,6 +301,7 @@ pub fn home_path(actor: &Actor) -> String {
         Role::FinanceOfficer => format!("/councils/{council}/finance"),
         Role::Provider => format!("/councils/{council}/invoices"),
         Role::Commissioner => format!("/councils/{council}/dashboard"),
+        Role::ServiceOperator => "/service/councils".to_string(),
     }
 }
 
@@ -338,7 +344,7 @@ mod tests {
             assert_eq!(decide(&a, Action::ViewCaseload, Subject::Council(elsewhere)), Err(NotFound));
             let (view_own, view_other) = match role {
                 Role::BudgetHolder | Role::Representative | Role::Broker => (ok, Err(NotFound)),
-                Role::Provider | Role::Commissioner => (Err(Forbidden), Err(Forbidden)),
+                Role::Provider | Role::Commissioner | Role::ServiceOperator => (Err(Forbidden), Err(Forbidden)),
                 _ => (ok, ok),
             };
             assert_eq!((decide(&a, Action::ViewPerson, own), decide(&a, Action::ViewPerson, other)), (view_own, view_other), "{role:?} view");
@@ -346,7 +352,23 @@ mod tests {
             assert_eq!(decide(&a, Action::DecidePlan, Subject::Council(here)).is_ok(), decides, "{role:?} decide");
             assert_eq!(decide(&a, Action::ManageFinance, Subject::Council(here)).is_ok(), role == Role::FinanceOfficer, "{role:?} finance");
             assert_eq!(decide(&a, Action::SubmitInvoices, Subject::Council(here)).is_ok(), role == Role::Provider, "{role:?} invoices");
+            assert_eq!(decide(&a, Action::CreateCouncil, Subject::Council(here)).is_ok(), role == Role::ServiceOperator, "{role:?} new council");
+            assert_eq!(decide(&a, Action::SetUpCouncil, Subject::Council(here)).is_ok(), role == Role::Administrator, "{role:?} set-up");
         }
+    }
+
+    #[test]
+    fn the_service_operator_sets_up_councils_and_sees_no_ones_record() {
+        let here = fresh();
+        let operator = actor(Role::ServiceOperator, here, None);
+        let person = Subject::Person { council_id: here, person_id: fresh(), caseload: Caseload::default() };
+        for action in [Action::ViewPerson, Action::EditPlan, Action::ManagePeople, Action::ViewCaseload, Action::ManageFinance, Action::ViewAggregates] {
+            assert!(decide(&operator, action, person).is_err() && decide(&operator, action, Subject::Council(here)).is_err(), "{action:?}");
+        }
+        assert_eq!(decide(&operator, Action::CreateCouncil, Subject::Council(here)), Ok(()));
+        // A council's administrator runs their own council, not the service.
+        let administrator = actor(Role::Administrator, here, None);
+        assert_eq!(decide(&administrator, Action::CreateCouncil, Subject::Council(here)), Err(Refusal::Forbidden));
     }
 
     #[test]

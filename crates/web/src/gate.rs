@@ -94,6 +94,8 @@ pub const PAGES: &[(&str, &str, Rule)] = {
         ("POST", "/councils/{council_id}/invoices", Decide(SubmitInvoices, Council)),
         ("POST", "/councils/{council_id}/invoices/csv", Decide(SubmitInvoices, Council)),
         ("POST", "/accounts/{account_id}/bank-details/{change_id}/confirm", Decide(ConfirmBankDetails, Account)),
+        ("GET", "/service/councils", Decide(CreateCouncil, OwnCouncil)),
+        ("POST", "/service/councils", Decide(CreateCouncil, OwnCouncil)),
     ]
 };
 
@@ -139,7 +141,7 @@ fn api_rule(method: &Method, route: &str) -> Option<(Action, Scope)> {
         "/v1/people/{person_id}/broker" => (EditPlan, Person),
         "/v1/people/{person_id}/case-allocation" => (ManagePeople, Person),
         // Teams are council set-up: its administrator's.
-        "/v1/councils/{council_id}/teams" => (CreateCouncil, Council),
+        "/v1/councils/{council_id}/teams" => (SetUpCouncil, Council),
         "/v1/people/{person_id}/access-log" => (ViewAccessLog, Person),
         "/v1/people/{person_id}/plans" => (EditPlan, Person),
         "/v1/assessments/{assessment_id}" => (ViewPerson, Assessment),
@@ -164,7 +166,7 @@ fn api_rule(method: &Method, route: &str) -> Option<(Action, Scope)> {
         "/v1/councils/{council_id}/block-contracts" if get => (ViewAggregates, Council),
         "/v1/councils/{council_id}/block-contracts" => (ManageContracts, Council),
         // The scheme of delegation is council set-up: its administrator's.
-        "/v1/councils/{council_id}/approval-limit" => (CreateCouncil, Council),
+        "/v1/councils/{council_id}/approval-limit" => (SetUpCouncil, Council),
         "/v1/personal-assistants/{assistant_id}/timesheets" | "/v1/personal-assistants/{assistant_id}/dbs" => (RecordSpending, PersonalAssistant),
         "/v1/councils/{council_id}/dbs-alerts" | "/v1/councils/{council_id}/safeguarding-concerns" => (ViewCaseload, Council),
         "/v1/people/{person_id}/safeguarding-concerns" if get => (ViewCaseload, Person),

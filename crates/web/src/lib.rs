@@ -11,6 +11,8 @@ mod learning;
 mod money;
 mod plan;
 mod review;
+// The service operator's: the councils on the service.
+mod service;
 // The one access gate, signing in, and what every page shares.
 mod assets;
 mod auth;
@@ -39,6 +41,7 @@ pub fn app(store: Store) -> Router {
         .merge(plan::pages::routes())
         .merge(money::pages::routes())
         .merge(learning::pages::routes())
+        .merge(service::routes())
         .merge(pages::routes())
         .merge(api::routes())
         .merge(assets::routes())

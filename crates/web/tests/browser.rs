@@ -202,6 +202,7 @@ async fn plan_made_approved_and_money_chosen_in_a_real_browser() {
         ("fay@example.org", "Fay Finance", "finance_officer", None, None),
         ("pat@example.org", "Pat Park", "provider", None, Some("Park Leisure Centre")),
         ("cam@example.org", "Cam Commissioner", "commissioner", None, None),
+        ("opal@example.org", "Opal Operator", "service_operator", None, None),
     ] {
         let input = NewUser { email, display_name: name, role, person_id: person, provider_name: provider, password: PASSWORD };
         store.create_user(cid, &input).await.unwrap();
@@ -392,6 +393,21 @@ async fn plan_made_approved_and_money_chosen_in_a_real_browser() {
         "{dashboard}"
     );
     assert!(dashboard.contains("Riverside Day Centre") && dashboard.contains("From block contracts"), "{dashboard}");
+
+    // The service operator sets up a new council; a mistake comes back named.
+    v.sign_out().await;
+    v.sign_in("opal@example.org").await;
+    assert_eq!(v.path().await, "/service/councils");
+    v.check("the councils on the service").await;
+    v.fill("code", "E06000099").await;
+    v.follow("form[action='/service/councils'] button").await;
+    v.check("setting up a council, the name missing").await;
+    assert!(v.text().await.contains("The name is required"));
+    v.fill("name", "Newtown Borough Council").await;
+    v.follow("form[action='/service/councils'] button").await;
+    v.check("the council set up").await;
+    let councils = v.text().await;
+    assert!(councils.contains("Council E06000099 is set up") && councils.contains("Newtown Borough Council"), "{councils}");
     v.client.clone().close().await.unwrap();
     assert!(v.pages_checked >= 25, "axe-core checked {} pages", v.pages_checked);
 }

@@ -19,8 +19,19 @@ use selfdirect_store::{BankDetailsInput, NewUser, PersonalAssistantInput, RunOpt
 use serde_json::json;
 use std::collections::BTreeMap;
 
-const ROLES: [&str; 10] =
-    ["budget_holder", "representative", "broker", "social_worker", "team_manager", "finance_officer", "provider", "commissioner", "auditor", "administrator"];
+const ROLES: [&str; 11] = [
+    "budget_holder",
+    "representative",
+    "broker",
+    "social_worker",
+    "team_manager",
+    "finance_officer",
+    "provider",
+    "commissioner",
+    "auditor",
+    "administrator",
+    "service_operator",
+];
 
 /// Who acts for a person: they may touch their own person's record and nobody else's.
 fn acts_for_person(role: &str) -> bool {
@@ -37,11 +48,12 @@ fn expected(method: &Method, route: &str) -> Option<&'static str> {
     let ras = "team_manager administrator";
     let finance = "finance_officer";
     let decide = "social_worker team_manager";
-    let everyone = "P social_worker team_manager finance_officer provider commissioner auditor administrator";
+    let everyone = "P social_worker team_manager finance_officer provider commissioner auditor administrator service_operator";
     let get = *method == Method::GET;
     Some(match route {
         "/api/v1/councils" if get => everyone,
-        "/api/v1/councils" => "administrator",
+        // A new council is the service operator's to set up, never a council's administrator's.
+        "/api/v1/councils" => "service_operator",
         "/api/v1/councils/{council_id}" | "/api/v1/councils/{council_id}/questionnaire" => everyone,
         "/api/v1/councils/{council_id}/questionnaires" if get => everyone,
         "/api/v1/councils/{council_id}/people" if get => caseload,
@@ -121,6 +133,7 @@ fn expected_page(method: &str, route: &str) -> Option<&'static str> {
         }
         (_, "/councils/{council_id}/invoices" | "/councils/{council_id}/invoices/csv") => "provider",
         ("POST", "/accounts/{account_id}/bank-details/{change_id}/confirm") => "finance_officer",
+        (_, "/service/councils") => "service_operator",
         _ => return None,
     })
 }

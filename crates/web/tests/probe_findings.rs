@@ -100,6 +100,24 @@ async fn findings(store: Store) {
     let css = api.http.get(format!("{}/assets/selfdirect.css", api.base)).send().await.unwrap();
     assert_ne!(css.headers()["cache-control"], "no-store");
 
+    // 10. A council's administrator runs their council, not the service: setting up a new
+    // council is refused, in the API and the pages; the service operator does it in a page.
+    api.act_as(&cid.to_string(), "administrator", None, None).await;
+    let (status, _) = api.post("/api/v1/councils", serde_json::json!({"code": "ROGUE", "name": "Rogue Council"})).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    api.sign_in_as(&cid.to_string(), "administrator", None).await;
+    assert_eq!(api.page("/service/councils").await.0, StatusCode::FORBIDDEN);
+    assert_eq!(api.form("/service/councils", &[("code", "ROGUE"), ("name", "Rogue Council")]).await.0, StatusCode::FORBIDDEN);
+    assert!(!store.councils().await.unwrap().iter().any(|c| c.code == "ROGUE"));
+    api.sign_in_as(&cid.to_string(), "service_operator", None).await;
+    let (status, body, to) = api.form("/service/councils", &[("code", "new-1"), ("name", "New Borough Council")]).await;
+    assert_eq!((status, to.as_deref()), (StatusCode::SEE_OTHER, Some("/service/councils?created=NEW-1")), "{body}");
+    for (code, name, field) in [("NEW-2", "", "name"), ("NEW-1", "Again", "code")] {
+        let (status, body, _) = api.form("/service/councils", &[("code", code), ("name", name)]).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(body.contains(&format!("href=\"#{field}\"")) && body.contains(&format!("value=\"{code}\"")), "{body}");
+    }
+
     // 6. Dates far outside any budget are refused at the edge, naming the field.
     api.act_as(&cid.to_string(), "finance_officer", None, None).await;
     for period in ["9999-12-31", "0000-01-01", "+2026-01-01", "-9999-01-01"] {

@@ -40,9 +40,9 @@ impl Api {
             session: Default::default(),
             token: Default::default(),
         };
-        // A service administrator, who may set up councils; tests then act as people in them.
+        // The service operator, who may set up councils; tests then act as people in them.
         let service = api.store.create_council(&format!("S{}", &uuid::Uuid::now_v7().simple().to_string()[20..]), "Service administration").await.unwrap();
-        api.act_as(&service.id.to_string(), "administrator", None, None).await;
+        api.act_as(&service.id.to_string(), "service_operator", None, None).await;
         api
     }
 
