@@ -11,7 +11,7 @@ use selfdirect_domain::dates::iso;
 use selfdirect_domain::ids::{CouncilId, PersonId, ReconsiderationId};
 use selfdirect_domain::person::ClientGroup;
 use selfdirect_domain::ras::calibration::{evaluate, fit_prices, what_if, Evaluation, Fit, Package, WhatIf};
-use selfdirect_domain::ras::{allocate, Allocation, CompiledRules, ExplanationItem};
+use selfdirect_domain::ras::{allocate, Allocation, CompiledRules, ExplanationItem, MOST_A_RULE_MAY_HOLD};
 use selfdirect_domain::{Money, Problems};
 use serde::Serialize;
 use sqlx::Row;
@@ -191,7 +191,12 @@ impl Store {
     pub async fn uprate(&self, council_id: CouncilId, percent: &str) -> Result<Questionnaire> {
         let value = parse_percent("percent", percent, Decimal::from(-50), Decimal::from(50))?;
         let mut next = self.current_questionnaire(council_id).await?;
-        next.allocation = next.allocation.uprated(value);
+        next.allocation = next.allocation.uprated(value).ok_or_else(|| {
+            invalid(
+                "percent",
+                format!("uprating by {}% would take an amount in the rules above {}, the most it may be", value.normalize(), MOST_A_RULE_MAY_HOLD),
+            )
+        })?;
         next.version += 1;
         next.title = format!("{} (uprated by {}%)", next.title.split(" (uprated by").next().unwrap_or(&next.title), value.normalize());
         self.publish(council_id, &next).await?;

@@ -100,6 +100,22 @@ async fn findings(store: Store) {
     let css = api.http.get(format!("{}/assets/selfdirect.css", api.base)).send().await.unwrap();
     assert_ne!(css.headers()["cache-control"], "no-store");
 
+    // 6. Repeated uprating stops, naming the field, before any amount overflows.
+    api.act_as(&cid.to_string(), "team_manager", None, None).await;
+    let mut raised = 0;
+    let refusal = loop {
+        let answer = api.post(&format!("/api/v1/councils/{cid}/ras/uprate"), serde_json::json!({"percent": "50"})).await;
+        if answer.0 != StatusCode::CREATED && answer.0 != StatusCode::OK {
+            break answer;
+        }
+        raised += 1;
+        assert!(raised < 60, "uprating never stopped");
+    };
+    assert_refused(&refusal, StatusCode::UNPROCESSABLE_ENTITY, "percent");
+    assert!(refusal.1.to_string().contains("the most it may be"), "{}", refusal.1);
+    let (status, _) = api.get(&format!("/api/v1/councils/{cid}/questionnaire")).await;
+    assert_eq!(status, StatusCode::OK, "the rules in force still open after {raised} uprates");
+
     // 10. A council's administrator runs their council, not the service: setting up a new
     // council is refused, in the API and the pages; the service operator does it in a page.
     api.act_as(&cid.to_string(), "administrator", None, None).await;

@@ -46,7 +46,7 @@ impl Money {
     /// Rounds a decimal number of pounds to the nearest penny, halves away from zero
     /// (the convention of UK public-sector finance systems). `None` when out of range.
     pub fn from_decimal_rounded(pounds: Decimal) -> Option<Money> {
-        let pence = pounds.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero) * Decimal::ONE_HUNDRED;
+        let pence = pounds.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero).checked_mul(Decimal::ONE_HUNDRED)?;
         pence.to_i64().map(Money)
     }
 
@@ -154,7 +154,7 @@ impl FromStr for Money {
         if value.scale() > 2 && value.normalize().scale() > 2 {
             return Err(MoneyParseError::FractionOfAPenny(trimmed.to_string()));
         }
-        let pence = (value * Decimal::ONE_HUNDRED).to_i64().ok_or_else(|| MoneyParseError::TooLarge(trimmed.to_string()))?;
+        let pence = value.checked_mul(Decimal::ONE_HUNDRED).and_then(|p| p.to_i64()).ok_or_else(|| MoneyParseError::TooLarge(trimmed.to_string()))?;
         Ok(Money(if negative { -pence } else { pence }))
     }
 }
@@ -230,6 +230,9 @@ mod tests {
         assert!(matches!(".".parse::<Money>(), Err(MoneyParseError::NotANumber(_))));
         assert!(matches!("1.234".parse::<Money>(), Err(MoneyParseError::FractionOfAPenny(_))));
         assert!(matches!("99999999999999999999".parse::<Money>(), Err(MoneyParseError::TooLarge(_))));
+        // The largest decimal there is: refused, not an overflow in multiplying by 100.
+        assert!(matches!("79228162514264337593543950335".parse::<Money>(), Err(MoneyParseError::TooLarge(_))));
+        assert_eq!(Money::from_decimal_rounded(Decimal::MAX), None);
     }
 
     #[test]

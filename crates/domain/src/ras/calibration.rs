@@ -503,7 +503,7 @@ mod tests {
     fn what_if_compares_person_by_person() {
         let q = Questionnaire::standard();
         let current = CompiledRules::new(&q);
-        let proposed = CompiledRules::with_rules(&q, &q.allocation.uprated(Decimal::from(10)));
+        let proposed = CompiledRules::with_rules(&q, &q.allocation.uprated(Decimal::from(10)).unwrap());
         let packages = synthetic(&q, &two_bands(300, 270), 500, 5, 1);
         let w = what_if(&current, &proposed, &packages);
         assert_eq!(w.people_better_off + w.people_worse_off + w.people_unchanged, 500);

@@ -120,7 +120,13 @@ struct UpliftFile {
 }
 
 fn money_at(p: &mut Problems, lines: &Lines<'_>, field: &str, value: &Spanned<String>) -> Option<Money> {
-    p.money(&located(field, lines.at(value)), value.get_ref())
+    let field = located(field, lines.at(value));
+    let amount = p.money(&field, value.get_ref())?;
+    if !within_rule_range(amount) {
+        p.add(field, format!("is more than {MOST_A_RULE_MAY_HOLD}, the most an amount in the rules may be"));
+        return None;
+    }
+    Some(amount)
 }
 
 fn percent_at(p: &mut Problems, lines: &Lines<'_>, field: &str, value: &Spanned<String>) -> Option<Decimal> {
@@ -271,28 +277,35 @@ impl AllocationRules {
     }
 
     /// The same rules with every amount of money raised by `percent` (annual uprating),
-    /// each rounded to the penny.
-    pub fn uprated(&self, percent: Decimal) -> AllocationRules {
-        let factor = Decimal::ONE + percent / Decimal::ONE_HUNDRED;
-        let up = |m: Money| Money::from_decimal_rounded(m.to_decimal() * factor).expect("uprated amounts stay in range");
-        let up_limits = |l: Limits| Limits { floor: up(l.floor), ceiling: up(l.ceiling) };
-        AllocationRules {
-            bands: self.bands.iter().map(|b| Band { pounds_per_point: up(b.pounds_per_point), ..*b }).collect(),
-            limits: up_limits(self.limits),
-            group_limits: self.group_limits.iter().map(|(g, l)| (*g, up_limits(*l))).collect(),
-            uplifts: self
-                .uplifts
-                .iter()
-                .map(|u| Uplift {
-                    amount: match u.amount {
-                        UpliftAmount::Fixed(m) => UpliftAmount::Fixed(up(m)),
-                        pc @ UpliftAmount::Percent(_) => pc,
-                    },
-                    ..u.clone()
-                })
-                .collect(),
-        }
+    /// each rounded to the penny. `None` when an amount would pass
+    /// [`MOST_A_RULE_MAY_HOLD`] (or fall below zero): repeated uprating cannot overflow.
+    pub fn uprated(&self, percent: Decimal) -> Option<AllocationRules> {
+        let factor = Decimal::ONE.checked_add(percent.checked_div(Decimal::ONE_HUNDRED)?)?;
+        let up = |m: Money| Money::from_decimal_rounded(m.to_decimal().checked_mul(factor)?).filter(|m| within_rule_range(*m));
+        let up_limits = |l: Limits| Some(Limits { floor: up(l.floor)?, ceiling: up(l.ceiling)? });
+        let bands = self.bands.iter().map(|b| Some(Band { pounds_per_point: up(b.pounds_per_point)?, ..*b })).collect::<Option<_>>()?;
+        let group_limits = self.group_limits.iter().map(|(g, l)| Some((*g, up_limits(*l)?))).collect::<Option<_>>()?;
+        let uplifts = self
+            .uplifts
+            .iter()
+            .map(|u| {
+                let amount = match u.amount {
+                    UpliftAmount::Fixed(m) => UpliftAmount::Fixed(up(m)?),
+                    pc @ UpliftAmount::Percent(_) => pc,
+                };
+                Some(Uplift { amount, ..u.clone() })
+            })
+            .collect::<Option<_>>()?;
+        Some(AllocationRules { bands, limits: up_limits(self.limits)?, group_limits, uplifts })
     }
+}
+
+/// The most any one amount in the allocation rules may be (a rate per point, a limit, an
+/// uplift): far above any real budget, and low enough that no sum of them overflows.
+pub const MOST_A_RULE_MAY_HOLD: Money = Money::from_pounds(10_000_000);
+
+fn within_rule_range(m: Money) -> bool {
+    !m.is_negative() && m <= MOST_A_RULE_MAY_HOLD
 }
 
 /// A percentage with at most two decimal places as basis points (15.5% → 1550).
@@ -645,8 +658,26 @@ mod tests {
     }
 
     #[test]
+    fn repeated_uprating_stops_at_the_most_a_rule_may_hold_and_never_overflows() {
+        let mut rules = standard().allocation;
+        let mut times = 0;
+        while let Some(next) = rules.uprated(Decimal::from(50)) {
+            rules = next;
+            times += 1;
+            assert!(times < 100, "uprating never stopped");
+        }
+        // £56,925-ish ceilings reach £10,000,000 after a dozen or so 50% rises, not 100.
+        assert!((10..30).contains(&times), "{times}");
+        assert!(rules.limits.ceiling <= MOST_A_RULE_MAY_HOLD);
+        // A fall is bounded the same way: nothing goes below zero.
+        assert!(standard().allocation.uprated(Decimal::from(-100)).is_some_and(|r| r.limits.ceiling.is_zero()));
+        assert!(standard().allocation.uprated(Decimal::from(-101)).is_none());
+        assert!(standard().allocation.uprated(Decimal::MAX).is_none());
+    }
+
+    #[test]
     fn uprating_raises_every_amount() {
-        let rules = standard().allocation.uprated(Decimal::new(35, 1));
+        let rules = standard().allocation.uprated(Decimal::new(35, 1)).unwrap();
         assert_eq!(rules.bands[0].pounds_per_point, Money::from_pounds(300 * 1035 / 1000) + Money::from_pence(50));
         assert_eq!(rules.limits.ceiling, Money::from_pounds(56_925));
         assert_eq!(rules.uplifts[0].amount, UpliftAmount::Fixed(Money::from_pounds(9_832) + Money::from_pence(50)));
