@@ -3,9 +3,9 @@
 //! Prints throughput, errors and latency percentiles.
 
 use crate::demo;
+use crate::measure::{load_for, Load, Outcome};
 use indicatif::{ProgressBar, ProgressStyle};
 use selfdirect_store::{NewUser, Store};
-use std::time::{Duration, Instant};
 
 pub async fn run(store: Store, users: usize, seconds: u64) -> anyhow::Result<()> {
     println!("setting up (not timed): a demo council with {users} people, one budget-holder sign-in each…");
@@ -49,64 +49,15 @@ pub async fn run(store: Store, users: usize, seconds: u64) -> anyhow::Result<()>
     let mut one = read_for(&http, &base, &sessions[..1], baseline_seconds).await?;
     one.print("baseline: one request at a time");
     println!("{:<44} {:>11.1}x", "ratio (requests per second)", loaded.per_second() / one.per_second());
-    if loaded.errors + one.errors > 0 {
-        anyhow::bail!("{} requests failed", loaded.errors + one.errors);
+    if loaded.errors + one.errors + loaded.timeouts + one.timeouts > 0 {
+        anyhow::bail!("{} requests failed", loaded.errors + one.errors + loaded.timeouts + one.timeouts);
     }
     Ok(())
 }
 
-struct Load {
-    latencies: Vec<Duration>,
-    errors: u64,
-    seconds: f64,
-}
-
-impl Load {
-    fn per_second(&self) -> f64 {
-        self.latencies.len() as f64 / self.seconds
-    }
-
-    fn print(&mut self, title: &str) {
-        let [p50, p95, p99, max] = crate::measure::percentiles_ms(&mut self.latencies);
-        println!("{title:<44} {:>12}", "");
-        println!("{:<44} {:>12}", "requests", self.latencies.len());
-        println!("{:<44} {:>12}", "errors", self.errors);
-        println!("{:<44} {:>12.0}", "requests per second", self.per_second());
-        for (label, v) in [("p50 latency (ms)", p50), ("p95 latency (ms)", p95), ("p99 latency (ms)", p99), ("max latency (ms)", max)] {
-            println!("{label:<44} {v:>12.1}");
-        }
-    }
-}
-
 /// Each session reads its own record in a loop until `seconds` have passed, all at once.
 async fn read_for(http: &reqwest::Client, base: &str, sessions: &[(String, String)], seconds: u64) -> anyhow::Result<Load> {
-    let deadline = Instant::now() + Duration::from_secs(seconds);
-    let started = Instant::now();
-    let mut tasks = Vec::new();
-    for (token, pid) in sessions {
-        let (http, token) = (http.clone(), token.clone());
-        let url = format!("{base}/api/v1/people/{pid}");
-        tasks.push(tokio::spawn(async move {
-            let (mut latencies, mut errors) = (Vec::new(), 0u64);
-            while Instant::now() < deadline {
-                let t = Instant::now();
-                match http.get(&url).bearer_auth(&token).send().await {
-                    Ok(r) if r.status().is_success() => {
-                        let _ = r.bytes().await;
-                        latencies.push(t.elapsed());
-                    }
-                    _ => errors += 1,
-                }
-            }
-            (latencies, errors)
-        }));
-    }
-    let mut load = Load { latencies: Vec::new(), errors: 0, seconds: 0.0 };
-    for task in tasks {
-        let (latencies, e) = task.await?;
-        load.latencies.extend(latencies);
-        load.errors += e;
-    }
-    load.seconds = started.elapsed().as_secs_f64();
-    Ok(load)
+    let clients: Vec<(reqwest::Client, String, String)> =
+        sessions.iter().map(|(token, pid)| (http.clone(), token.clone(), format!("{base}/api/v1/people/{pid}"))).collect();
+    load_for(&clients, seconds, |(http, token, url)| async move { Outcome::of(http.get(&url).bearer_auth(&token).send().await).await }).await
 }

@@ -3,6 +3,7 @@
 mod bench_api;
 mod bench_learning;
 mod bench_money;
+mod bench_writes;
 pub mod demo;
 mod generate;
 mod measure;
@@ -213,6 +214,15 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 30)]
         seconds: u64,
     },
+    /// Concurrent budget holders on loopback, each recording spending from their direct
+    /// payment through the API for a fixed time (2 s client timeout): throughput, errors,
+    /// timeouts, latency percentiles, and one writer at a time as the baseline.
+    Writes {
+        #[arg(long, default_value_t = 150)]
+        writers: usize,
+        #[arg(long, default_value_t = 20)]
+        seconds: u64,
+    },
     /// Every commissioner-dashboard query and the quarterly statutory return on the data in
     /// the store (e.g. made by `generate`), for the largest councils: latency percentiles,
     /// and a baseline that adds spending up from the ledger instead of the rollup.
@@ -268,6 +278,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     if let Command::Bench { command: BenchCommand::Api { users, seconds } } = cli.command {
         let store = open(&cli).await?;
         return bench_api::run(store, users.max(1), seconds).await;
+    }
+    if let Command::Bench { command: BenchCommand::Writes { writers, seconds } } = cli.command {
+        let store = open(&cli).await?;
+        return bench_writes::run(store, writers.max(1), seconds).await;
     }
     if let Command::Bench { command: BenchCommand::Dashboard { councils, rounds, quarter } } = &cli.command {
         let store = open(&cli).await?;

@@ -22,7 +22,9 @@ pub mod testing;
 
 pub use access::access_log::AccessLogEntry;
 use access::readers;
-pub use access::users::{NewUser, Session, SignInRefusal, User, LOCKOUT_MINUTES, MAX_FAILED_SIGN_INS, MIN_PASSWORD_LENGTH, SESSION_HOURS};
+pub use access::users::{
+    NewUser, Session, SignInRefusal, User, LOCKOUT_MINUTES, MAX_FAILED_SIGN_INS, MAX_FAILED_SIGN_INS_FROM_ONE_SOURCE, MIN_PASSWORD_LENGTH, SESSION_HOURS,
+};
 pub use learning::rollup::{BlockContractInput, BlockContractRecord, ProviderIncomeRow, SpendingCell, SpendingDimension};
 pub use learning::{spending_csv, CategorySpend, SurveyResults};
 pub use money::accounts::{OpenAccountInput, PaymentInput, ReceiptFile, SpendingInput, MAX_RECEIPT_BYTES, RECEIPT_TYPES};

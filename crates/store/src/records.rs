@@ -168,6 +168,29 @@ pub struct LedgerEntryRecord {
     pub postings: Vec<Posting>,
 }
 
+/// What recording spending wrote: the entry, and the account's totals after it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SpendingRecorded {
+    pub entry: LedgerEntryRecord,
+    /// Not yet spent, wherever it is held, after this spending.
+    pub unspent: Money,
+    /// Spent from the budget so far, this included.
+    pub spent: Money,
+}
+
+/// Most entries one page of an account's ledger holds.
+pub const MOST_ENTRIES_A_PAGE: u32 = 500;
+
+/// One page of an account's ledger, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct EntriesPage {
+    pub entries: Vec<LedgerEntryRecord>,
+    /// Pass as `before` for the next (older) page; absent on the last page.
+    pub next_before: Option<Uuid>,
+}
+
 /// A budget account with its balances and its ledger.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

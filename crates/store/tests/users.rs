@@ -3,7 +3,7 @@
 use selfdirect_domain::access::Role;
 use selfdirect_domain::ids::*;
 use selfdirect_store::testing::{open_test_account, postgres_store, sqlite_store, weekly_line};
-use selfdirect_store::{NewUser, SignInRefusal, Store, StoreError, MAX_FAILED_SIGN_INS};
+use selfdirect_store::{NewUser, SignInRefusal, Store, StoreError, MAX_FAILED_SIGN_INS, MAX_FAILED_SIGN_INS_FROM_ONE_SOURCE};
 use sqlx::Row;
 
 async fn users_and_sessions(store: Store) {
@@ -53,17 +53,44 @@ async fn users_and_sessions(store: Store) {
     let guessed = NewUser { email: "guess@example.org", ..holder.clone() };
     store.create_user(cid, &guessed).await.unwrap();
     for _ in 0..MAX_FAILED_SIGN_INS {
-        assert_eq!(store.sign_in_checked("guess@example.org", "a wrong guess").await.unwrap().err(), Some(SignInRefusal::WrongDetails));
+        assert_eq!(store.sign_in_checked("guess@example.org", "a wrong guess", None).await.unwrap().err(), Some(SignInRefusal::WrongDetails));
     }
-    assert_eq!(store.sign_in_checked("guess@example.org", "correct horse battery").await.unwrap().err(), Some(SignInRefusal::TooManyAttempts));
+    assert_eq!(store.sign_in_checked("guess@example.org", "correct horse battery", None).await.unwrap().err(), Some(SignInRefusal::TooManyAttempts));
     // A back-off, not a lock: 30 s after the latest failure the right password works.
     sqlx::query("UPDATE sign_in_failures SET failed_at = failed_at - 31 WHERE email = 'guess@example.org'").execute(store.pool()).await.unwrap();
     assert!(store.sign_in("guess@example.org", "correct horse battery").await.unwrap().is_some(), "after the back-off the owner gets in");
     assert!(store.sign_in("ada@example.org", "correct horse battery").await.unwrap().is_some(), "other accounts are not locked");
     sign_in_backs_off(&store, cid, &holder).await;
+    one_source_guessing_many_emails_waits(&store).await;
     store.sign_out(&session.token).await.unwrap();
     assert!(store.session(&session.token).await.unwrap().is_none(), "signed out");
     assert!(store.session(&second.token).await.unwrap().is_some(), "other sessions carry on");
+}
+
+/// One address guessing at many accounts is slowed too, however many emails it tries,
+/// while the same account signs in from anywhere else.
+async fn one_source_guessing_many_emails_waits(store: &Store) {
+    let guesser: std::net::IpAddr = "203.0.113.9".parse().unwrap();
+    let elsewhere: std::net::IpAddr = "198.51.100.4".parse().unwrap();
+    assert_eq!(store.sign_in_checked("someone-0@example.org", "a guess", Some(guesser)).await.unwrap().err(), Some(SignInRefusal::WrongDetails));
+    // The rest of the allowance used up at once (each a different email, so no one email
+    // reaches its own limit), written straight in rather than hashed fifty times.
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    for i in 1..MAX_FAILED_SIGN_INS_FROM_ONE_SOURCE {
+        sqlx::query("INSERT INTO sign_in_failures (id, email, failed_at, source) VALUES ($1, $2, $3, $4)")
+            .bind(uuid::Uuid::now_v7().to_string())
+            .bind(format!("someone-{i}@example.org"))
+            .bind(now)
+            .bind(guesser.to_string())
+            .execute(store.pool())
+            .await
+            .unwrap();
+    }
+    let from = |source| store.sign_in_checked("ada@example.org", "correct horse battery", Some(source));
+    assert_eq!(from(guesser).await.unwrap().err(), Some(SignInRefusal::TooManyAttempts), "the guessing address waits, even with a right password");
+    assert!(from(elsewhere).await.unwrap().is_ok(), "the owner signs in from anywhere else");
+    sqlx::query("UPDATE sign_in_failures SET failed_at = failed_at - 31 WHERE source = $1").bind(guesser.to_string()).execute(store.pool()).await.unwrap();
+    assert!(from(guesser).await.unwrap().is_ok(), "after the back-off the address is heard again");
 }
 
 /// Sixty guesses at once: at most five are heard, the rest wait. The wait is a back-off,
@@ -74,7 +101,7 @@ async fn sign_in_backs_off(store: &Store, council: CouncilId, holder: &NewUser<'
     let guesses: Vec<_> = (0..60)
         .map(|i| {
             let store = store.clone();
-            tokio::spawn(async move { store.sign_in_checked("flood@example.org", &format!("guess {i}")).await.unwrap().err() })
+            tokio::spawn(async move { store.sign_in_checked("flood@example.org", &format!("guess {i}"), None).await.unwrap().err() })
         })
         .collect();
     let mut heard = 0;
@@ -90,7 +117,7 @@ async fn sign_in_backs_off(store: &Store, council: CouncilId, holder: &NewUser<'
     // limit the owner gets straight in; at it they wait the back-off (moved back 31 s here,
     // past the 30 s of the first) and then get in.
     if heard == MAX_FAILED_SIGN_INS {
-        assert_eq!(store.sign_in_checked("flood@example.org", "correct horse battery").await.unwrap().err(), Some(SignInRefusal::TooManyAttempts));
+        assert_eq!(store.sign_in_checked("flood@example.org", "correct horse battery", None).await.unwrap().err(), Some(SignInRefusal::TooManyAttempts));
         sqlx::query("UPDATE sign_in_failures SET failed_at = failed_at - 31 WHERE email = 'flood@example.org'").execute(store.pool()).await.unwrap();
     }
     assert!(store.sign_in("flood@example.org", "correct horse battery").await.unwrap().is_some(), "the owner gets in ({heard} guesses heard)");

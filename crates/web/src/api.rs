@@ -15,9 +15,9 @@ use selfdirect_domain::plan::{PlanInput, PlanStatus};
 use selfdirect_domain::ras::calibration::WhatIf;
 use selfdirect_domain::Problems;
 use selfdirect_store::{
-    AccessLogEntry, AccountView, AllocationRecord, Assessment, BudgetAccount, CalibrationReport, Contact, Council, CouncilUptake, OpenAccountInput,
-    PaymentInput, Person, PersonOverview, Plan, PlanSummary, QuestionnaireVersion, RecomputeReport, Reconsideration, Review, ReviewDue, SpendingInput, Team,
-    TrialBalance,
+    AccessLogEntry, AccountView, AllocationRecord, Assessment, BudgetAccount, CalibrationReport, Contact, Council, CouncilUptake, EntriesPage,
+    OpenAccountInput, PaymentInput, Person, PersonOverview, Plan, PlanSummary, QuestionnaireVersion, RecomputeReport, Reconsideration, Review, ReviewDue,
+    SpendingInput, SpendingRecorded, Team, TrialBalance,
 };
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -25,10 +25,33 @@ use time::Date;
 use utoipa::{IntoParams, OpenApi, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-/// A JSON body whose syntax or shape errors come back as an [`ApiError`] body.
-#[derive(FromRequest)]
-#[from_request(via(axum::Json), rejection(ApiError))]
+/// A JSON object as the body, whose errors come back as an [`ApiError`] body: 415 when it
+/// is not sent as JSON, 413 when too large, 400 when it is not well-formed JSON, 422 when
+/// it is not an object or its fields are not what the operation takes. (A bare JSON array
+/// would otherwise fill a struct's fields in order.)
 pub struct ApiJson<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, ApiError> {
+        if !is_json(req.headers()) {
+            return Err(ApiError::unsupported_media_type("Send the body as JSON, with Content-Type: application/json."));
+        }
+        let bytes = axum::body::Bytes::from_request(req, state).await?;
+        if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+            return Err(ApiError::unprocessable("The body must be a JSON object."));
+        }
+        Ok(ApiJson(axum::Json::<T>::from_bytes(&bytes)?.0))
+    }
+}
+
+/// `application/json`, or a `+json` type, with any parameters.
+fn is_json(headers: &axum::http::HeaderMap) -> bool {
+    let Some(value) = headers.get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) else { return false };
+    let essence = value.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
 
 /// Query parameters whose errors come back as an [`ApiError`] body.
 #[derive(FromRequestParts)]
@@ -68,6 +91,7 @@ fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(get_account))
         .routes(routes!(make_payment))
         .routes(routes!(record_spending))
+        .routes(routes!(account_entries))
         .routes(routes!(complete_review))
         .routes(routes!(questionnaire_versions, publish_questionnaire))
         .routes(routes!(uprate))
@@ -122,6 +146,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         .get_or_init(|| {
             let mut doc = documented().into_openapi();
             doc.merge(crate::learning::api::MarketApi::openapi());
+            crate::contract::complete(&mut doc);
             doc
         })
         .clone()
@@ -214,18 +239,21 @@ pub struct CompletedReview {
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct StatusQuery {
     /// `draft`, `submitted` (default), `approved` or `returned`.
     status: Option<String>,
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ByQuery {
     /// Include reviews due on or before this date (`YYYY-MM-DD`); default four weeks from today.
     by: Option<String>,
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AsOfQuery {
     /// The date to measure on (`YYYY-MM-DD`); default today.
     as_of: Option<String>,
@@ -332,6 +360,7 @@ async fn uptake(State(s): State<AppState>, Path(council_id): Path<CouncilId>, Ap
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SeriesQuery {
     /// A client group code (such as `learning_disability`); the whole council if left out.
     #[serde(default)]
@@ -511,13 +540,31 @@ async fn make_payment(
 }
 
 #[utoipa::path(post, path = "/api/v1/accounts/{account_id}/spending", tag = "money", request_body = SpendingInput,
-    responses((status = 201, body = AccountView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 201, description = "What was written and the totals after it (the history: GET …/entries)", body = SpendingRecorded),
+        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn record_spending(
     State(s): State<AppState>,
     Path(account_id): Path<AccountId>,
     ApiJson(b): ApiJson<SpendingInput>,
-) -> ApiResult<(StatusCode, Json<AccountView>)> {
+) -> ApiResult<(StatusCode, Json<SpendingRecorded>)> {
     Ok((StatusCode::CREATED, Json(s.store.record_spending(account_id, &b).await?)))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct EntriesQuery {
+    /// The `next_before` of the page before: entries older than this one.
+    #[serde(default)]
+    before: Option<uuid::Uuid>,
+    /// Entries on the page, 1 to 500 (default 100).
+    #[serde(default)]
+    limit: Option<u32>,
+}
+
+#[utoipa::path(get, path = "/api/v1/accounts/{account_id}/entries", tag = "money", params(EntriesQuery),
+    responses((status = 200, description = "One page of the account's ledger, newest first", body = EntriesPage), (status = 422, body = ErrorBody)))]
+async fn account_entries(State(s): State<AppState>, Path(account_id): Path<AccountId>, ApiQuery(q): ApiQuery<EntriesQuery>) -> ApiResult<Json<EntriesPage>> {
+    Ok(Json(s.store.account_entries(account_id, q.before, q.limit.unwrap_or(100)).await?))
 }
 
 #[utoipa::path(post, path = "/api/v1/accounts/{account_id}/reviews", tag = "reviews", request_body = CompletedReview,

@@ -32,9 +32,10 @@ pub struct ApiSession {
     responses((status = 201, body = ApiSession), (status = 401, body = ErrorBody), (status = 429, description = "Too many failed sign-ins: wait", body = ErrorBody)))]
 pub async fn sign_in(
     State(s): State<AppState>,
+    crate::auth::Source(source): crate::auth::Source,
     crate::api::ApiJson(b): crate::api::ApiJson<Credentials>,
 ) -> Result<(StatusCode, axum::Json<ApiSession>), ApiError> {
-    match s.store.sign_in_checked(&b.email, &b.password).await? {
+    match s.store.sign_in_checked(&b.email, &b.password, source).await? {
         Ok(session) => Ok((
             StatusCode::CREATED,
             axum::Json(ApiSession {
@@ -49,7 +50,10 @@ pub async fn sign_in(
             status: StatusCode::TOO_MANY_REQUESTS,
             body: ErrorBody {
                 error: "too_many_attempts",
-                message: format!("Too many failed sign-ins for this email address; wait a few minutes (at most {}).", selfdirect_store::LOCKOUT_MINUTES),
+                message: format!(
+                    "Too many failed sign-ins for this email address or from this address; wait a few minutes (at most {}).",
+                    selfdirect_store::LOCKOUT_MINUTES
+                ),
                 errors: vec![],
             },
         }),

@@ -6,6 +6,7 @@ use crate::gate::PageSession;
 use crate::pages::{render, PageError, PageResult};
 use crate::AppState;
 use askama::Template;
+use axum::extract::ConnectInfo;
 use axum::extract::{FromRequestParts, Query, State};
 use axum::http::request::Parts;
 use axum::http::StatusCode;
@@ -16,6 +17,7 @@ use selfdirect_domain::access::{decide, home_path, Action, Subject};
 use selfdirect_store::{Session, SignInRefusal, LOCKOUT_MINUTES, SESSION_HOURS};
 use serde::Deserialize;
 use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
 use subtle::ConstantTimeEq;
 
 pub const SESSION_COOKIE: &str = "sd_session";
@@ -121,7 +123,19 @@ pub async fn sign_in_form(jar: CookieJar, Query(q): Query<SignInQuery>) -> Respo
     (jar.add(cookie(SIGN_IN_COOKIE, csrf, 1)), render(StatusCode::OK, &page)).into_response()
 }
 
-pub async fn sign_in(State(s): State<AppState>, jar: CookieJar, Form(form): Form<HashMap<String, String>>) -> PageResult {
+/// The network address a request came from, when the service was served with one
+/// ([`crate::serve`]): sign-in failures are counted by it as well as by email.
+pub struct Source(pub Option<IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for Source {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Source, Self::Rejection> {
+        Ok(Source(parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|info| info.0.ip())))
+    }
+}
+
+pub async fn sign_in(State(s): State<AppState>, Source(source): Source, jar: CookieJar, Form(form): Form<HashMap<String, String>>) -> PageResult {
     let sent = form.get("csrf_token").map(String::as_str).unwrap_or("");
     let expected = jar.get(SIGN_IN_COOKIE).map(|c| c.value().to_string()).unwrap_or_default();
     if expected.is_empty() || !bool::from(sent.as_bytes().ct_eq(expected.as_bytes())) {
@@ -130,7 +144,7 @@ pub async fn sign_in(State(s): State<AppState>, jar: CookieJar, Form(form): Form
     let email = form.get("email").map(String::as_str).unwrap_or("").trim().to_string();
     let password = form.get("password").map(String::as_str).unwrap_or("");
     let next = local_path(form.get("next").map(String::as_str));
-    let outcome = if email.is_empty() || password.is_empty() { None } else { Some(s.store.sign_in_checked(&email, password).await?) };
+    let outcome = if email.is_empty() || password.is_empty() { None } else { Some(s.store.sign_in_checked(&email, password, source).await?) };
     let session = match outcome {
         Some(Ok(session)) => session,
         refused => {
@@ -139,7 +153,7 @@ pub async fn sign_in(State(s): State<AppState>, jar: CookieJar, Form(form): Form
                 Some(Err(SignInRefusal::TooManyAttempts)) => (
                     StatusCode::TOO_MANY_REQUESTS,
                     format!(
-                        "There have been too many attempts to sign in with this email address. Wait a few minutes (at most {LOCKOUT_MINUTES}), then try again."
+                        "There have been too many attempts to sign in with this email address, or from where you are. Wait a few minutes (at most {LOCKOUT_MINUTES}), then try again."
                     ),
                 ),
                 Some(_) => (

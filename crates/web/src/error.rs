@@ -1,6 +1,6 @@
 //! API errors: a status code and a JSON body that says what is wrong, field by field.
 
-use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::rejection::{BytesRejection, JsonRejection, QueryRejection, StringRejection};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -11,7 +11,8 @@ use serde::Serialize;
 /// The body of every error response.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ErrorBody {
-    /// A stable code: `invalid`, `not_found`, `conflict`, `bad_request`, `internal`.
+    /// A stable code: `invalid` (422), `not_found`, `conflict`, `bad_request` (400),
+    /// `too_large`, `unsupported_media_type`, `unauthorised`, `forbidden`, `internal`.
     pub error: &'static str,
     /// One sentence for a person.
     pub message: String,
@@ -29,6 +30,19 @@ pub struct ApiError {
 impl ApiError {
     pub fn bad_request(message: impl Into<String>) -> ApiError {
         ApiError { status: StatusCode::BAD_REQUEST, body: ErrorBody { error: "bad_request", message: message.into(), errors: vec![] } }
+    }
+
+    fn with(status: StatusCode, error: &'static str, message: String) -> ApiError {
+        ApiError { status, body: ErrorBody { error, message, errors: vec![] } }
+    }
+
+    pub fn unsupported_media_type(message: &str) -> ApiError {
+        ApiError::with(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", message.into())
+    }
+
+    /// Readable, but not something this operation can take.
+    pub fn unprocessable(message: &str) -> ApiError {
+        ApiError::with(StatusCode::UNPROCESSABLE_ENTITY, "invalid", message.into())
     }
 
     pub fn invalid(errors: Vec<FieldError>) -> ApiError {
@@ -68,9 +82,31 @@ impl From<selfdirect_domain::ids::UnknownId> for ApiError {
     }
 }
 
+/// The code in the body follows the status, so one kind of problem has one code.
+fn code_for(status: StatusCode) -> &'static str {
+    match status {
+        StatusCode::UNPROCESSABLE_ENTITY => "invalid",
+        StatusCode::PAYLOAD_TOO_LARGE => "too_large",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+        _ => "bad_request",
+    }
+}
+
 impl From<JsonRejection> for ApiError {
     fn from(rejection: JsonRejection) -> ApiError {
-        ApiError { status: rejection.status(), body: ErrorBody { error: "bad_request", message: rejection.body_text(), errors: vec![] } }
+        ApiError::with(rejection.status(), code_for(rejection.status()), rejection.body_text())
+    }
+}
+
+impl From<StringRejection> for ApiError {
+    fn from(rejection: StringRejection) -> ApiError {
+        ApiError::with(rejection.status(), code_for(rejection.status()), rejection.body_text())
+    }
+}
+
+impl From<BytesRejection> for ApiError {
+    fn from(rejection: BytesRejection) -> ApiError {
+        ApiError::with(rejection.status(), code_for(rejection.status()), rejection.body_text())
     }
 }
 

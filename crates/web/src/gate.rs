@@ -150,7 +150,7 @@ fn api_rule(method: &Method, route: &str) -> Option<(Action, Scope)> {
         "/v1/plans/{plan_id}/approve" | "/v1/plans/{plan_id}/return" => (DecidePlan, Plan),
         "/v1/plans/{plan_id}/account" => (ChooseDeployment, Plan),
         "/v1/reconsiderations/{reconsideration_id}/decision" => (DecidePlan, Reconsideration),
-        "/v1/accounts/{account_id}" => (ViewPerson, Account),
+        "/v1/accounts/{account_id}" | "/v1/accounts/{account_id}/entries" => (ViewPerson, Account),
         "/v1/accounts/{account_id}/payments"
         | "/v1/accounts/{account_id}/financial-assessments"
         | "/v1/accounts/{account_id}/suspension"

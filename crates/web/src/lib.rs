@@ -16,12 +16,13 @@ mod service;
 // The one access gate, signing in, and what every page shares.
 mod assets;
 mod auth;
+mod contract;
 mod error;
 mod forms;
 mod gate;
 mod headers;
 
-pub use api::ApiDoc;
+pub use api::{openapi, ApiDoc};
 pub use error::ApiError;
 pub use gate::{rule, Rule, PAGES};
 
@@ -52,7 +53,9 @@ pub fn app(store: Store) -> Router {
 
 /// Serves the application on `listener` until the process is stopped.
 pub async fn serve(listener: tokio::net::TcpListener, store: Store) -> std::io::Result<()> {
-    axum::serve(listener, app(store)).with_graceful_shutdown(shutdown_signal()).await
+    // With each connection's address, so sign-in failures can be counted by source.
+    let service = app(store).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, service).with_graceful_shutdown(shutdown_signal()).await
 }
 
 async fn shutdown_signal() {

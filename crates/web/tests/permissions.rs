@@ -78,7 +78,7 @@ fn expected(method: &Method, route: &str) -> Option<&'static str> {
         "/api/v1/plans/{plan_id}" if get => view,
         "/api/v1/plans/{plan_id}" | "/api/v1/plans/{plan_id}/submit" | "/api/v1/plans/{plan_id}/account" => edit,
         "/api/v1/plans/{plan_id}/approve" | "/api/v1/plans/{plan_id}/return" | "/api/v1/reconsiderations/{reconsideration_id}/decision" => decide,
-        "/api/v1/accounts/{account_id}" => view,
+        "/api/v1/accounts/{account_id}" | "/api/v1/accounts/{account_id}/entries" => view,
         "/api/v1/accounts/{account_id}/payments"
         | "/api/v1/accounts/{account_id}/financial-assessments"
         | "/api/v1/accounts/{account_id}/suspension"

@@ -143,6 +143,63 @@ async fn findings(store: Store) {
             "period_start",
         );
     }
+
+    // 8. A spending write answers with what it wrote, not the account's history, and the
+    // history comes a page at a time, newest first, each entry once.
+    api.act_as(&cid.to_string(), "budget_holder", Some(&person), None).await;
+    let spend = serde_json::json!({"plan_line_id": line, "amount": "1.25", "spent_on": "2026-04-11", "description": "Bus fare"});
+    let (status, written) = api.post(&format!("/api/v1/accounts/{dp}/spending"), spend).await;
+    assert_eq!(status, StatusCode::CREATED, "{written}");
+    assert!(written.get("entries").is_none() && written.get("statements").is_none(), "{written}");
+    assert_eq!((written["entry"]["description"].as_str(), written["entry"]["kind"].as_str()), (Some("Bus fare"), Some("spending")), "{written}");
+    assert_eq!(written["spent"], serde_json::json!(store.account_view(dp).await.unwrap().spent));
+    let all: Vec<String> = store.account_view(dp).await.unwrap().entries.iter().rev().map(|e| e.id.to_string()).collect();
+    let (mut paged, mut before) = (Vec::new(), None::<String>);
+    loop {
+        let cursor = before.as_ref().map(|b| format!("&before={b}")).unwrap_or_default();
+        let (status, page) = api.get(&format!("/api/v1/accounts/{dp}/entries?limit=2{cursor}")).await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        paged.extend(page["entries"].as_array().unwrap().iter().map(|e| e["id"].as_str().unwrap().to_string()));
+        match page["next_before"].as_str() {
+            Some(next) => before = Some(next.to_string()),
+            None => break,
+        }
+    }
+    assert!(all.len() >= 4, "{all:?}");
+    // Newest first: the same order as the whole ledger reversed (date, then id).
+    assert_eq!(paged, all);
+    assert_refused(&api.get(&format!("/api/v1/accounts/{dp}/entries?limit=0")).await, StatusCode::UNPROCESSABLE_ENTITY, "limit");
+    assert_refused(&api.get(&format!("/api/v1/accounts/{dp}/entries?before={}", uuid::Uuid::now_v7())).await, StatusCode::UNPROCESSABLE_ENTITY, "before");
+
+    // 9. Bodies the document does not allow get the JSON error body it documents: a JSON
+    // array where an object belongs (it used to fill the fields in order), no content type,
+    // and a body above the limit.
+    api.act_as(&cid.to_string(), "team_manager", None, None).await;
+    let (status, body) = api.put(&format!("/api/v1/people/{person}/case-allocation"), serde_json::json!([null, null])).await;
+    assert_eq!((status, body["error"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid")), "{body}");
+    let plain = api.authorised(api.http.put(format!("{}/api/v1/people/{person}/case-allocation", api.base))).body("{}").send().await.unwrap();
+    assert_eq!(plain.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert_eq!(plain.json::<serde_json::Value>().await.unwrap()["error"], "unsupported_media_type");
+    api.act_as(&cid.to_string(), "provider", None, Some("@SUM(A1)")).await;
+    let huge = "x".repeat(3 << 20);
+    let too_large = api.authorised(api.http.post(format!("{}/api/v1/councils/{cid}/claims/csv", api.base))).body(huge).send().await.unwrap();
+    assert_eq!(too_large.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(too_large.json::<serde_json::Value>().await.unwrap()["error"], "too_large");
+
+    // 2. One address guessing at many accounts waits too, however many emails it names
+    // (last here: it leaves this test's address waiting).
+    let guess = |email: String| {
+        let http = api.http.clone();
+        let url = format!("{}/api/v1/sessions", api.base);
+        async move { http.post(url).json(&serde_json::json!({"email": email, "password": "a wrong guess"})).send().await.unwrap().status() }
+    };
+    for i in 0..selfdirect_store::MAX_FAILED_SIGN_INS_FROM_ONE_SOURCE {
+        assert_eq!(guess(format!("someone-{i}@probe.example")).await, StatusCode::UNAUTHORIZED);
+    }
+    assert_eq!(guess("someone-else@probe.example".into()).await, StatusCode::TOO_MANY_REQUESTS);
+    let right =
+        api.http.post(format!("{}/api/v1/sessions", api.base)).json(&serde_json::json!({"email": "dee@probe.example", "password": "a long enough password"}));
+    assert_eq!(right.send().await.unwrap().status(), StatusCode::TOO_MANY_REQUESTS, "from the guessing address even a right password waits");
 }
 
 #[tokio::test]

@@ -14,6 +14,7 @@ use selfdirect_domain::ids::{CouncilId, PersonId, TeamId, UserId};
 use selfdirect_domain::Problems;
 use sha2::{Digest, Sha256};
 use sqlx::Row;
+use std::net::IpAddr;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -24,6 +25,10 @@ pub const SESSION_HOURS: i64 = 10;
 pub const MAX_FAILED_SIGN_INS: i64 = 5;
 /// How far back failures count, and the longest wait.
 pub const LOCKOUT_MINUTES: i64 = 15;
+/// Failed sign-ins allowed from one network address, whatever emails they name, within
+/// [`LOCKOUT_MINUTES`] before each further attempt from it must wait. Higher than for one
+/// email: a council office signs in from one address.
+pub const MAX_FAILED_SIGN_INS_FROM_ONE_SOURCE: i64 = 50;
 
 /// After `failures` failures in the window, how long (seconds) since the latest one before
 /// the next attempt is heard: 30 s, doubling, at most [`LOCKOUT_MINUTES`]. A back-off, not a
@@ -32,6 +37,12 @@ pub const LOCKOUT_MINUTES: i64 = 15;
 fn back_off_seconds(failures: i64) -> i64 {
     let doublings = (failures - MAX_FAILED_SIGN_INS).clamp(0, 16) as u32;
     (30_i64 << doublings).min(LOCKOUT_MINUTES * 60)
+}
+
+/// Whether an attempt must wait, given the (count, latest) of earlier failures in the
+/// window and how many are allowed before waiting starts.
+fn waiting((failures, latest): (i64, i64), allowed: i64, now_s: i64) -> bool {
+    failures >= allowed && now_s < latest + back_off_seconds(failures - allowed + MAX_FAILED_SIGN_INS)
 }
 
 /// Runs slow password hashing on tokio's blocking threads, at most one per core at a time,
@@ -220,38 +231,47 @@ impl Store {
         user_from_row(&row)
     }
 
+    /// Failures within the window by `email` or by `source` (the column), other than this
+    /// attempt: how many, and when the latest was.
+    async fn earlier_failures(&self, column: &'static str, value: &str, now_s: i64, attempt: &str) -> Result<(i64, i64)> {
+        let sql = format!(
+            "SELECT COUNT(*) AS n, CAST(COALESCE(MAX(failed_at), 0) AS BIGINT) AS latest FROM sign_in_failures WHERE {column} = $1 AND failed_at > $2 AND id <> $3"
+        );
+        let row = sqlx::query(&sql).bind(value).bind(now_s - LOCKOUT_MINUTES * 60).bind(attempt).fetch_one(&self.pool).await?;
+        Ok((row.try_get("n")?, row.try_get("latest")?))
+    }
+
     /// Starts a session when the email and password match; `None` when they do not,
     /// without saying which was wrong.
     pub async fn sign_in(&self, email: &str, password: &str) -> Result<Option<Session>> {
-        Ok(self.sign_in_checked(email, password).await?.ok())
+        Ok(self.sign_in_checked(email, password, None).await?.ok())
     }
 
     /// As [`Store::sign_in`], saying why it was refused. After [`MAX_FAILED_SIGN_INS`]
-    /// failures for an email within [`LOCKOUT_MINUTES`], every attempt waits a back-off
-    /// after the latest failure (30 s, doubling, at most the window) and is refused unheard
-    /// before then, so guessing is slow but the owner is never locked out for long.
-    pub async fn sign_in_checked(&self, email: &str, password: &str) -> Result<std::result::Result<Session, SignInRefusal>> {
+    /// failures for an email, or [`MAX_FAILED_SIGN_INS_FROM_ONE_SOURCE`] from one network
+    /// address (`source`), within [`LOCKOUT_MINUTES`], every attempt waits a back-off after
+    /// the latest failure (30 s, doubling, at most the window) and is refused unheard before
+    /// then, so guessing is slow but the owner is never locked out for long.
+    pub async fn sign_in_checked(&self, email: &str, password: &str, source: Option<IpAddr>) -> Result<std::result::Result<Session, SignInRefusal>> {
         let email = email.trim().to_lowercase();
+        let source = source.map(|address| address.to_string());
         let now_s = OffsetDateTime::now_utc().unix_timestamp();
         // The attempt is recorded as a failure before anything is checked, so attempts made
         // at the same moment all count: at most MAX_FAILED_SIGN_INS of them are heard.
         let attempt = new_id();
-        sqlx::query("INSERT INTO sign_in_failures (id, email, failed_at) VALUES ($1, $2, $3)")
+        sqlx::query("INSERT INTO sign_in_failures (id, email, failed_at, source) VALUES ($1, $2, $3, $4)")
             .bind(&attempt)
             .bind(&email)
             .bind(now_s)
+            .bind(&source)
             .execute(&self.pool)
             .await?;
-        let earlier = sqlx::query(
-            "SELECT COUNT(*) AS n, CAST(COALESCE(MAX(failed_at), 0) AS BIGINT) AS latest FROM sign_in_failures WHERE email = $1 AND failed_at > $2 AND id <> $3",
-        )
-        .bind(&email)
-        .bind(now_s - LOCKOUT_MINUTES * 60)
-        .bind(&attempt)
-        .fetch_one(&self.pool)
-        .await?;
-        let (failures, latest): (i64, i64) = (earlier.try_get("n")?, earlier.try_get("latest")?);
-        if failures >= MAX_FAILED_SIGN_INS && now_s < latest + back_off_seconds(failures) {
+        let by_email = self.earlier_failures("email", &email, now_s, &attempt).await?;
+        let by_source = match &source {
+            Some(address) => self.earlier_failures("source", address, now_s, &attempt).await?,
+            None => (0, 0),
+        };
+        if waiting(by_email, MAX_FAILED_SIGN_INS, now_s) || waiting(by_source, MAX_FAILED_SIGN_INS_FROM_ONE_SOURCE, now_s) {
             // Refused unheard: it does not lengthen the wait.
             sqlx::query("DELETE FROM sign_in_failures WHERE id = $1").bind(&attempt).execute(&self.pool).await?;
             return Ok(Err(SignInRefusal::TooManyAttempts));

@@ -3,7 +3,10 @@
 use crate::bulk::{insert_rows, Cell};
 use crate::codec;
 use crate::plan::load_plan;
-use crate::records::{AccountView, BudgetAccount, CouncilUptake, LedgerEntryRecord, StreamBalance, TrialBalance, TrialBalanceLine};
+use crate::records::{
+    AccountView, BudgetAccount, CouncilUptake, EntriesPage, LedgerEntryRecord, SpendingRecorded, StreamBalance, TrialBalance, TrialBalanceLine,
+    MOST_ENTRIES_A_PAGE,
+};
 use crate::{fresh_id, invalid, new_id, now, today, Result, Store, StoreError};
 use selfdirect_domain::dates::iso;
 use selfdirect_domain::deployment::streams::SpendingPurpose;
@@ -322,13 +325,20 @@ impl Store {
     }
 
     /// Records spending of money already paid out, against a plan line.
-    pub async fn record_spending(&self, account_id: AccountId, input: &SpendingInput) -> Result<AccountView> {
+    pub async fn record_spending(&self, account_id: AccountId, input: &SpendingInput) -> Result<SpendingRecorded> {
         self.record_spending_with_receipt(account_id, input, None).await
     }
 
     /// As [`Store::record_spending`], keeping an uploaded receipt (a photo or PDF) with the
     /// entry, in the same transaction.
-    pub async fn record_spending_with_receipt(&self, account_id: AccountId, input: &SpendingInput, receipt_file: Option<&ReceiptFile>) -> Result<AccountView> {
+    /// Answers with what was written and the totals after it, not the account's history:
+    /// the write's cost does not grow with the years of an account.
+    pub async fn record_spending_with_receipt(
+        &self,
+        account_id: AccountId,
+        input: &SpendingInput,
+        receipt_file: Option<&ReceiptFile>,
+    ) -> Result<SpendingRecorded> {
         let mut p = Problems::new();
         if let Some(r) = receipt_file {
             if !RECEIPT_TYPES.contains(&r.content_type.as_str()) {
@@ -365,7 +375,8 @@ impl Store {
             description.as_deref().expect("checked"),
         )?;
         let details = EntryDetails { purpose: purpose.map(SpendingPurpose::code), receipt_reference: receipt.as_deref(), ..EntryDetails::default() };
-        let entry_id = post_one(&mut tx, &locked.council_id, &mut locked.books(), &locked.account.id.to_string(), &entry, details).await?;
+        let mut books = locked.books();
+        let entry_id = post_one(&mut tx, &locked.council_id, &mut books, &locked.account.id.to_string(), &entry, details).await?;
         if let Some(r) = receipt_file {
             sqlx::query(
                 "INSERT INTO receipts (id, council_id, budget_account_id, entry_id, file_name, content_type, size_bytes, content, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
@@ -383,7 +394,80 @@ impl Store {
             .await?;
         }
         tx.commit().await?;
-        self.account_view(account_id).await
+        let after =
+            books.get(&account_id.to_string()).map(AccountBook::balances).ok_or_else(|| StoreError::Corrupt("the account's book went missing".into()))?;
+        Ok(SpendingRecorded {
+            entry: LedgerEntryRecord {
+                id: codec::uuid("ledger_entries.id", &entry_id)?,
+                kind: entry.kind(),
+                occurred_on: entry.occurred_on(),
+                description: entry.description().to_string(),
+                payee_name: None,
+                postings: entry.postings().to_vec(),
+            },
+            unspent: after.unspent(),
+            spent: after.total(LedgerAccount::Spent),
+        })
+    }
+
+    /// One page of an account's ledger, newest first: up to `limit` entries (1 to
+    /// [`MOST_ENTRIES_A_PAGE`]) older than the entry `before`, or the newest when `None`.
+    pub async fn account_entries(&self, account_id: AccountId, before: Option<uuid::Uuid>, limit: u32) -> Result<EntriesPage> {
+        if !(1..=MOST_ENTRIES_A_PAGE).contains(&limit) {
+            return Err(invalid("limit", format!("must be from 1 to {MOST_ENTRIES_A_PAGE}")));
+        }
+        let id = account_id.to_string();
+        // One read transaction: the page and its postings from the same moment.
+        let mut tx = self.pool.begin().await?;
+        let council_id: String = sqlx::query("SELECT council_id FROM budget_accounts WHERE id = $1")
+            .bind(&id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or_else(|| StoreError::NotFound { what: "budget account", id: id.clone() })?
+            .try_get("council_id")?;
+        let cursor = match before {
+            None => None,
+            Some(entry) => {
+                let row = sqlx::query("SELECT occurred_on FROM ledger_entries WHERE id = $1 AND budget_account_id = $2")
+                    .bind(entry.to_string())
+                    .bind(&id)
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .ok_or_else(|| invalid("before", "is not an entry of this account"))?;
+                Some((row.try_get::<String, _>("occurred_on")?, entry.to_string()))
+            }
+        };
+        // One more than asked, to know whether there is a next page.
+        let rows = match &cursor {
+            None => {
+                sqlx::query("SELECT id, kind, occurred_on, description, payee_name FROM ledger_entries WHERE budget_account_id = $1 ORDER BY occurred_on DESC, id DESC LIMIT $2")
+                    .bind(&id)
+                    .bind(i64::from(limit) + 1)
+                    .fetch_all(&mut *tx)
+                    .await?
+            }
+            Some((on, after_id)) => {
+                sqlx::query(
+                    "SELECT id, kind, occurred_on, description, payee_name FROM ledger_entries WHERE budget_account_id = $1 \
+                     AND (occurred_on < $2 OR (occurred_on = $2 AND id < $3)) ORDER BY occurred_on DESC, id DESC LIMIT $4",
+                )
+                .bind(&id)
+                .bind(on)
+                .bind(after_id)
+                .bind(i64::from(limit) + 1)
+                .fetch_all(&mut *tx)
+                .await?
+            }
+        };
+        let more = rows.len() > limit as usize;
+        let ids: Vec<String> = rows.iter().take(limit as usize).map(|r| r.try_get("id")).collect::<std::result::Result<_, _>>()?;
+        let mut postings: BTreeMap<String, Vec<Posting>> = BTreeMap::new();
+        for (entry_id, posting) in load_postings_of(&mut tx, &council_id, &ids).await? {
+            postings.entry(entry_id).or_default().push(posting);
+        }
+        let entries: Vec<LedgerEntryRecord> = rows.iter().take(limit as usize).map(|r| entry_record(r, &mut postings)).collect::<Result<_>>()?;
+        let next_before = if more { entries.last().map(|e| e.id) } else { None };
+        Ok(EntriesPage { entries, next_before })
     }
 
     /// How many receipts are kept for an account's entries.
@@ -753,20 +837,26 @@ async fn load_postings<'e, E: sqlx::Executor<'e, Database = Any>>(executor: E, a
     .bind(account_id)
     .fetch_all(executor)
     .await?;
-    rows.into_iter()
-        .map(|r| {
-            let line: Option<String> = r.try_get("plan_line_id")?;
-            Ok((
-                r.try_get("entry_id")?,
-                Posting {
-                    account: codec::code("ledger_postings.account", &r.try_get::<String, _>("account")?, LedgerAccount::from_code)?,
-                    stream: FundingStream::new(r.try_get::<String, _>("stream")?),
-                    plan_line_id: line.as_deref().map(|l| codec::uuid("ledger_postings.plan_line_id", l)).transpose()?,
-                    amount: Money::from_pence(r.try_get("amount_pence")?),
-                },
-            ))
-        })
-        .collect()
+    rows.iter().map(posting_row).collect()
+}
+
+/// The postings of the entries `entry_ids` of one council, each with its entry's id.
+async fn load_postings_of(tx: &mut Transaction<'_, Any>, council_id: &str, entry_ids: &[String]) -> Result<Vec<(String, Posting)>> {
+    let sql = "SELECT entry_id, account, stream, plan_line_id, amount_pence FROM ledger_postings WHERE council_id = $1 AND entry_id IN ({list}) ORDER BY entry_id, line_no";
+    crate::bulk::fetch_in(tx, sql, council_id, entry_ids).await?.iter().map(posting_row).collect()
+}
+
+fn posting_row(r: &sqlx::any::AnyRow) -> Result<(String, Posting)> {
+    let line: Option<String> = r.try_get("plan_line_id")?;
+    Ok((
+        r.try_get("entry_id")?,
+        Posting {
+            account: codec::code("ledger_postings.account", &r.try_get::<String, _>("account")?, LedgerAccount::from_code)?,
+            stream: FundingStream::new(r.try_get::<String, _>("stream")?),
+            plan_line_id: line.as_deref().map(|l| codec::uuid("ledger_postings.plan_line_id", l)).transpose()?,
+            amount: Money::from_pence(r.try_get("amount_pence")?),
+        },
+    ))
 }
 
 async fn load_entries(pool: &sqlx::AnyPool, account_id: &str) -> Result<Vec<LedgerEntryRecord>> {
@@ -778,17 +868,18 @@ async fn load_entries(pool: &sqlx::AnyPool, account_id: &str) -> Result<Vec<Ledg
     for (entry_id, posting) in load_postings(pool, account_id).await? {
         postings.entry(entry_id).or_default().push(posting);
     }
-    rows.into_iter()
-        .map(|r| {
-            let id: String = r.try_get("id")?;
-            Ok(LedgerEntryRecord {
-                id: codec::uuid("ledger_entries.id", &id)?,
-                kind: codec::code("ledger_entries.kind", &r.try_get::<String, _>("kind")?, EntryKind::from_code)?,
-                occurred_on: codec::date("ledger_entries.occurred_on", &r.try_get::<String, _>("occurred_on")?)?,
-                description: r.try_get("description")?,
-                payee_name: r.try_get("payee_name")?,
-                postings: postings.remove(&id).unwrap_or_default(),
-            })
-        })
-        .collect()
+    rows.iter().map(|r| entry_record(r, &mut postings)).collect()
+}
+
+/// An entry's row with its postings (taken from `postings`, by entry id).
+fn entry_record(r: &sqlx::any::AnyRow, postings: &mut BTreeMap<String, Vec<Posting>>) -> Result<LedgerEntryRecord> {
+    let id: String = r.try_get("id")?;
+    Ok(LedgerEntryRecord {
+        id: codec::uuid("ledger_entries.id", &id)?,
+        kind: codec::code("ledger_entries.kind", &r.try_get::<String, _>("kind")?, EntryKind::from_code)?,
+        occurred_on: codec::date("ledger_entries.occurred_on", &r.try_get::<String, _>("occurred_on")?)?,
+        description: r.try_get("description")?,
+        payee_name: r.try_get("payee_name")?,
+        postings: postings.remove(&id).unwrap_or_default(),
+    })
 }

@@ -25,6 +25,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 pub struct MarketApi;
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SpendingQuery {
     /// `category`, `provider`, `area` (postcode district) or `mechanism`.
     by: SpendingDimension,
@@ -54,6 +55,7 @@ async fn add_block_contract(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct IncomeQuery {
     /// Months in each window compared (1 to 24); 12 if left out.
     #[serde(default)]

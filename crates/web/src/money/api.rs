@@ -48,6 +48,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 type ApiResult<T> = Result<T, ApiError>;
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PeriodQuery {
     /// First day of the four-week period, `YYYY-MM-DD`.
     period_start: String,
@@ -63,6 +64,7 @@ pub struct RunRequest {
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct FileQuery {
     /// `standard18` (BACS) or `pain001` (ISO 20022 XML).
     format: String,
@@ -85,6 +87,7 @@ pub struct Suspension {
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PartialQuery {
     /// Post the lines that pass even if others are rejected (default: all or nothing).
     #[serde(default)]
@@ -92,6 +95,7 @@ pub struct PartialQuery {
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct InvoiceQuery {
     /// Only this provider's invoices.
     #[serde(default)]
@@ -120,7 +124,7 @@ async fn run_items(State(s): State<AppState>, Path(run_id): Path<PaymentRunId>) 
 }
 
 #[utoipa::path(get, path = "/api/v1/payment-runs/{run_id}/file", tag = "money", params(FileQuery),
-    responses((status = 200, description = "The bank file", content_type = "text/plain"), (status = 409, description = "The run has not finished", body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, description = "The bank file: Standard 18 as text, pain.001 as XML", content((String = "text/plain"), (String = "application/xml"))), (status = 409, description = "The run has not finished", body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn run_file(State(s): State<AppState>, Path(run_id): Path<PaymentRunId>, ApiQuery(q): ApiQuery<FileQuery>) -> ApiResult<Response> {
     let file = s.store.payment_file(run_id, &q.format).await?;
     let (content_type, extension) = if q.format == "pain001" { ("application/xml", "xml") } else { ("text/plain; charset=us-ascii", "txt") };
@@ -196,10 +200,20 @@ fn claims_response(report: ClaimsReport) -> Response {
     (status, Json(report)).into_response()
 }
 
+/// Why claims were refused: a report of the rules they broke, or an error body when the
+/// input could not be read. (Only documented: each handler sends one or the other.)
+#[derive(serde::Serialize, ToSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+enum ClaimsRefusal {
+    Report(ClaimsReport),
+    Unreadable(ErrorBody),
+}
+
 #[utoipa::path(post, path = "/api/v1/councils/{council_id}/claims", tag = "money", request_body = ClaimInput,
     responses(
         (status = 201, description = "Accepted and paid", body = ClaimsReport),
-        (status = 422, description = "Rejected: either a field cannot be read (an error body; nothing recorded) or a rule was broken (a report whose `rejected` gives the reason code and message; recorded so the provider can see it)", body = ClaimsReport)))]
+        (status = 422, description = "Rejected: either a field cannot be read (an error body; nothing recorded) or a rule was broken (a report whose `rejected` gives the reason code and message; recorded so the provider can see it)", body = ClaimsRefusal)))]
 async fn submit_claim(
     State(s): State<AppState>,
     Extension(ApiUser(user)): Extension<ApiUser>,
@@ -218,14 +232,15 @@ async fn submit_claim(
     responses(
         (status = 201, description = "Every line accepted and paid", body = ClaimsReport),
         (status = 200, description = "Partial: the accepted lines were paid; the rest are in `rejected` with line numbers", body = ClaimsReport),
-        (status = 422, description = "Nothing posted: lines were rejected and partial acceptance was not asked for (or no line passed)", body = ClaimsReport)))]
+        (status = 422, description = "Nothing posted: the file cannot be read (an error body naming its lines), or lines were rejected and partial acceptance was not asked for, or no line passed (a report)", body = ClaimsRefusal)))]
 async fn submit_claims_csv(
     State(s): State<AppState>,
     Path(council_id): Path<CouncilId>,
     Extension(ApiUser(user)): Extension<ApiUser>,
     ApiQuery(q): ApiQuery<PartialQuery>,
-    body: String,
+    body: Result<String, axum::extract::rejection::StringRejection>,
 ) -> ApiResult<Response> {
+    let body = body?;
     // Lines naming any other provider are rejected (other_provider).
     let own = user.provider_name.unwrap_or_default();
     Ok(claims_response(s.store.submit_provider_claims_csv(council_id, &own, &body, q.partial).await?))
@@ -245,6 +260,7 @@ async fn list_invoices(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AuditQuery {
     /// The day to audit as at, `YYYY-MM-DD`.
     as_of: String,
@@ -303,6 +319,7 @@ async fn record_timesheet(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct WeeksQuery {
     /// First week start to include, `YYYY-MM-DD`.
     from: String,
@@ -319,6 +336,7 @@ async fn payroll_csv(State(s): State<AppState>, Path(council_id): Path<CouncilId
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ReturnQuery {
     /// The quarter's first day, e.g. `2026-07-01`.
     quarter: String,
@@ -329,7 +347,8 @@ pub struct ReturnQuery {
 
 #[utoipa::path(get, path = "/api/v1/councils/{council_id}/returns/cld", tag = "learning", params(ReturnQuery),
     responses(
-        (status = 200, description = "The quarterly Client Level Data style return: one row per person per service event, and problems found", body = selfdirect_domain::learning::statutory::StatutoryReturn),
+        (status = 200, description = "The quarterly Client Level Data style return: one row per person per service event, and problems found (as CSV: the rows)",
+            content((selfdirect_domain::learning::statutory::StatutoryReturn = "application/json"), (String = "text/csv"))),
         (status = 422, body = ErrorBody)))]
 async fn statutory_return(State(s): State<AppState>, Path(council_id): Path<CouncilId>, ApiQuery(q): ApiQuery<ReturnQuery>) -> ApiResult<Response> {
     let r = s.store.statutory_return(council_id, &q.quarter).await?;

@@ -469,7 +469,7 @@ async fn record_spending(State(s): State<AppState>, me: SignedIn, Path(account_i
         receipt_reference: Some(field("receipt_reference")).filter(|r| !r.trim().is_empty()),
     };
     match s.store.record_spending_with_receipt(account_id, &input, receipt.as_ref()).await {
-        Ok(view) => Ok(Redirect::to(&format!("/people/{}?spent=1", view.account.person_id)).into_response()),
+        Ok(_) => Ok(Redirect::to(&format!("/people/{}?spent=1", page.person_id)).into_response()),
         Err(StoreError::Invalid(problems)) => {
             page.form = FormState::refused(typed, problems);
             Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page))

@@ -35,6 +35,7 @@ async fn record_dbs(State(s): State<AppState>, Path(assistant_id): Path<Assistan
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AsOf {
     /// `YYYY-MM-DD`; today if left out.
     #[serde(default)]
