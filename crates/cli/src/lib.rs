@@ -41,6 +41,11 @@ pub enum Command {
         /// Address to listen on; port 0 picks a free port.
         #[arg(long, default_value = "127.0.0.1:8080")]
         addr: SocketAddr,
+        /// Reverse proxies in front of the service (comma-separated addresses): a request
+        /// from one of them is taken to come from the address it forwarded for, so failed
+        /// sign-ins are counted by the real client, not all together by the proxy.
+        #[arg(long, env = "SELFDIRECT_TRUSTED_PROXIES", value_delimiter = ',')]
+        trusted_proxy: Vec<std::net::IpAddr>,
     },
     /// Bring the database schema up to date, then exit.
     Migrate,
@@ -328,7 +333,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("database is up to date");
             Ok(())
         }
-        Command::Serve { addr } => serve(store, addr).await,
+        Command::Serve { addr, trusted_proxy } => serve(store, addr, trusted_proxy).await,
         Command::Ras { command } => ras::run(Some(&store), command).await,
         Command::Payments { command } => payments::run(&store, command).await,
         Command::Readers { command: ReadersCommand::Grant { council, role } } => {
@@ -380,7 +385,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 return Ok(());
             }
             println!("council page: /councils/{}", council.id);
-            serve(store, addr).await
+            serve(store, addr, Vec::new()).await
         }
     }
 }
@@ -393,11 +398,11 @@ fn last_full_quarter() -> String {
     selfdirect_domain::dates::iso(selfdirect_domain::dates::add_months(first, -3))
 }
 
-async fn serve(store: Store, addr: SocketAddr) -> anyhow::Result<()> {
+async fn serve(store: Store, addr: SocketAddr, trusted_proxies: Vec<std::net::IpAddr>) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
     let local = listener.local_addr()?;
     // Tests and scripts read this line to find the port.
     println!("serving on http://{local}");
-    selfdirect_web::serve(listener, store).await?;
+    selfdirect_web::serve_behind(listener, store, trusted_proxies).await?;
     Ok(())
 }

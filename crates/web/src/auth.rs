@@ -124,14 +124,51 @@ pub async fn sign_in_form(jar: CookieJar, Query(q): Query<SignInQuery>) -> Respo
 }
 
 /// The network address a request came from, when the service was served with one
-/// ([`crate::serve`]): sign-in failures are counted by it as well as by email.
+/// ([`crate::serve`]): sign-in failures are counted by it as well as by email. Behind a
+/// trusted reverse proxy, the address it forwarded for.
 pub struct Source(pub Option<IpAddr>);
 
-impl<S: Send + Sync> FromRequestParts<S> for Source {
+impl FromRequestParts<AppState> for Source {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Source, Self::Rejection> {
-        Ok(Source(parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|info| info.0.ip())))
+    async fn from_request_parts(parts: &mut Parts, s: &AppState) -> Result<Source, Self::Rejection> {
+        let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|info| info.0.ip());
+        let forwarded = parts.headers.get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok()).collect::<Vec<_>>().join(",");
+        Ok(Source(peer.map(|peer| client_address(peer, &forwarded, &s.trusted_proxies))))
+    }
+}
+
+/// The client behind `peer`: when `peer` is a trusted proxy, the right-most address of
+/// `X-Forwarded-For` that is not itself a trusted proxy (the left of the list is whatever
+/// the client wrote, so it cannot be believed); otherwise `peer`.
+fn client_address(peer: IpAddr, forwarded_for: &str, trusted: &[IpAddr]) -> IpAddr {
+    if !trusted.contains(&peer) {
+        return peer;
+    }
+    let mut hops = forwarded_for.rsplit(',').map(|hop| hop.trim().parse::<IpAddr>());
+    match hops.find(|hop| !matches!(hop, Ok(address) if trusted.contains(address))) {
+        Some(Ok(client)) => client,
+        // Unreadable, or only proxies: the proxy itself is the source.
+        _ => peer,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::client_address;
+    use std::net::IpAddr;
+
+    #[test]
+    fn only_a_trusted_proxy_is_believed_and_only_its_own_hop() {
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        let proxy = [ip("10.0.0.2"), ip("10.0.0.3")];
+        assert_eq!(client_address(ip("203.0.113.5"), "198.51.100.1", &proxy), ip("203.0.113.5"), "a client cannot name itself");
+        assert_eq!(client_address(ip("10.0.0.2"), "198.51.100.1", &proxy), ip("198.51.100.1"));
+        // A client that writes its own X-Forwarded-For is still seen as where it connected from.
+        assert_eq!(client_address(ip("10.0.0.2"), "1.2.3.4, 198.51.100.1", &proxy), ip("198.51.100.1"));
+        assert_eq!(client_address(ip("10.0.0.2"), "198.51.100.1, 10.0.0.3", &proxy), ip("198.51.100.1"), "proxies in a chain");
+        assert_eq!(client_address(ip("10.0.0.2"), "", &proxy), ip("10.0.0.2"));
+        assert_eq!(client_address(ip("10.0.0.2"), "not an address", &proxy), ip("10.0.0.2"));
     }
 }
 

@@ -28,15 +28,24 @@ pub use gate::{rule, Rule, PAGES};
 
 use axum::Router;
 use selfdirect_store::Store;
+use std::net::IpAddr;
 
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
+    /// Reverse proxies whose `X-Forwarded-For` is believed (see [`auth::Source`]).
+    trusted_proxies: std::sync::Arc<Vec<IpAddr>>,
 }
 
 /// The whole web application: pages, API and assets.
 pub fn app(store: Store) -> Router {
-    let state = AppState { store };
+    app_behind(store, Vec::new())
+}
+
+/// [`app`] behind the reverse proxies `trusted_proxies`: a request from one of them is
+/// taken to come from the address it forwarded for (sign-in failures are counted by it).
+pub fn app_behind(store: Store, trusted_proxies: Vec<IpAddr>) -> Router {
+    let state = AppState { store, trusted_proxies: std::sync::Arc::new(trusted_proxies) };
     // Every route, page or API, passes the one access gate before its handler.
     Router::new()
         .merge(plan::pages::routes())
@@ -53,8 +62,13 @@ pub fn app(store: Store) -> Router {
 
 /// Serves the application on `listener` until the process is stopped.
 pub async fn serve(listener: tokio::net::TcpListener, store: Store) -> std::io::Result<()> {
+    serve_behind(listener, store, Vec::new()).await
+}
+
+/// [`serve`], behind the reverse proxies `trusted_proxies` (see [`app_behind`]).
+pub async fn serve_behind(listener: tokio::net::TcpListener, store: Store, trusted_proxies: Vec<IpAddr>) -> std::io::Result<()> {
     // With each connection's address, so sign-in failures can be counted by source.
-    let service = app(store).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let service = app_behind(store, trusted_proxies).into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, service).with_graceful_shutdown(shutdown_signal()).await
 }
 
