@@ -153,25 +153,6 @@ fn client_address(peer: IpAddr, forwarded_for: &str, trusted: &[IpAddr]) -> IpAd
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::client_address;
-    use std::net::IpAddr;
-
-    #[test]
-    fn only_a_trusted_proxy_is_believed_and_only_its_own_hop() {
-        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
-        let proxy = [ip("10.0.0.2"), ip("10.0.0.3")];
-        assert_eq!(client_address(ip("203.0.113.5"), "198.51.100.1", &proxy), ip("203.0.113.5"), "a client cannot name itself");
-        assert_eq!(client_address(ip("10.0.0.2"), "198.51.100.1", &proxy), ip("198.51.100.1"));
-        // A client that writes its own X-Forwarded-For is still seen as where it connected from.
-        assert_eq!(client_address(ip("10.0.0.2"), "1.2.3.4, 198.51.100.1", &proxy), ip("198.51.100.1"));
-        assert_eq!(client_address(ip("10.0.0.2"), "198.51.100.1, 10.0.0.3", &proxy), ip("198.51.100.1"), "proxies in a chain");
-        assert_eq!(client_address(ip("10.0.0.2"), "", &proxy), ip("10.0.0.2"));
-        assert_eq!(client_address(ip("10.0.0.2"), "not an address", &proxy), ip("10.0.0.2"));
-    }
-}
-
 pub async fn sign_in(State(s): State<AppState>, Source(source): Source, jar: CookieJar, Form(form): Form<HashMap<String, String>>) -> PageResult {
     let sent = form.get("csrf_token").map(String::as_str).unwrap_or("");
     let expected = jar.get(SIGN_IN_COOKIE).map(|c| c.value().to_string()).unwrap_or_default();
@@ -221,4 +202,23 @@ pub async fn start(State(s): State<AppState>, jar: CookieJar) -> PageResult {
         }
     }
     Ok(Redirect::to("/sign-in").into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::client_address;
+    use std::net::IpAddr;
+
+    #[test]
+    fn only_a_trusted_proxy_is_believed_and_only_its_own_hop() {
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        let proxy = [ip("10.0.0.2"), ip("10.0.0.3")];
+        assert_eq!(client_address(ip("203.0.113.5"), "198.51.100.1", &proxy), ip("203.0.113.5"), "a client cannot name itself");
+        assert_eq!(client_address(ip("10.0.0.2"), "198.51.100.1", &proxy), ip("198.51.100.1"));
+        // A client that writes its own X-Forwarded-For is still seen as where it connected from.
+        assert_eq!(client_address(ip("10.0.0.2"), "1.2.3.4, 198.51.100.1", &proxy), ip("198.51.100.1"));
+        assert_eq!(client_address(ip("10.0.0.2"), "198.51.100.1, 10.0.0.3", &proxy), ip("198.51.100.1"), "proxies in a chain");
+        assert_eq!(client_address(ip("10.0.0.2"), "", &proxy), ip("10.0.0.2"));
+        assert_eq!(client_address(ip("10.0.0.2"), "not an address", &proxy), ip("10.0.0.2"));
+    }
 }
