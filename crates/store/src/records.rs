@@ -141,6 +141,47 @@ pub struct BudgetAccount {
     /// Payments stop for days from this date while it is set.
     pub suspended_from: Option<Date>,
     pub suspension_reason: Option<String>,
+    /// When support ended early: the day, why and who decided (`end_date` is then the
+    /// ending day).
+    pub ended: Option<SupportEnded>,
+}
+
+/// Support that has ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SupportEnded {
+    pub ended_on: Date,
+    pub reason: selfdirect_domain::review::ending::EndingReason,
+    pub ended_by: String,
+    /// The end the plan had before.
+    pub planned_end_date: Date,
+    /// What was decided about days already paid for after the ending, if there were any.
+    pub overpaid_days: Option<selfdirect_domain::review::ending::OverpaidDays>,
+}
+
+/// A written notice that unspent direct-payment money will be recovered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RecoveryNotice {
+    pub id: Uuid,
+    pub budget_account_id: AccountId,
+    pub stream: FundingStream,
+    pub amount: Money,
+    pub noticed_on: Date,
+    /// The last day the person may reply; nothing is recovered before it unless they agree.
+    pub reply_by: Date,
+    pub recovered_on: Option<Date>,
+    pub agreed_early: bool,
+}
+
+/// What ending support did: the account as it now is, the notices sent, and the closing
+/// statement per funding stream.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct EndingReport {
+    pub account: BudgetAccount,
+    pub notices: Vec<RecoveryNotice>,
+    pub closing_statement: Vec<StreamStatement>,
 }
 
 /// Where one funding stream's money is.

@@ -159,6 +159,10 @@ fn api_rule(method: &Method, route: &str) -> Option<(Action, Scope)> {
         "/v1/accounts/{account_id}/bank-details" => (ChangeBankDetails, Account),
         "/v1/accounts/{account_id}/bank-details/{change_id}/confirm" => (ConfirmBankDetails, Account),
         "/v1/accounts/{account_id}/reviews" => (ManagePeople, Account),
+        // Ending support is a decision on the plan: a social worker's or team manager's.
+        "/v1/accounts/{account_id}/ending" => (DecidePlan, Account),
+        "/v1/accounts/{account_id}/recovery-notices" => (ViewPerson, Account),
+        "/v1/accounts/{account_id}/recovery-notices/{notice_id}/recover" => (ManageFinance, Account),
         "/v1/accounts/{account_id}/outcome-surveys" => (RecordSpending, Account),
         "/v1/councils/{council_id}/outcome-surveys" | "/v1/councils/{council_id}/spending" | "/v1/councils/{council_id}/provider-income" => {
             (ViewAggregates, Council)

@@ -88,6 +88,9 @@ fn expected(method: &Method, route: &str) -> Option<&'static str> {
         "/api/v1/accounts/{account_id}/bank-details" => "budget_holder representative finance_officer",
         "/api/v1/accounts/{account_id}/bank-details/{change_id}/confirm" => "finance_officer",
         "/api/v1/accounts/{account_id}/reviews" => case,
+        "/api/v1/accounts/{account_id}/ending" => decide,
+        "/api/v1/accounts/{account_id}/recovery-notices" => view,
+        "/api/v1/accounts/{account_id}/recovery-notices/{notice_id}/recover" => finance,
         "/api/v1/accounts/{account_id}/outcome-surveys" => edit,
         "/api/v1/councils/{council_id}/outcome-surveys" | "/api/v1/councils/{council_id}/spending" | "/api/v1/councils/{council_id}/provider-income" => {
             "commissioner team_manager finance_officer auditor administrator"
@@ -180,6 +183,7 @@ async fn records(store: &Store, council: &str, name: &str) -> Target {
             ("assistant_id", assistant.id.to_string()),
             ("concern_id", concern.id.to_string()),
             ("change_id", change.id),
+            ("notice_id", uuid::Uuid::now_v7().to_string()),
             ("format", "standard18".to_string()),
         ]),
     }

@@ -88,7 +88,7 @@ pub struct AccountRun {
     pub invoice: Option<ContributionInvoice>,
 }
 
-fn prorate(annual: Money, days: i64) -> Money {
+pub(crate) fn prorate(annual: Money, days: i64) -> Money {
     Money::from_decimal_rounded(annual.to_decimal() * Decimal::from(days) / Decimal::from(364)).expect("in range")
 }
 

@@ -1,5 +1,6 @@
 //! Step 6: when a person's support is reviewed.
 
+pub mod ending;
 pub mod safeguarding;
 
 use crate::dates::add_months;

@@ -4,7 +4,7 @@ use crate::bulk::{insert_rows, Cell};
 use crate::codec;
 use crate::plan::load_plan;
 use crate::records::{
-    AccountView, BudgetAccount, CouncilUptake, EntriesPage, LedgerEntryRecord, SpendingRecorded, StreamBalance, TrialBalance, TrialBalanceLine,
+    AccountView, BudgetAccount, CouncilUptake, EntriesPage, LedgerEntryRecord, SpendingRecorded, StreamBalance, SupportEnded, TrialBalance, TrialBalanceLine,
     MOST_ENTRIES_A_PAGE,
 };
 use crate::{fresh_id, invalid, new_id, now, today, Result, Store, StoreError};
@@ -16,6 +16,7 @@ use selfdirect_domain::learning::uptake::{uptake, UptakeCounts};
 use selfdirect_domain::money::ledger::{self, AccountBook, Balances, EntryKind, FundedLine, JournalEntry, LedgerAccount, PaidDays, Payee, Posting};
 use selfdirect_domain::money::statement::{statement, StatementEntry};
 use selfdirect_domain::plan::{check_one_live_budget as check_one_live_budget_rule, FundingStream, PlanStatus};
+use selfdirect_domain::review::ending::{EndingReason, OverpaidDays};
 use selfdirect_domain::review::first_review_due;
 use selfdirect_domain::{Money, Problems};
 use serde::Deserialize;
@@ -105,10 +106,15 @@ struct AccountRow {
     weekly_contribution_pence: i64,
     suspended_from: Option<String>,
     suspension_reason: Option<String>,
+    planned_end_date: Option<String>,
+    ended_on: Option<String>,
+    end_reason: Option<String>,
+    ended_by: Option<String>,
+    overpaid_days: Option<String>,
 }
 
 const ACCOUNT_COLUMNS: &str = "id, person_id, plan_id, deployment, includes_direct_payment, final_budget_pence, start_date, end_date, next_review_due, \
-     weekly_contribution_pence, suspended_from, suspension_reason";
+     weekly_contribution_pence, suspended_from, suspension_reason, planned_end_date, ended_on, end_reason, ended_by, overpaid_days";
 
 impl AccountRow {
     fn into_account(self) -> Result<BudgetAccount> {
@@ -125,6 +131,20 @@ impl AccountRow {
             weekly_contribution: Money::from_pence(self.weekly_contribution_pence),
             suspended_from: self.suspended_from.as_deref().map(|d| codec::date("budget_accounts.suspended_from", d)).transpose()?,
             suspension_reason: self.suspension_reason,
+            ended: match (self.ended_on, self.end_reason) {
+                (Some(on), Some(reason)) => Some(SupportEnded {
+                    ended_on: codec::date("budget_accounts.ended_on", &on)?,
+                    reason: codec::code("budget_accounts.end_reason", &reason, EndingReason::from_code)?,
+                    ended_by: self.ended_by.unwrap_or_default(),
+                    planned_end_date: codec::date("budget_accounts.planned_end_date", self.planned_end_date.as_deref().unwrap_or(&self.end_date))?,
+                    overpaid_days: self
+                        .overpaid_days
+                        .as_deref()
+                        .map(|c| codec::code("budget_accounts.overpaid_days", c, OverpaidDays::from_code))
+                        .transpose()?,
+                }),
+                _ => None,
+            },
         })
     }
 }
@@ -814,7 +834,8 @@ pub(crate) async fn check_one_live_budget(
 ) -> Result<()> {
     let rows = sqlx::query(
         "SELECT start_date, end_date FROM budget_accounts WHERE council_id = $1 AND person_id = $2 AND start_date <= $3 AND end_date >= $4 \
-         UNION ALL SELECT start_date, end_date FROM plans WHERE council_id = $1 AND person_id = $2 AND status = 'approved' AND id <> $5 AND start_date <= $3 AND end_date >= $4",
+         UNION ALL SELECT start_date, end_date FROM plans WHERE council_id = $1 AND person_id = $2 AND status = 'approved' AND id <> $5 AND start_date <= $3 AND end_date >= $4 \
+         AND NOT EXISTS (SELECT 1 FROM budget_accounts b WHERE b.plan_id = plans.id AND b.council_id = plans.council_id)",
     )
     .bind(council_id)
     .bind(person_id)

@@ -2,7 +2,7 @@
 
 use crate::codec;
 use crate::money::accounts::{lock_account, post_one, EntryDetails};
-use crate::{AccountView, Result, Store};
+use crate::{AccountView, Result, Store, StoreError};
 use selfdirect_domain::ids::{AccountId, CouncilId, PersonId};
 use selfdirect_domain::money::audit::{audit, recovery, AuditAccount, AuditFlag, AuditLine, AuditRules};
 use selfdirect_domain::money::ledger::LedgerAccount;
@@ -128,6 +128,10 @@ impl Store {
         let reason = p.text("reason", &input.reason, 500);
         let mut tx = self.pool.begin().await?;
         let locked = lock_account(&mut tx, account_id).await?;
+        if locked.account.ended.is_some() {
+            // After an ending, money comes back only through the notice and its 28 days.
+            return Err(StoreError::Conflict("Support has ended: recover the unspent money through its recovery notice.".into()));
+        }
         let held_streams: Vec<FundingStream> =
             locked.book.balances().streams().into_iter().filter(|s| !locked.book.balances().get(LedgerAccount::HeldByBudgetHolder, s).is_zero()).collect();
         let stream = match input.stream.as_deref().map(str::trim) {

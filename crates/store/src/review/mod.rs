@@ -1,5 +1,6 @@
 //! Step 6: reviews falling due and being completed.
 
+pub(crate) mod ending;
 pub(crate) mod safeguarding;
 
 use crate::codec;

@@ -1,4 +1,5 @@
-//! Step 6 in the API: personal assistants' DBS checks and safeguarding concerns.
+//! Step 6 in the API: personal assistants' DBS checks, safeguarding concerns, and endings
+//! with their notices of recovery.
 
 use crate::api::{only_visible, ApiJson, ApiQuery};
 use crate::error::{ApiError, ErrorBody};
@@ -8,7 +9,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::{Extension, Json};
 use selfdirect_domain::ids::{AccountId, AssistantId, CouncilId, PersonId};
-use selfdirect_store::{Concern, DbsAlertRow, DbsInput, SurveyResults};
+use selfdirect_store::{Concern, DbsAlertRow, DbsInput, EndingInput, EndingReport, NoticeRecoveryInput, RecoveryNotice, SurveyResults};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -25,6 +26,39 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(record_survey))
         .routes(routes!(survey_results))
         .routes(routes!(set_approval_limit))
+        .routes(routes!(end_support))
+        .routes(routes!(recovery_notices))
+        .routes(routes!(recover_after_notice))
+}
+
+#[utoipa::path(post, path = "/api/v1/accounts/{account_id}/ending", tag = "reviews", request_body = EndingInput,
+    responses((status = 200, description = "Support ended: the account, the notices of recovery sent, and the closing statement per funding stream", body = EndingReport),
+        (status = 409, description = "Support has already ended", body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn end_support(
+    State(s): State<AppState>,
+    Extension(ApiUser(user)): Extension<ApiUser>,
+    Path(account_id): Path<AccountId>,
+    ApiJson(b): ApiJson<EndingInput>,
+) -> ApiResult<Json<EndingReport>> {
+    Ok(Json(s.store.end_support(account_id, &b, &user.display_name).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/accounts/{account_id}/recovery-notices", tag = "reviews", responses((status = 200, body = Vec<RecoveryNotice>)))]
+async fn recovery_notices(State(s): State<AppState>, Path(account_id): Path<AccountId>) -> ApiResult<Json<Vec<RecoveryNotice>>> {
+    Ok(Json(s.store.recovery_notices(account_id).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/accounts/{account_id}/recovery-notices/{notice_id}/recover", tag = "money", request_body = NoticeRecoveryInput,
+    responses((status = 200, description = "Recovered through the money gate", body = RecoveryNotice),
+        (status = 409, description = "Already recovered, or nothing is left to recover", body = ErrorBody),
+        (status = 422, description = "Including: within the notice, and the person has not agreed", body = ErrorBody)))]
+async fn recover_after_notice(
+    State(s): State<AppState>,
+    Extension(ApiUser(user)): Extension<ApiUser>,
+    Path((account_id, notice_id)): Path<(AccountId, uuid::Uuid)>,
+    ApiJson(b): ApiJson<NoticeRecoveryInput>,
+) -> ApiResult<Json<RecoveryNotice>> {
+    Ok(Json(s.store.recover_after_notice(account_id, notice_id, &b, &user.display_name).await?))
 }
 
 #[utoipa::path(put, path = "/api/v1/personal-assistants/{assistant_id}/dbs", tag = "safety", request_body = DbsInput,

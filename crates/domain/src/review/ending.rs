@@ -1,0 +1,204 @@
+//! Step 6: when support ends — the person died, moved into a care home or to another
+//! council, is no longer eligible, or chose to stop. Pure rules: the store writes what
+//! [`plan_ending`] works out.
+//!
+//! The account's live days end on the ending day, so a later payment run pays the final
+//! period pro rata and nothing after it (the money gate refuses days outside the live
+//! span). Days already paid past the ending are said out loud: recovered, or written off.
+//! Unspent direct-payment money is recovered only after a written notice and
+//! [`NOTICE_DAYS`] days for the person to reply, unless they agree sooner.
+
+use crate::codes::coded_enum;
+use crate::dates::{iso, long};
+use crate::deployment::streams::FundingStream;
+use crate::deployment::DeploymentOption;
+use crate::money::ledger::{FundedLine, PaidDays};
+use crate::money::payment_run::prorate;
+use crate::{Money, Problems};
+use serde::{Deserialize, Serialize};
+use time::{Date, Duration};
+
+coded_enum!(
+    /// Why support ended.
+    EndingReason {
+        Died => ("died", "Died"),
+        CareHome => ("care_home", "Moved into a care home"),
+        MovedAway => ("moved_away", "Moved to another council"),
+        NotEligible => ("not_eligible", "No longer eligible"),
+        ChoseToStop => ("chose_to_stop", "Chose to stop"),
+    }
+);
+
+coded_enum!(
+    /// What happens to days already paid for after the ending.
+    OverpaidDays {
+        Recover => ("recover", "Recover them with the unspent money"),
+        WriteOff => ("write_off", "Write them off"),
+    }
+);
+
+/// Days the person has to reply to a notice of recovery before anything is taken back.
+pub const NOTICE_DAYS: i64 = 28;
+
+/// Unspent direct-payment money of one stream to recover after the notice.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ToRecover {
+    pub stream: FundingStream,
+    pub amount: Money,
+}
+
+/// What ending support on a day comes to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ending {
+    pub ended_on: Date,
+    pub reason: EndingReason,
+    /// Days paid for after the ending (any payee), and what is to happen to them.
+    pub overpaid_days: i64,
+    pub overpaid: Option<OverpaidDays>,
+    /// The notice's amounts, per stream; empty when nothing is held.
+    pub to_recover: Vec<ToRecover>,
+    /// The last day the person may reply before the money is recovered.
+    pub reply_by: Date,
+}
+
+/// The account as the ending rules need it.
+pub struct EndingAccount<'a> {
+    pub start: Date,
+    pub end: Date,
+    pub lines: &'a [FundedLine],
+    pub paid: &'a [PaidDays],
+    /// Held in the direct-payment bank account, per stream.
+    pub held_by_budget_holder: Vec<(FundingStream, Money)>,
+}
+
+/// Works out an ending on `ended_on`, noticed on `notice_on`, or every problem with it.
+pub fn plan_ending(
+    account: &EndingAccount<'_>,
+    ended_on: Date,
+    reason: EndingReason,
+    overpaid: Option<OverpaidDays>,
+    notice_on: Date,
+) -> Result<Ending, Problems> {
+    let mut p = Problems::new();
+    if ended_on < account.start || ended_on > account.end {
+        p.add("ended_on", format!("must be within the budget period, {} to {}", iso(account.start), iso(account.end)));
+    }
+    let overpaid_days: i64 = account.paid.iter().filter(|d| d.payee != "contribution").map(|d| days_after(d, ended_on)).sum();
+    let last_paid = account.paid.iter().map(|d| d.last_day).max();
+    if overpaid_days > 0 && overpaid.is_none() {
+        let last = last_paid.map(long).unwrap_or_default();
+        p.add("overpaid_days", format!("is required: days after the ending are already paid for (up to {last}); say whether to recover or write them off"));
+    }
+    let reply_by = notice_on.checked_add(Duration::days(NOTICE_DAYS));
+    if reply_by.is_none() {
+        p.add("ended_on", "is too far in the future");
+    }
+    p.into_result(())?;
+    let written_off = |stream: &FundingStream| match overpaid {
+        Some(OverpaidDays::WriteOff) => direct_payment_days_value(account, stream, ended_on),
+        _ => Money::ZERO,
+    };
+    let to_recover = account
+        .held_by_budget_holder
+        .iter()
+        .map(|(stream, held)| ToRecover { stream: stream.clone(), amount: held.checked_sub(written_off(stream)).unwrap_or(Money::ZERO).max(Money::ZERO) })
+        .filter(|r| r.amount.is_positive())
+        .collect();
+    Ok(Ending { ended_on, reason, overpaid_days, overpaid, to_recover, reply_by: reply_by.expect("checked") })
+}
+
+/// Days of `paid` after `ended_on`.
+fn days_after(paid: &PaidDays, ended_on: Date) -> i64 {
+    let first = paid.first_day.max(ended_on.next_day().unwrap_or(ended_on));
+    if first > paid.last_day || first <= ended_on {
+        0
+    } else {
+        (paid.last_day - first).whole_days() + 1
+    }
+}
+
+/// What the direct-payment lines of `stream` paid for the days after the ending.
+fn direct_payment_days_value(account: &EndingAccount<'_>, stream: &FundingStream, ended_on: Date) -> Money {
+    let days: i64 = account.paid.iter().filter(|d| d.payee == "budget_holder" && &d.stream == stream).map(|d| days_after(d, ended_on)).sum();
+    account
+        .lines
+        .iter()
+        .filter(|l| l.deployment == DeploymentOption::DirectPayment && &l.stream == stream)
+        .map(|l| prorate(l.annual_cost, days))
+        .fold(Money::ZERO, |total, m| total.checked_add(m).unwrap_or(total))
+}
+
+/// Whether money under a notice may be recovered on `on`: after the reply date, or
+/// sooner when the person has agreed.
+pub fn may_recover(reply_by: Date, on: Date, agreed: bool) -> Result<(), Problems> {
+    if on <= reply_by && !agreed {
+        let mut p = Problems::new();
+        p.add("recovered_on", format!("is within the notice: the person has until {} to reply; recover after that, or record that they agree", long(reply_by)));
+        return Err(p);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::borrow::Cow;
+    use time::macros::date;
+
+    fn dp_line() -> FundedLine {
+        FundedLine {
+            id: uuid::Uuid::nil(),
+            stream: FundingStream::new("adult_social_care"),
+            deployment: DeploymentOption::DirectPayment,
+            annual_cost: Money::from_pounds(36_400),
+        }
+    }
+
+    fn paid(first: Date, last: Date) -> PaidDays {
+        PaidDays { stream: FundingStream::new("adult_social_care"), payee: Cow::Borrowed("budget_holder"), first_day: first, last_day: last }
+    }
+
+    fn account<'a>(lines: &'a [FundedLine], paid: &'a [PaidDays], held: i64) -> EndingAccount<'a> {
+        EndingAccount {
+            start: date!(2026 - 04 - 01),
+            end: date!(2027 - 03 - 31),
+            lines,
+            paid,
+            held_by_budget_holder: vec![(FundingStream::new("adult_social_care"), Money::from_pounds(held))],
+        }
+    }
+
+    #[test]
+    fn an_ending_after_the_last_paid_day_recovers_what_is_held_after_notice() {
+        let lines = [dp_line()];
+        let paid = [paid(date!(2026 - 04 - 01), date!(2026 - 04 - 28))];
+        let e = plan_ending(&account(&lines, &paid, 700), date!(2026 - 05 - 10), EndingReason::Died, None, date!(2026 - 05 - 12)).unwrap();
+        assert_eq!((e.overpaid_days, e.reply_by), (0, date!(2026 - 06 - 09)));
+        assert_eq!(e.to_recover, vec![ToRecover { stream: FundingStream::new("adult_social_care"), amount: Money::from_pounds(700) }]);
+    }
+
+    #[test]
+    fn days_paid_past_the_ending_must_be_decided_and_a_write_off_keeps_their_value_out_of_the_notice() {
+        let lines = [dp_line()];
+        let paid = [paid(date!(2026 - 04 - 01), date!(2026 - 04 - 28))];
+        let acc = account(&lines, &paid, 2_800);
+        let refused = plan_ending(&acc, date!(2026 - 04 - 14), EndingReason::CareHome, None, date!(2026 - 04 - 15)).unwrap_err();
+        assert!(refused.to_string().contains("overpaid_days"), "{refused}");
+        // 14 days at £100 a day (£36,400 over 364 days) are written off; the rest is recovered.
+        let e = plan_ending(&acc, date!(2026 - 04 - 14), EndingReason::CareHome, Some(OverpaidDays::WriteOff), date!(2026 - 04 - 15)).unwrap();
+        assert_eq!((e.overpaid_days, e.to_recover[0].amount), (14, Money::from_pounds(1_400)));
+        let e = plan_ending(&acc, date!(2026 - 04 - 14), EndingReason::CareHome, Some(OverpaidDays::Recover), date!(2026 - 04 - 15)).unwrap();
+        assert_eq!(e.to_recover[0].amount, Money::from_pounds(2_800));
+    }
+
+    #[test]
+    fn an_ending_outside_the_budget_and_an_early_recovery_are_refused() {
+        let acc = account(&[], &[], 0);
+        let refused = plan_ending(&acc, date!(2027 - 04 - 01), EndingReason::ChoseToStop, None, date!(2027 - 04 - 01)).unwrap_err();
+        assert!(refused.to_string().contains("ended_on"), "{refused}");
+        assert!(plan_ending(&acc, date!(2026 - 06 - 01), EndingReason::ChoseToStop, None, date!(2026 - 06 - 01)).unwrap().to_recover.is_empty());
+        assert!(may_recover(date!(2026 - 06 - 29), date!(2026 - 06 - 29), false).is_err());
+        assert!(may_recover(date!(2026 - 06 - 29), date!(2026 - 06 - 10), true).is_ok());
+        assert!(may_recover(date!(2026 - 06 - 29), date!(2026 - 06 - 30), false).is_ok());
+    }
+}
