@@ -51,6 +51,7 @@ pub fn app_behind(store: Store, trusted_proxies: Vec<IpAddr>) -> Router {
         .merge(plan::pages::routes())
         .merge(money::pages::routes())
         .merge(learning::pages::routes())
+        .merge(review::pages::routes())
         .merge(service::routes())
         .merge(pages::routes())
         .merge(api::routes())

@@ -427,6 +427,10 @@ pub(crate) struct PersonPage {
     /// change nobody asked for is seen at once.
     bank_change: Option<selfdirect_store::BankDetailChange>,
     reviews: Vec<ReviewView>,
+    /// Support that has ended, in words, and the notices of recovery sent.
+    ended: Option<String>,
+    notices: Vec<String>,
+    may_end_support: bool,
 }
 
 async fn person(State(s): State<AppState>, me: SignedIn, Path(person_id): Path<PersonId>, Query(q): Query<HashMap<String, String>>) -> PageResult {
@@ -436,6 +440,8 @@ async fn person(State(s): State<AppState>, me: SignedIn, Path(person_id): Path<P
         Some("The budget account is open. Money will be paid as chosen.")
     } else if q.contains_key("spent") {
         Some("Your spending is recorded.")
+    } else if q.contains_key("ended") {
+        Some("Support has ended. Payments stop after the last day, and any notice of recovery has been sent.")
     } else {
         None
     };
@@ -453,6 +459,12 @@ pub(crate) async fn person_page(s: &AppState, me: &SignedIn, person_id: &str, no
         Some(a) => s.store.bank_detail_changes(a.account.id).await?.into_iter().find(|c| c.status == "pending"),
         None => None,
     };
+    let ended = o.account.as_ref().and_then(|a| a.account.ended.clone());
+    let notices = match &o.account {
+        Some(a) => s.store.recovery_notices(a.account.id).await?.iter().map(notice_words).collect(),
+        None => Vec::new(),
+    };
+    let may_end_support = o.account.is_some() && ended.is_none() && me.may(Action::DecidePlan, subject);
     let final_budget = o.plan.as_ref().and_then(|p| p.final_budget);
     let indicative = o.plan.as_ref().filter(|p| p.final_budget.is_some()).map(|p| p.indicative_budget).or(o.allocation.as_ref().map(|a| a.allocation.total));
     let (budget_headline, budget_caption) = match (indicative, final_budget) {
@@ -503,8 +515,24 @@ pub(crate) async fn person_page(s: &AppState, me: &SignedIn, person_id: &str, no
         plan: o.plan.as_ref().map(|p| PlanView::new(p, s.store.streams())),
         account: o.account.as_ref().map(|a| AccountPageView::new(a, s.store.streams())),
         reviews: o.reviews.iter().map(|r| ReviewView { completed_on: long(r.completed_on), reviewer: r.reviewer.clone(), notes: r.notes.clone() }).collect(),
+        ended: ended.map(|e| format!("Support ended on {}: {}. Decided by {}.", long(e.ended_on), e.reason.label().to_lowercase(), e.ended_by)),
+        notices,
+        may_end_support,
     };
     Ok(render(StatusCode::OK, &page))
+}
+
+/// A notice of recovery, as the person reads it.
+fn notice_words(n: &selfdirect_store::RecoveryNotice) -> String {
+    match n.recovered_on {
+        Some(on) => format!("{} of unspent direct payment was returned to the council on {}.", n.amount, long(on)),
+        None => format!(
+            "We wrote on {}: {} of unspent direct payment will be returned to the council after {}, unless you tell us why it should not be.",
+            long(n.noticed_on),
+            n.amount,
+            long(n.reply_by)
+        ),
+    }
 }
 
 #[derive(Template)]

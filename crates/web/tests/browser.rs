@@ -394,6 +394,28 @@ async fn plan_made_approved_and_money_chosen_in_a_real_browser() {
     );
     assert!(dashboard.contains("Riverside Day Centre") && dashboard.contains("From block contracts"), "{dashboard}");
 
+    // The team manager ends Bea's support (she has moved into a care home); Bea sees it.
+    v.sign_out().await;
+    v.sign_in("tess@example.org").await;
+    v.go(&format!("/people/{pid}"), "Bea's record, for staff").await;
+    v.follow("a[href$='/ending']").await;
+    v.check("ending support").await;
+    v.follow("form[action$='/ending'] button").await;
+    v.check("ending support, with errors").await;
+    let refused = v.text().await;
+    assert!(refused.contains("Enter the last day of support") && refused.contains("Choose why support is ending"), "{refused}");
+    v.fill("ended_on", &day(0)).await;
+    v.click("#reason-care_home").await;
+    v.click("#overpaid_days-write_off").await;
+    v.follow("form[action$='/ending'] button").await;
+    v.check("support ended").await;
+    let ended = v.text().await;
+    assert!(ended.contains("Support ended on") && ended.contains("moved into a care home") && !ended.contains("End support for"), "{ended}");
+    v.sign_out().await;
+    v.sign_in("bea@example.org").await;
+    assert!(v.text().await.contains("Support ended on"), "{}", v.text().await);
+    v.check("my budget, ended").await;
+
     // The service operator sets up a new council; a mistake comes back named.
     v.sign_out().await;
     v.sign_in("opal@example.org").await;

@@ -137,6 +137,7 @@ fn expected_page(method: &str, route: &str) -> Option<&'static str> {
         (_, "/councils/{council_id}/invoices" | "/councils/{council_id}/invoices/csv") => "provider",
         ("POST", "/accounts/{account_id}/bank-details/{change_id}/confirm") => "finance_officer",
         (_, "/service/councils") => "service_operator",
+        (_, "/accounts/{account_id}/ending") => "social_worker team_manager",
         _ => return None,
     })
 }
