@@ -36,7 +36,7 @@ pub use money::payroll::{PersonalAssistant, PersonalAssistantInput, TimesheetInp
 pub use person::people::Team;
 pub use ras::{BudgetChange, CalibrationReport, QuestionnaireVersion, RecomputeReport};
 pub use records::*;
-pub use review::ending::{EndingInput, NoticeRecoveryInput};
+pub use review::ending::{EndingInput, NoticeRecoveryInput, WaitingNotice};
 pub use review::safeguarding::{Concern, DbsAlertRow, DbsInput};
 
 use selfdirect_domain::deployment::streams::FundingStreams;

@@ -94,6 +94,7 @@ pub const PAGES: &[(&str, &str, Rule)] = {
         ("POST", "/councils/{council_id}/invoices", Decide(SubmitInvoices, Council)),
         ("POST", "/councils/{council_id}/invoices/csv", Decide(SubmitInvoices, Council)),
         ("POST", "/accounts/{account_id}/bank-details/{change_id}/confirm", Decide(ConfirmBankDetails, Account)),
+        ("POST", "/accounts/{account_id}/recovery-notices/{notice_id}/recover", Decide(ManageFinance, Account)),
         ("GET", "/accounts/{account_id}/ending", Decide(DecidePlan, Account)),
         ("POST", "/accounts/{account_id}/ending", Decide(DecidePlan, Account)),
         ("GET", "/service/councils", Decide(CreateCouncil, OwnCouncil)),

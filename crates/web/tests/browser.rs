@@ -406,7 +406,8 @@ async fn plan_made_approved_and_money_chosen_in_a_real_browser() {
     assert!(refused.contains("Enter the last day of support") && refused.contains("Choose why support is ending"), "{refused}");
     v.fill("ended_on", &day(0)).await;
     v.click("#reason-care_home").await;
-    v.click("#overpaid_days-write_off").await;
+    // Today's run already paid the weeks ahead: they are recovered with the unspent money.
+    v.click("#overpaid_days").await;
     v.follow("form[action$='/ending'] button").await;
     v.check("support ended").await;
     let ended = v.text().await;
@@ -415,6 +416,20 @@ async fn plan_made_approved_and_money_chosen_in_a_real_browser() {
     v.sign_in("bea@example.org").await;
     assert!(v.text().await.contains("Support ended on"), "{}", v.text().await);
     v.check("my budget, ended").await;
+    assert!(v.text().await.contains("of unspent direct payment will be returned to the council after"), "{}", v.text().await);
+    v.sign_out().await;
+
+    // Finance recovers it only with Bea's agreement before the reply date.
+    v.sign_in("fay@example.org").await;
+    v.check("finance, a notice of recovery waiting").await;
+    v.follow("form[action$='/recover'] button").await;
+    v.check("finance, recovery refused within the notice").await;
+    assert!(v.text().await.contains("Bea Holder: is within the notice"), "{}", v.text().await);
+    v.click("input[name='agreed']").await;
+    v.follow("form[action$='/recover'] button").await;
+    v.check("finance, recovered").await;
+    let finance = v.text().await;
+    assert!(finance.contains("The unspent direct payment of Bea Holder is recovered") && finance.contains("None waiting."), "{finance}");
 
     // The service operator sets up a new council; a mistake comes back named.
     v.sign_out().await;

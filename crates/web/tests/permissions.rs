@@ -138,6 +138,7 @@ fn expected_page(method: &str, route: &str) -> Option<&'static str> {
         ("POST", "/accounts/{account_id}/bank-details/{change_id}/confirm") => "finance_officer",
         (_, "/service/councils") => "service_operator",
         (_, "/accounts/{account_id}/ending") => "social_worker team_manager",
+        ("POST", "/accounts/{account_id}/recovery-notices/{notice_id}/recover") => "finance_officer",
         _ => return None,
     })
 }
@@ -173,6 +174,10 @@ async fn records(store: &Store, council: &str, name: &str) -> Target {
     let bank =
         BankDetailsInput { account_name: "NEW PAYEE".into(), sort_code: "20-00-00".into(), account_number: "12345678".into(), service_user_number: None };
     let change = store.propose_bank_details(account, &bank, &entered_by).await.unwrap();
+    // Support ended with money still held: a notice of recovery for the finance routes.
+    selfdirect_store::testing::pay_budget_holder(store, account, "100.00", "2026-04-02").await;
+    let ending = selfdirect_store::EndingInput { ended_on: "2027-03-30".into(), reason: "chose_to_stop".into(), overpaid_days: None };
+    let notice = store.end_support(account, &ending, "Case Worker").await.unwrap().notices[0].id;
     Target {
         ids: BTreeMap::from([
             ("council_id", council.to_string()),
@@ -184,7 +189,7 @@ async fn records(store: &Store, council: &str, name: &str) -> Target {
             ("assistant_id", assistant.id.to_string()),
             ("concern_id", concern.id.to_string()),
             ("change_id", change.id),
-            ("notice_id", uuid::Uuid::now_v7().to_string()),
+            ("notice_id", notice.to_string()),
             ("format", "standard18".to_string()),
         ]),
     }

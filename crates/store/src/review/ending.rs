@@ -5,7 +5,7 @@ use crate::money::accounts::{lock_account, post_one, EntryDetails};
 use crate::records::{EndingReport, RecoveryNotice};
 use crate::{new_id, today, Result, Store, StoreError};
 use selfdirect_domain::dates::{iso, long};
-use selfdirect_domain::ids::AccountId;
+use selfdirect_domain::ids::{AccountId, CouncilId, PersonId};
 use selfdirect_domain::money::audit::recovery;
 use selfdirect_domain::money::ledger::LedgerAccount;
 use selfdirect_domain::plan::FundingStream;
@@ -37,6 +37,14 @@ pub struct NoticeRecoveryInput {
     /// The person (or their representative) has agreed to the recovery before the reply date.
     #[serde(default)]
     pub agreed: bool,
+}
+
+/// A notice waiting for its money to be recovered, and whose it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WaitingNotice {
+    pub person_id: PersonId,
+    pub person_name: String,
+    pub notice: RecoveryNotice,
 }
 
 const NOTICE_COLUMNS: &str = "id, budget_account_id, stream, amount_pence, noticed_on, reply_by, recovered_on, agreed_early";
@@ -122,6 +130,30 @@ impl Store {
         tx.commit().await?;
         let view = self.account_view(account_id).await?;
         Ok(EndingReport { account: view.account, notices: self.recovery_notices(account_id).await?, closing_statement: view.statements })
+    }
+
+    /// A council's notices whose money is not yet recovered, soonest reply date first,
+    /// with the person each is for: the finance page's list.
+    pub async fn waiting_recovery_notices(&self, council_id: CouncilId) -> Result<Vec<WaitingNotice>> {
+        let columns = NOTICE_COLUMNS.split(", ").map(|c| format!("n.{c}")).collect::<Vec<_>>().join(", ");
+        let rows = sqlx::query(&format!(
+            "SELECT {columns}, p.id AS person_id, p.given_name, p.family_name FROM recovery_notices n \
+             JOIN budget_accounts a ON a.id = n.budget_account_id AND a.council_id = n.council_id \
+             JOIN people p ON p.id = a.person_id AND p.council_id = a.council_id \
+             WHERE n.council_id = $1 AND n.recovered_on IS NULL ORDER BY n.reply_by, n.id LIMIT 500"
+        ))
+        .bind(council_id.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(WaitingNotice {
+                    person_id: codec::uuid("people.id", &r.try_get::<String, _>("person_id")?)?,
+                    person_name: format!("{} {}", r.try_get::<String, _>("given_name")?, r.try_get::<String, _>("family_name")?),
+                    notice: notice_from_row(r)?,
+                })
+            })
+            .collect()
     }
 
     /// The notices of recovery sent for an account, oldest first.

@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use selfdirect_domain::dates::iso;
-use selfdirect_domain::ids::{CouncilId, PaymentRunId};
+use selfdirect_domain::ids::{AccountId, CouncilId, PaymentRunId};
 use selfdirect_domain::money::audit::AuditRules;
 use selfdirect_domain::money::claims::{ClaimInput, LineProblem};
 use selfdirect_domain::plan::ServiceCategory;
@@ -28,6 +28,7 @@ pub fn routes() -> Router<AppState> {
         .route("/councils/{council_id}/invoices", get(invoices).post(submit_invoice))
         .route("/councils/{council_id}/invoices/csv", post(submit_invoice_csv))
         .route("/accounts/{account_id}/bank-details/{change_id}/confirm", post(confirm_bank_details))
+        .route("/accounts/{account_id}/recovery-notices/{notice_id}/recover", post(recover_after_notice))
 }
 
 fn today() -> time::Date {
@@ -61,6 +62,8 @@ struct FinancePage {
     rejected: Vec<InvoiceRecord>,
     audit: Vec<AuditRow>,
     bank_changes: Vec<BankChangeRow>,
+    recoveries: Vec<selfdirect_store::WaitingNotice>,
+    today: String,
     notice: Option<String>,
     errors: Vec<SummaryError>,
 }
@@ -69,6 +72,7 @@ struct FinancePage {
 struct FinanceQuery {
     period_start: Option<String>,
     confirmed: Option<String>,
+    recovered: Option<String>,
 }
 
 async fn finance_page(s: &AppState, me: &SignedIn, council_id: &str, period_start: String, pay_date: String) -> Result<FinancePage, PageError> {
@@ -100,6 +104,8 @@ async fn finance_page(s: &AppState, me: &SignedIn, council_id: &str, period_star
                 change: p.change,
             })
             .collect(),
+        recoveries: s.store.waiting_recovery_notices(cid.parse()?).await?,
+        today: iso(today()),
         notice: None,
         errors: Vec::new(),
         council,
@@ -116,6 +122,13 @@ async fn finance(State(s): State<AppState>, me: SignedIn, Path(council_id): Path
         if let Ok(p) = s.store.person(person.parse()?).await {
             if p.council_id == page.council.id {
                 page.notice = Some(format!("The new bank details for {} are confirmed: payments now go to them", p.full_name()));
+            }
+        }
+    }
+    if let Some(person) = q.recovered.as_deref() {
+        if let Ok(p) = s.store.person(person.parse()?).await {
+            if p.council_id == page.council.id {
+                page.notice = Some(format!("The unspent direct payment of {} is recovered", p.full_name()));
             }
         }
     }
@@ -141,6 +154,33 @@ async fn confirm_bank_details(
     let account = s.store.account(account_id.parse()?).await?;
     let person = s.store.person(account.person_id).await?;
     Ok(Redirect::to(&format!("/councils/{}/finance?confirmed={}", person.council_id, person.id)).into_response())
+}
+
+/// Recovers a notice's money, today: after its reply date, or sooner with the person's
+/// agreement (the box); refused with the reason on the finance page otherwise.
+async fn recover_after_notice(
+    State(s): State<AppState>,
+    me: SignedIn,
+    Path((account_id, notice_id)): Path<(AccountId, uuid::Uuid)>,
+    Form(form): Form<HashMap<String, String>>,
+) -> PageResult {
+    me.check_csrf(&form)?;
+    let account = s.store.account(account_id).await?;
+    let person = s.store.person(account.person_id).await?;
+    let input = selfdirect_store::NoticeRecoveryInput { recovered_on: iso(today()), agreed: form.get("agreed").is_some_and(|v| v == "yes") };
+    match s.store.recover_after_notice(account_id, notice_id, &input, &me.0.user.display_name).await {
+        Ok(_) => Ok(Redirect::to(&format!("/councils/{}/finance?recovered={}", person.council_id, person.id)).into_response()),
+        Err(StoreError::Invalid(p)) => {
+            let mut page = finance_page(&s, &me, &person.council_id.to_string(), iso(today()), iso(today())).await?;
+            page.errors = p
+                .into_vec()
+                .into_iter()
+                .map(|e| SummaryError { href: format!("#agreed-{notice_id}"), message: format!("{}: {}", person.full_name(), e.problem) })
+                .collect();
+            Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page))
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 async fn run_payments(State(s): State<AppState>, me: SignedIn, Path(council_id): Path<CouncilId>, Form(form): Form<HashMap<String, String>>) -> PageResult {
