@@ -201,4 +201,165 @@ mod tests {
         assert!(may_recover(date!(2026 - 06 - 29), date!(2026 - 06 - 10), true).is_ok());
         assert!(may_recover(date!(2026 - 06 - 29), date!(2026 - 06 - 30), false).is_ok());
     }
+
+    /// One person's account through a random life: runs, spending, a hospital stay,
+    /// an ending, the recovery after its notice.
+    struct Life {
+        lines: Vec<FundedLine>,
+        start: Date,
+        end: Date,
+        suspended_from: Option<Date>,
+        ended_on: Option<Date>,
+        book: crate::money::ledger::AccountBook,
+        postings: Vec<crate::money::ledger::Posting>,
+        statement_entries: Vec<(crate::money::ledger::EntryKind, Vec<crate::money::ledger::Posting>)>,
+        notices: Vec<ToRecover>,
+    }
+
+    impl Life {
+        fn new(pounds: i64) -> Life {
+            let lines = vec![
+                FundedLine {
+                    id: uuid::Uuid::now_v7(),
+                    stream: FundingStream::new("adult_social_care"),
+                    deployment: DeploymentOption::DirectPayment,
+                    annual_cost: Money::from_pounds(pounds),
+                },
+                FundedLine {
+                    id: uuid::Uuid::now_v7(),
+                    stream: FundingStream::new("adult_social_care"),
+                    deployment: DeploymentOption::IndividualServiceFund,
+                    annual_cost: Money::from_pounds(2_000),
+                },
+            ];
+            let allocation = crate::money::ledger::allocate_budget(&lines, date!(2026 - 04 - 01)).unwrap();
+            let (start, end) = (date!(2026 - 04 - 01), date!(2027 - 03 - 31));
+            let balances = crate::money::ledger::Balances::from_postings(allocation.postings());
+            let mut life = Life {
+                book: crate::money::ledger::AccountBook::new(start, end, None, balances, Vec::new()),
+                lines,
+                start,
+                end,
+                suspended_from: None,
+                ended_on: None,
+                postings: allocation.postings().to_vec(),
+                statement_entries: Vec::new(),
+                notices: Vec::new(),
+            };
+            life.statement_entries.push((allocation.kind(), allocation.postings().to_vec()));
+            life
+        }
+
+        /// The book again with the live span as it now is (what the store reads under the lock).
+        fn reopen(&mut self) {
+            let end = self.ended_on.unwrap_or(self.end);
+            self.book = crate::money::ledger::AccountBook::new(self.start, end, self.suspended_from, self.book.balances().clone(), self.book.paid().to_vec());
+        }
+
+        fn post(&mut self, entry: crate::money::ledger::JournalEntry) -> bool {
+            if self.book.admit(&entry).is_err() {
+                return false;
+            }
+            self.postings.extend(entry.postings().iter().cloned());
+            self.statement_entries.push((entry.kind(), entry.postings().to_vec()));
+            true
+        }
+
+        fn held(&self) -> Vec<(FundingStream, Money)> {
+            let b = self.book.balances();
+            b.streams()
+                .into_iter()
+                .map(|s| (s.clone(), b.get(crate::money::ledger::LedgerAccount::HeldByBudgetHolder, &s)))
+                .filter(|(_, m)| m.is_positive())
+                .collect()
+        }
+    }
+
+    proptest::proptest! {
+        /// Random lives on several people: runs over random periods, spending, suspensions
+        /// and resumptions, an ending with its notice, and the recovery. No day is paid
+        /// twice, nothing is paid after an ending or during a suspension, the days an ending
+        /// says were overpaid are those paid after it, a notice never asks for more than is
+        /// held, every account's money adds up, and the closing statement is the ledger.
+        #[test]
+        fn life_histories_pay_each_day_once_and_close_to_the_ledger(
+            ops in proptest::collection::vec((0usize..3, 0u8..6, 0i64..120, 1i64..100_000), 1..60),
+        ) {
+            use crate::money::ledger::{record_spending, LedgerAccount};
+            use crate::money::payment_run::{run_account, Period, RunAccount};
+            let mut lives: Vec<Life> = (0..3).map(|i| Life::new(5_000 + 3_000 * i as i64)).collect();
+            for (who, op, offset, pence) in ops {
+                let life = &mut lives[who];
+                let on = date!(2026 - 03 - 20) + Duration::days(offset * 3);
+                match op {
+                    0 | 1 => {
+                        let account = RunAccount { book: life.book.clone(), lines: life.lines.clone(), providers: vec!["Harbour".into(); 2], weekly_contribution: Money::ZERO };
+                        let run = run_account(&account, Period::four_weeks_from(on), on);
+                        for p in run.payments {
+                            let covers = p.entry.pays_for().to_vec();
+                            proptest::prop_assert!(life.post(p.entry), "a run's own payment was refused by the gate");
+                            for c in covers {
+                                proptest::prop_assert!(life.ended_on.is_none_or(|e| c.last_day <= e), "paid after the ending");
+                                proptest::prop_assert!(life.suspended_from.is_none_or(|s| c.last_day < s), "paid during a suspension");
+                            }
+                        }
+                    }
+                    2 => {
+                        if let Ok(entry) = record_spending(life.book.balances(), &life.lines[0], Money::from_pence(pence), on, "spend") {
+                            life.post(entry);
+                        }
+                    }
+                    3 if life.ended_on.is_none() => {
+                        life.suspended_from = if life.suspended_from.is_some() { None } else { Some(on.max(life.start)) };
+                        life.reopen();
+                    }
+                    4 if life.ended_on.is_none() => {
+                        let ended_on = on.clamp(life.start, life.end);
+                        let account = EndingAccount { start: life.start, end: life.end, lines: &life.lines, paid: life.book.paid(), held_by_budget_holder: life.held() };
+                        let after: i64 = life.book.paid().iter().filter(|d| d.payee != "contribution").map(|d| days_after(d, ended_on)).sum();
+                        let ending = plan_ending(&account, ended_on, EndingReason::Died, Some(OverpaidDays::Recover), on).unwrap();
+                        proptest::prop_assert_eq!(ending.overpaid_days, after);
+                        for r in &ending.to_recover {
+                            proptest::prop_assert!(r.amount <= life.book.balances().get(LedgerAccount::HeldByBudgetHolder, &r.stream));
+                        }
+                        life.notices = ending.to_recover;
+                        life.ended_on = Some(ended_on);
+                        life.reopen();
+                    }
+                    _ => {
+                        for notice in std::mem::take(&mut life.notices) {
+                            let held = life.book.balances().get(LedgerAccount::HeldByBudgetHolder, &notice.stream);
+                            let amount = notice.amount.min(held);
+                            if amount.is_positive() {
+                                let entry = crate::money::audit::recovery(held, &notice.stream, amount, on, "recovered after notice").unwrap();
+                                proptest::prop_assert!(life.post(entry));
+                            }
+                        }
+                    }
+                }
+            }
+            for life in &lives {
+                let mut seen = std::collections::BTreeSet::new();
+                for d in life.book.paid() {
+                    let mut day = d.first_day;
+                    while day <= d.last_day {
+                        proptest::prop_assert!(seen.insert((d.stream.clone(), d.payee.clone(), day)), "a day paid twice");
+                        day = day.next_day().unwrap();
+                    }
+                }
+                proptest::prop_assert_eq!(life.postings.iter().map(|p| p.amount).sum::<Money>(), Money::ZERO);
+                proptest::prop_assert_eq!(&crate::money::ledger::Balances::from_postings(&life.postings), life.book.balances());
+                let closing = crate::money::statement::statement(
+                    life.statement_entries.iter().map(|(kind, postings)| crate::money::statement::StatementEntry { kind: *kind, payee_name: None, postings }),
+                    |s| s.to_string(),
+                );
+                let b = life.book.balances();
+                for st in closing {
+                    let held = [LedgerAccount::Available, LedgerAccount::HeldByBudgetHolder, LedgerAccount::HeldByProvider].iter().map(|a| b.get(*a, &st.stream)).sum::<Money>();
+                    proptest::prop_assert_eq!(st.left, held, "the closing statement's money left is the ledger's");
+                    proptest::prop_assert_eq!(st.came_in - st.went_out, st.left);
+                }
+            }
+        }
+    }
 }
