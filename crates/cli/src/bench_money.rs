@@ -157,6 +157,7 @@ fn claim_accounts(people: &[Uuid], asc: &FundingStream) -> Vec<ClaimAccount> {
             person_id,
             start: date!(2026 - 04 - 01),
             end: date!(2027 - 03 - 31),
+            suspended_from: None,
             lines: vec![ClaimLine {
                 id: person_id,
                 category: ServiceCategory::PersonalCare,

@@ -3,6 +3,7 @@
 //! the notice (or with agreement), ending twice refused, and the closing statement.
 
 use selfdirect_domain::ids::AccountId;
+use selfdirect_domain::money::claims::ClaimInput;
 use selfdirect_domain::money::ledger::EntryKind;
 use selfdirect_domain::Money;
 use selfdirect_store::testing::{open_test_account, postgres_store, spend_on_line, sqlite_store, weekly_line};
@@ -88,6 +89,30 @@ async fn endings(store: Store) {
     // Ada's account was paid nothing after her ending either: one payment, the first run's.
     let payments = store.account_view(ada).await.unwrap().entries.iter().filter(|e| e.kind == EntryKind::PaymentToBudgetHolder).count();
     assert_eq!(payments, 1);
+    // A provider's claims respect a hospital stay and an ending: days from the suspension,
+    // and days after the ending, are refused; days before are paid.
+    store.register_provider(cid, "Harbour Care", "30-94-57", "11112222").await.unwrap();
+    let cy = open_test_account(&store, cid, "Cy", vec![weekly_line("Personal care", "Harbour Care", "personal_care", "245")], "council_managed").await;
+    let cy_person = store.account(cy).await.unwrap().person_id.to_string();
+    let claim = |reference: &str, from: &str, to: &str| ClaimInput {
+        provider: "Harbour Care".into(),
+        invoice_ref: reference.into(),
+        person_id: cy_person.clone(),
+        service_category: "personal_care".into(),
+        period_start: from.into(),
+        period_end: to.into(),
+        units: "1".into(),
+        unit_rate: "245".into(),
+    };
+    let code = |r: &selfdirect_store::ClaimsReport| r.rejected.first().map(|p| p.reason_code.clone()).unwrap_or_else(|| "accepted".into());
+    store.suspend_payments(cy, Some("2026-05-15"), Some("In hospital")).await.unwrap();
+    assert_eq!(code(&store.submit_claim(cid, &claim("H-1", "2026-05-08", "2026-05-21")).await.unwrap()), "suspended");
+    assert_eq!(code(&store.submit_claim(cid, &claim("H-2", "2026-05-01", "2026-05-14")).await.unwrap()), "accepted");
+    store.suspend_payments(cy, None, None).await.unwrap();
+    store.end_support(cy, &ending("2026-06-30", "not_eligible", None), "Sam Worker").await.unwrap();
+    assert_eq!(code(&store.submit_claim(cid, &claim("H-3", "2026-07-01", "2026-07-07")).await.unwrap()), "outside_plan_period");
+    assert_eq!(code(&store.submit_claim(cid, &claim("H-4", "2026-06-24", "2026-06-30")).await.unwrap()), "accepted");
+
     let trial = store.trial_balance(cid).await.unwrap();
     assert_eq!((trial.unbalanced_entries, trial.sum_of_postings), (0, Money::ZERO));
 }

@@ -30,6 +30,7 @@ coded_enum!(
         Duplicate => ("duplicate", "This invoice has already been accepted"),
         DaysAlreadyInvoiced => ("days_already_invoiced", "These days of this service have already been invoiced"),
         OutsidePlanPeriod => ("outside_plan_period", "The dates are outside the person's plan"),
+        Suspended => ("suspended", "Payments for this person are suspended for some of the dates"),
         CategoryNotInPlan => ("category_not_in_plan", "The plan does not buy this kind of service"),
         ProviderNotInPlan => ("provider_not_in_plan", "The plan does not buy this service from this provider"),
         DirectPaymentLine => ("direct_payment_line", "The person pays for this from their direct payment"),
@@ -226,6 +227,8 @@ pub struct ClaimAccount {
     pub person_id: Uuid,
     pub start: Date,
     pub end: Date,
+    /// Payments stop for days from this date while it is set (a stay in hospital).
+    pub suspended_from: Option<Date>,
     pub lines: Vec<ClaimLine>,
     /// Money the council still holds, per stream (pays managed lines).
     pub available: Vec<(FundingStream, Money)>,
@@ -482,6 +485,9 @@ impl ClaimBook {
             ));
         };
         let account = &self.accounts[index];
+        if let Some(from) = account.suspended_from.filter(|from| claim.period_end >= *from) {
+            return Err(reject(Suspended, format!("payments for this person are suspended from {from}: claim only for days before it")));
+        }
         let mut same_category = account.lines.iter().filter(|l| l.category == claim.category).peekable();
         if same_category.peek().is_none() {
             return Err(reject(CategoryNotInPlan, format!("the plan does not include {}", claim.category.label().to_lowercase())));
@@ -552,6 +558,7 @@ mod tests {
             person_id: person,
             start: date!(2026 - 04 - 01),
             end: date!(2027 - 03 - 31),
+            suspended_from: None,
             lines: vec![
                 line(10, ServiceCategory::PersonalCare, "Harbour Care", DeploymentOption::CouncilManaged, 2_450),
                 line(11, ServiceCategory::DayService, "Oak Day Centre", DeploymentOption::IndividualServiceFund, 6_000),
@@ -580,6 +587,21 @@ mod tests {
 
     fn reason(r: Result<AcceptedClaim, Rejection>) -> String {
         r.err().map(|r| r.reason_code).unwrap_or_else(|| "accepted".into())
+    }
+
+    #[test]
+    fn days_of_a_suspension_are_not_paid_to_a_provider_either() {
+        let (b, person) = book();
+        let mut accounts = b.accounts.clone();
+        accounts[0].suspended_from = Some(date!(2026 - 05 - 15));
+        let providers = ["Harbour Care"].map(String::from);
+        let mut b = ClaimBook::new(accounts, providers, std::iter::empty::<(String, String)>());
+        let refused = b.check(&claim(person, "Harbour Care", "HOSP-1", ServiceCategory::PersonalCare, 10, 2_450)).unwrap_err();
+        assert_eq!(refused.reason_code, "suspended");
+        assert!(refused.message.contains("2026-05-15"), "{}", refused.message);
+        let mut before = claim(person, "Harbour Care", "HOSP-2", ServiceCategory::PersonalCare, 10, 2_450);
+        before.period_end = date!(2026 - 05 - 14);
+        assert_eq!(reason(b.check(&before)), "accepted");
     }
 
     #[test]

@@ -293,8 +293,13 @@ async fn load_claim_book(
     // money while these claims are checked.
     execute_in(tx, "UPDATE budget_accounts SET lock_version = lock_version + 1 WHERE council_id = $1 AND person_id IN ({list})", cid, &people).await?;
     let mut accounts: HashMap<String, ClaimAccount> = HashMap::new();
-    for r in
-        fetch_in(tx, "SELECT id, person_id, start_date, end_date FROM budget_accounts WHERE council_id = $1 AND person_id IN ({list})", cid, &people).await?
+    for r in fetch_in(
+        tx,
+        "SELECT id, person_id, start_date, end_date, suspended_from FROM budget_accounts WHERE council_id = $1 AND person_id IN ({list})",
+        cid,
+        &people,
+    )
+    .await?
     {
         let id: String = r.try_get("id")?;
         accounts.insert(
@@ -304,6 +309,7 @@ async fn load_claim_book(
                 person_id: codec::uuid("budget_accounts.person_id", &r.try_get::<String, _>("person_id")?)?,
                 start: codec::date("budget_accounts.start_date", &r.try_get::<String, _>("start_date")?)?,
                 end: codec::date("budget_accounts.end_date", &r.try_get::<String, _>("end_date")?)?,
+                suspended_from: r.try_get::<Option<String>, _>("suspended_from")?.map(|d| codec::date("budget_accounts.suspended_from", &d)).transpose()?,
                 lines: Vec::new(),
                 available: Vec::new(),
                 held_by_provider: Vec::new(),
@@ -395,7 +401,7 @@ async fn load_claim_book(
             let balances = Balances::from_postings(
                 &postings.map(|(account, stream, &amount)| Posting { account, stream: stream.clone(), plan_line_id: None, amount }).collect::<Vec<_>>(),
             );
-            (id.clone(), AccountBook::new(a.start, a.end, None, balances, paid.remove(id).unwrap_or_default()))
+            (id.clone(), AccountBook::new(a.start, a.end, a.suspended_from, balances, paid.remove(id).unwrap_or_default()))
         })
         .collect();
     let book = ClaimBook::new(accounts.into_values().collect(), registered.values().cloned(), accepted_refs);
