@@ -292,9 +292,17 @@ async fn spend(
     }
     if add_months(start, 6) < today && account.includes_direct_payment && rng.gen_bool(0.6) {
         let on = add_months(start, 6) - Duration::days(rng.gen_range(0..20));
-        store
-            .complete_review(aid, &iso(on), "Demo social worker", "Support is working well; the person would like more flexibility in when their PA works.")
-            .await?;
+        let outcomes_met = store.plan(account.plan_id).await?.outcomes.into_iter().take(1).collect();
+        let review = selfdirect_store::ReviewInput {
+            completed_on: iso(on),
+            participants: vec!["person".into(), "worker".into()],
+            outcomes_met,
+            working: "Support is working well.".into(),
+            not_working: "The person would like more flexibility in when their PA works.".into(),
+            decision: "no_change".into(),
+            notes: String::new(),
+        };
+        store.complete_review(aid, &review, "Demo social worker").await?;
     }
     Ok(())
 }

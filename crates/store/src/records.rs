@@ -267,6 +267,13 @@ pub struct Review {
     pub reviewer: String,
     pub notes: String,
     pub next_review_due: Date,
+    /// Who took part (empty for reviews recorded before this was asked).
+    pub participants: Vec<selfdirect_domain::review::ReviewParticipant>,
+    /// Which of the plan's outcomes were met.
+    pub outcomes_met: Vec<String>,
+    pub working: Option<String>,
+    pub not_working: Option<String>,
+    pub decision: Option<selfdirect_domain::review::ReviewDecision>,
 }
 
 /// Uptake for one council on one date.

@@ -113,6 +113,17 @@ async fn endings(store: Store) {
     assert_eq!(code(&store.submit_claim(cid, &claim("H-3", "2026-07-01", "2026-07-07")).await.unwrap()), "outside_plan_period");
     assert_eq!(code(&store.submit_claim(cid, &claim("H-4", "2026-06-24", "2026-06-30")).await.unwrap()), "accepted");
 
+    // Ended support has no review: none falls due, and one cannot be recorded.
+    let review = selfdirect_store::ReviewInput {
+        completed_on: "2026-05-01".into(),
+        participants: vec!["person".into()],
+        decision: "no_change".into(),
+        ..Default::default()
+    };
+    assert!(matches!(store.complete_review(ada, &review, "Sam").await, Err(StoreError::Invalid(p)) if p.as_slice()[0].field == "budget_account_id"));
+    let due = store.reviews_due(cid, time::macros::date!(2030 - 01 - 01)).await.unwrap();
+    assert!(due.iter().all(|d| d.budget_account_id != ada && d.budget_account_id != bo), "{due:?}");
+
     let trial = store.trial_balance(cid).await.unwrap();
     assert_eq!((trial.unbalanced_entries, trial.sum_of_postings), (0, Money::ZERO));
 }

@@ -17,7 +17,7 @@ use selfdirect_domain::Problems;
 use selfdirect_store::{
     AccessLogEntry, AccountView, AllocationRecord, Assessment, BudgetAccount, CalibrationReport, Contact, Council, CouncilUptake, EntriesPage,
     OpenAccountInput, PaymentInput, Person, PersonOverview, Plan, PlanSummary, QuestionnaireVersion, RecomputeReport, Reconsideration, Review, ReviewDue,
-    SpendingInput, SpendingRecorded, Team, TrialBalance,
+    ReviewInput, SpendingInput, SpendingRecorded, Team, TrialBalance,
 };
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -228,14 +228,6 @@ pub struct Approval {
 pub struct PlanReturn {
     /// What needs to change before the plan can be approved.
     reasons: String,
-}
-
-#[derive(Deserialize, ToSchema)]
-/// The reviewer is the signed-in user; a name in the body is ignored.
-pub struct CompletedReview {
-    /// `YYYY-MM-DD`
-    completed_on: String,
-    notes: String,
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -567,15 +559,16 @@ async fn account_entries(State(s): State<AppState>, Path(account_id): Path<Accou
     Ok(Json(s.store.account_entries(account_id, q.before, q.limit.unwrap_or(100)).await?))
 }
 
-#[utoipa::path(post, path = "/api/v1/accounts/{account_id}/reviews", tag = "reviews", request_body = CompletedReview,
-    responses((status = 201, body = Review), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[utoipa::path(post, path = "/api/v1/accounts/{account_id}/reviews", tag = "reviews", request_body = ReviewInput,
+    responses((status = 201, description = "The review, by the signed-in user (a name in the body is ignored); the next falls due a year later", body = Review),
+        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn complete_review(
     State(s): State<AppState>,
     Extension(ApiUser(user)): Extension<ApiUser>,
     Path(account_id): Path<AccountId>,
-    ApiJson(b): ApiJson<CompletedReview>,
+    ApiJson(b): ApiJson<ReviewInput>,
 ) -> ApiResult<(StatusCode, Json<Review>)> {
-    Ok((StatusCode::CREATED, Json(s.store.complete_review(account_id, &b.completed_on, &user.display_name, &b.notes).await?)))
+    Ok((StatusCode::CREATED, Json(s.store.complete_review(account_id, &b, &user.display_name).await?)))
 }
 
 #[derive(Deserialize, ToSchema)]

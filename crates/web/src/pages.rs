@@ -393,7 +393,32 @@ struct ReconsiderationView {
 struct ReviewView {
     completed_on: String,
     reviewer: String,
-    notes: String,
+    /// Who took part, what was met, working and not, and the decision, in sentences.
+    summary: Vec<String>,
+}
+
+impl ReviewView {
+    fn new(r: &selfdirect_store::Review) -> ReviewView {
+        let mut summary = Vec::new();
+        if !r.participants.is_empty() {
+            summary.push(format!("Took part: {}.", r.participants.iter().map(|p| p.label().to_lowercase()).collect::<Vec<_>>().join(", ")));
+        }
+        if !r.outcomes_met.is_empty() {
+            summary.push(format!("Outcomes met: {}.", r.outcomes_met.join("; ")));
+        }
+        for (words, text) in [("Working", &r.working), ("Not working", &r.not_working)] {
+            if let Some(t) = text {
+                summary.push(format!("{words}: {t}"));
+            }
+        }
+        if let Some(d) = r.decision {
+            summary.push(format!("Decision: {}.", d.label()));
+        }
+        if !r.notes.is_empty() {
+            summary.push(r.notes.clone());
+        }
+        ReviewView { completed_on: long(r.completed_on), reviewer: r.reviewer.clone(), summary }
+    }
 }
 
 #[derive(Template)]
@@ -431,6 +456,7 @@ pub(crate) struct PersonPage {
     ended: Option<String>,
     notices: Vec<String>,
     may_end_support: bool,
+    may_review: bool,
 }
 
 async fn person(State(s): State<AppState>, me: SignedIn, Path(person_id): Path<PersonId>, Query(q): Query<HashMap<String, String>>) -> PageResult {
@@ -440,6 +466,8 @@ async fn person(State(s): State<AppState>, me: SignedIn, Path(person_id): Path<P
         Some("The budget account is open. Money will be paid as chosen.")
     } else if q.contains_key("spent") {
         Some("Your spending is recorded.")
+    } else if q.contains_key("reviewed") {
+        Some("The review is saved. The next review is due in a year.")
     } else if q.contains_key("ended") {
         Some("Support has ended. Payments stop after the last day, and any notice of recovery has been sent.")
     } else {
@@ -514,7 +542,8 @@ pub(crate) async fn person_page(s: &AppState, me: &SignedIn, person_id: &str, no
         budget_caption,
         plan: o.plan.as_ref().map(|p| PlanView::new(p, s.store.streams())),
         account: o.account.as_ref().map(|a| AccountPageView::new(a, s.store.streams())),
-        reviews: o.reviews.iter().map(|r| ReviewView { completed_on: long(r.completed_on), reviewer: r.reviewer.clone(), notes: r.notes.clone() }).collect(),
+        reviews: o.reviews.iter().map(ReviewView::new).collect(),
+        may_review: o.account.as_ref().is_some_and(|a| a.account.ended.is_none()) && me.may(Action::ManagePeople, subject),
         ended: ended.map(|e| format!("Support ended on {}: {}. Decided by {}.", long(e.ended_on), e.reason.label().to_lowercase(), e.ended_by)),
         notices,
         may_end_support,

@@ -266,13 +266,22 @@ async fn chain(store: Store) {
     assert_eq!(due.as_array().unwrap().len(), 1);
     assert_refused(&api.get(&format!("/api/v1/councils/{cid}/reviews-due?by=01-10-2026")).await, StatusCode::UNPROCESSABLE_ENTITY, "by");
     assert_refused(
-        &api.post(&format!("/api/v1/accounts/{aid}/reviews"), json!({"completed_on": "2026-03-01", "reviewer": "Sam", "notes": "Too early"})).await,
+        &api.post(
+            &format!("/api/v1/accounts/{aid}/reviews"),
+            json!({"completed_on": "2026-03-01", "participants": ["person"], "decision": "no_change", "notes": "Too early"}),
+        )
+        .await,
         StatusCode::UNPROCESSABLE_ENTITY,
         "completed_on",
     );
-    let (status, review) =
-        api.post(&format!("/api/v1/accounts/{aid}/reviews"), json!({"completed_on": "2026-09-20", "reviewer": "Sam Worker", "notes": "Going well"})).await;
+    let (status, review) = api
+        .post(
+            &format!("/api/v1/accounts/{aid}/reviews"),
+            json!({"completed_on": "2026-09-20", "participants": ["person", "carer", "worker"], "decision": "no_change", "working": "Going well"}),
+        )
+        .await;
     assert_eq!(status, StatusCode::CREATED, "{review}");
+    assert_eq!((review["decision"].as_str(), review["participants"][1].as_str()), (Some("no_change"), Some("carer")), "{review}");
     assert_eq!(review["next_review_due"], "2027-09-20");
     let (_, due) = api.get(&format!("/api/v1/councils/{cid}/reviews-due?by=2026-12-31")).await;
     assert_eq!(due.as_array().unwrap().len(), 0);

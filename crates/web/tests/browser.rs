@@ -394,11 +394,24 @@ async fn plan_made_approved_and_money_chosen_in_a_real_browser() {
     );
     assert!(dashboard.contains("Riverside Day Centre") && dashboard.contains("From block contracts"), "{dashboard}");
 
-    // The team manager ends Bea's support (she has moved into a care home); Bea sees it.
+    // The team manager reviews Bea's support with her: she is moving into a care home, so
+    // the review decides to end it, and the ending follows; Bea sees it.
     v.sign_out().await;
     v.sign_in("tess@example.org").await;
     v.go(&format!("/people/{pid}"), "Bea's record, for staff").await;
-    v.follow("a[href$='/ending']").await;
+    v.follow("a[href$='/review']").await;
+    v.check("review").await;
+    v.follow("form[action$='/review'] button").await;
+    v.check("review, with errors").await;
+    let refused = v.text().await;
+    assert!(refused.contains("Choose who took part in the review") && refused.contains("Choose what the review decided"), "{refused}");
+    v.click("#participants").await;
+    v.click("#participants-worker").await;
+    v.click("#outcomes_met").await;
+    v.fill("working", "Her PA has helped her stay at home until now").await;
+    v.click("#decision-end_support").await;
+    v.follow("form[action$='/review'] button").await;
+    assert!(v.path().await.ends_with("/ending"), "{}", v.path().await);
     v.check("ending support").await;
     v.follow("form[action$='/ending'] button").await;
     v.check("ending support, with errors").await;
@@ -414,7 +427,11 @@ async fn plan_made_approved_and_money_chosen_in_a_real_browser() {
     assert!(ended.contains("Support ended on") && ended.contains("moved into a care home") && !ended.contains("End support for"), "{ended}");
     v.sign_out().await;
     v.sign_in("bea@example.org").await;
-    assert!(v.text().await.contains("Support ended on"), "{}", v.text().await);
+    let mine = v.text().await;
+    assert!(
+        mine.contains("Support ended on") && mine.contains("Took part: the person, a social worker.") && mine.contains("Outcomes met: Stay living at home."),
+        "{mine}"
+    );
     v.check("my budget, ended").await;
     assert!(v.text().await.contains("of unspent direct payment will be returned to the council after"), "{}", v.text().await);
     v.sign_out().await;

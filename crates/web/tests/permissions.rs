@@ -138,6 +138,7 @@ fn expected_page(method: &str, route: &str) -> Option<&'static str> {
         ("POST", "/accounts/{account_id}/bank-details/{change_id}/confirm") => "finance_officer",
         (_, "/service/councils") => "service_operator",
         (_, "/accounts/{account_id}/ending") => "social_worker team_manager",
+        (_, "/accounts/{account_id}/review") => "social_worker team_manager administrator",
         ("POST", "/accounts/{account_id}/recovery-notices/{notice_id}/recover") => "finance_officer",
         _ => return None,
     })

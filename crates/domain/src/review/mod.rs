@@ -3,8 +3,72 @@
 pub mod ending;
 pub mod safeguarding;
 
+use crate::codes::coded_enum;
 use crate::dates::add_months;
+use crate::validation::Problems;
+use serde::{Deserialize, Serialize};
 use time::Date;
+
+coded_enum!(
+    /// Who took part in a review.
+    ReviewParticipant {
+        Person => ("person", "The person"),
+        Carer => ("carer", "A carer"),
+        Representative => ("representative", "A representative"),
+        Worker => ("worker", "A social worker"),
+        Provider => ("provider", "A provider or personal assistant"),
+    }
+);
+
+coded_enum!(
+    /// What a review decided.
+    ReviewDecision {
+        NoChange => ("no_change", "No change: the support carries on"),
+        RevisePlan => ("revise_plan", "Revise the support plan"),
+        Reassess => ("reassess", "Re-assess: a new assessment and indicative budget"),
+        EndSupport => ("end_support", "End support"),
+    }
+);
+
+/// A review's findings, checked: who took part, which of the plan's outcomes were met.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReviewFindings {
+    pub participants: Vec<ReviewParticipant>,
+    pub outcomes_met: Vec<String>,
+    pub decision: ReviewDecision,
+}
+
+/// Checks a review's findings against the plan's `outcomes`: someone took part (each
+/// code known), each outcome said to be met is one of the plan's, and a decision is made.
+pub fn check_findings(p: &mut Problems, participants: &[String], outcomes_met: &[String], decision: &str, outcomes: &[String]) -> Option<ReviewFindings> {
+    let mut who = Vec::new();
+    for code in participants.iter().map(|c| c.trim()).filter(|c| !c.is_empty()) {
+        if let Some(role) = ReviewParticipant::parse(p, "participants", code) {
+            if !who.contains(&role) {
+                who.push(role);
+            }
+        }
+    }
+    if participants.iter().all(|c| c.trim().is_empty()) {
+        p.add("participants", "is required: say who took part in the review");
+    }
+    let mut met = Vec::new();
+    for outcome in outcomes_met.iter().map(|o| o.trim()).filter(|o| !o.is_empty()) {
+        if outcomes.iter().any(|o| o == outcome) {
+            met.push(outcome.to_string());
+        } else {
+            p.add("outcomes_met", format!("'{outcome}' is not one of the plan's outcomes"));
+        }
+    }
+    let decision = match decision.trim() {
+        "" => {
+            p.add("decision", "is required");
+            None
+        }
+        code => ReviewDecision::parse(p, "decision", code),
+    };
+    Some(ReviewFindings { participants: who, outcomes_met: met, decision: decision? })
+}
 
 /// The first review: within six months of a direct payment starting (Care Act guidance),
 /// otherwise a year after the support starts.
@@ -26,6 +90,22 @@ pub fn is_overdue(due: Date, today: Date) -> bool {
 mod tests {
     use super::*;
     use time::macros::date;
+
+    #[test]
+    fn a_review_says_who_took_part_what_was_met_and_what_was_decided() {
+        let outcomes = vec!["Stay living at home".to_string(), "Go to the football".to_string()];
+        let mut p = Problems::new();
+        let f = check_findings(&mut p, &["person".into(), "worker".into(), "person".into()], &["Go to the football".into()], "no_change", &outcomes).unwrap();
+        assert!(p.is_empty());
+        assert_eq!(
+            (f.participants, f.outcomes_met, f.decision),
+            (vec![ReviewParticipant::Person, ReviewParticipant::Worker], vec!["Go to the football".to_string()], ReviewDecision::NoChange)
+        );
+        let mut p = Problems::new();
+        assert!(check_findings(&mut p, &[], &["Win the lottery".into()], "", &outcomes).is_none());
+        let fields: Vec<&str> = p.as_slice().iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["participants", "outcomes_met", "decision"]);
+    }
 
     #[test]
     fn six_months_for_direct_payments_then_yearly() {

@@ -5,13 +5,37 @@ pub(crate) mod safeguarding;
 
 use crate::codec;
 use crate::records::{PersonOverview, Review, ReviewDue};
-use crate::{new_id, now, today, Result, Store};
+use crate::{invalid, new_id, now, today, Result, Store, StoreError};
 use selfdirect_domain::dates::iso;
 use selfdirect_domain::ids::{AccountId, CouncilId, PersonId};
-use selfdirect_domain::review::{is_overdue, next_review_due};
+use selfdirect_domain::review::{check_findings, is_overdue, next_review_due, ReviewDecision, ReviewParticipant};
 use selfdirect_domain::Problems;
+use serde::Deserialize;
 use sqlx::Row;
 use time::Date;
+
+/// A completed review, as typed.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ReviewInput {
+    /// `YYYY-MM-DD`
+    pub completed_on: String,
+    /// Who took part: `person`, `carer`, `representative`, `worker`, `provider`.
+    #[serde(default)]
+    pub participants: Vec<String>,
+    /// The plan's outcomes that were met, word for word.
+    #[serde(default)]
+    pub outcomes_met: Vec<String>,
+    #[serde(default)]
+    pub working: String,
+    #[serde(default)]
+    pub not_working: String,
+    /// `no_change`, `revise_plan`, `reassess` or `end_support`.
+    #[serde(default)]
+    pub decision: String,
+    #[serde(default)]
+    pub notes: String,
+}
 
 impl Store {
     /// Budgets whose review falls due on or before `by`, most overdue first.
@@ -20,7 +44,7 @@ impl Store {
         let rows = sqlx::query(
             "SELECT a.id, a.person_id, a.next_review_due, a.includes_direct_payment, p.given_name, p.family_name \
              FROM budget_accounts a JOIN people p ON p.id = a.person_id \
-             WHERE a.council_id = $1 AND a.next_review_due <= $2 ORDER BY a.next_review_due, a.id",
+             WHERE a.council_id = $1 AND a.next_review_due <= $2 AND a.ended_on IS NULL ORDER BY a.next_review_due, a.id",
         )
         .bind(council.id.to_string())
         .bind(iso(by))
@@ -42,11 +66,17 @@ impl Store {
             .collect()
     }
 
-    /// Records a completed review; the next falls due a year later.
-    pub async fn complete_review(&self, account_id: AccountId, completed_on: &str, reviewer: &str, notes: &str) -> Result<Review> {
+    /// Records a completed review: who took part, which of the plan's outcomes were met,
+    /// what is working and what is not, and the decision; the next falls due a year later.
+    /// A review of support that has ended is refused.
+    pub async fn complete_review(&self, account_id: AccountId, input: &ReviewInput, reviewer: &str) -> Result<Review> {
         let account = self.account(account_id).await?;
+        if let Some(ended) = &account.ended {
+            return Err(invalid("budget_account_id", format!("support ended on {}: there is no support to review", iso(ended.ended_on))));
+        }
+        let plan = self.plan(account.plan_id).await?;
         let mut p = Problems::new();
-        let completed = p.date("completed_on", completed_on);
+        let completed = p.date("completed_on", &input.completed_on);
         if let Some(d) = completed {
             if d < account.start_date {
                 p.add("completed_on", format!("must be on or after the budget started ({})", iso(account.start_date)));
@@ -54,26 +84,39 @@ impl Store {
                 p.add("completed_on", "must not be in the future");
             }
         }
+        let findings = check_findings(&mut p, &input.participants, &input.outcomes_met, &input.decision, &plan.outcomes);
         let reviewer = p.text("reviewer", reviewer, 200);
-        let notes = p.text("notes", notes, 10_000);
+        let notes = p.optional_text("notes", Some(&input.notes), 10_000);
+        let working = p.optional_text("working", Some(&input.working), 10_000);
+        let not_working = p.optional_text("not_working", Some(&input.not_working), 10_000);
         p.into_result(())?;
-        let completed = completed.expect("checked");
+        let (completed, findings) = (completed.expect("checked"), findings.expect("checked"));
         let next = next_review_due(completed);
         let id = new_id();
         let person = self.person(account.person_id).await?;
+        let participants = findings.participants.iter().map(|r| r.code()).collect::<Vec<_>>().join(",");
+        let outcomes_met = serde_json::to_string(&findings.outcomes_met).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let mut tx = self.pool.begin().await?;
-        sqlx::query("INSERT INTO reviews (id, council_id, person_id, budget_account_id, due_on, completed_on, reviewer, notes, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
-            .bind(&id)
-            .bind(person.council_id.to_string())
-            .bind(person.id.to_string())
-            .bind(account.id.to_string())
-            .bind(iso(account.next_review_due))
-            .bind(iso(completed))
-            .bind(reviewer.as_deref())
-            .bind(notes.as_deref())
-            .bind(now())
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "INSERT INTO reviews (id, council_id, person_id, budget_account_id, due_on, completed_on, reviewer, notes, created_at, participants, outcomes_met, working, not_working, decision) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+        )
+        .bind(&id)
+        .bind(person.council_id.to_string())
+        .bind(person.id.to_string())
+        .bind(account.id.to_string())
+        .bind(iso(account.next_review_due))
+        .bind(iso(completed))
+        .bind(reviewer.as_deref())
+        .bind(notes.clone().unwrap_or_default())
+        .bind(now())
+        .bind(&participants)
+        .bind(&outcomes_met)
+        .bind(working.as_deref())
+        .bind(not_working.as_deref())
+        .bind(findings.decision.code())
+        .execute(&mut *tx)
+        .await?;
         sqlx::query("UPDATE budget_accounts SET next_review_due = $1 WHERE id = $2").bind(iso(next)).bind(account.id.to_string()).execute(&mut *tx).await?;
         tx.commit().await?;
         Ok(Review {
@@ -82,15 +125,21 @@ impl Store {
             due_on: account.next_review_due,
             completed_on: completed,
             reviewer: reviewer.expect("checked"),
-            notes: notes.expect("checked"),
+            notes: notes.unwrap_or_default(),
             next_review_due: next,
+            participants: findings.participants,
+            outcomes_met: findings.outcomes_met,
+            working,
+            not_working,
+            decision: Some(findings.decision),
         })
     }
 
     pub async fn reviews(&self, person_id: PersonId) -> Result<Vec<Review>> {
         let uuid = person_id.uuid();
         let rows = sqlx::query(
-            "SELECT r.id, r.budget_account_id, r.due_on, r.completed_on, r.reviewer, r.notes FROM reviews r WHERE r.person_id = $1 ORDER BY r.completed_on DESC, r.id DESC",
+            "SELECT r.id, r.budget_account_id, r.due_on, r.completed_on, r.reviewer, r.notes, r.participants, r.outcomes_met, r.working, r.not_working, r.decision \
+             FROM reviews r WHERE r.person_id = $1 ORDER BY r.completed_on DESC, r.id DESC",
         )
         .bind(uuid.to_string())
         .fetch_all(&self.pool)
@@ -106,6 +155,23 @@ impl Store {
                     reviewer: r.try_get("reviewer")?,
                     notes: r.try_get("notes")?,
                     next_review_due: next_review_due(completed_on),
+                    participants: r
+                        .try_get::<Option<String>, _>("participants")?
+                        .unwrap_or_default()
+                        .split(',')
+                        .filter(|c| !c.is_empty())
+                        .map(|c| codec::code("reviews.participants", c, ReviewParticipant::from_code))
+                        .collect::<Result<_>>()?,
+                    outcomes_met: match r.try_get::<Option<String>, _>("outcomes_met")? {
+                        Some(json) => serde_json::from_str(&json).map_err(|e| StoreError::Corrupt(format!("reviews.outcomes_met: {e}")))?,
+                        None => Vec::new(),
+                    },
+                    working: r.try_get("working")?,
+                    not_working: r.try_get("not_working")?,
+                    decision: r
+                        .try_get::<Option<String>, _>("decision")?
+                        .map(|d| codec::code("reviews.decision", &d, ReviewDecision::from_code))
+                        .transpose()?,
                 })
             })
             .collect()

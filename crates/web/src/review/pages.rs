@@ -1,4 +1,5 @@
-//! Step 6 in the pages: ending a person's support (social workers and team managers).
+//! Step 6 in the pages: reviewing a person's support and ending it (social workers and
+//! team managers).
 
 use crate::auth::{Nav, SignedIn};
 use crate::forms::{sentence, FormState};
@@ -10,14 +11,17 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::get;
 use axum::{Form, Router};
-use selfdirect_domain::dates::long;
+use selfdirect_domain::dates::{iso, long};
 use selfdirect_domain::ids::AccountId;
 use selfdirect_domain::review::ending::{EndingReason, OverpaidDays, NOTICE_DAYS};
-use selfdirect_store::{EndingInput, StoreError};
+use selfdirect_domain::review::{ReviewDecision, ReviewParticipant};
+use selfdirect_store::{EndingInput, ReviewInput, StoreError};
 use std::collections::HashMap;
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/accounts/{account_id}/ending", get(ending_form).post(end_support))
+    Router::new()
+        .route("/accounts/{account_id}/ending", get(ending_form).post(end_support))
+        .route("/accounts/{account_id}/review", get(review_form).post(complete_review))
 }
 
 struct Choice {
@@ -81,6 +85,90 @@ async fn end_support(State(s): State<AppState>, me: SignedIn, Path(account_id): 
                 refused.add(&p.field, message);
             }
             Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &ending_page(&s, &me, account_id, refused).await?))
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "review.html")]
+struct ReviewPage {
+    nav: Option<Nav>,
+    account_id: String,
+    person_id: String,
+    own_record: bool,
+    name: String,
+    participants: Vec<Choice>,
+    outcomes: Vec<String>,
+    decisions: Vec<Choice>,
+    /// What was typed or ticked, when the form comes back.
+    ticked: Vec<(String, String)>,
+    form: FormState,
+}
+
+impl ReviewPage {
+    fn is_ticked(&self, field: &str, value: &str) -> bool {
+        self.ticked.iter().any(|(k, v)| k == field && v == value)
+    }
+}
+
+async fn review_page(s: &AppState, me: &SignedIn, account_id: AccountId, ticked: Vec<(String, String)>, form: FormState) -> Result<ReviewPage, PageError> {
+    let account = s.store.account(account_id).await?;
+    let person = s.store.person(account.person_id).await?;
+    let plan = s.store.plan(account.plan_id).await?;
+    Ok(ReviewPage {
+        nav: me.nav(),
+        account_id: account_id.to_string(),
+        person_id: person.id.to_string(),
+        own_record: false,
+        name: person.full_name(),
+        participants: ReviewParticipant::ALL.iter().map(|r| Choice { code: r.code(), label: r.label() }).collect(),
+        outcomes: plan.outcomes,
+        decisions: ReviewDecision::ALL.iter().map(|d| Choice { code: d.code(), label: d.label() }).collect(),
+        ticked,
+        form,
+    })
+}
+
+async fn review_form(State(s): State<AppState>, me: SignedIn, Path(account_id): Path<AccountId>) -> PageResult {
+    let mut form = FormState::default();
+    form.typed.insert("completed_on".into(), iso(time::OffsetDateTime::now_utc().date()));
+    Ok(render(StatusCode::OK, &review_page(&s, &me, account_id, Vec::new(), form).await?))
+}
+
+/// A review from the form: the boxes ticked come as repeated fields, so the form is read
+/// as pairs rather than a map.
+async fn complete_review(State(s): State<AppState>, me: SignedIn, Path(account_id): Path<AccountId>, Form(pairs): Form<Vec<(String, String)>>) -> PageResult {
+    let fields: HashMap<String, String> = pairs.iter().cloned().collect();
+    me.check_csrf(&fields)?;
+    let all = |name: &str| pairs.iter().filter(|(k, _)| k == name).map(|(_, v)| v.clone()).collect::<Vec<_>>();
+    let field = |name: &str| fields.get(name).cloned().unwrap_or_default();
+    let input = ReviewInput {
+        completed_on: field("completed_on"),
+        participants: all("participants"),
+        outcomes_met: all("outcomes_met"),
+        working: field("working"),
+        not_working: field("not_working"),
+        decision: field("decision"),
+        notes: String::new(),
+    };
+    match s.store.complete_review(account_id, &input, &me.0.user.display_name).await {
+        Ok(review) if review.decision == Some(ReviewDecision::EndSupport) => Ok(Redirect::to(&format!("/accounts/{account_id}/ending")).into_response()),
+        Ok(_) => {
+            let account = s.store.account(account_id).await?;
+            Ok(Redirect::to(&format!("/people/{}?reviewed=1", account.person_id)).into_response())
+        }
+        Err(StoreError::Invalid(problems)) => {
+            let mut refused = FormState { typed: fields.into_iter().filter(|(k, _)| k != "csrf_token").collect(), ..FormState::default() };
+            for p in problems.into_vec() {
+                let message = match (p.field.as_str(), p.problem.starts_with("is required")) {
+                    ("participants", true) => "Choose who took part in the review".to_string(),
+                    ("decision", true) => "Choose what the review decided".to_string(),
+                    _ => sentence(&p.field, &p.problem),
+                };
+                refused.add(&p.field, message);
+            }
+            Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &review_page(&s, &me, account_id, pairs, refused).await?))
         }
         Err(other) => Err(other.into()),
     }
