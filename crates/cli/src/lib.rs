@@ -74,6 +74,11 @@ pub enum Command {
         #[command(subcommand)]
         command: payments::PaymentsCommand,
     },
+    /// Reviews: the budgets whose review falls due, for planning a team's year.
+    Reviews {
+        #[command(subcommand)]
+        command: ReviewsCommand,
+    },
     /// Statutory returns: the quarterly Client Level Data style CSV, with its validation report.
     Returns {
         #[command(subcommand)]
@@ -138,6 +143,20 @@ pub enum ReadersCommand {
     Revoke {
         #[arg(long)]
         role: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ReviewsCommand {
+    /// Budgets whose review falls due by a date, most overdue first, as CSV on standard
+    /// output (ended support has none).
+    Due {
+        /// The council's code.
+        #[arg(long)]
+        council: String,
+        /// YYYY-MM-DD; four weeks from today if left out.
+        #[arg(long)]
+        by: Option<String>,
     },
 }
 
@@ -344,6 +363,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Readers { command: ReadersCommand::Revoke { role } } => {
             store.revoke_council_reader(&role).await?;
             println!("{role} may no longer read any council's rows");
+            Ok(())
+        }
+        Command::Reviews { command: ReviewsCommand::Due { council, by } } => {
+            let council = store.council_by_code(&council).await?;
+            let by = match by {
+                Some(text) => selfdirect_domain::dates::parse_iso_date(&text).map_err(|e| anyhow::anyhow!("--by: {e}"))?,
+                None => time::OffsetDateTime::now_utc().date() + time::Duration::days(28),
+            };
+            let due = store.reviews_due(council.id, by).await?;
+            print!("{}", selfdirect_store::reviews_due_csv(&due));
+            eprintln!("{} reviews due by {} ({} overdue)", due.len(), by, due.iter().filter(|d| d.overdue).count());
             Ok(())
         }
         Command::Returns { command: ReturnsCommand::Spending { council, by } } => {

@@ -14,6 +14,26 @@ use serde::Deserialize;
 use sqlx::Row;
 use time::Date;
 
+/// The reviews-due list as CSV (names written as text, never as formulas): for a team's
+/// planning of the year's reviews.
+pub fn reviews_due_csv(rows: &[ReviewDue]) -> String {
+    let mut out = selfdirect_domain::export::csv_in_memory();
+    let header = ["person_id", "person_name", "budget_account_id", "due_on", "overdue", "includes_direct_payment"];
+    let mut write = |record: Vec<String>| out.write_record(record).expect("writing to memory");
+    write(header.iter().map(|h| h.to_string()).collect());
+    for r in rows {
+        write(vec![
+            r.person_id.to_string(),
+            r.person_name.clone(),
+            r.budget_account_id.to_string(),
+            iso(r.due_on),
+            r.overdue.to_string(),
+            r.includes_direct_payment.to_string(),
+        ]);
+    }
+    String::from_utf8(out.into_inner().expect("in memory")).expect("CSV of text is UTF-8")
+}
+
 /// A completed review, as typed.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -191,5 +211,27 @@ impl Store {
         };
         let reviews = self.reviews(person_id).await?;
         Ok(PersonOverview { person, contacts, assessment, allocation, reconsiderations, plan, account, reviews })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_reviews_due_csv_has_a_header_and_names_as_text() {
+        let row = ReviewDue {
+            budget_account_id: uuid::Uuid::nil().into(),
+            person_id: uuid::Uuid::nil().into(),
+            person_name: "=HYPERLINK(\"http://evil.example\")".into(),
+            due_on: time::macros::date!(2026 - 08 - 04),
+            overdue: true,
+            includes_direct_payment: false,
+        };
+        let csv = reviews_due_csv(&[row]);
+        let mut lines = csv.lines();
+        assert_eq!(lines.next(), Some("person_id,person_name,budget_account_id,due_on,overdue,includes_direct_payment"));
+        let row = lines.next().unwrap();
+        assert!(row.contains("'=HYPERLINK") && row.ends_with("2026-08-04,true,false"), "{row}");
     }
 }
