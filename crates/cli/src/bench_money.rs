@@ -158,6 +158,7 @@ fn claim_accounts(people: &[Uuid], asc: &FundingStream) -> Vec<ClaimAccount> {
             start: date!(2026 - 04 - 01),
             end: date!(2027 - 03 - 31),
             suspended_from: None,
+            past_suspensions: Vec::new(),
             lines: vec![ClaimLine {
                 id: person_id,
                 category: ServiceCategory::PersonalCare,

@@ -103,6 +103,7 @@ const STAND_IN_COLUMNS: &[(&str, &str)] = &[
 /// Tables of migrations after 000018 that today's code writes, as plain stand-ins.
 const STAND_INS: &[(&str, &str)] = &[
     ("paid_days", "CREATE TABLE paid_days (council_id TEXT, budget_account_id TEXT, stream TEXT, payee TEXT, first_day TEXT, last_day TEXT, entry_id TEXT)"),
+    ("past_suspensions", "CREATE TABLE past_suspensions (id TEXT, council_id TEXT, budget_account_id TEXT, first_day TEXT, last_day TEXT, reason TEXT)"),
     (
         "bank_detail_changes",
         "CREATE TABLE bank_detail_changes (id TEXT, council_id TEXT, budget_account_id TEXT, account_name TEXT, sort_code TEXT, account_number TEXT, \

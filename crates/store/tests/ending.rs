@@ -108,10 +108,21 @@ async fn endings(store: Store) {
     store.suspend_payments(cy, Some("2026-05-15"), Some("In hospital")).await.unwrap();
     assert_eq!(code(&store.submit_claim(cid, &claim("H-1", "2026-05-08", "2026-05-21")).await.unwrap()), "suspended");
     assert_eq!(code(&store.submit_claim(cid, &claim("H-2", "2026-05-01", "2026-05-14")).await.unwrap()), "accepted");
-    store.suspend_payments(cy, None, None).await.unwrap();
+    store.resume_payments(cy, "2026-05-22").await.unwrap();
     store.end_support(cy, &ending("2026-06-30", "not_eligible", None), "Sam Worker").await.unwrap();
     assert_eq!(code(&store.submit_claim(cid, &claim("H-3", "2026-07-01", "2026-07-07")).await.unwrap()), "outside_plan_period");
     assert_eq!(code(&store.submit_claim(cid, &claim("H-4", "2026-06-24", "2026-06-30")).await.unwrap()), "accepted");
+
+    // Di is in hospital from 15 to 21 May, home on the 22nd: the run for 13 May pays the
+    // days around the stay and not the stay itself, though it comes after the resumption.
+    let di = paid_direct_payment(&store, cid, "Di").await;
+    store.suspend_payments(di, Some("2026-05-15"), Some("In hospital")).await.unwrap();
+    assert!(matches!(store.resume_payments(di, "2026-05-01").await, Err(StoreError::Invalid(p)) if p.as_slice()[0].field == "resumed_on"));
+    store.resume_payments(di, "2026-05-22").await.unwrap();
+    let before = store.account_view(di).await.unwrap().balances[0].held_by_budget_holder;
+    store.payment_run(cid, "2026-05-13", "2026-05-13", RunOptions::default()).await.unwrap();
+    let paid = store.account_view(di).await.unwrap().balances[0].held_by_budget_holder - before;
+    assert_eq!(paid, Money::from_pounds(2_100), "21 of the 28 days, at £100 a day");
 
     // Ended support has no review: none falls due, and one cannot be recorded.
     let review = selfdirect_store::ReviewInput {

@@ -229,6 +229,8 @@ pub struct ClaimAccount {
     pub end: Date,
     /// Payments stop for days from this date while it is set (a stay in hospital).
     pub suspended_from: Option<Date>,
+    /// Suspensions that have ended (first and last day): their days are not paid either.
+    pub past_suspensions: Vec<(Date, Date)>,
     pub lines: Vec<ClaimLine>,
     /// Money the council still holds, per stream (pays managed lines).
     pub available: Vec<(FundingStream, Money)>,
@@ -488,6 +490,9 @@ impl ClaimBook {
         if let Some(from) = account.suspended_from.filter(|from| claim.period_end >= *from) {
             return Err(reject(Suspended, format!("payments for this person are suspended from {from}: claim only for days before it")));
         }
+        if let Some((first, last)) = account.past_suspensions.iter().find(|(first, last)| *first <= claim.period_end && claim.period_start <= *last) {
+            return Err(reject(Suspended, format!("payments for this person were suspended from {first} to {last}: claim only for the days around it")));
+        }
         let mut same_category = account.lines.iter().filter(|l| l.category == claim.category).peekable();
         if same_category.peek().is_none() {
             return Err(reject(CategoryNotInPlan, format!("the plan does not include {}", claim.category.label().to_lowercase())));
@@ -559,6 +564,7 @@ mod tests {
             start: date!(2026 - 04 - 01),
             end: date!(2027 - 03 - 31),
             suspended_from: None,
+            past_suspensions: Vec::new(),
             lines: vec![
                 line(10, ServiceCategory::PersonalCare, "Harbour Care", DeploymentOption::CouncilManaged, 2_450),
                 line(11, ServiceCategory::DayService, "Oak Day Centre", DeploymentOption::IndividualServiceFund, 6_000),
@@ -594,8 +600,12 @@ mod tests {
         let (b, person) = book();
         let mut accounts = b.accounts.clone();
         accounts[0].suspended_from = Some(date!(2026 - 05 - 15));
+        accounts[0].past_suspensions = vec![(date!(2026 - 04 - 10), date!(2026 - 04 - 20))];
         let providers = ["Harbour Care"].map(String::from);
         let mut b = ClaimBook::new(accounts, providers, std::iter::empty::<(String, String)>());
+        let mut away = claim(person, "Harbour Care", "HOSP-0", ServiceCategory::PersonalCare, 1, 2_450);
+        (away.period_start, away.period_end) = (date!(2026 - 04 - 15), date!(2026 - 04 - 25));
+        assert_eq!(reason(b.check(&away)), "suspended", "days of a past suspension");
         let refused = b.check(&claim(person, "Harbour Care", "HOSP-1", ServiceCategory::PersonalCare, 10, 2_450)).unwrap_err();
         assert_eq!(refused.reason_code, "suspended");
         assert!(refused.message.contains("2026-05-15"), "{}", refused.message);

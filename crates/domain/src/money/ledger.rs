@@ -178,6 +178,8 @@ pub enum GateRefusal {
     BelowZero { account: LedgerAccount, stream: FundingStream, balance: Money },
     #[error("it pays for {} to {}, outside the budget's live days ({} to {})", crate::dates::iso(.days.first_day), crate::dates::iso(.days.last_day), crate::dates::iso(*.live_from), crate::dates::iso(*.live_to))]
     OutsideLiveSpan { days: PaidDays, live_from: Date, live_to: Date },
+    #[error("it pays for {} to {}, within a suspension ({} to {})", crate::dates::iso(.days.first_day), crate::dates::iso(.days.last_day), crate::dates::iso(*.first), crate::dates::iso(*.last))]
+    Suspended { days: PaidDays, first: Date, last: Date },
     #[error("{} to {} of the {} stream ({}) are already paid for this budget", crate::dates::iso(.0.first_day), crate::dates::iso(.0.last_day), .0.stream.words(), .0.payee)]
     AlreadyPaid(PaidDays),
 }
@@ -190,6 +192,8 @@ pub struct AccountBook {
     live_to: Date,
     balances: Balances,
     paid: Vec<PaidDays>,
+    /// Past suspensions (first and last day), ended by a resumption: not live, never paid.
+    suspended: Vec<(Date, Date)>,
 }
 
 impl AccountBook {
@@ -199,7 +203,18 @@ impl AccountBook {
             Some(before) => end.min(before),
             None => end,
         };
-        AccountBook { live_from: start, live_to, balances, paid }
+        AccountBook { live_from: start, live_to, balances, paid, suspended: Vec::new() }
+    }
+
+    /// The same book with past suspensions (a stay in hospital, ended by a resumption):
+    /// their days are not live, so no run pays them afterwards and no entry may.
+    pub fn with_past_suspensions(mut self, suspended: Vec<(Date, Date)>) -> AccountBook {
+        self.suspended = suspended;
+        self
+    }
+
+    fn in_past_suspension(&self, days: &PaidDays) -> Option<(Date, Date)> {
+        self.suspended.iter().copied().find(|(first, last)| *first <= days.last_day && days.first_day <= *last)
     }
 
     pub fn balances(&self) -> &Balances {
@@ -215,15 +230,22 @@ impl AccountBook {
     pub fn unpaid_days(&self, stream: &FundingStream, payee: Cow<'static, str>, from: Date, to: Date) -> Vec<PaidDays> {
         let (mut start, end) = (from.max(self.live_from), to.min(self.live_to));
         let days = |first_day, last_day| PaidDays { stream: stream.clone(), payee: payee.clone(), first_day, last_day };
-        let mut taken: Vec<&PaidDays> =
-            self.paid.iter().filter(|p| &p.stream == stream && p.payee == payee && p.first_day <= end && p.last_day >= start).collect();
-        taken.sort_by_key(|p| p.first_day);
+        // Days paid for this stream and payee, and days of a past suspension: both taken.
+        let mut taken: Vec<(Date, Date)> = self
+            .paid
+            .iter()
+            .filter(|p| &p.stream == stream && p.payee == payee)
+            .map(|p| (p.first_day, p.last_day))
+            .chain(self.suspended.iter().copied())
+            .filter(|(first, last)| *first <= end && *last >= start)
+            .collect();
+        taken.sort();
         let mut free = Vec::with_capacity(1);
-        for p in taken {
-            if p.first_day > start {
-                free.push(days(start, p.first_day.previous_day().expect("after start")));
+        for (first, last) in taken {
+            if first > start {
+                free.push(days(start, first.previous_day().expect("after start")));
             }
-            match p.last_day.next_day() {
+            match last.next_day() {
                 Some(next) => start = start.max(next),
                 None => return free,
             }
@@ -241,6 +263,9 @@ impl AccountBook {
         for (i, days) in entry.pays_for.iter().enumerate() {
             if days.first_day < self.live_from || days.last_day > self.live_to || days.first_day > days.last_day {
                 return Err(GateRefusal::OutsideLiveSpan { days: days.clone(), live_from: self.live_from, live_to: self.live_to });
+            }
+            if let Some((first, last)) = self.in_past_suspension(days) {
+                return Err(GateRefusal::Suspended { days: days.clone(), first, last });
             }
             if self.paid.iter().chain(&entry.pays_for[..i]).any(|p| p.overlaps(days)) {
                 return Err(GateRefusal::AlreadyPaid(days.clone()));

@@ -298,6 +298,21 @@ mod tests {
     }
 
     #[test]
+    fn the_days_of_a_past_suspension_are_not_paid_after_the_resumption() {
+        // £10 a day; a week in hospital (15 to 21 April), home again since: 21 of 28 days.
+        let mut a = account(vec![line(DeploymentOption::DirectPayment, 3_640)], 0);
+        a.book = book(date!(2026 - 04 - 01), None, a.book.balances().clone()).with_past_suspensions(vec![(date!(2026 - 04 - 15), date!(2026 - 04 - 21))]);
+        let run = run_account(&a, Period::four_weeks_from(date!(2026 - 04 - 01)), date!(2026 - 04 - 01));
+        assert_eq!(run.payments[0].gross, Money::from_pounds(210));
+        let covered: Vec<(Date, Date)> = run.payments[0].entry.pays_for().iter().map(|d| (d.first_day, d.last_day)).collect();
+        assert_eq!(covered, vec![(date!(2026 - 04 - 01), date!(2026 - 04 - 14)), (date!(2026 - 04 - 22), date!(2026 - 04 - 28))]);
+        // And the gate refuses an entry paying for those days, whoever made it.
+        let whole =
+            run_account(&account(vec![line(DeploymentOption::DirectPayment, 3_640)], 0), Period::four_weeks_from(date!(2026 - 04 - 01)), date!(2026 - 04 - 01));
+        assert!(matches!(a.book.admit(&whole.payments[0].entry), Err(GateRefusal::Suspended { .. })));
+    }
+
+    #[test]
     fn contributions_are_invoiced_when_nothing_is_a_direct_payment() {
         let a = account(vec![line(DeploymentOption::IndividualServiceFund, 13_000)], 30);
         let run = run_account(&a, Period::four_weeks_from(date!(2026 - 04 - 01)), date!(2026 - 04 - 01));

@@ -202,7 +202,8 @@ mod tests {
         assert!(may_recover(date!(2026 - 06 - 29), date!(2026 - 06 - 30), false).is_ok());
     }
 
-    /// One person's account through a random life: runs, spending, a hospital stay,
+    /// One person's account through a random life: runs, spending, hospital stays and
+    /// returns home,
     /// an ending, the recovery after its notice.
     struct Life {
         lines: Vec<FundedLine>,
@@ -214,6 +215,7 @@ mod tests {
         postings: Vec<crate::money::ledger::Posting>,
         statement_entries: Vec<(crate::money::ledger::EntryKind, Vec<crate::money::ledger::Posting>)>,
         notices: Vec<ToRecover>,
+        past_suspensions: Vec<(Date, Date)>,
     }
 
     impl Life {
@@ -245,6 +247,7 @@ mod tests {
                 postings: allocation.postings().to_vec(),
                 statement_entries: Vec::new(),
                 notices: Vec::new(),
+                past_suspensions: Vec::new(),
             };
             life.statement_entries.push((allocation.kind(), allocation.postings().to_vec()));
             life
@@ -253,7 +256,8 @@ mod tests {
         /// The book again with the live span as it now is (what the store reads under the lock).
         fn reopen(&mut self) {
             let end = self.ended_on.unwrap_or(self.end);
-            self.book = crate::money::ledger::AccountBook::new(self.start, end, self.suspended_from, self.book.balances().clone(), self.book.paid().to_vec());
+            self.book = crate::money::ledger::AccountBook::new(self.start, end, self.suspended_from, self.book.balances().clone(), self.book.paid().to_vec())
+                .with_past_suspensions(self.past_suspensions.clone());
         }
 
         fn post(&mut self, entry: crate::money::ledger::JournalEntry) -> bool {
@@ -301,6 +305,7 @@ mod tests {
                             for c in covers {
                                 proptest::prop_assert!(life.ended_on.is_none_or(|e| c.last_day <= e), "paid after the ending");
                                 proptest::prop_assert!(life.suspended_from.is_none_or(|s| c.last_day < s), "paid during a suspension");
+                                proptest::prop_assert!(life.past_suspensions.iter().all(|(f, l)| c.last_day < *f || c.first_day > *l), "paid for days away");
                             }
                         }
                     }
@@ -310,7 +315,16 @@ mod tests {
                         }
                     }
                     3 if life.ended_on.is_none() => {
-                        life.suspended_from = if life.suspended_from.is_some() { None } else { Some(on.max(life.start)) };
+                        match life.suspended_from {
+                            // Home again on `on`: the days away stay unpaid.
+                            Some(was) => {
+                                if let Some(last) = on.previous_day().filter(|last| *last >= was) {
+                                    life.past_suspensions.push((was, last));
+                                }
+                                life.suspended_from = None;
+                            }
+                            None => life.suspended_from = Some(on.max(life.start)),
+                        }
                         life.reopen();
                     }
                     4 if life.ended_on.is_none() => {

@@ -627,6 +627,7 @@ pub(crate) async fn lock_accounts(tx: &mut Transaction<'_, Any>, council_id: &st
         };
         balances.entry(r.try_get("budget_account_id")?).or_default().apply(&posting);
     }
+    let mut suspended = past_suspensions(tx, council_id, ids).await?;
     let mut paid: BTreeMap<String, Vec<PaidDays>> = BTreeMap::new();
     let sql = "SELECT budget_account_id, stream, payee, first_day, last_day FROM paid_days WHERE council_id = $1 AND budget_account_id IN ({list})";
     for r in fetch_in(tx, sql, council_id, ids).await? {
@@ -649,10 +650,23 @@ pub(crate) async fn lock_accounts(tx: &mut Transaction<'_, Any>, council_id: &st
                 account.suspended_from,
                 balances.remove(&id).unwrap_or_default(),
                 paid.remove(&id).unwrap_or_default(),
-            );
+            )
+            .with_past_suspensions(suspended.remove(&id).unwrap_or_default());
             LockedAccount { council_id: council_id.to_string(), account, lines, providers, book }
         })
         .collect())
+}
+
+/// Each account's past suspensions (first and last day), by account id.
+pub(crate) async fn past_suspensions(tx: &mut Transaction<'_, Any>, council_id: &str, ids: &[String]) -> Result<BTreeMap<String, Vec<(Date, Date)>>> {
+    let sql = "SELECT budget_account_id, first_day, last_day FROM past_suspensions WHERE council_id = $1 AND budget_account_id IN ({list})";
+    let mut out: BTreeMap<String, Vec<(Date, Date)>> = BTreeMap::new();
+    for r in crate::bulk::fetch_in(tx, sql, council_id, ids).await? {
+        let first = codec::date("past_suspensions.first_day", &r.try_get::<String, _>("first_day")?)?;
+        let last = codec::date("past_suspensions.last_day", &r.try_get::<String, _>("last_day")?)?;
+        out.entry(r.try_get("budget_account_id")?).or_default().push((first, last));
+    }
+    Ok(out)
 }
 
 fn check_within_account(field: &str, date: Option<Date>, account: &BudgetAccount, p: &mut Problems) {

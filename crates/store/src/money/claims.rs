@@ -310,6 +310,7 @@ async fn load_claim_book(
                 start: codec::date("budget_accounts.start_date", &r.try_get::<String, _>("start_date")?)?,
                 end: codec::date("budget_accounts.end_date", &r.try_get::<String, _>("end_date")?)?,
                 suspended_from: r.try_get::<Option<String>, _>("suspended_from")?.map(|d| codec::date("budget_accounts.suspended_from", &d)).transpose()?,
+                past_suspensions: Vec::new(),
                 lines: Vec::new(),
                 available: Vec::new(),
                 held_by_provider: Vec::new(),
@@ -388,6 +389,12 @@ async fn load_claim_book(
             accepted_refs.push((r.try_get::<String, _>("provider_name")?, r.try_get::<String, _>("invoice_ref")?));
         }
     }
+    let ids: Vec<String> = accounts.keys().cloned().collect();
+    for (id, gaps) in crate::money::accounts::past_suspensions(tx, cid, &ids).await? {
+        if let Some(account) = accounts.get_mut(&id) {
+            account.past_suspensions = gaps;
+        }
+    }
     // The books claims are posted through: the account's dates, the balances claims draw
     // on, and the days each line has been invoiced for.
     let books = accounts
@@ -401,7 +408,11 @@ async fn load_claim_book(
             let balances = Balances::from_postings(
                 &postings.map(|(account, stream, &amount)| Posting { account, stream: stream.clone(), plan_line_id: None, amount }).collect::<Vec<_>>(),
             );
-            (id.clone(), AccountBook::new(a.start, a.end, a.suspended_from, balances, paid.remove(id).unwrap_or_default()))
+            (
+                id.clone(),
+                AccountBook::new(a.start, a.end, a.suspended_from, balances, paid.remove(id).unwrap_or_default())
+                    .with_past_suspensions(a.past_suspensions.clone()),
+            )
         })
         .collect();
     let book = ClaimBook::new(accounts.into_values().collect(), registered.values().cloned(), accepted_refs);

@@ -311,21 +311,59 @@ impl Store {
     }
 
     /// Stops payments from a date (misuse under investigation, a stay in hospital), or, with
-    /// `None`, starts them again.
+    /// `None`, starts them again from today ([`Store::resume_payments`]).
     pub async fn suspend_payments(&self, account_id: AccountId, from: Option<&str>, reason: Option<&str>) -> Result<()> {
-        let account = self.account(account_id).await?;
-        let mut p = Problems::new();
-        let (from, reason) = match from {
-            Some(d) => (p.date("suspended_from", d), p.text("reason", reason.unwrap_or(""), 500)),
-            None => (None, None),
+        let Some(from) = from else {
+            return self.resume_payments(account_id, &iso(today())).await;
         };
+        let mut p = Problems::new();
+        let (from, reason) = (p.date("suspended_from", from), p.text("reason", reason.unwrap_or(""), 500));
         p.into_result(())?;
-        sqlx::query("UPDATE budget_accounts SET suspended_from = $1, suspension_reason = $2 WHERE id = $3")
+        let mut tx = self.pool.begin().await?;
+        let locked = crate::money::accounts::lock_account(&mut tx, account_id).await?;
+        sqlx::query("UPDATE budget_accounts SET suspended_from = $1, suspension_reason = $2 WHERE id = $3 AND council_id = $4")
             .bind(from.map(iso))
             .bind(reason)
-            .bind(account.id.to_string())
-            .execute(&self.pool)
+            .bind(account_id.to_string())
+            .bind(&locked.council_id)
+            .execute(&mut *tx)
             .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Starts payments again from `resumed_on`: the days from the suspension to the day
+    /// before stay unpaid (a past suspension), so no run or claim pays for them afterwards.
+    pub async fn resume_payments(&self, account_id: AccountId, resumed_on: &str) -> Result<()> {
+        let mut p = Problems::new();
+        let resumed_on = p.date("resumed_on", resumed_on);
+        let mut tx = self.pool.begin().await?;
+        let locked = crate::money::accounts::lock_account(&mut tx, account_id).await?;
+        if let (Some(on), Some(was)) = (resumed_on, locked.account.suspended_from) {
+            if on < was {
+                p.add("resumed_on", format!("must be on or after the suspension began ({})", iso(was)));
+            }
+        }
+        p.into_result(())?;
+        if let (Some(on), Some(was)) = (resumed_on, locked.account.suspended_from) {
+            if let Some(last) = on.previous_day().filter(|last| *last >= was) {
+                sqlx::query("INSERT INTO past_suspensions (id, council_id, budget_account_id, first_day, last_day, reason) VALUES ($1, $2, $3, $4, $5, $6)")
+                    .bind(new_id())
+                    .bind(&locked.council_id)
+                    .bind(account_id.to_string())
+                    .bind(iso(was))
+                    .bind(iso(last))
+                    .bind(locked.account.suspension_reason.as_deref())
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        sqlx::query("UPDATE budget_accounts SET suspended_from = NULL, suspension_reason = NULL WHERE id = $1 AND council_id = $2")
+            .bind(account_id.to_string())
+            .bind(&locked.council_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
         Ok(())
     }
 
