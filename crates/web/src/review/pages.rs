@@ -114,6 +114,9 @@ impl ReviewPage {
 
 async fn review_page(s: &AppState, me: &SignedIn, account_id: AccountId, ticked: Vec<(String, String)>, form: FormState) -> Result<ReviewPage, PageError> {
     let account = s.store.account(account_id).await?;
+    if let Some(ended) = &account.ended {
+        return Err(StoreError::Conflict(format!("Support ended on {}: there is no support to review.", long(ended.ended_on))).into());
+    }
     let person = s.store.person(account.person_id).await?;
     let plan = s.store.plan(account.plan_id).await?;
     Ok(ReviewPage {
