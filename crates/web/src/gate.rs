@@ -95,6 +95,8 @@ pub const PAGES: &[(&str, &str, Rule)] = {
         ("POST", "/councils/{council_id}/invoices/csv", Decide(SubmitInvoices, Council)),
         ("POST", "/accounts/{account_id}/bank-details/{change_id}/confirm", Decide(ConfirmBankDetails, Account)),
         ("POST", "/accounts/{account_id}/recovery-notices/{notice_id}/recover", Decide(ManageFinance, Account)),
+        ("GET", "/accounts/{account_id}/suspension", Decide(ManageFinance, Account)),
+        ("POST", "/accounts/{account_id}/suspension", Decide(ManageFinance, Account)),
         ("GET", "/accounts/{account_id}/review", Decide(ManagePeople, Account)),
         ("POST", "/accounts/{account_id}/review", Decide(ManagePeople, Account)),
         ("GET", "/accounts/{account_id}/ending", Decide(DecidePlan, Account)),

@@ -457,6 +457,8 @@ pub(crate) struct PersonPage {
     notices: Vec<String>,
     may_end_support: bool,
     may_review: bool,
+    may_suspend: bool,
+    suspended: Option<String>,
 }
 
 async fn person(State(s): State<AppState>, me: SignedIn, Path(person_id): Path<PersonId>, Query(q): Query<HashMap<String, String>>) -> PageResult {
@@ -466,6 +468,10 @@ async fn person(State(s): State<AppState>, me: SignedIn, Path(person_id): Path<P
         Some("The budget account is open. Money will be paid as chosen.")
     } else if q.contains_key("spent") {
         Some("Your spending is recorded.")
+    } else if q.contains_key("suspended") {
+        Some("Payments are suspended. Nothing is paid for the days until they start again.")
+    } else if q.contains_key("resumed") {
+        Some("Payments start again. The days away are not paid.")
     } else if q.contains_key("reviewed") {
         Some("The review is saved. The next review is due in a year.")
     } else if q.contains_key("ended") {
@@ -544,6 +550,8 @@ pub(crate) async fn person_page(s: &AppState, me: &SignedIn, person_id: &str, no
         account: o.account.as_ref().map(|a| AccountPageView::new(a, s.store.streams())),
         reviews: o.reviews.iter().map(ReviewView::new).collect(),
         may_review: o.account.as_ref().is_some_and(|a| a.account.ended.is_none()) && me.may(Action::ManagePeople, subject),
+        may_suspend: o.account.as_ref().is_some_and(|a| a.account.ended.is_none()) && me.may(Action::ManageFinance, subject),
+        suspended: o.account.as_ref().and_then(|a| a.account.suspended_from).map(|from| format!("Payments are suspended from {}.", long(from))),
         ended: ended.map(|e| format!("Support ended on {}: {}. Decided by {}.", long(e.ended_on), e.reason.label().to_lowercase(), e.ended_by)),
         notices,
         may_end_support,

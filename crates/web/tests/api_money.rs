@@ -39,6 +39,15 @@ async fn money_work(store: Store) {
     api.act_as(&cid.to_string(), "finance_officer", None, None).await;
     let (status, confirmed) = api.post(&format!("/api/v1/accounts/{dp}/bank-details/{}/confirm", change["id"].as_str().unwrap()), json!({})).await;
     assert_eq!((status, confirmed["status"].as_str()), (StatusCode::OK, Some("confirmed")), "{confirmed}");
+    // A stay in hospital: suspended, then resumed from a day (not before the suspension).
+    let suspension = format!("/api/v1/accounts/{managed}/suspension");
+    assert_eq!(
+        api.send_empty(reqwest::Method::PUT, &suspension, json!({"suspended_from": "2026-06-01", "reason": "In hospital"})).await.0,
+        StatusCode::NO_CONTENT
+    );
+    assert_refused(&api.put(&suspension, json!({"resumed_on": "2026-05-01"})).await, StatusCode::UNPROCESSABLE_ENTITY, "resumed_on");
+    assert_eq!(api.send_empty(reqwest::Method::PUT, &suspension, json!({"resumed_on": "2026-06-08"})).await.0, StatusCode::NO_CONTENT);
+    assert_eq!(api.store.account(managed).await.unwrap().suspended_from, None);
     let council_bank = json!({"account_name": "MONEY COUNCIL", "sort_code": "20-00-00", "account_number": "55779911", "service_user_number": "123456"});
     assert_eq!(api.send_empty(reqwest::Method::PUT, &format!("/api/v1/councils/{cid}/bank-details"), council_bank).await.0, StatusCode::NO_CONTENT);
     let provider = json!({"name": "Harbour Care", "sort_code": "30-94-57", "account_number": "11112222"});

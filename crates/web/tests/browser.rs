@@ -394,6 +394,25 @@ async fn plan_made_approved_and_money_chosen_in_a_real_browser() {
     );
     assert!(dashboard.contains("Riverside Day Centre") && dashboard.contains("From block contracts"), "{dashboard}");
 
+    // Finance suspends Bea's payments for a stay in hospital, then starts them again.
+    v.sign_out().await;
+    v.sign_in("fay@example.org").await;
+    v.go(&format!("/people/{pid}"), "Bea's record, for finance").await;
+    v.follow("a[href$='/suspension']").await;
+    v.check("suspend payments").await;
+    v.follow("form[action$='/suspension'] button").await;
+    v.check("suspend payments, with errors").await;
+    assert!(v.text().await.contains("Enter why payments are suspended"), "{}", v.text().await);
+    v.fill("reason", "In hospital").await;
+    v.follow("form[action$='/suspension'] button").await;
+    v.check("payments suspended").await;
+    assert!(v.text().await.contains("Payments are suspended from"), "{}", v.text().await);
+    v.follow("a[href$='/suspension']").await;
+    v.check("start payments again").await;
+    v.follow("form[action$='/suspension'] button").await;
+    v.check("payments started again").await;
+    assert!(v.text().await.contains("Payments start again."), "{}", v.text().await);
+
     // The team manager reviews Bea's support with her: she is moving into a care home, so
     // the review decides to end it, and the ending follows; Bea sees it.
     v.sign_out().await;

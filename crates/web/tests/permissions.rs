@@ -139,6 +139,7 @@ fn expected_page(method: &str, route: &str) -> Option<&'static str> {
         (_, "/service/councils") => "service_operator",
         (_, "/accounts/{account_id}/ending") => "social_worker team_manager",
         (_, "/accounts/{account_id}/review") => "social_worker team_manager administrator",
+        (_, "/accounts/{account_id}/suspension") => "finance_officer",
         ("POST", "/accounts/{account_id}/recovery-notices/{notice_id}/recover") => "finance_officer",
         _ => return None,
     })

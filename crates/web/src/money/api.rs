@@ -84,6 +84,10 @@ pub struct Suspension {
     suspended_from: Option<String>,
     #[serde(default)]
     reason: Option<String>,
+    /// When starting payments again: the first day paid again (default today); the days
+    /// from the suspension to the day before stay unpaid.
+    #[serde(default)]
+    resumed_on: Option<String>,
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -186,7 +190,10 @@ async fn financial_assessment(
 #[utoipa::path(put, path = "/api/v1/accounts/{account_id}/suspension", tag = "money", request_body = Suspension,
     responses((status = 204, description = "Payments stop from the date (or start again)"), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn suspend(State(s): State<AppState>, Path(account_id): Path<AccountId>, ApiJson(b): ApiJson<Suspension>) -> ApiResult<StatusCode> {
-    s.store.suspend_payments(account_id, b.suspended_from.as_deref(), b.reason.as_deref()).await?;
+    match (b.suspended_from.as_deref(), b.resumed_on.as_deref()) {
+        (None, Some(on)) => s.store.resume_payments(account_id, on).await?,
+        (from, _) => s.store.suspend_payments(account_id, from, b.reason.as_deref()).await?,
+    }
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -22,6 +22,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/accounts/{account_id}/ending", get(ending_form).post(end_support))
         .route("/accounts/{account_id}/review", get(review_form).post(complete_review))
+        .route("/accounts/{account_id}/suspension", get(suspension_form).post(change_suspension))
 }
 
 struct Choice {
@@ -172,6 +173,76 @@ async fn complete_review(State(s): State<AppState>, me: SignedIn, Path(account_i
                 refused.add(&p.field, message);
             }
             Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &review_page(&s, &me, account_id, pairs, refused).await?))
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "suspension.html")]
+struct SuspensionPage {
+    nav: Option<Nav>,
+    account_id: String,
+    person_id: String,
+    own_record: bool,
+    name: String,
+    /// While suspended: since when and why.
+    suspended: Option<String>,
+    form: FormState,
+}
+
+async fn suspension_page(s: &AppState, me: &SignedIn, account_id: AccountId, form: FormState) -> Result<SuspensionPage, PageError> {
+    let account = s.store.account(account_id).await?;
+    let person = s.store.person(account.person_id).await?;
+    let suspended =
+        account.suspended_from.map(|from| format!("Payments are suspended from {}: {}.", long(from), account.suspension_reason.clone().unwrap_or_default()));
+    Ok(SuspensionPage {
+        nav: me.nav(),
+        account_id: account_id.to_string(),
+        person_id: person.id.to_string(),
+        own_record: false,
+        name: person.full_name(),
+        suspended,
+        form,
+    })
+}
+
+async fn suspension_form(State(s): State<AppState>, me: SignedIn, Path(account_id): Path<AccountId>) -> PageResult {
+    let mut form = FormState::default();
+    form.typed.insert("on".into(), iso(time::OffsetDateTime::now_utc().date()));
+    Ok(render(StatusCode::OK, &suspension_page(&s, &me, account_id, form).await?))
+}
+
+/// Suspends payments from a day (a stay in hospital), or starts them again from a day;
+/// the days away stay unpaid.
+async fn change_suspension(
+    State(s): State<AppState>,
+    me: SignedIn,
+    Path(account_id): Path<AccountId>,
+    Form(form): Form<HashMap<String, String>>,
+) -> PageResult {
+    me.check_csrf(&form)?;
+    let field = |name: &str| form.get(name).cloned().unwrap_or_default();
+    let account = s.store.account(account_id).await?;
+    let done = match account.suspended_from {
+        Some(_) => s.store.resume_payments(account_id, &field("on")).await.map(|_| "resumed"),
+        None => s.store.suspend_payments(account_id, Some(&field("on")), Some(&field("reason"))).await.map(|_| "suspended"),
+    };
+    match done {
+        Ok(what) => Ok(Redirect::to(&format!("/people/{}?{what}=1", account.person_id)).into_response()),
+        Err(StoreError::Invalid(problems)) => {
+            let mut refused = FormState { typed: form.into_iter().filter(|(k, _)| k != "csrf_token").collect(), ..FormState::default() };
+            for p in problems.into_vec() {
+                // The store names the day `suspended_from` or `resumed_on`; the form has one field.
+                let field = if p.field == "reason" { "reason" } else { "on" };
+                let message = match (field, p.problem.starts_with("is required")) {
+                    ("reason", true) => "Enter why payments are suspended".to_string(),
+                    ("on", true) => "Enter the day".to_string(),
+                    _ => sentence(&p.field, &p.problem),
+                };
+                refused.add(field, message);
+            }
+            Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &suspension_page(&s, &me, account_id, refused).await?))
         }
         Err(other) => Err(other.into()),
     }
