@@ -3,38 +3,24 @@
 //! Prints throughput, errors and latency percentiles.
 
 use crate::demo;
-use crate::measure::{load_for, Load, Outcome};
+use crate::measure::{budget_holder_token, load_for, serve_on_loopback, Load, Outcome};
 use indicatif::{ProgressBar, ProgressStyle};
-use selfdirect_store::{NewUser, Store};
+use selfdirect_store::Store;
 
 pub async fn run(store: Store, users: usize, seconds: u64) -> anyhow::Result<()> {
     println!("setting up (not timed): a demo council with {users} people, one budget-holder sign-in each…");
     let (council, _) = demo::create(&store, demo::Options { people: users as u32, seed: 7, show_progress: true }).await?;
     let cid = council.id;
     let people = store.people(cid, users as i64).await?;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let base = format!("http://{}", listener.local_addr()?);
-    let served = store.clone();
-    tokio::spawn(async move { selfdirect_web::serve(listener, served).await });
+    let base = serve_on_loopback(&store).await?;
     let http = reqwest::Client::builder().pool_max_idle_per_host(users).build()?;
     let bar = ProgressBar::new(people.len() as u64);
     bar.set_style(ProgressStyle::with_template("signing in [{bar:40}] {pos}/{len}").expect("valid template").progress_chars("=> "));
     let mut sessions = Vec::with_capacity(people.len());
     for (i, person) in people.iter().enumerate() {
         let email = format!("load{i}-{}@bench.example", &cid.to_string()[..8]);
+        let token = budget_holder_token(&store, &http, &base, person, &email).await?;
         let pid = person.id.to_string();
-        let input = NewUser {
-            email: &email,
-            display_name: &person.full_name(),
-            role: "budget_holder",
-            person_id: Some(&pid),
-            provider_name: None,
-            password: "bench-password",
-        };
-        store.create_user(cid, &input).await?;
-        let session: serde_json::Value =
-            http.post(format!("{base}/api/v1/sessions")).json(&serde_json::json!({"email": email, "password": "bench-password"})).send().await?.json().await?;
-        let token = session["token"].as_str().ok_or_else(|| anyhow::anyhow!("sign-in failed: {session}"))?.to_string();
         sessions.push((token, pid));
         bar.inc(1);
     }

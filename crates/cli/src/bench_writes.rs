@@ -3,10 +3,10 @@
 //! path probing found slow), for a fixed time, with a 2 s client timeout as the probe had.
 //! The baseline, in the same run: the same writes by one budget holder at a time.
 
-use crate::measure::{load_for, Load, Outcome};
+use crate::measure::{budget_holder_token, load_for, serve_on_loopback, Load, Outcome};
 use indicatif::{ProgressBar, ProgressStyle};
 use selfdirect_store::testing::{open_test_account, pay_budget_holder, weekly_line};
-use selfdirect_store::{NewUser, Store};
+use selfdirect_store::Store;
 use std::time::Duration;
 
 /// What one writer needs: a client, its bearer token, its spending URL and plan line.
@@ -15,10 +15,7 @@ type Writer = (reqwest::Client, String, String, String);
 pub async fn run(store: Store, writers: usize, seconds: u64) -> anyhow::Result<()> {
     println!("setting up (not timed): {writers} budget holders, each with a direct payment paid into their bank account…");
     let council = store.create_council(&format!("W{}", &uuid::Uuid::now_v7().simple().to_string()[24..]), "Write Bench Council").await?;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let base = format!("http://{}", listener.local_addr()?);
-    let served = store.clone();
-    tokio::spawn(async move { selfdirect_web::serve(listener, served).await });
+    let base = serve_on_loopback(&store).await?;
     let http = reqwest::Client::builder().pool_max_idle_per_host(writers).timeout(Duration::from_secs(2)).build()?;
     let bar = ProgressBar::new(writers as u64);
     bar.set_style(ProgressStyle::with_template("setting up [{bar:40}] {pos}/{len}").expect("valid template").progress_chars("=> "));
@@ -50,13 +47,8 @@ async fn writer(store: &Store, http: &reqwest::Client, base: &str, council: self
     pay_budget_holder(store, account, "5000.00", "2026-04-01").await;
     let view = store.account(account).await?;
     let line = store.plan(view.plan_id).await?.lines[0].id.to_string();
-    let (email, person) = (format!("writer{i}-{}@bench.example", council.to_string().get(..8).unwrap_or("")), view.person_id.to_string());
-    let input =
-        NewUser { email: &email, display_name: "Writer", role: "budget_holder", person_id: Some(&person), provider_name: None, password: "bench-password" };
-    store.create_user(council, &input).await?;
-    let session: serde_json::Value =
-        http.post(format!("{base}/api/v1/sessions")).json(&serde_json::json!({"email": email, "password": "bench-password"})).send().await?.json().await?;
-    let token = session["token"].as_str().ok_or_else(|| anyhow::anyhow!("sign-in failed: {session}"))?.to_string();
+    let person = store.person(view.person_id).await?;
+    let token = budget_holder_token(store, http, base, &person, &format!("writer{i}-{}@bench.example", council.to_string().get(..8).unwrap_or(""))).await?;
     Ok((http.clone(), token, format!("{base}/api/v1/accounts/{account}/spending"), line))
 }
 

@@ -3,6 +3,40 @@
 use std::future::Future;
 use std::time::{Duration, Instant};
 
+/// Serves `store` on a free loopback port for a benchmark; returns its base URL.
+pub async fn serve_on_loopback(store: &selfdirect_store::Store) -> anyhow::Result<String> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let base = format!("http://{}", listener.local_addr()?);
+    let served = store.clone();
+    tokio::spawn(async move { selfdirect_web::serve(listener, served).await });
+    Ok(base)
+}
+
+/// Gives `person` a budget-holder sign-in (`email`) and signs in through the API: the
+/// bearer token the benchmark's requests carry.
+pub async fn budget_holder_token(
+    store: &selfdirect_store::Store,
+    http: &reqwest::Client,
+    base: &str,
+    person: &selfdirect_store::Person,
+    email: &str,
+) -> anyhow::Result<String> {
+    const PASSWORD: &str = "bench-password";
+    let pid = person.id.to_string();
+    let input = selfdirect_store::NewUser {
+        email,
+        display_name: &person.full_name(),
+        role: "budget_holder",
+        person_id: Some(&pid),
+        provider_name: None,
+        password: PASSWORD,
+    };
+    store.create_user(person.council_id, &input).await?;
+    let session: serde_json::Value =
+        http.post(format!("{base}/api/v1/sessions")).json(&serde_json::json!({"email": email, "password": PASSWORD})).send().await?.json().await?;
+    Ok(session["token"].as_str().ok_or_else(|| anyhow::anyhow!("sign-in failed: {session}"))?.to_string())
+}
+
 /// How one request of a load went.
 pub enum Outcome {
     Done,

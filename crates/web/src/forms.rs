@@ -1,7 +1,7 @@
 //! What every form page shares: the GOV.UK error summary's entries, and the values a
 //! person typed with the problem found in each, so a refused form comes back as typed.
 
-use selfdirect_domain::Problems;
+use selfdirect_domain::{FieldError, Problems};
 use std::collections::HashMap;
 
 /// One entry of the error summary: a message and the field it links to.
@@ -50,10 +50,24 @@ impl FormState {
 
     /// The form as typed, with every problem the store found.
     pub fn refused(typed: HashMap<String, String>, problems: Problems) -> FormState {
+        FormState::refused_saying(typed, problems, &[])
+    }
+
+    /// As [`FormState::refused`], with the words a form gives for a field left empty
+    /// (`("reason", "Choose why support is ending")`), as the GOV.UK pattern asks.
+    pub fn refused_saying(typed: HashMap<String, String>, problems: Problems, when_missing: &[(&str, &str)]) -> FormState {
         let mut form = FormState { typed, ..FormState::default() };
         for p in problems.into_vec() {
-            form.add(&p.field, sentence(&p.field, &p.problem));
+            form.add_problem(&p.field, &p, when_missing);
         }
         form
+    }
+
+    /// Adds the store's problem `p` under the form's field `at` (where the form names a
+    /// field differently): the form's words for an empty field, or the problem as a sentence.
+    pub fn add_problem(&mut self, at: &str, p: &FieldError, when_missing: &[(&str, &str)]) {
+        let missing = p.problem.starts_with("is required").then(|| when_missing.iter().find(|(field, _)| *field == at)).flatten();
+        let message = missing.map(|(_, words)| words.to_string()).unwrap_or_else(|| sentence(&p.field, &p.problem));
+        self.add(at, message);
     }
 }

@@ -323,6 +323,12 @@ impl Balances {
         self.total(LedgerAccount::Available) + self.total(LedgerAccount::HeldByBudgetHolder) + self.total(LedgerAccount::HeldByProvider)
     }
 
+    /// Each stream's balance of `account` where it holds more than nothing, in stream order
+    /// (what is in a direct-payment account, stream by stream).
+    pub fn holding(&self, account: LedgerAccount) -> Vec<(FundingStream, Money)> {
+        self.0.iter().filter(|((a, _), m)| *a == account && m.is_positive()).map(|((_, s), m)| (s.clone(), *m)).collect()
+    }
+
     pub fn streams(&self) -> Vec<FundingStream> {
         let mut s: Vec<_> = self.0.keys().map(|(_, s)| s.clone()).collect();
         s.sort();

@@ -270,12 +270,7 @@ mod tests {
         }
 
         fn held(&self) -> Vec<(FundingStream, Money)> {
-            let b = self.book.balances();
-            b.streams()
-                .into_iter()
-                .map(|s| (s.clone(), b.get(crate::money::ledger::LedgerAccount::HeldByBudgetHolder, &s)))
-                .filter(|(_, m)| m.is_positive())
-                .collect()
+            self.book.balances().holding(crate::money::ledger::LedgerAccount::HeldByBudgetHolder)
         }
     }
 

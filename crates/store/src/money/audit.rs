@@ -133,7 +133,7 @@ impl Store {
             return Err(StoreError::Conflict("Support has ended: recover the unspent money through its recovery notice.".into()));
         }
         let held_streams: Vec<FundingStream> =
-            locked.book.balances().streams().into_iter().filter(|s| !locked.book.balances().get(LedgerAccount::HeldByBudgetHolder, s).is_zero()).collect();
+            locked.book.balances().holding(LedgerAccount::HeldByBudgetHolder).into_iter().map(|(stream, _)| stream).collect();
         let stream = match input.stream.as_deref().map(str::trim) {
             Some(code) if !code.is_empty() => self.streams.parse(&mut p, "stream", code),
             _ => match held_streams.as_slice() {

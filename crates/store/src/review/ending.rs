@@ -91,8 +91,7 @@ impl Store {
         }
         p.into_result(())?;
         let balances = locked.book.balances();
-        let held =
-            balances.streams().into_iter().map(|s| (s.clone(), balances.get(LedgerAccount::HeldByBudgetHolder, &s))).filter(|(_, m)| m.is_positive()).collect();
+        let held = balances.holding(LedgerAccount::HeldByBudgetHolder);
         let account = EndingAccount {
             start: locked.account.start_date,
             end: locked.account.end_date,

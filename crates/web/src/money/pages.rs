@@ -114,23 +114,21 @@ async fn finance_page(s: &AppState, me: &SignedIn, council_id: &str, period_star
     })
 }
 
+/// The person a link names, for a notice: named from the record, not from the link, and
+/// only if they are this council's.
+async fn council_person(s: &AppState, council: &Council, person: Option<&str>) -> Result<Option<selfdirect_store::Person>, PageError> {
+    let Some(person) = person else { return Ok(None) };
+    Ok(s.store.person(person.parse()?).await.ok().filter(|p| p.council_id == council.id))
+}
+
 async fn finance(State(s): State<AppState>, me: SignedIn, Path(council_id): Path<CouncilId>, Query(q): Query<FinanceQuery>) -> PageResult {
     let period_start = q.period_start.clone().unwrap_or_else(|| iso(today()));
     let mut page = finance_page(&s, &me, &council_id.to_string(), period_start.clone(), iso(today())).await?;
-    // The person is named from the record, not from the link, and only if they are this council's.
-    if let Some(person) = q.confirmed.as_deref() {
-        if let Ok(p) = s.store.person(person.parse()?).await {
-            if p.council_id == page.council.id {
-                page.notice = Some(format!("The new bank details for {} are confirmed: payments now go to them", p.full_name()));
-            }
-        }
+    if let Some(p) = council_person(&s, &page.council, q.confirmed.as_deref()).await? {
+        page.notice = Some(format!("The new bank details for {} are confirmed: payments now go to them", p.full_name()));
     }
-    if let Some(person) = q.recovered.as_deref() {
-        if let Ok(p) = s.store.person(person.parse()?).await {
-            if p.council_id == page.council.id {
-                page.notice = Some(format!("The unspent direct payment of {} is recovered", p.full_name()));
-            }
-        }
+    if let Some(p) = council_person(&s, &page.council, q.recovered.as_deref()).await? {
+        page.notice = Some(format!("The unspent direct payment of {} is recovered", p.full_name()));
     }
     match s.store.preview_payment_run(council_id, &period_start).await {
         Ok(preview) => page.preview = Some(preview),

@@ -2,7 +2,7 @@
 //! team managers).
 
 use crate::auth::{Nav, SignedIn};
-use crate::forms::{sentence, FormState};
+use crate::forms::FormState;
 use crate::pages::{render, PageError, PageResult};
 use crate::AppState;
 use askama::Template;
@@ -17,6 +17,11 @@ use selfdirect_domain::review::ending::{EndingReason, OverpaidDays, NOTICE_DAYS}
 use selfdirect_domain::review::{ReviewDecision, ReviewParticipant};
 use selfdirect_store::{EndingInput, ReviewInput, StoreError};
 use std::collections::HashMap;
+
+/// What was typed into a form, to show it again: everything but its CSRF token.
+fn as_typed(form: HashMap<String, String>) -> HashMap<String, String> {
+    form.into_iter().filter(|(k, _)| k != "csrf_token").collect()
+}
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -76,15 +81,8 @@ async fn end_support(State(s): State<AppState>, me: SignedIn, Path(account_id): 
     match s.store.end_support(account_id, &input, &me.0.user.display_name).await {
         Ok(report) => Ok(Redirect::to(&format!("/people/{}?ended=1", report.account.person_id)).into_response()),
         Err(StoreError::Invalid(problems)) => {
-            let mut refused = FormState { typed: form.into_iter().filter(|(k, _)| k != "csrf_token").collect(), ..FormState::default() };
-            for p in problems.into_vec() {
-                let message = match (p.field.as_str(), p.problem.starts_with("is required")) {
-                    ("ended_on", true) => "Enter the last day of support".to_string(),
-                    ("reason", true) => "Choose why support is ending".to_string(),
-                    _ => sentence(&p.field, &p.problem),
-                };
-                refused.add(&p.field, message);
-            }
+            let when_missing = [("ended_on", "Enter the last day of support"), ("reason", "Choose why support is ending")];
+            let refused = FormState::refused_saying(as_typed(form), problems, &when_missing);
             Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &ending_page(&s, &me, account_id, refused).await?))
         }
         Err(other) => Err(other.into()),
@@ -163,15 +161,8 @@ async fn complete_review(State(s): State<AppState>, me: SignedIn, Path(account_i
             Ok(Redirect::to(&format!("/people/{}?reviewed=1", account.person_id)).into_response())
         }
         Err(StoreError::Invalid(problems)) => {
-            let mut refused = FormState { typed: fields.into_iter().filter(|(k, _)| k != "csrf_token").collect(), ..FormState::default() };
-            for p in problems.into_vec() {
-                let message = match (p.field.as_str(), p.problem.starts_with("is required")) {
-                    ("participants", true) => "Choose who took part in the review".to_string(),
-                    ("decision", true) => "Choose what the review decided".to_string(),
-                    _ => sentence(&p.field, &p.problem),
-                };
-                refused.add(&p.field, message);
-            }
+            let when_missing = [("participants", "Choose who took part in the review"), ("decision", "Choose what the review decided")];
+            let refused = FormState::refused_saying(as_typed(fields), problems, &when_missing);
             Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &review_page(&s, &me, account_id, pairs, refused).await?))
         }
         Err(other) => Err(other.into()),
@@ -231,16 +222,11 @@ async fn change_suspension(
     match done {
         Ok(what) => Ok(Redirect::to(&format!("/people/{}?{what}=1", account.person_id)).into_response()),
         Err(StoreError::Invalid(problems)) => {
-            let mut refused = FormState { typed: form.into_iter().filter(|(k, _)| k != "csrf_token").collect(), ..FormState::default() };
+            let mut refused = FormState { typed: as_typed(form), ..FormState::default() };
+            let when_missing = [("reason", "Enter why payments are suspended"), ("on", "Enter the day")];
             for p in problems.into_vec() {
                 // The store names the day `suspended_from` or `resumed_on`; the form has one field.
-                let field = if p.field == "reason" { "reason" } else { "on" };
-                let message = match (field, p.problem.starts_with("is required")) {
-                    ("reason", true) => "Enter why payments are suspended".to_string(),
-                    ("on", true) => "Enter the day".to_string(),
-                    _ => sentence(&p.field, &p.problem),
-                };
-                refused.add(field, message);
+                refused.add_problem(if p.field == "reason" { "reason" } else { "on" }, &p, &when_missing);
             }
             Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &suspension_page(&s, &me, account_id, refused).await?))
         }
