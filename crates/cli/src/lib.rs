@@ -4,6 +4,7 @@ mod bench_api;
 mod bench_learning;
 mod bench_money;
 mod bench_writes;
+mod calendar;
 pub mod demo;
 mod generate;
 mod measure;
@@ -49,6 +50,11 @@ pub enum Command {
     },
     /// Bring the database schema up to date, then exit.
     Migrate,
+    /// The England and Wales bank holidays that pay dates and Bacs processing days follow.
+    BankHolidays {
+        #[command(subcommand)]
+        command: calendar::BankHolidaysCommand,
+    },
     /// Create a demo council with synthetic people, assessments, plans and payments, then serve it.
     Demo {
         /// How many synthetic people to create.
@@ -320,6 +326,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         return Ok(());
     }
+    if let Command::BankHolidays { command } = cli.command {
+        return calendar::run(command);
+    }
     // Offline RAS work on files needs no database.
     if let Command::Ras {
         command:
@@ -403,7 +412,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Command::Bench { .. } | Command::Generate { .. } => unreachable!("handled before the database is opened"),
+        Command::Bench { .. } | Command::Generate { .. } | Command::BankHolidays { .. } => unreachable!("handled before the database is opened"),
         Command::Demo { people, seed, no_serve, addr } => {
             let (council, users) = demo::create(&store, demo::Options { people, seed, show_progress: true }).await?;
             println!("created {} ({}) with {people} people", council.name, council.code);

@@ -4,6 +4,7 @@ use anyhow::Context;
 use clap::Subcommand;
 use indicatif::{ProgressBar, ProgressStyle};
 use selfdirect_domain::money::audit::AuditRules;
+use selfdirect_domain::money::payment_files::BankFileFormat;
 use selfdirect_store::{PaymentRunPreview, PaymentRunReport, RunException, RunOptions, Store};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -30,7 +31,8 @@ pub enum PaymentsCommand {
         /// First day of the four-week period (YYYY-MM-DD).
         #[arg(long)]
         period_start: String,
-        /// The day the money reaches bank accounts (YYYY-MM-DD); the period start if left out.
+        /// The day the money reaches bank accounts (YYYY-MM-DD): a working day a Bacs file
+        /// sent today can meet; the earliest such day if left out.
         #[arg(long)]
         pay_date: Option<String>,
         /// Accounts per transaction.
@@ -75,7 +77,8 @@ pub enum PaymentsCommand {
         /// First day of the run's period (YYYY-MM-DD).
         #[arg(long)]
         period_start: String,
-        /// `standard18` (BACS) or `pain001` (ISO 20022 XML).
+        /// `standard18` (Bacs submission), `standard18_data` (data records only, for bureau
+        /// software), `pain001` (ISO 20022 XML for Bacs) or `pain001_faster` (Faster Payments).
         #[arg(long, default_value = "standard18")]
         format: String,
         /// Where to write it.
@@ -128,8 +131,7 @@ pub async fn run(store: &Store, command: PaymentsCommand) -> anyhow::Result<()> 
                 bar.suspend(|| println!("batch committed: {done}/{total} accounts"));
             };
             let options = RunOptions { batch_size, pause_between_batches: Duration::from_millis(pause_ms), progress: &progress };
-            let pay_date = pay_date.unwrap_or_else(|| period_start.clone());
-            let report = store.payment_run(c.id, &period_start, &pay_date, options).await?;
+            let report = store.payment_run(c.id, &period_start, pay_date.as_deref(), options).await?;
             bar.finish_and_clear();
             print_report(&report);
         }
@@ -155,7 +157,11 @@ pub async fn run(store: &Store, command: PaymentsCommand) -> anyhow::Result<()> 
         PaymentsCommand::File { council, period_start, format, out } => {
             let c = store.council_by_code(&council).await?;
             let run = store.payment_run_for_period(c.id, &period_start).await?;
-            let file = store.payment_file(run.run_id, &format).await?;
+            let mut problems = selfdirect_domain::Problems::new();
+            let Some(parsed) = BankFileFormat::parse(&mut problems, "format", &format) else {
+                anyhow::bail!("{problems}");
+            };
+            let file = store.payment_file(run.run_id, parsed).await?;
             std::fs::write(&out, &file).with_context(|| format!("cannot write {}", out.display()))?;
             println!("wrote the {format} file for run {} ({} payments, {}) to {}", run.run_id, run.payments, run.total_net, out.display());
         }

@@ -20,6 +20,7 @@
 
 pub mod access;
 pub mod assessment;
+pub mod calendar;
 pub mod codes;
 pub mod dates;
 pub mod deployment;

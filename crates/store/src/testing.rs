@@ -169,3 +169,31 @@ pub async fn spend_on_line(store: &Store, account: AccountId, line: &str, pounds
         crate::SpendingInput { plan_line_id: line.into(), amount: pounds.into(), spent_on: on.into(), description: "Wages".into(), ..Default::default() };
     store.record_spending(account, &input).await.expect("test spending within what was paid");
 }
+
+/// Validates a pain.001.001.03 file against the official XSD vendored in
+/// `crates/domain/schemas`, with `xmllint` from libxml2 (Debian's libxml2-utils, which
+/// `.ci/run` installs): the bank's judge, not our reading of the schema.
+pub fn assert_valid_pain001(xml: &str) {
+    use std::io::Write;
+    let schema = concat!(env!("CARGO_MANIFEST_DIR"), "/../domain/schemas/pain.001.001.03.xsd");
+    let mut child = std::process::Command::new("xmllint")
+        .args(["--noout", "--nonet", "--schema", schema, "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("xmllint runs (install libxml2-utils)");
+    child.stdin.take().expect("stdin").write_all(xml.as_bytes()).expect("xmllint reads the file");
+    let out = child.wait_with_output().expect("xmllint finishes");
+    assert!(out.status.success(), "pain.001 fails the XSD:\n{}\n{xml}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// The earliest pay date a payment run made today can have, and a Saturday after it, as
+/// `YYYY-MM-DD`: tests that pay must use days that are still to come.
+pub fn pay_dates_from_today() -> (String, String) {
+    use selfdirect_domain::money::payment_files::pay_dates::earliest_pay_date;
+    let calendar = selfdirect_domain::calendar::WorkingDays::england_and_wales();
+    let earliest = earliest_pay_date(calendar, crate::today()).expect("today is inside the bank holiday calendar");
+    let saturday = (1..8).map(|d| earliest + time::Duration::days(d)).find(|d| d.weekday() == time::Weekday::Saturday).expect("a week has a Saturday");
+    (selfdirect_domain::dates::iso(earliest), selfdirect_domain::dates::iso(saturday))
+}

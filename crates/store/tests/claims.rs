@@ -24,7 +24,7 @@ async fn claims(store: Store) {
     store.register_provider(cid, "Harbour Care", "20-00-00", "11112222").await.unwrap();
     store.register_provider(cid, "Oak Day Centre", "20-00-00", "33334444").await.unwrap();
     // The ISF provider is paid its four weeks up front by the payment run: £480.
-    store.payment_run(cid, "2026-04-01", "2026-04-01", RunOptions::default()).await.unwrap();
+    store.payment_run(cid, "2026-04-01", None, RunOptions::default()).await.unwrap();
 
     let claim = |provider: &str, reference: &str, person: &str, category: &str, units: &str, rate: &str| ClaimInput {
         provider: provider.into(),

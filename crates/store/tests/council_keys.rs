@@ -153,7 +153,7 @@ async fn migrates_existing_data(store: &Store, url: &str) {
     let pa = store.register_personal_assistant(dp, &pa).await.unwrap();
     let week = TimesheetInput { week_start: "2026-04-06".into(), hours_worked: "20".into(), holiday_hours: "".into() };
     store.record_timesheet(pa.id, &week).await.unwrap();
-    store.payment_run(north.parse().unwrap(), "2026-04-01", "2026-04-03", RunOptions::default()).await.unwrap();
+    store.payment_run(north.parse().unwrap(), "2026-04-01", None, RunOptions::default()).await.unwrap();
     let line = store.plan(store.account(dp).await.unwrap().plan_id).await.unwrap().lines[0].id;
     let spending = SpendingInput {
         plan_line_id: line.to_string(),

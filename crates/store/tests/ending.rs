@@ -31,7 +31,7 @@ async fn endings(store: Store) {
     let cid = store.create_council("END", "Endings Council").await.unwrap().id;
     let ada = paid_direct_payment(&store, cid, "Ada").await;
     let bo = paid_direct_payment(&store, cid, "Bo").await;
-    store.payment_run(cid, "2026-04-01", "2026-04-01", RunOptions::default()).await.unwrap();
+    store.payment_run(cid, "2026-04-01", None, RunOptions::default()).await.unwrap();
     for account in [ada, bo] {
         let line = store.plan(store.account(account).await.unwrap().plan_id).await.unwrap().lines[0].id.to_string();
         spend_on_line(&store, account, &line, "300.00", "2026-04-10").await;
@@ -81,10 +81,10 @@ async fn endings(store: Store) {
     // 10 May (12 days, £1,200) and the one after pays nothing.
     store.end_support(bo, &ending("2026-05-10", "died", None), "Tess Manager").await.unwrap();
     let before = store.account_view(bo).await.unwrap().balances[0].held_by_budget_holder;
-    store.payment_run(cid, "2026-04-29", "2026-04-29", RunOptions::default()).await.unwrap();
+    store.payment_run(cid, "2026-04-29", None, RunOptions::default()).await.unwrap();
     let after_final = store.account_view(bo).await.unwrap();
     assert_eq!(after_final.balances[0].held_by_budget_holder - before, Money::from_pounds(1_200), "the final period pro rata");
-    store.payment_run(cid, "2026-05-27", "2026-05-27", RunOptions::default()).await.unwrap();
+    store.payment_run(cid, "2026-05-27", None, RunOptions::default()).await.unwrap();
     assert_eq!(store.account_view(bo).await.unwrap().balances[0].held_by_budget_holder, after_final.balances[0].held_by_budget_holder, "nothing after");
     // Ada's account was paid nothing after her ending either: one payment, the first run's.
     let payments = store.account_view(ada).await.unwrap().entries.iter().filter(|e| e.kind == EntryKind::PaymentToBudgetHolder).count();
@@ -120,7 +120,7 @@ async fn endings(store: Store) {
     assert!(matches!(store.resume_payments(di, "2026-05-01").await, Err(StoreError::Invalid(p)) if p.as_slice()[0].field == "resumed_on"));
     store.resume_payments(di, "2026-05-22").await.unwrap();
     let before = store.account_view(di).await.unwrap().balances[0].held_by_budget_holder;
-    store.payment_run(cid, "2026-05-13", "2026-05-13", RunOptions::default()).await.unwrap();
+    store.payment_run(cid, "2026-05-13", None, RunOptions::default()).await.unwrap();
     let paid = store.account_view(di).await.unwrap().balances[0].held_by_budget_holder - before;
     assert_eq!(paid, Money::from_pounds(2_100), "21 of the 28 days, at £100 a day");
 

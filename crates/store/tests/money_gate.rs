@@ -57,13 +57,13 @@ async fn a_second_live_budget_is_refused(store: &Store) {
 
 async fn overlapping_runs_pay_each_day_once(store: &Store) {
     let (council, account) = council_with_dp(store, "RUN").await;
-    let first = store.payment_run(council, "2026-11-02", "2026-11-04", RunOptions::default()).await.unwrap();
+    let first = store.payment_run(council, "2026-11-02", None, RunOptions::default()).await.unwrap();
     assert_eq!((first.payments, first.total_net.pence()), (1, 28_000));
     // A run starting a day later pays only the one day the first did not: 2026-11-30.
-    let second = store.payment_run(council, "2026-11-03", "2026-11-05", RunOptions::default()).await.unwrap();
+    let second = store.payment_run(council, "2026-11-03", None, RunOptions::default()).await.unwrap();
     assert_eq!((second.payments, second.total_net.pence()), (1, 1_000));
     // The same period again is the same run: nothing more.
-    store.payment_run(council, "2026-11-02", "2026-11-04", RunOptions::default()).await.unwrap();
+    store.payment_run(council, "2026-11-02", None, RunOptions::default()).await.unwrap();
     let view = store.account_view(account).await.unwrap();
     assert_eq!(view.balances[0].held_by_budget_holder.pence(), 29_000, "29 days paid, each once");
     let paid: Vec<(String, String)> = sqlx::query("SELECT first_day, last_day FROM paid_days WHERE budget_account_id = $1 ORDER BY first_day")
@@ -101,7 +101,7 @@ async fn overlapping_runs_pay_each_day_once(store: &Store) {
         sqlx::query("UPDATE paid_days SET last_day = '2026-11-01' WHERE budget_account_id = $1").bind(account.to_string()).execute(store.pool()).await;
     assert!(changed.is_err(), "paid days are never changed");
     // Days after the paid ones are still free to pay.
-    let next = store.payment_run(council, "2026-12-01", "2026-12-03", RunOptions::default()).await.unwrap();
+    let next = store.payment_run(council, "2026-12-01", None, RunOptions::default()).await.unwrap();
     assert_eq!(next.total_net.pence(), 28_000);
     a_unique_clash_is_a_conflict(store, &council.to_string()).await;
 }

@@ -1,10 +1,11 @@
 //! Payment runs on SQLite and PostgreSQL: amounts due, contributions netted and invoiced,
 //! exceptions for missing bank details, idempotent re-runs, and the bank files.
 
-use selfdirect_domain::money::payment_files::{check_pain001, check_standard18};
+use selfdirect_domain::dates::iso;
+use selfdirect_domain::money::payment_files::{check_pain001, check_standard18, BankFileFormat};
 use selfdirect_domain::plan::PlanLineInput;
 use selfdirect_domain::Money;
-use selfdirect_store::testing::{open_test_account as account, postgres_store, sqlite_store, weekly_line as line};
+use selfdirect_store::testing::{assert_valid_pain001, open_test_account as account, pay_dates_from_today, postgres_store, sqlite_store, weekly_line as line};
 use selfdirect_store::{BankDetailsInput, FinancialAssessmentInput, RunOptions, SpendingInput, Store, StoreError};
 
 async fn payments(store: Store) {
@@ -60,7 +61,7 @@ async fn payments(store: Store) {
     let nobank = account(&store, cid, "Nia", vec![line("PA hours", "PA", "personal_assistant", "52")], "direct_payment").await;
 
     let preview = store.preview_payment_run(cid, "2026-04-01").await.unwrap();
-    let report = store.payment_run(cid, "2026-04-01", "2026-04-03", RunOptions { batch_size: 2, ..RunOptions::default() }).await.unwrap();
+    let report = store.payment_run(cid, "2026-04-01", None, RunOptions { batch_size: 2, ..RunOptions::default() }).await.unwrap();
     assert_eq!((preview.payments, preview.total_net, preview.exceptions.len()), (report.payments, report.total_net, 1));
     assert_eq!(report.status, "completed");
     assert_eq!(report.payments, 3);
@@ -77,23 +78,45 @@ async fn payments(store: Store) {
 
     // Running the same period again pays nobody twice.
     let before = store.trial_balance(cid).await.unwrap();
-    let again = store.payment_run(cid, "2026-04-01", "2026-04-03", RunOptions::default()).await.unwrap();
+    let again = store.payment_run(cid, "2026-04-01", None, RunOptions::default()).await.unwrap();
     assert_eq!((again.run_id, again.payments, again.total_net), (report.run_id, 3, report.total_net));
     let after = store.trial_balance(cid).await.unwrap();
     assert_eq!(after.entries, before.entries);
     assert_eq!(after.sum_of_postings, Money::ZERO);
     assert_eq!(after.unbalanced_entries, 0);
 
-    // Files need the council's bank details; then both formats check out.
-    assert!(matches!(store.payment_file(report.run_id, "standard18").await, Err(StoreError::Invalid(_))));
+    // Files need the council's bank details; then every format checks out.
+    assert!(matches!(store.payment_file(report.run_id, BankFileFormat::Standard18).await, Err(StoreError::Invalid(_))));
     store.set_council_bank(cid, &BankDetailsInput { service_user_number: Some("123456".into()), ..bank("PAYMENTS COUNCIL") }).await.unwrap();
-    let s18 = store.payment_file(report.run_id, "standard18").await.unwrap();
-    assert_eq!(check_standard18(&s18).unwrap().total, report.total_net);
+    let s18 = store.payment_file(report.run_id, BankFileFormat::Standard18).await.unwrap();
+    let checked = check_standard18(&s18).unwrap();
+    assert_eq!(checked.total, report.total_net);
+    assert_eq!(checked.submission.as_ref().map(|(sun, _)| sun.as_str()), Some("123456"));
     assert!(s18.contains("87654322") && !s18.contains("99999999"), "one Quay Club, with its latest bank details");
-    let xml = store.payment_file(report.run_id, "pain001").await.unwrap();
-    let pain = check_pain001(&xml).unwrap();
-    assert_eq!((pain.transactions, pain.total), (3, report.total_net));
-    assert!(matches!(store.payment_file(report.run_id, "csv").await, Err(StoreError::Invalid(_))));
+    let credits: Vec<&str> = s18.lines().filter(|l| l.len() == 100 && &l[15..17] == "99").collect();
+    let by_payee: std::collections::HashSet<(&str, &str)> = credits.iter().map(|l| (&l[0..14], &l[64..82])).collect();
+    assert_eq!(by_payee.len(), 3, "each payee can tell its credits apart by reference: {by_payee:?}");
+    assert!(credits.iter().all(|l| l[64..82].trim_end().ends_with(" A 260401")), "{credits:?}");
+    let data_only = store.payment_file(report.run_id, BankFileFormat::Standard18DataOnly).await.unwrap();
+    assert_eq!((data_only.lines().count(), check_standard18(&data_only).unwrap().submission), (4, None));
+    for format in [BankFileFormat::Pain001, BankFileFormat::Pain001Faster] {
+        let xml = store.payment_file(report.run_id, format).await.unwrap();
+        assert_valid_pain001(&xml);
+        let pain = check_pain001(&xml).unwrap();
+        assert_eq!((pain.transactions, pain.total), (3, report.total_net));
+    }
+
+    // Pay dates a bank cannot meet are refused, naming the field and offering a day that works.
+    let (earliest, saturday) = pay_dates_from_today();
+    for (bad, says) in [("2026-01-05", "is in the past"), (saturday.as_str(), "a Saturday, not a working day"), ("2099-01-05", "bank holiday calendar covers")]
+    {
+        match store.payment_run(cid, "2026-06-24", Some(bad), RunOptions::default()).await {
+            Err(StoreError::Invalid(p)) => assert!(p.as_slice()[0].field == "pay_date" && p.to_string().contains(says), "{p}"),
+            other => panic!("{bad}: {other:?}"),
+        }
+    }
+    assert!(store.payment_run_for_period(cid, "2026-06-24").await.is_err(), "a refused run writes nothing");
+    assert_eq!(iso(report.pay_date), earliest, "left out, the pay date is the earliest a Bacs file sent today can meet");
 
     // NHS money may not buy alcohol; the refusal names the purpose and writes nothing.
     let nhs = account(
@@ -105,7 +128,7 @@ async fn payments(store: Store) {
     )
     .await;
     store.set_bank_details(nhs, &bank("H PAYEE")).await.unwrap();
-    store.payment_run(cid, "2026-04-29", "2026-05-01", RunOptions::default()).await.unwrap();
+    store.payment_run(cid, "2026-04-29", None, RunOptions::default()).await.unwrap();
     let plan_line = store.plan(store.account(nhs).await.unwrap().plan_id).await.unwrap().lines[0].id;
     let wine = SpendingInput {
         plan_line_id: plan_line.to_string(),
@@ -120,7 +143,7 @@ async fn payments(store: Store) {
 
     // Suspension stops payments from its date.
     store.suspend_payments(dp, Some("2026-05-27"), Some("In hospital")).await.unwrap();
-    let third = store.payment_run(cid, "2026-05-27", "2026-05-29", RunOptions::default()).await.unwrap();
+    let third = store.payment_run(cid, "2026-05-27", None, RunOptions::default()).await.unwrap();
     let items = store.payment_run_items(third.run_id).await.unwrap();
     assert!(items.iter().all(|i| i.budget_account_id != dp), "{items:?}");
 }

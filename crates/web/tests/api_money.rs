@@ -66,7 +66,11 @@ async fn money_work(store: Store) {
         StatusCode::UNPROCESSABLE_ENTITY,
         "period_start",
     );
-    let (status, run) = api.post(&format!("/api/v1/councils/{cid}/payment-runs"), json!({"period_start": "2026-04-01", "pay_date": "2026-04-03"})).await;
+    let (earliest, saturday) = selfdirect_store::testing::pay_dates_from_today();
+    let (status, refused) = api.post(&format!("/api/v1/councils/{cid}/payment-runs"), json!({"period_start": "2026-04-01", "pay_date": saturday})).await;
+    assert_eq!((status, refused["errors"][0]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("pay_date")), "{refused}");
+    assert!(refused.to_string().contains("not a working day; the next working day is"), "{refused}");
+    let (status, run) = api.post(&format!("/api/v1/councils/{cid}/payment-runs"), json!({"period_start": "2026-04-01", "pay_date": earliest})).await;
     assert_eq!(status, StatusCode::OK, "{run}");
     assert_eq!((run["status"].as_str(), money(&run["total_net"])), (Some("completed"), Money::from_pounds(480)));
     let run_id = run["run_id"].as_str().unwrap();
@@ -79,7 +83,10 @@ async fn money_work(store: Store) {
     let xml =
         api.authorised(api.http.get(format!("{}/api/v1/payment-runs/{run_id}/file?format=pain001", api.base))).send().await.unwrap().text().await.unwrap();
     assert_eq!(check_pain001(&xml).unwrap().total, Money::from_pounds(480));
-    assert_refused(&api.get(&format!("/api/v1/payment-runs/{run_id}/file?format=csv")).await, StatusCode::UNPROCESSABLE_ENTITY, "format");
+    selfdirect_store::testing::assert_valid_pain001(&xml);
+    // An unknown format breaks the documented enum: refused as a bad request naming it.
+    let (status, refused) = api.get(&format!("/api/v1/payment-runs/{run_id}/file?format=csv")).await;
+    assert!(status == StatusCode::BAD_REQUEST && refused["message"].as_str().unwrap().contains("format: unknown variant `csv`"), "{refused}");
 
     // One claim from the provider: accepted (201), then the same invoice again (422, duplicate).
     api.act_as(&cid.to_string(), "provider", None, Some("Harbour Care")).await;

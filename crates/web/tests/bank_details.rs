@@ -62,7 +62,7 @@ async fn bank_details(store: Store) {
         StatusCode::CONFLICT,
         "one change waits at a time"
     );
-    let run = store.payment_run(cid, "2026-04-01", "2026-04-03", RunOptions::default()).await.unwrap();
+    let run = store.payment_run(cid, "2026-04-01", None, RunOptions::default()).await.unwrap();
     assert_eq!(paid_to(&store, &run.run_id.to_string()).await, "11111111");
     // She cannot confirm her own change, through the API or by writing the row.
     assert_eq!(api.post(&format!("/api/v1/accounts/{dp}/bank-details/{change_id}/confirm"), json!({})).await.0, StatusCode::CONFLICT);
@@ -98,7 +98,7 @@ async fn bank_details(store: Store) {
     assert!(location.ends_with(&format!("confirmed={dee}")), "{location}");
     let (_, finance) = api.page(&location).await;
     assert!(finance.contains("The new bank details for Dee Payee are confirmed"), "the person is named from the record");
-    let run = store.payment_run(cid, "2026-04-29", "2026-05-01", RunOptions::default()).await.unwrap();
+    let run = store.payment_run(cid, "2026-04-29", None, RunOptions::default()).await.unwrap();
     assert_eq!(paid_to(&store, &run.run_id.to_string()).await, "99999999");
 
     // Every version is kept, with who entered and who confirmed it.

@@ -94,7 +94,11 @@ async fn money_pages(store: Store) {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(html.contains("pay_date"), "{html}");
     assert!(store.payment_runs(cid, 10).await.unwrap().is_empty(), "a refused run pays nobody");
-    let (status, _, location) = api.form(&format!("/councils/{cid}/payment-runs"), &[("period_start", "2026-04-01"), ("pay_date", "2026-04-03")]).await;
+    let (earliest, saturday) = selfdirect_store::testing::pay_dates_from_today();
+    let (status, html, _) = api.form(&format!("/councils/{cid}/payment-runs"), &[("period_start", "2026-04-01"), ("pay_date", &saturday)]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains(&format!("the next working day is {earliest}")) || html.contains("the next working day is"), "{html}");
+    let (status, _, location) = api.form(&format!("/councils/{cid}/payment-runs"), &[("period_start", "2026-04-01"), ("pay_date", &earliest)]).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     let location = location.unwrap();
     let (status, html) = api.page(&location).await;

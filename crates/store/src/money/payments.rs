@@ -11,11 +11,15 @@ use crate::codec;
 use crate::money::accounts::{lock_accounts, post, EntryDetails, NewEntry};
 use crate::money::bank_details::BankDetailsInput;
 use crate::{invalid, new_id, now, today, Result, Store, StoreError};
+use selfdirect_domain::calendar::WorkingDays;
 use selfdirect_domain::dates::iso;
 use selfdirect_domain::ids::{AccountId, CouncilId, PaymentRunId};
 use selfdirect_domain::money::claims::provider_key;
 use selfdirect_domain::money::contributions::{assess, ChargingRules, Contribution, Means};
-use selfdirect_domain::money::payment_files::{check_bank_details, pain001, standard18, FilePayment, Originator};
+use selfdirect_domain::money::payment_files::pay_dates::{bacs_cycle, earliest_pay_date};
+use selfdirect_domain::money::payment_files::{
+    check_bank_details, pain001, payment_reference, standard18, BankFileFormat, FilePayment, Originator, PaymentScheme, Standard18Layout, Submission,
+};
 use selfdirect_domain::money::payment_run::{idempotency_key, run_account, Period, RunAccount, RunPayee};
 use selfdirect_domain::ras::weekly;
 use selfdirect_domain::{Money, Problems};
@@ -367,20 +371,21 @@ impl Store {
         Ok(())
     }
 
-    /// Runs (or resumes) the four-weekly payment run for the period starting `period_start`.
-    pub async fn payment_run(&self, council_id: CouncilId, period_start: &str, pay_date: &str, options: RunOptions<'_>) -> Result<PaymentRunReport> {
+    /// Runs (or resumes) the four-weekly payment run for the period starting `period_start`,
+    /// paying on `pay_date` (a working day a Bacs file sent today can meet; the earliest
+    /// such day when left out). A resumed run keeps the pay date it started with.
+    pub async fn payment_run(&self, council_id: CouncilId, period_start: &str, pay_date: Option<&str>, options: RunOptions<'_>) -> Result<PaymentRunReport> {
         let council = self.council(council_id).await?;
         let cid = council.id.to_string();
         let mut p = Problems::new();
         let start = p.date("period_start", period_start);
-        let pay = p.date("pay_date", pay_date);
+        let asked_pay = pay_date.map(|d| p.date("pay_date", d));
         if options.batch_size == 0 {
             p.add("batch_size", "must be at least 1");
         }
         p.into_result(())?;
         let period = Period::four_weeks_from(start.expect("checked"));
-        let pay = pay.expect("checked");
-        let run_id = match sqlx::query("SELECT id, status FROM payment_runs WHERE council_id = $1 AND period_start = $2")
+        let (run_id, pay) = match sqlx::query("SELECT id, status, pay_date FROM payment_runs WHERE council_id = $1 AND period_start = $2")
             .bind(&cid)
             .bind(iso(period.start))
             .fetch_optional(&self.pool)
@@ -391,9 +396,10 @@ impl Store {
                 if row.try_get::<String, _>("status")? == "completed" {
                     return self.payment_run_report(&id, Vec::new()).await;
                 }
-                id
+                (id, codec::date("payment_runs.pay_date", &row.try_get::<String, _>("pay_date")?)?)
             }
             None => {
+                let pay = check_pay_date(asked_pay.flatten())?;
                 let id = new_id();
                 sqlx::query("INSERT INTO payment_runs (id, council_id, period_start, period_end, pay_date, status, created_at) VALUES ($1, $2, $3, $4, $5, 'in_progress', $6)")
                     .bind(&id)
@@ -404,7 +410,7 @@ impl Store {
                     .bind(now())
                     .execute(&self.pool)
                     .await?;
-                id
+                (id, pay)
             }
         };
         let run_uuid = codec::uuid("payment_runs.id", &run_id)?;
@@ -628,8 +634,8 @@ impl Store {
             .collect()
     }
 
-    /// The bank file for a completed run: `standard18` or `pain001`.
-    pub async fn payment_file(&self, run_id: PaymentRunId, format: &str) -> Result<String> {
+    /// The bank file for a completed run, in one of the [`BankFileFormat`]s.
+    pub async fn payment_file(&self, run_id: PaymentRunId, format: BankFileFormat) -> Result<String> {
         let uuid = run_id.uuid();
         let run = sqlx::query(
             "SELECT r.status, r.pay_date, r.period_start, c.name, c.bank_account_name, c.bank_sort_code, c.bank_account_number, c.bacs_service_user_number \
@@ -651,31 +657,74 @@ impl Store {
             return Err(invalid("council", "set the council's bank account and BACS service user number before making payment files"));
         };
         let originator = Originator { name, sort_code, account_number, service_user_number: sun };
-        let period_start: String = run.try_get("period_start")?;
-        let rows = sqlx::query("SELECT budget_account_id, stream, payee_name, sort_code, account_number, net_pence FROM payment_run_items WHERE run_id = $1 AND net_pence > 0 ORDER BY budget_account_id, stream, payee_kind, payee_name")
-            .bind(uuid.to_string())
-            .fetch_all(&self.pool)
-            .await?;
-        let payments: Vec<FilePayment> = rows
-            .into_iter()
+        let period_start = codec::date("payment_runs.period_start", &run.try_get::<String, _>("period_start")?)?;
+        let pay_date = codec::date("payment_runs.pay_date", &run.try_get::<String, _>("pay_date")?)?;
+        let payments = self.file_payments(uuid, period_start).await?;
+        // The run's id names the file: a bank refuses a second file with the same message id.
+        let run_code = uuid.simple().to_string().to_uppercase();
+        let too_late = |why: String| StoreError::Conflict(format!("this run pays on {}, which a file made today cannot meet: {why}", iso(pay_date)));
+        let made = match format {
+            BankFileFormat::Standard18 | BankFileFormat::Standard18DataOnly | BankFileFormat::Pain001 => {
+                let cycle = bacs_cycle(WorkingDays::england_and_wales(), pay_date, today()).map_err(too_late)?;
+                match format {
+                    BankFileFormat::Pain001 => pain001(&originator, &payments, &run_code, now_utc(), pay_date, PaymentScheme::Bacs),
+                    BankFileFormat::Standard18DataOnly => standard18(&originator, &payments, &Standard18Layout::DataRecordsOnly),
+                    _ => {
+                        let submission = Submission { serial: run_code[26..].to_string(), created_on: today(), cycle };
+                        standard18(&originator, &payments, &Standard18Layout::Submission(submission))
+                    }
+                }
+            }
+            BankFileFormat::Pain001Faster => {
+                if pay_date < today() {
+                    return Err(too_late("it is in the past".into()));
+                }
+                pain001(&originator, &payments, &run_code, now_utc(), pay_date, PaymentScheme::FasterPayments)
+            }
+        };
+        made.map_err(StoreError::Invalid)
+    }
+
+    /// A completed run's credits, each with the reference its payee sees.
+    async fn file_payments(&self, run: Uuid, period_start: Date) -> Result<Vec<FilePayment>> {
+        let rows = sqlx::query(
+            "SELECT budget_account_id, stream, payee_name, sort_code, account_number, net_pence FROM payment_run_items \
+             WHERE run_id = $1 AND net_pence > 0 ORDER BY budget_account_id, stream, payee_kind, payee_name",
+        )
+        .bind(run.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        let run_tail = &run.simple().to_string().to_uppercase()[22..];
+        rows.into_iter()
             .enumerate()
             .map(|(i, r)| {
+                let account = codec::uuid("payment_run_items.budget_account_id", &r.try_get::<String, _>("budget_account_id")?)?;
+                let stream = selfdirect_domain::deployment::streams::FundingStream::new(r.try_get::<String, _>("stream")?);
                 Ok(FilePayment {
                     payee_name: r.try_get("payee_name")?,
                     sort_code: r.try_get("sort_code")?,
                     account_number: r.try_get("account_number")?,
                     amount: Money::from_pence(r.try_get("net_pence")?),
-                    reference: format!("SD {}", period_start.replace('-', "")),
-                    id: format!("SD{}-{i:06}", &uuid.simple().to_string()[..12]),
+                    reference: payment_reference(account, &stream, period_start),
+                    id: format!("R{run_tail}{i:06}"),
                 })
             })
-            .collect::<Result<_>>()?;
-        let pay_date = codec::date("payment_runs.pay_date", &run.try_get::<String, _>("pay_date")?)?;
-        let made = match format {
-            "standard18" => standard18(&originator, &payments),
-            "pain001" => pain001(&originator, &payments, &format!("SD-{}", uuid.simple()), &now(), pay_date),
-            other => return Err(invalid("format", format!("'{other}' is not one of: standard18, pain001"))),
-        };
-        made.map_err(StoreError::Invalid)
+            .collect()
     }
+}
+
+/// A new run's pay date: the one asked for if a Bacs file sent today can meet it, or the
+/// earliest that can be met when none is asked for.
+fn check_pay_date(asked: Option<Date>) -> Result<Date> {
+    let calendar = WorkingDays::england_and_wales();
+    let checked = match asked {
+        Some(day) => bacs_cycle(calendar, day, today()).map(|c| c.pay_day),
+        None => earliest_pay_date(calendar, today()),
+    };
+    checked.map_err(|why| invalid("pay_date", why))
+}
+
+fn now_utc() -> time::PrimitiveDateTime {
+    let now = time::OffsetDateTime::now_utc();
+    time::PrimitiveDateTime::new(now.date(), now.time().replace_nanosecond(0).expect("zero nanoseconds is a time"))
 }

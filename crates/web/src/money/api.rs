@@ -13,6 +13,7 @@ use selfdirect_domain::ids::{AccountId, AssistantId, CouncilId, PaymentRunId};
 use selfdirect_domain::money::audit::AuditRules;
 use selfdirect_domain::money::claims::ClaimInput;
 use selfdirect_domain::money::contributions::Contribution;
+use selfdirect_domain::money::payment_files::BankFileFormat;
 use selfdirect_domain::money::payroll::PayLine;
 use selfdirect_store::{
     AccountView, AuditFinding, BankDetailChange, BankDetailsInput, ClaimsReport, FinancialAssessmentInput, InvoiceRecord, PaymentRunPreview, PaymentRunReport,
@@ -58,7 +59,9 @@ pub struct PeriodQuery {
 pub struct RunRequest {
     /// First day of the four-week period, `YYYY-MM-DD`.
     period_start: String,
-    /// When the money reaches bank accounts, `YYYY-MM-DD`; the period start if left out.
+    /// When the money reaches bank accounts, `YYYY-MM-DD`: a working day in England and
+    /// Wales that a Bacs file sent today can meet (three working days). Left out, the
+    /// earliest such day.
     #[serde(default)]
     pay_date: Option<String>,
 }
@@ -66,8 +69,8 @@ pub struct RunRequest {
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct FileQuery {
-    /// `standard18` (BACS) or `pain001` (ISO 20022 XML).
-    format: String,
+    #[param(inline)]
+    format: BankFileFormat,
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -118,8 +121,7 @@ async fn preview_run(State(s): State<AppState>, Path(council_id): Path<CouncilId
 #[utoipa::path(post, path = "/api/v1/councils/{council_id}/payment-runs", tag = "money", request_body = RunRequest,
     responses((status = 200, description = "The run, completed; running the same period again pays nobody twice", body = PaymentRunReport), (status = 422, body = ErrorBody)))]
 async fn run_payments(State(s): State<AppState>, Path(council_id): Path<CouncilId>, ApiJson(b): ApiJson<RunRequest>) -> ApiResult<Json<PaymentRunReport>> {
-    let pay_date = b.pay_date.unwrap_or_else(|| b.period_start.clone());
-    Ok(Json(s.store.payment_run(council_id, &b.period_start, &pay_date, RunOptions::default()).await?))
+    Ok(Json(s.store.payment_run(council_id, &b.period_start, b.pay_date.as_deref(), RunOptions::default()).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/payment-runs/{run_id}/items", tag = "money", responses((status = 200, body = Vec<RunItem>), (status = 404, body = ErrorBody)))]
@@ -130,9 +132,9 @@ async fn run_items(State(s): State<AppState>, Path(run_id): Path<PaymentRunId>) 
 #[utoipa::path(get, path = "/api/v1/payment-runs/{run_id}/file", tag = "money", params(FileQuery),
     responses((status = 200, description = "The bank file: Standard 18 as text, pain.001 as XML", content((String = "text/plain"), (String = "application/xml"))), (status = 409, description = "The run has not finished", body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn run_file(State(s): State<AppState>, Path(run_id): Path<PaymentRunId>, ApiQuery(q): ApiQuery<FileQuery>) -> ApiResult<Response> {
-    let file = s.store.payment_file(run_id, &q.format).await?;
-    let (content_type, extension) = if q.format == "pain001" { ("application/xml", "xml") } else { ("text/plain; charset=us-ascii", "txt") };
-    let disposition = format!("attachment; filename=\"payment-run-{run_id}.{extension}\"");
+    let file = s.store.payment_file(run_id, q.format).await?;
+    let (content_type, extension) = q.format.media();
+    let disposition = format!("attachment; filename=\"payment-run-{run_id}-{}.{extension}\"", q.format.code());
     Ok(([(header::CONTENT_TYPE, content_type.to_string()), (header::CONTENT_DISPOSITION, disposition)], file).into_response())
 }
 

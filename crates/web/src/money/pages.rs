@@ -11,11 +11,14 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
 use axum::{Form, Router};
+use selfdirect_domain::calendar::WorkingDays;
 use selfdirect_domain::dates::iso;
 use selfdirect_domain::ids::{AccountId, CouncilId, PaymentRunId};
 use selfdirect_domain::money::audit::AuditRules;
 use selfdirect_domain::money::claims::{ClaimInput, LineProblem};
+use selfdirect_domain::money::payment_files::{pay_dates, BankFileFormat};
 use selfdirect_domain::plan::ServiceCategory;
+use selfdirect_domain::Problems;
 use selfdirect_store::{BankDetailChange, ClaimsReport, Council, InvoiceRecord, PaymentRunPreview, PaymentRunReport, RunItem, RunOptions, StoreError};
 use std::collections::HashMap;
 
@@ -29,6 +32,11 @@ pub fn routes() -> Router<AppState> {
         .route("/councils/{council_id}/invoices/csv", post(submit_invoice_csv))
         .route("/accounts/{account_id}/bank-details/{change_id}/confirm", post(confirm_bank_details))
         .route("/accounts/{account_id}/recovery-notices/{notice_id}/recover", post(recover_after_notice))
+}
+
+/// The first day a Bacs file sent today can pay on, offered on the run form.
+fn earliest_pay_date() -> String {
+    pay_dates::earliest_pay_date(WorkingDays::england_and_wales(), today()).map(iso).unwrap_or_default()
 }
 
 fn today() -> time::Date {
@@ -123,7 +131,7 @@ async fn council_person(s: &AppState, council: &Council, person: Option<&str>) -
 
 async fn finance(State(s): State<AppState>, me: SignedIn, Path(council_id): Path<CouncilId>, Query(q): Query<FinanceQuery>) -> PageResult {
     let period_start = q.period_start.clone().unwrap_or_else(|| iso(today()));
-    let mut page = finance_page(&s, &me, &council_id.to_string(), period_start.clone(), iso(today())).await?;
+    let mut page = finance_page(&s, &me, &council_id.to_string(), period_start.clone(), earliest_pay_date()).await?;
     if let Some(p) = council_person(&s, &page.council, q.confirmed.as_deref()).await? {
         page.notice = Some(format!("The new bank details for {} are confirmed: payments now go to them", p.full_name()));
     }
@@ -169,7 +177,7 @@ async fn recover_after_notice(
     match s.store.recover_after_notice(account_id, notice_id, &input, &me.0.user.display_name).await {
         Ok(_) => Ok(Redirect::to(&format!("/councils/{}/finance?recovered={}", person.council_id, person.id)).into_response()),
         Err(StoreError::Invalid(p)) => {
-            let mut page = finance_page(&s, &me, &person.council_id.to_string(), iso(today()), iso(today())).await?;
+            let mut page = finance_page(&s, &me, &person.council_id.to_string(), iso(today()), earliest_pay_date()).await?;
             page.errors = p
                 .into_vec()
                 .into_iter()
@@ -184,7 +192,9 @@ async fn recover_after_notice(
 async fn run_payments(State(s): State<AppState>, me: SignedIn, Path(council_id): Path<CouncilId>, Form(form): Form<HashMap<String, String>>) -> PageResult {
     me.check_csrf(&form)?;
     let field = |name: &str| form.get(name).cloned().unwrap_or_default();
-    match s.store.payment_run(council_id, &field("period_start"), &field("pay_date"), RunOptions::default()).await {
+    let pay_date = field("pay_date");
+    let asked = (!pay_date.trim().is_empty()).then_some(pay_date.as_str());
+    match s.store.payment_run(council_id, &field("period_start"), asked, RunOptions::default()).await {
         Ok(report) => Ok(Redirect::to(&format!("/payment-runs/{}", report.run_id)).into_response()),
         Err(StoreError::Invalid(p)) => {
             let mut page = finance_page(&s, &me, &council_id.to_string(), field("period_start"), field("pay_date")).await?;
@@ -202,19 +212,25 @@ struct RunPage {
     council_id: String,
     run: PaymentRunReport,
     items: Vec<RunItem>,
+    formats: Vec<Choice>,
 }
 
 async fn run_page(State(s): State<AppState>, me: SignedIn, Path(run_id): Path<PaymentRunId>) -> PageResult {
     let council_id = s.store.payment_run_council(run_id).await?;
     let items = s.store.payment_run_items(run_id).await?;
     let run = s.store.payment_run_by_id(run_id).await?;
-    Ok(render(StatusCode::OK, &RunPage { nav: me.nav(), council_id: council_id.to_string(), run, items }))
+    let formats = BankFileFormat::ALL.iter().map(|f| Choice { code: f.code(), label: f.label() }).collect();
+    Ok(render(StatusCode::OK, &RunPage { nav: me.nav(), council_id: council_id.to_string(), run, items, formats }))
 }
 
 async fn run_file(State(s): State<AppState>, _me: SignedIn, Path((run_id, format)): Path<(String, String)>) -> PageResult {
-    let file = s.store.payment_file(run_id.parse()?, &format).await?;
-    let (content_type, extension) = if format == "pain001" { ("application/xml", "xml") } else { ("text/plain; charset=utf-8", "txt") };
-    let disposition = format!("attachment; filename=\"payment-run-{run_id}-{format}.{extension}\"");
+    let mut problems = Problems::new();
+    let Some(format) = BankFileFormat::parse(&mut problems, "format", &format) else {
+        return Err(StoreError::Invalid(problems).into());
+    };
+    let file = s.store.payment_file(run_id.parse()?, format).await?;
+    let (content_type, extension) = format.media();
+    let disposition = format!("attachment; filename=\"payment-run-{run_id}-{}.{extension}\"", format.code());
     Ok(([(header::CONTENT_TYPE, content_type.to_string()), (header::CONTENT_DISPOSITION, disposition)], file).into_response())
 }
 
