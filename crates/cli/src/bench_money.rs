@@ -7,7 +7,7 @@ use rand_chacha::ChaCha8Rng;
 use rust_decimal::Decimal;
 use selfdirect_domain::deployment::DeploymentOption;
 use selfdirect_domain::money::claims::{Claim, ClaimAccount, ClaimBook, ClaimLine};
-use selfdirect_domain::money::ledger::{allocate_budget, AccountBook, Balances, FundedLine};
+use selfdirect_domain::money::ledger::{allocate_budget, AccountBook, Balances, FundedLine, InForce};
 use selfdirect_domain::money::payment_run::{run_account, Period, RunAccount};
 use selfdirect_domain::plan::{FundingStream, PlanLineInput, ServiceCategory};
 use selfdirect_domain::Money;
@@ -31,6 +31,7 @@ fn synthetic_account(rng: &mut ChaCha8Rng, asc: &FundingStream) -> RunAccount {
             stream: asc.clone(),
             deployment: if i == 0 || rng.gen_bool(0.6) { DeploymentOption::DirectPayment } else { DeploymentOption::IndividualServiceFund },
             annual_cost: Money::from_pence(rng.gen_range(200_000..6_000_000)),
+            in_force: InForce::WHOLE_PLAN,
         })
         .collect();
     let start = ACCOUNT_START;
@@ -166,6 +167,7 @@ fn claim_accounts(people: &[Uuid], asc: &FundingStream) -> Vec<ClaimAccount> {
                 deployment: DeploymentOption::CouncilManaged,
                 stream: asc.clone(),
                 unit_cost: Money::from_pence(2_450),
+                in_force: InForce::WHOLE_PLAN,
             }],
             available: vec![(asc.clone(), Money::from_pounds(12_740))],
             held_by_provider: Vec::new(),

@@ -118,6 +118,7 @@ record_ids! {
     ReviewId => "review",
     BankChangeId => "bank detail change",
     ReconsiderationId => "reconsideration",
+    RevisionId => "plan revision",
 }
 
 #[cfg(test)]

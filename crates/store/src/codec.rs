@@ -10,6 +10,13 @@ pub(crate) fn date(column: &str, text: &str) -> Result<Date> {
     parse_iso_date(text).map_err(|_| StoreError::Corrupt(format!("{column} holds '{text}', not a date")))
 }
 
+/// A plan line's days in force, from its `in_force_from` and `in_force_to` columns.
+pub(crate) fn in_force(r: &sqlx::any::AnyRow) -> Result<selfdirect_domain::plan::revision::InForce> {
+    use sqlx::Row;
+    let day = |column: &str| -> Result<Option<Date>> { r.try_get::<Option<String>, _>(column)?.map(|d| date(&format!("plan_lines.{column}"), &d)).transpose() };
+    Ok(selfdirect_domain::plan::revision::InForce { from: day("in_force_from")?, to: day("in_force_to")? })
+}
+
 /// A stored RFC 3339 timestamp (as `now()` writes them).
 pub(crate) fn timestamp(column: &str, text: &str) -> Result<time::OffsetDateTime> {
     time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)

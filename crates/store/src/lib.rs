@@ -10,6 +10,7 @@ mod learning;
 mod money;
 mod person;
 mod plan;
+mod plan_revisions;
 mod ras;
 mod review;
 // Who may see what, the national-scale generator, and what every step shares.
@@ -34,6 +35,7 @@ pub use money::claims::{AcceptedInvoice, ClaimsReport, InvoiceRecord};
 pub use money::payments::{FinancialAssessmentInput, PaymentRunPreview, PaymentRunReport, RunException, RunItem, RunOptions};
 pub use money::payroll::{PersonalAssistant, PersonalAssistantInput, TimesheetInput};
 pub use person::people::Team;
+pub use plan_revisions::PlanRevision;
 pub use ras::{BudgetChange, CalibrationReport, QuestionnaireVersion, RecomputeReport};
 pub use records::*;
 pub use review::ending::{EndingInput, NoticeRecoveryInput, WaitingNotice};

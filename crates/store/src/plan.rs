@@ -7,10 +7,12 @@ use selfdirect_domain::access::Role;
 use selfdirect_domain::dates::iso;
 use selfdirect_domain::deployment::DeploymentOption;
 use selfdirect_domain::ids::{AssessmentId, CouncilId, PersonId, PlanId};
+use selfdirect_domain::plan::revision::InForce;
 use selfdirect_domain::plan::{check_submission, validate_plan, Frequency, FundingStream, PlanContent, PlanInput, PlanLine, PlanStatus, ServiceCategory};
 use selfdirect_domain::review::safeguarding::{check_approver, ApprovalFlags, ApprovalPolicy};
 use selfdirect_domain::{Money, Problems};
 use sqlx::{Any, Row, Transaction};
+use time::Date;
 
 #[derive(sqlx::FromRow)]
 struct PlanRow {
@@ -47,6 +49,8 @@ struct LineRow {
     stream: String,
     deployment: Option<String>,
     risk_note: Option<String>,
+    in_force_from: Option<String>,
+    in_force_to: Option<String>,
 }
 
 impl LineRow {
@@ -65,6 +69,10 @@ impl LineRow {
                 risk_note: self.risk_note,
             },
             annual_cost: Money::from_pence(self.annual_cost_pence),
+            in_force: InForce {
+                from: self.in_force_from.map(|d| codec::date("plan_lines.in_force_from", &d)).transpose()?,
+                to: self.in_force_to.map(|d| codec::date("plan_lines.in_force_to", &d)).transpose()?,
+            },
         })
     }
 }
@@ -131,7 +139,7 @@ impl Store {
         .bind(now())
         .execute(&mut *tx)
         .await?;
-        insert_lines(&mut tx, &person.council_id.to_string(), &id.to_string(), &content).await?;
+        insert_lines(&mut tx, &person.council_id.to_string(), &id.to_string(), &content.lines, 0, None).await?;
         tx.commit().await?;
         self.plan(id).await
     }
@@ -193,7 +201,7 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         sqlx::query("DELETE FROM plan_lines WHERE plan_id = $1").bind(loaded.plan.id.to_string()).execute(&mut *tx).await?;
-        insert_lines(&mut tx, &loaded.council_id, &loaded.plan.id.to_string(), &content).await?;
+        insert_lines(&mut tx, &loaded.council_id, &loaded.plan.id.to_string(), &content.lines, 0, None).await?;
         tx.commit().await?;
         self.plan(id).await
     }
@@ -317,7 +325,7 @@ pub(crate) async fn load_plan(conn: &mut sqlx::AnyConnection, id: PlanId) -> Res
         .await?
         .ok_or_else(|| StoreError::NotFound { what: "plan", id: id.to_string() })?;
     let lines: Vec<LineRow> = sqlx::query_as(
-        "SELECT id, description, provider, category, frequency, units_per_period, unit_cost_pence, annual_cost_pence, stream, deployment, risk_note \
+        "SELECT id, description, provider, category, frequency, units_per_period, unit_cost_pence, annual_cost_pence, stream, deployment, risk_note, in_force_from, in_force_to \
          FROM plan_lines WHERE plan_id = $1 ORDER BY position",
     )
     .bind(uuid.to_string())
@@ -373,16 +381,24 @@ async fn bump_version(tx: &mut Transaction<'_, Any>, loaded: &LoadedPlan, expect
     Ok(())
 }
 
-async fn insert_lines(tx: &mut Transaction<'_, Any>, council_id: &str, plan_id: &str, content: &PlanContent) -> Result<()> {
-    for (position, line) in content.lines.iter().enumerate() {
+/// Writes `lines` from `first_position` on, in force from `from` (the plan's start if `None`).
+pub(crate) async fn insert_lines(
+    tx: &mut Transaction<'_, Any>,
+    council_id: &str,
+    plan_id: &str,
+    lines: &[PlanLine],
+    first_position: i64,
+    from: Option<Date>,
+) -> Result<()> {
+    for (position, line) in (first_position..).zip(lines) {
         sqlx::query(
-            "INSERT INTO plan_lines (id, council_id, plan_id, position, description, provider, category, frequency, units_per_period, unit_cost_pence, annual_cost_pence, stream, deployment, risk_note) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+            "INSERT INTO plan_lines (id, council_id, plan_id, position, description, provider, category, frequency, units_per_period, unit_cost_pence, annual_cost_pence, stream, deployment, risk_note, in_force_from) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
         )
         .bind(new_id())
         .bind(council_id)
         .bind(plan_id)
-        .bind(position as i64)
+        .bind(position)
         .bind(&line.description)
         .bind(&line.provider)
         .bind(line.category.code())
@@ -393,6 +409,7 @@ async fn insert_lines(tx: &mut Transaction<'_, Any>, council_id: &str, plan_id: 
         .bind(line.stream.code())
         .bind(line.deployment.map(|d| d.code()))
         .bind(line.risk_note.as_deref())
+        .bind(from.map(iso))
         .execute(&mut **tx)
         .await?;
     }

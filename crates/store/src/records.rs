@@ -83,6 +83,8 @@ pub struct PlanLineRecord {
     #[serde(flatten)]
     pub line: PlanLine,
     pub annual_cost: Money,
+    /// The days the line is in force: a revision ends some lines and begins others.
+    pub in_force: selfdirect_domain::plan::revision::InForce,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

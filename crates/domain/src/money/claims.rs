@@ -218,6 +218,8 @@ pub struct ClaimLine {
     pub stream: FundingStream,
     /// The agreed rate per unit.
     pub unit_cost: Money,
+    /// The days the line is in force: a claim is for days of one version of the plan.
+    pub in_force: crate::plan::revision::InForce,
 }
 
 /// A budget account as claims are checked against it.
@@ -499,12 +501,20 @@ impl ClaimBook {
         }
         let mut from_provider = same_category.filter(|l| l.provider == self.provider_keys[provider]).peekable();
         let any_from_provider = from_provider.peek().is_some();
-        let Some(line) = from_provider.find(|l| l.deployment != DeploymentOption::DirectPayment) else {
+        let mut held = from_provider.filter(|l| l.deployment != DeploymentOption::DirectPayment).peekable();
+        if held.peek().is_none() {
             if any_from_provider {
                 return Err(reject(DirectPaymentLine, format!("the person pays {} from their direct payment; invoice them, not the council", claim.provider)));
             }
             // Say only that it does not match: what the plan buys from others is not theirs to know.
             return Err(reject(ProviderNotInPlan, format!("the claim does not match a line of the person's plan for {}", claim.provider)));
+        }
+        // A revised plan: the claim is checked against the version in force on its days.
+        let Some(line) = held.find(|l| l.in_force.covers(claim.period_start, claim.period_end)) else {
+            return Err(reject(
+                OutsidePlanPeriod,
+                format!("the plan changed between {} and {}: claim for the days of each version of the plan separately", claim.period_start, claim.period_end),
+            ));
         };
         if claim.unit_rate > line.unit_cost {
             return Err(reject(RateAboveAgreed, format!("the rate {} is above the {} agreed in the plan", claim.unit_rate, line.unit_cost)));
@@ -557,6 +567,7 @@ mod tests {
             deployment,
             stream: asc(),
             unit_cost: Money::from_pence(rate),
+            in_force: crate::plan::revision::InForce::WHOLE_PLAN,
         };
         let account = ClaimAccount {
             account_id: Uuid::from_u128(100),

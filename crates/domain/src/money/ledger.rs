@@ -8,6 +8,7 @@ use crate::codes::coded_enum;
 use crate::deployment::streams::FundingStream;
 use crate::deployment::DeploymentOption;
 use crate::money::Money;
+pub use crate::plan::revision::InForce;
 use crate::validation::Problems;
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
@@ -32,6 +33,7 @@ coded_enum!(
     /// What a journal entry records.
     EntryKind {
         BudgetAllocated => ("budget_allocated", "Budget allocated"),
+        BudgetChanged => ("budget_changed", "Budget changed by a plan revision"),
         PaymentToBudgetHolder => ("payment_to_budget_holder", "Direct payment paid"),
         PaymentToProvider => ("payment_to_provider", "Paid to provider"),
         Spending => ("spending", "Spending recorded"),
@@ -344,6 +346,8 @@ pub struct FundedLine {
     pub stream: FundingStream,
     pub deployment: DeploymentOption,
     pub annual_cost: Money,
+    /// The days the line is in force (a revision ends and begins lines).
+    pub in_force: InForce,
 }
 
 /// Commits the council's money for an approved plan: one pair of postings per stream.
@@ -358,6 +362,25 @@ pub fn allocate_budget(lines: &[FundedLine], on: Date) -> Result<JournalEntry, L
         postings.push(Posting { account: LedgerAccount::Available, stream, plan_line_id: None, amount });
     }
     JournalEntry::new(EntryKind::BudgetAllocated, on, "Personal budget allocated from the approved support plan", postings)
+}
+
+/// The journal entry that moves the council's commitment by `change`: more money made
+/// available, or money released back to the council (no more than it still holds, since
+/// nothing held may go below zero). `None` when nothing moves.
+pub fn change_commitment(change: &BTreeMap<FundingStream, Money>, available: impl Fn(&FundingStream) -> Money, on: Date) -> Option<JournalEntry> {
+    let mut postings = Vec::new();
+    for (stream, amount) in change {
+        let moved = if amount.is_negative() { -(-*amount).min(available(stream).max(Money::ZERO)) } else { *amount };
+        if moved.is_zero() {
+            continue;
+        }
+        postings.push(Posting { account: LedgerAccount::CouncilFunding, stream: stream.clone(), plan_line_id: None, amount: -moved });
+        postings.push(Posting { account: LedgerAccount::Available, stream: stream.clone(), plan_line_id: None, amount: moved });
+    }
+    if postings.is_empty() {
+        return None;
+    }
+    Some(JournalEntry::new(EntryKind::BudgetChanged, on, "Personal budget changed by a revision of the support plan", postings).expect("each pair balances"))
 }
 
 /// Who a payment goes to.
@@ -461,7 +484,13 @@ mod tests {
     use time::macros::date;
 
     fn line(deployment: DeploymentOption, stream: &str, pounds: i64) -> FundedLine {
-        FundedLine { id: Uuid::now_v7(), stream: FundingStream::new(stream), deployment, annual_cost: Money::from_pounds(pounds) }
+        FundedLine {
+            id: Uuid::now_v7(),
+            stream: FundingStream::new(stream),
+            deployment,
+            annual_cost: Money::from_pounds(pounds),
+            in_force: InForce::WHOLE_PLAN,
+        }
     }
 
     const ASC: &str = "adult_social_care";

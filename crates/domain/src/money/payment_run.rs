@@ -114,13 +114,18 @@ fn unpaid(book: &AccountBook, stream: &FundingStream, payee: Cow<'static, str>, 
 struct Due {
     stream: FundingStream,
     payee: RunPayee,
+    /// The live days of the period not yet paid to this payee from this stream.
+    unpaid: Vec<PaidDays>,
+    /// Those of them some line is in force on: what the payment pays for.
     pays_for: Vec<PaidDays>,
     days: i64,
     wanted: Money,
 }
 
 /// Groups the paid-out lines by stream and payee (direct payments to the budget holder,
-/// ISF lines to their provider), each with the unpaid days of the period and its amount.
+/// ISF lines to their provider), each with the unpaid days of the period and its amount:
+/// each line for the unpaid days it is in force, so a plan revised in the middle of a
+/// period is paid pro rata at each version.
 fn dues(account: &RunAccount, period: Period) -> Vec<Due> {
     let mut dues: Vec<Due> = Vec::new();
     for (i, line) in account.lines.iter().enumerate() {
@@ -132,17 +137,41 @@ fn dues(account: &RunAccount, period: Period) -> Vec<Due> {
         let slot = match dues.iter().position(|d| d.stream == line.stream && d.payee == payee) {
             Some(slot) => slot,
             None => {
-                let (pays_for, days) = unpaid(&account.book, &line.stream, payee_code(&payee), period);
-                dues.push(Due { stream: line.stream.clone(), payee, pays_for, days, wanted: Money::ZERO });
+                let (unpaid, _) = unpaid(&account.book, &line.stream, payee_code(&payee), period);
+                dues.push(Due { stream: line.stream.clone(), payee, unpaid, pays_for: Vec::new(), days: 0, wanted: Money::ZERO });
                 dues.len() - 1
             }
         };
         let due = &mut dues[slot];
-        due.wanted += prorate(line.annual_cost, due.days);
+        let mut line_days = 0;
+        for range in &due.unpaid {
+            if let Some((first_day, last_day)) = line.in_force.clip(range.first_day, range.last_day) {
+                line_days += (last_day - first_day).whole_days() + 1;
+                due.pays_for.push(PaidDays { first_day, last_day, ..range.clone() });
+            }
+        }
+        due.wanted += prorate(line.annual_cost, line_days);
+    }
+    for due in &mut dues {
+        due.pays_for = merged(std::mem::take(&mut due.pays_for));
+        due.days = due.pays_for.iter().map(PaidDays::days).sum();
     }
     // Direct payments first: the contribution is netted from them.
     dues.sort_by_key(|d| d.payee != RunPayee::BudgetHolder);
     dues
+}
+
+/// Ranges of one stream and payee, sorted, with overlapping and touching ones joined.
+fn merged(mut ranges: Vec<PaidDays>) -> Vec<PaidDays> {
+    ranges.sort_by_key(|r| r.first_day);
+    let mut out: Vec<PaidDays> = Vec::with_capacity(ranges.len());
+    for r in ranges {
+        match out.last_mut() {
+            Some(last) if last.last_day.next_day().is_some_and(|d| r.first_day <= d) => last.last_day = last.last_day.max(r.last_day),
+            _ => out.push(r),
+        }
+    }
+    out
 }
 
 /// Works out what `period`'s run pays for one account: each line for the live days of the
@@ -242,12 +271,18 @@ pub fn idempotency_key(run_id: Uuid, account_id: Uuid, stream: &FundingStream, p
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::money::ledger::{allocate_budget, pay, record_spending, Balances, GateRefusal, Payee};
+    use crate::money::ledger::{allocate_budget, pay, record_spending, Balances, GateRefusal, InForce, Payee};
     use proptest::prelude::*;
     use time::macros::date;
 
     fn line(deployment: DeploymentOption, pounds: i64) -> FundedLine {
-        FundedLine { id: Uuid::now_v7(), stream: FundingStream::new("adult_social_care"), deployment, annual_cost: Money::from_pounds(pounds) }
+        FundedLine {
+            id: Uuid::now_v7(),
+            stream: FundingStream::new("adult_social_care"),
+            deployment,
+            annual_cost: Money::from_pounds(pounds),
+            in_force: InForce::WHOLE_PLAN,
+        }
     }
 
     fn book(start: Date, suspended_from: Option<Date>, balances: Balances) -> AccountBook {
@@ -262,6 +297,31 @@ mod tests {
             providers: lines.iter().map(|_| "Harbour Support".to_string()).collect(),
             lines,
         }
+    }
+
+    #[test]
+    fn a_plan_revised_in_the_middle_of_a_period_pays_each_day_at_its_version() {
+        // £13,000 a year to 14 April, then £26,000 a year from 15 April (more hours).
+        let mut before = line(DeploymentOption::DirectPayment, 13_000);
+        before.in_force = InForce { from: None, to: Some(date!(2026 - 04 - 14)) };
+        let mut after = line(DeploymentOption::DirectPayment, 26_000);
+        after.in_force = InForce { from: Some(date!(2026 - 04 - 15)), to: None };
+        let mut a = account(vec![before, after], 0);
+        let period = Period::four_weeks_from(date!(2026 - 04 - 01));
+        let run = run_account(&a, period, date!(2026 - 04 - 01));
+        assert_eq!(run.payments.len(), 1, "one payment to the budget holder: {run:?}");
+        let paid = &run.payments[0];
+        assert_eq!(paid.gross, prorate(Money::from_pounds(13_000), 14) + prorate(Money::from_pounds(26_000), 14));
+        assert_eq!(paid.gross, Money::from_pounds(1_500));
+        assert_eq!(paid.entry.pays_for().len(), 1, "the fortnights join: {:?}", paid.entry.pays_for());
+        a.book.admit(&paid.entry).unwrap();
+        assert!(run_account(&a, period, date!(2026 - 04 - 01)).payments.is_empty(), "each day once, whatever the version");
+        // A line that has ended is not paid for the days after it.
+        let mut ended = line(DeploymentOption::DirectPayment, 13_000);
+        ended.in_force = InForce { from: None, to: Some(date!(2026 - 04 - 07)) };
+        let only_ended = account(vec![ended], 0);
+        let run = run_account(&only_ended, period, date!(2026 - 04 - 01));
+        assert_eq!((run.payments[0].gross, run.payments[0].entry.pays_for()[0].last_day), (prorate(Money::from_pounds(13_000), 7), date!(2026 - 04 - 07)));
     }
 
     #[test]

@@ -151,6 +151,7 @@ mod tests {
             stream: FundingStream::new("adult_social_care"),
             deployment: DeploymentOption::DirectPayment,
             annual_cost: Money::from_pounds(36_400),
+            in_force: crate::plan::revision::InForce::WHOLE_PLAN,
         }
     }
 
@@ -226,12 +227,14 @@ mod tests {
                     stream: FundingStream::new("adult_social_care"),
                     deployment: DeploymentOption::DirectPayment,
                     annual_cost: Money::from_pounds(pounds),
+                    in_force: crate::plan::revision::InForce::WHOLE_PLAN,
                 },
                 FundedLine {
                     id: uuid::Uuid::now_v7(),
                     stream: FundingStream::new("adult_social_care"),
                     deployment: DeploymentOption::IndividualServiceFund,
                     annual_cost: Money::from_pounds(2_000),
+                    in_force: crate::plan::revision::InForce::WHOLE_PLAN,
                 },
             ];
             let allocation = crate::money::ledger::allocate_budget(&lines, date!(2026 - 04 - 01)).unwrap();

@@ -13,7 +13,7 @@ use selfdirect_domain::deployment::streams::SpendingPurpose;
 use selfdirect_domain::deployment::{overall, AccountDeployment, DeploymentOption};
 use selfdirect_domain::ids::{AccountId, CouncilId, PersonId, PlanId};
 use selfdirect_domain::learning::uptake::{uptake, UptakeCounts};
-use selfdirect_domain::money::ledger::{self, AccountBook, Balances, EntryKind, FundedLine, JournalEntry, LedgerAccount, PaidDays, Payee, Posting};
+use selfdirect_domain::money::ledger::{self, AccountBook, Balances, EntryKind, FundedLine, InForce, JournalEntry, LedgerAccount, PaidDays, Payee, Posting};
 use selfdirect_domain::money::statement::{statement, StatementEntry};
 use selfdirect_domain::plan::{check_one_live_budget as check_one_live_budget_rule, FundingStream, PlanStatus};
 use selfdirect_domain::review::ending::{EndingReason, OverpaidDays};
@@ -248,7 +248,13 @@ impl Store {
         let mut funded = Vec::with_capacity(plan.lines.len());
         for (line, option) in plan.lines.iter().zip(&chosen) {
             sqlx::query("UPDATE plan_lines SET deployment = $1 WHERE id = $2").bind(option.code()).bind(line.id.to_string()).execute(&mut *tx).await?;
-            funded.push(FundedLine { id: line.id, stream: line.line.stream.clone(), deployment: *option, annual_cost: line.annual_cost });
+            funded.push(FundedLine {
+                id: line.id,
+                stream: line.line.stream.clone(),
+                deployment: *option,
+                annual_cost: line.annual_cost,
+                in_force: InForce::WHOLE_PLAN,
+            });
         }
         // A person with a personal budget receives long-term support by definition.
         sqlx::query("UPDATE people SET long_term_support = 1 WHERE id = $1").bind(plan.person_id.to_string()).execute(&mut *tx).await?;
@@ -591,6 +597,7 @@ fn funded_line(r: &sqlx::any::AnyRow) -> Result<(FundedLine, String)> {
         stream: FundingStream::new(r.try_get::<String, _>("stream")?),
         deployment: codec::code("plan_lines.deployment", &deployment, DeploymentOption::from_code)?,
         annual_cost: Money::from_pence(r.try_get("annual_cost_pence")?),
+        in_force: codec::in_force(r)?,
     };
     Ok((line, r.try_get("provider")?))
 }
@@ -608,7 +615,7 @@ pub(crate) async fn lock_accounts(tx: &mut Transaction<'_, Any>, council_id: &st
     }
     let plan_ids: Vec<String> = accounts.values().map(|a: &BudgetAccount| a.plan_id.to_string()).collect();
     let mut lines: BTreeMap<String, (Vec<FundedLine>, Vec<String>)> = BTreeMap::new();
-    let sql = "SELECT plan_id, id, stream, deployment, annual_cost_pence, provider FROM plan_lines WHERE council_id = $1 AND plan_id IN ({list}) ORDER BY plan_id, position";
+    let sql = "SELECT plan_id, id, stream, deployment, annual_cost_pence, provider, in_force_from, in_force_to FROM plan_lines WHERE council_id = $1 AND plan_id IN ({list}) ORDER BY plan_id, position";
     for r in fetch_in(tx, sql, council_id, &plan_ids).await? {
         let (line, provider) = funded_line(&r)?;
         let entry = lines.entry(r.try_get("plan_id")?).or_default();

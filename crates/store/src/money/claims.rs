@@ -318,7 +318,7 @@ async fn load_claim_book(
             },
         );
     }
-    let lines = "SELECT a.id AS account_id, l.id, l.category, l.provider, l.deployment, l.stream, l.unit_cost_pence \
+    let lines = "SELECT a.id AS account_id, l.id, l.category, l.provider, l.deployment, l.stream, l.unit_cost_pence, l.in_force_from, l.in_force_to \
                  FROM plan_lines l JOIN budget_accounts a ON a.plan_id = l.plan_id WHERE a.council_id = $1 AND a.person_id IN ({list}) ORDER BY l.position";
     for r in fetch_in(tx, lines, cid, &people).await? {
         let Some(account) = accounts.get_mut(&r.try_get::<String, _>("account_id")?) else { continue };
@@ -330,6 +330,7 @@ async fn load_claim_book(
             deployment: codec::code("plan_lines.deployment", &deployment, DeploymentOption::from_code)?,
             stream: FundingStream::new(r.try_get::<String, _>("stream")?),
             unit_cost: Money::from_pence(r.try_get("unit_cost_pence")?),
+            in_force: codec::in_force(&r)?,
         });
     }
     // The days each line has been invoiced for: each day of a service is billed once.

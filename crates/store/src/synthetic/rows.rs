@@ -17,7 +17,7 @@ use selfdirect_domain::deployment::streams::FundingStreams;
 use selfdirect_domain::deployment::{overall, DeploymentOption};
 use selfdirect_domain::learning::survey::{score_response, Survey};
 use selfdirect_domain::money::claims::{AcceptedClaim, Claim};
-use selfdirect_domain::money::ledger::{allocate_budget, record_spending, AccountBook, Balances, FundedLine, JournalEntry, LedgerAccount};
+use selfdirect_domain::money::ledger::{allocate_budget, record_spending, AccountBook, Balances, FundedLine, InForce, JournalEntry, LedgerAccount};
 use selfdirect_domain::money::payment_run::{run_account, Period, RunAccount, RunPayee};
 use selfdirect_domain::person::ClientGroup;
 use selfdirect_domain::plan::{validate_plan, PlanInput, PlanLineInput};
@@ -450,7 +450,7 @@ pub fn person(batch: &mut Batch, rng: &mut ChaCha8Rng, ids: &mut Ids, (council, 
             text(deployment.code()),
         ]);
         batch.counts.plan_lines += 1;
-        lines.push(FundedLine { id, stream: line.stream.clone(), deployment: *deployment, annual_cost: line.annual_cost() });
+        lines.push(FundedLine { id, stream: line.stream.clone(), deployment: *deployment, annual_cost: line.annual_cost(), in_force: InForce::WHOLE_PLAN });
     }
 
     // The account: open until the person leaves (about one in ten a year) or beyond the end.

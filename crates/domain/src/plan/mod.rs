@@ -10,6 +10,8 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use time::Date;
 
+pub mod revision;
+
 coded_enum!(
     /// What kind of support a plan line buys; the market intelligence groups spending by it.
     ServiceCategory {
