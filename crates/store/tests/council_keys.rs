@@ -98,6 +98,8 @@ const STAND_IN_COLUMNS: &[(&str, &str)] = &[
     ("reviews", "working"),
     ("reviews", "not_working"),
     ("reviews", "decision"),
+    ("plan_lines", "in_force_from"),
+    ("plan_lines", "in_force_to"),
 ];
 
 /// Tables of migrations after 000018 that today's code writes, as plain stand-ins.

@@ -102,6 +102,7 @@ fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(allocation_history))
         .routes(routes!(list_reconsiderations, request_reconsideration))
         .routes(routes!(decide_reconsideration))
+        .merge(crate::plan::revisions::routes())
         .merge(crate::money::api::routes())
         .merge(crate::review::api::routes())
         .merge(crate::learning::api::routes())

@@ -1,7 +1,7 @@
 //! Server-rendered pages in the GOV.UK Design System style. They work without JavaScript.
 
 use crate::auth::{self, Nav, SignedIn};
-use crate::forms::SummaryError;
+use crate::forms::{capitalise, SummaryError};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -252,6 +252,47 @@ struct LineView {
     deployment: &'static str,
     annual_cost: Money,
     risk_note: Option<String>,
+    /// "From 13 May 2026", "Until 12 May 2026": a line a revision began or ended.
+    in_force: Option<String>,
+}
+
+/// A revision of the plan, for the plan page.
+struct RevisionView {
+    id: String,
+    number: i64,
+    from: String,
+    reason: String,
+    before: Money,
+    after: Money,
+    status: &'static str,
+    waiting: bool,
+    decided: String,
+}
+
+impl RevisionView {
+    fn new(r: &selfdirect_store::PlanRevision) -> RevisionView {
+        let status = match r.status.as_str() {
+            "approved" => "In force",
+            "submitted" => "Waiting for a team manager",
+            _ => "Returned",
+        };
+        let decided = match (&r.decided_by, &r.decision_note) {
+            (Some(by), Some(note)) => format!("{by}: {note}"),
+            (Some(by), None) => by.clone(),
+            _ => String::new(),
+        };
+        RevisionView {
+            id: r.id.to_string(),
+            number: r.number,
+            from: long(r.effective_from),
+            reason: r.reason.clone(),
+            before: r.annual_cost_before,
+            after: r.annual_cost_after,
+            status,
+            waiting: r.status == "submitted",
+            decided: format!("Asked by {}{}", r.requested_by, if decided.is_empty() { String::new() } else { format!("; decided by {decided}") }),
+        }
+    }
 }
 
 struct PlanView {
@@ -293,6 +334,12 @@ impl PlanView {
                     deployment: l.line.deployment.map(|d| d.label()).unwrap_or("Not chosen yet"),
                     annual_cost: l.annual_cost,
                     risk_note: l.line.risk_note.clone(),
+                    in_force: match (l.in_force.from, l.in_force.to) {
+                        (Some(from), Some(to)) => Some(format!("From {} until {}", long(from), long(to))),
+                        (Some(from), None) => Some(format!("From {}", long(from))),
+                        (None, Some(to)) => Some(format!("Until {}", long(to))),
+                        (None, None) => None,
+                    },
                 })
                 .collect(),
             total: plan.total,
@@ -577,6 +624,11 @@ fn notice_words(n: &selfdirect_store::RecoveryNotice) -> String {
 struct PlanPage {
     nav: Option<Nav>,
     may_decide: bool,
+    /// An approved plan this user may change from a date.
+    may_revise: bool,
+    revisions: Vec<RevisionView>,
+    revision_note: String,
+    revision_note_error: Option<String>,
     council_id: String,
     person_id: String,
     person_name: String,
@@ -596,9 +648,15 @@ struct PlanQuery {
 async fn plan_page(s: &AppState, me: &SignedIn, plan_id: &str) -> Result<PlanPage, PageError> {
     let plan = s.store.plan(plan_id.parse()?).await?;
     let person = s.store.person(plan.person_id).await?;
+    let may_decide = me.may(Action::DecidePlan, person.subject());
+    let revisions = s.store.plan_revisions(plan.id).await?.iter().map(RevisionView::new).collect();
     Ok(PlanPage {
         nav: me.nav(),
-        may_decide: me.may(Action::DecidePlan, person.subject()),
+        may_decide,
+        may_revise: may_decide && plan.status == PlanStatus::Approved,
+        revisions,
+        revision_note: String::new(),
+        revision_note_error: None,
         council_id: person.council_id.to_string(),
         person_id: person.id.to_string(),
         person_name: person.full_name(),
@@ -616,6 +674,9 @@ async fn plan(State(s): State<AppState>, me: SignedIn, Path(plan_id): Path<PlanI
     page.notice = match q.done.as_deref() {
         Some("approved") => Some(format!("Plan approved. The final budget is {} a year.", page.plan.total)),
         Some("returned") => Some("Plan returned for changes.".to_string()),
+        Some("revised") => Some(format!("The plan is changed. From its new version it costs {} a year.", page.plan.total)),
+        Some("revision_waiting") => Some("The change is above what you may approve: it waits for a team manager. The plan in force carries on.".to_string()),
+        Some("revision_returned") => Some("The change was returned. The plan in force carries on.".to_string()),
         _ => None,
     };
     Ok(render(StatusCode::OK, &page))
@@ -649,6 +710,14 @@ async fn refused(s: &AppState, me: &SignedIn, plan_id: &str, error: StoreError, 
         StoreError::Conflict(message) => page.errors.push(SummaryError { href: "#main-content".into(), message }),
         _ => unreachable!("other errors returned above"),
     }
+    Ok(render(status, &page))
+}
+
+/// The plan page again with a refusal by `field` (a decision on a revision).
+pub(crate) async fn plan_refused(s: &AppState, me: &SignedIn, plan_id: &str, status: StatusCode, field: &str, message: String) -> PageResult {
+    let mut page = plan_page(s, me, plan_id).await?;
+    page.revision_note_error = Some(capitalise(&message));
+    page.errors.push(SummaryError { href: format!("#{field}"), message: capitalise(&message) });
     Ok(render(status, &page))
 }
 

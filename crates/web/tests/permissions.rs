@@ -78,6 +78,8 @@ fn expected(method: &Method, route: &str) -> Option<&'static str> {
         "/api/v1/plans/{plan_id}" if get => view,
         "/api/v1/plans/{plan_id}" | "/api/v1/plans/{plan_id}/submit" | "/api/v1/plans/{plan_id}/account" => edit,
         "/api/v1/plans/{plan_id}/approve" | "/api/v1/plans/{plan_id}/return" | "/api/v1/reconsiderations/{reconsideration_id}/decision" => decide,
+        "/api/v1/plans/{plan_id}/revisions" if get => view,
+        "/api/v1/plans/{plan_id}/revisions" | "/api/v1/plans/{plan_id}/revisions/{revision_id}/decision" => decide,
         "/api/v1/accounts/{account_id}" | "/api/v1/accounts/{account_id}/entries" => view,
         "/api/v1/accounts/{account_id}/payments"
         | "/api/v1/accounts/{account_id}/financial-assessments"
@@ -129,6 +131,7 @@ fn expected_page(method: &str, route: &str) -> Option<&'static str> {
         ("GET", "/people/{person_id}" | "/plans/{plan_id}") => view,
         ("GET", "/people/{person_id}/access-log") => "P auditor",
         ("POST", "/plans/{plan_id}/approve" | "/plans/{plan_id}/return") => "social_worker team_manager",
+        (_, "/plans/{plan_id}/revise" | "/plans/{plan_id}/revisions/{revision_id}/decision") => "social_worker team_manager",
         (_, "/plans/{plan_id}/edit" | "/plans/{plan_id}/money" | "/accounts/{account_id}/spending") => edit,
         ("GET", "/councils/{council_id}/dashboard" | "/councils/{council_id}/dashboard/spending.csv") => figures,
         (_, "/councils/{council_id}/finance" | "/councils/{council_id}/payment-runs" | "/payment-runs/{run_id}" | "/payment-runs/{run_id}/file/{format}") => {
@@ -176,6 +179,16 @@ async fn records(store: &Store, council: &str, name: &str) -> Target {
     let bank =
         BankDetailsInput { account_name: "NEW PAYEE".into(), sort_code: "20-00-00".into(), account_number: "12345678".into(), service_user_number: None };
     let change = store.propose_bank_details(account, &bank, &entered_by).await.unwrap();
+    // A revision of the plan (within a social worker's authority, so in force at once).
+    let revised = selfdirect_domain::plan::revision::RevisionInput {
+        effective_from: "2026-06-03".into(),
+        reason: "Review".into(),
+        lines: vec![selfdirect_domain::plan::revision::RevisedLineInput {
+            line: weekly_line("PA hours", "Harbour Care", "personal_assistant", "120"),
+            deployment: "direct_payment".into(),
+        }],
+    };
+    let revision = store.revise_plan(acc.plan_id, &revised, "Case Worker", selfdirect_domain::access::Role::SocialWorker).await.unwrap().id;
     // Support ended with money still held: a notice of recovery for the finance routes.
     selfdirect_store::testing::pay_budget_holder(store, account, "100.00", "2026-04-02").await;
     let ending = selfdirect_store::EndingInput { ended_on: "2027-03-30".into(), reason: "chose_to_stop".into(), overpaid_days: None };
@@ -192,6 +205,7 @@ async fn records(store: &Store, council: &str, name: &str) -> Target {
             ("concern_id", concern.id.to_string()),
             ("change_id", change.id),
             ("notice_id", notice.to_string()),
+            ("revision_id", revision.to_string()),
             ("format", "standard18".to_string()),
         ]),
     }

@@ -2,3 +2,4 @@
 //! money is held, recording spending, and who has looked at their record.
 
 pub(crate) mod pages;
+pub(crate) mod revisions;

@@ -14,7 +14,8 @@ use axum::routing::get;
 use axum::{Form, Router};
 use selfdirect_domain::deployment::streams::SpendingPurpose;
 use selfdirect_domain::deployment::DeploymentOption;
-use selfdirect_domain::ids::{AccountId, PersonId, PlanId};
+use selfdirect_domain::ids::{AccountId, PersonId, PlanId, RevisionId};
+use selfdirect_domain::plan::revision::{RevisedLineInput, RevisionInput};
 use selfdirect_domain::plan::{Frequency, PlanInput, PlanLineInput, ServiceCategory};
 use selfdirect_domain::ras::weekly;
 use selfdirect_domain::Money;
@@ -27,6 +28,8 @@ pub fn routes() -> Router<AppState> {
         .route("/my-budget/easy-read", get(easy_read))
         .route("/people/{person_id}/access-log", get(access_log_page))
         .route("/plans/{plan_id}/edit", get(edit_form).post(save))
+        .route("/plans/{plan_id}/revise", get(revise_form).post(revise))
+        .route("/plans/{plan_id}/revisions/{revision_id}/decision", axum::routing::post(decide_revision))
         .route("/plans/{plan_id}/money", get(deployment_form).post(choose_deployment))
         // Room for the largest receipt and the form around it (axum's default is 2 MB).
         .route(
@@ -37,7 +40,7 @@ pub fn routes() -> Router<AppState> {
 
 /// Blank rows offered below the plan's lines, so a line can be added without JavaScript.
 const BLANK_ROWS: usize = 2;
-const LINE_FIELDS: [&str; 7] = ["description", "provider", "category", "frequency", "units", "unit_cost", "risk_note"];
+const LINE_FIELDS: [&str; 8] = ["description", "provider", "category", "frequency", "units", "unit_cost", "risk_note", "deployment"];
 
 async fn my_budget(State(s): State<AppState>, me: SignedIn) -> PageResult {
     let person = me.0.user.person_id.ok_or(PageError::Refused(selfdirect_domain::access::Refusal::Forbidden))?;
@@ -97,6 +100,8 @@ struct PlanEditPage {
     rows: Vec<LineRow>,
     categories: Vec<Choice>,
     frequencies: Vec<Choice>,
+    /// Offered only where a line's holding is chosen with it (a revision).
+    deployments: Vec<Choice>,
     indicative_budget: Money,
     total: Option<Money>,
     notice: Option<String>,
@@ -110,10 +115,9 @@ impl PlanEditPage {
     }
 }
 
-fn page_for(me: &SignedIn, plan: &Plan, person_name: String) -> PlanEditPage {
-    let mut rows: Vec<LineRow> = plan
-        .lines
-        .iter()
+/// Form rows for `lines`, then blank rows to add to.
+fn rows_for<'a>(lines: impl Iterator<Item = &'a selfdirect_store::records::PlanLineRecord>) -> Vec<LineRow> {
+    let mut rows: Vec<LineRow> = lines
         .enumerate()
         .map(|(index, l)| {
             let values = BTreeMap::from([
@@ -124,12 +128,18 @@ fn page_for(me: &SignedIn, plan: &Plan, person_name: String) -> PlanEditPage {
                 ("units", l.line.units_per_period.normalize().to_string()),
                 ("unit_cost", l.line.unit_cost.to_plain_string()),
                 ("risk_note", l.line.risk_note.clone().unwrap_or_default()),
+                ("deployment", l.line.deployment.map(|d| d.code().to_string()).unwrap_or_default()),
             ]);
             LineRow { index, values, errors: BTreeMap::new() }
         })
         .collect();
     let next = rows.len();
     rows.extend((next..next + BLANK_ROWS).map(|index| LineRow { index, ..LineRow::default() }));
+    rows
+}
+
+fn page_for(me: &SignedIn, plan: &Plan, person_name: String) -> PlanEditPage {
+    let rows = rows_for(plan.lines.iter());
     PlanEditPage {
         nav: me.nav(),
         plan_id: plan.id.to_string(),
@@ -145,6 +155,7 @@ fn page_for(me: &SignedIn, plan: &Plan, person_name: String) -> PlanEditPage {
         rows,
         categories: choices(ServiceCategory::ALL, ServiceCategory::code, ServiceCategory::label),
         frequencies: choices(Frequency::ALL, Frequency::code, Frequency::label),
+        deployments: Vec::new(),
         indicative_budget: plan.indicative_budget,
         total: Some(plan.total),
         notice: None,
@@ -159,7 +170,8 @@ async fn edit_form(State(s): State<AppState>, me: SignedIn, Path(plan_id): Path<
 }
 
 /// Reads the form back into rows (keeping exactly what was typed) and a plan input.
-fn read_form(form: &HashMap<String, String>, plan: &Plan) -> (Vec<LineRow>, PlanInput, Vec<usize>) {
+/// The form's rows as typed, and which are not blank (`kept[i]` is the row of line i).
+fn read_rows(form: &HashMap<String, String>) -> (Vec<LineRow>, Vec<usize>) {
     let count = form.get("rows").and_then(|r| r.parse::<usize>().ok()).unwrap_or(0).min(selfdirect_domain::plan::MAX_LINES + BLANK_ROWS);
     let rows: Vec<LineRow> = (0..count)
         .map(|index| LineRow {
@@ -168,25 +180,27 @@ fn read_form(form: &HashMap<String, String>, plan: &Plan) -> (Vec<LineRow>, Plan
             errors: BTreeMap::new(),
         })
         .collect();
-    // Blank rows are left out; `kept[i]` is the form row of the plan's i-th line.
     let kept: Vec<usize> = rows.iter().filter(|r| !r.is_blank()).map(|r| r.index).collect();
-    let lines = kept
-        .iter()
-        .map(|&i| {
-            let r = &rows[i];
-            let existing = plan.lines.get(i).map(|l| l.line.stream.code().to_string());
-            PlanLineInput {
-                description: r.value("description").to_string(),
-                provider: r.value("provider").to_string(),
-                category: r.value("category").to_string(),
-                frequency: r.value("frequency").to_string(),
-                units_per_period: r.value("units").to_string(),
-                unit_cost: r.value("unit_cost").to_string(),
-                stream: existing,
-                risk_note: Some(r.value("risk_note").to_string()),
-            }
-        })
-        .collect();
+    (rows, kept)
+}
+
+/// A row as a plan line, keeping the stream of the line it was shown for.
+fn line_input(row: &LineRow, stream: Option<String>) -> PlanLineInput {
+    PlanLineInput {
+        description: row.value("description").to_string(),
+        provider: row.value("provider").to_string(),
+        category: row.value("category").to_string(),
+        frequency: row.value("frequency").to_string(),
+        units_per_period: row.value("units").to_string(),
+        unit_cost: row.value("unit_cost").to_string(),
+        stream,
+        risk_note: Some(row.value("risk_note").to_string()),
+    }
+}
+
+fn read_form(form: &HashMap<String, String>, plan: &Plan) -> (Vec<LineRow>, PlanInput, Vec<usize>) {
+    let (rows, kept) = read_rows(form);
+    let lines = kept.iter().map(|&i| line_input(&rows[i], plan.lines.get(i).map(|l| l.line.stream.code().to_string()))).collect();
     let field = |name: &str| form.get(name).cloned().unwrap_or_default();
     let input = PlanInput {
         outcomes: field("outcomes").lines().map(str::trim).filter(|l| !l.is_empty()).map(String::from).collect(),
@@ -196,6 +210,22 @@ fn read_form(form: &HashMap<String, String>, plan: &Plan) -> (Vec<LineRow>, Plan
         over_budget_reason: Some(field("over_budget_reason")).filter(|r| !r.trim().is_empty()),
     };
     (rows, input, kept)
+}
+
+/// Puts a problem about a line beside its field in the row it was typed in; the link to it.
+fn put_by_row(rows: &mut [LineRow], kept: &[usize], field: &str, message: &str) -> Option<String> {
+    let (line, name) = line_field(field)?;
+    let row = *kept.get(line)?;
+    rows[row].errors.insert(name, message.to_string());
+    Some(format!("#line-{row}-{name}"))
+}
+
+/// Blank rows again after the typed ones, to add a line.
+fn with_blank_rows(mut rows: Vec<LineRow>) -> Vec<LineRow> {
+    let shown = rows.len();
+    let blank_at_end = rows.iter().rev().take_while(|r| r.is_blank()).count();
+    rows.extend((shown..shown + BLANK_ROWS.saturating_sub(blank_at_end)).map(|index| LineRow { index, ..LineRow::default() }));
+    rows
 }
 
 /// The form field a store problem is about: `lines[2].unit_cost` → row of line 2, "unit_cost".
@@ -238,13 +268,9 @@ async fn save(State(s): State<AppState>, me: SignedIn, Path(plan_id): Path<PlanI
     page.over_budget_reason = form.get("over_budget_reason").cloned().unwrap_or_default();
     for problem in problems.into_vec() {
         let message = sentence(&problem.field, &problem.problem);
-        let href = match line_field(&problem.field) {
-            Some((line, field)) if line < kept.len() => {
-                let row = kept[line];
-                rows[row].errors.insert(field, message.clone());
-                format!("#line-{row}-{field}")
-            }
-            _ => match problem.field.as_str() {
+        let href = match put_by_row(&mut rows, &kept, &problem.field, &message) {
+            Some(href) => href,
+            None => match problem.field.as_str() {
                 f if f.starts_with("outcomes") => {
                     page.outcomes_error = Some(message.clone());
                     "#outcomes".to_string()
@@ -261,11 +287,7 @@ async fn save(State(s): State<AppState>, me: SignedIn, Path(plan_id): Path<PlanI
         };
         page.errors.push(SummaryError { href, message });
     }
-    let shown = rows.len();
-    rows.extend(
-        (shown..shown + BLANK_ROWS.saturating_sub(rows.iter().rev().take_while(|r| r.is_blank()).count())).map(|index| LineRow { index, ..LineRow::default() }),
-    );
-    page.rows = rows;
+    page.rows = with_blank_rows(rows);
     Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page))
 }
 
@@ -499,4 +521,114 @@ async fn access_log_page(State(s): State<AppState>, me: SignedIn, Path(person_id
         entries: s.store.access_log(person_id, 500).await?,
     };
     Ok(render(StatusCode::OK, &page))
+}
+
+#[derive(Template)]
+#[template(path = "plan_revise.html")]
+struct RevisePage {
+    nav: Option<Nav>,
+    plan_id: String,
+    person_id: String,
+    person_name: String,
+    form: FormState,
+    lines_error: Option<String>,
+    rows: Vec<LineRow>,
+    categories: Vec<Choice>,
+    frequencies: Vec<Choice>,
+    deployments: Vec<Choice>,
+    total: Money,
+}
+
+fn revise_page(me: &SignedIn, plan: &Plan, person_name: String, rows: Vec<LineRow>, form: FormState) -> RevisePage {
+    RevisePage {
+        nav: me.nav(),
+        plan_id: plan.id.to_string(),
+        person_id: plan.person_id.to_string(),
+        person_name,
+        form,
+        lines_error: None,
+        rows,
+        categories: choices(ServiceCategory::ALL, ServiceCategory::code, ServiceCategory::label),
+        frequencies: choices(Frequency::ALL, Frequency::code, Frequency::label),
+        deployments: choices(DeploymentOption::ALL, DeploymentOption::code, DeploymentOption::label),
+        total: plan.total,
+    }
+}
+
+/// The lines in force at the end of the plan: what a new version starts from.
+fn latest_lines(plan: &Plan) -> impl Iterator<Item = &selfdirect_store::records::PlanLineRecord> {
+    plan.lines.iter().filter(|l| l.in_force.to.is_none())
+}
+
+async fn revise_form(State(s): State<AppState>, me: SignedIn, Path(plan_id): Path<PlanId>) -> PageResult {
+    let (plan, name) = plan_for(&s, &plan_id.to_string()).await?;
+    let rows = rows_for(latest_lines(&plan));
+    Ok(render(StatusCode::OK, &revise_page(&me, &plan, name, rows, FormState::default())))
+}
+
+async fn revise(State(s): State<AppState>, me: SignedIn, Path(plan_id): Path<PlanId>, Form(form): Form<HashMap<String, String>>) -> PageResult {
+    let (plan, name) = plan_for(&s, &plan_id.to_string()).await?;
+    me.check_csrf(&form)?;
+    let (mut rows, kept) = read_rows(&form);
+    let streams: Vec<String> = latest_lines(&plan).map(|l| l.line.stream.code().to_string()).collect();
+    let input = RevisionInput {
+        effective_from: form.get("effective_from").cloned().unwrap_or_default(),
+        reason: form.get("reason").cloned().unwrap_or_default(),
+        lines: kept
+            .iter()
+            .map(|&i| RevisedLineInput { line: line_input(&rows[i], streams.get(i).cloned()), deployment: rows[i].value("deployment").to_string() })
+            .collect(),
+    };
+    let problems = match s.store.revise_plan(plan_id, &input, &me.0.user.display_name, me.0.user.role).await {
+        Ok(revision) => {
+            let done = if revision.status == "approved" { "revised" } else { "revision_waiting" };
+            return Ok(Redirect::to(&format!("/plans/{plan_id}?done={done}")).into_response());
+        }
+        Err(StoreError::Invalid(p)) => p,
+        Err(StoreError::Conflict(message)) => {
+            let mut state = FormState { typed: form.clone(), ..FormState::default() };
+            state.add("effective_from", capitalise(&message));
+            return Ok(render(StatusCode::CONFLICT, &revise_page(&me, &plan, name, with_blank_rows(rows), state)));
+        }
+        Err(other) => return Err(other.into()),
+    };
+    let mut state = FormState { typed: form.clone(), ..FormState::default() };
+    let mut lines_error = None;
+    for problem in problems.into_vec() {
+        let message = sentence(&problem.field, &problem.problem);
+        match put_by_row(&mut rows, &kept, &problem.field, &message) {
+            Some(href) => state.errors.push(SummaryError { href, message }),
+            None if matches!(problem.field.as_str(), "effective_from" | "reason") => state.add(&problem.field, message),
+            None => {
+                lines_error = Some(message.clone());
+                state.errors.push(SummaryError { href: "#line-0-description".into(), message });
+            }
+        }
+    }
+    let mut page = revise_page(&me, &plan, name, with_blank_rows(rows), state);
+    page.lines_error = lines_error;
+    Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page))
+}
+
+async fn decide_revision(
+    State(s): State<AppState>,
+    me: SignedIn,
+    Path((plan_id, revision_id)): Path<(PlanId, RevisionId)>,
+    Form(form): Form<HashMap<String, String>>,
+) -> PageResult {
+    me.check_csrf(&form)?;
+    let revision = s.store.plan_revision(revision_id).await?;
+    if revision.plan_id != plan_id {
+        return Err(StoreError::NotFound { what: "plan revision", id: revision_id.to_string() }.into());
+    }
+    let approve = form.get("decision").map(String::as_str) == Some("approve");
+    let note = form.get("revision_note").map(String::as_str).filter(|n| !n.trim().is_empty());
+    match s.store.decide_revision(revision_id, approve, &me.0.user.display_name, me.0.user.role, note).await {
+        Ok(_) => Ok(Redirect::to(&format!("/plans/{plan_id}?done={}", if approve { "revised" } else { "revision_returned" })).into_response()),
+        Err(StoreError::Invalid(p)) => {
+            crate::pages::plan_refused(&s, &me, &plan_id.to_string(), StatusCode::UNPROCESSABLE_ENTITY, "revision_note", p.to_string()).await
+        }
+        Err(StoreError::Conflict(m)) => crate::pages::plan_refused(&s, &me, &plan_id.to_string(), StatusCode::CONFLICT, "revision_note", m).await,
+        Err(other) => Err(other.into()),
+    }
 }
