@@ -3,7 +3,8 @@
 //!
 //! A budget holder signs in, makes a mistake in their plan and corrects it, and sends it;
 //! a team manager signs in and approves it; the budget holder chooses how the money is held
-//! and sees the budget and the statement change.
+//! and sees the budget and the statement change; later the team manager changes the plan
+//! from a date.
 //!
 //! Needs `chromium` and `chromium-driver` (Debian packages) and axe-core
 //! (`npm ci --prefix crates/web/tests/browser`). Without them the test says so and skips,
@@ -417,6 +418,20 @@ async fn plan_made_approved_and_money_chosen_in_a_real_browser() {
     // the review decides to end it, and the ending follows; Bea sees it.
     v.sign_out().await;
     v.sign_in("tess@example.org").await;
+    // First her plan changes from the day after the days paid: more hours with Jo.
+    v.go(&format!("/plans/{}", plan.id), "Bea's plan, for staff").await;
+    v.follow(&format!("a[href='/plans/{}/revise']", plan.id)).await;
+    v.check("change the plan from a date").await;
+    v.fill("effective_from", &day(28)).await;
+    v.fill("line-0-unit_cost", "180").await;
+    v.follow(&format!("form[action='/plans/{}/revise'] button", plan.id)).await;
+    v.check("change the plan, with errors").await;
+    assert!(v.text().await.contains("The reason is required"), "{}", v.text().await);
+    v.fill("reason", "Review: Jo works two more hours a week").await;
+    v.follow(&format!("form[action='/plans/{}/revise'] button", plan.id)).await;
+    v.check("plan changed").await;
+    let changed = v.text().await;
+    assert!(changed.contains("The plan is changed") && changed.contains("Versions of this plan") && changed.contains("Review: Jo works two more hours"), "{changed}");
     v.go(&format!("/people/{pid}"), "Bea's record, for staff").await;
     v.follow("a[href$='/review']").await;
     v.check("review").await;
