@@ -384,7 +384,8 @@ struct AccountPageView {
     statement: Vec<StatementRow>,
     /// Per funding stream, in plain English.
     stream_statements: Vec<StreamStatement>,
-    next_review: String,
+    /// When the next review is due; none once support has ended.
+    next_review: Option<String>,
     includes_direct_payment: bool,
 }
 
@@ -426,7 +427,7 @@ impl AccountPageView {
                     amount: e.postings.iter().filter(|p| !p.amount.is_negative()).map(|p| p.amount).sum(),
                 })
                 .collect(),
-            next_review: long(a.next_review_due),
+            next_review: a.ended.is_none().then(|| long(a.next_review_due)),
             includes_direct_payment: a.includes_direct_payment,
         }
     }

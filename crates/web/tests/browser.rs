@@ -431,7 +431,10 @@ async fn plan_made_approved_and_money_chosen_in_a_real_browser() {
     v.follow(&format!("form[action='/plans/{}/revise'] button", plan.id)).await;
     v.check("plan changed").await;
     let changed = v.text().await;
-    assert!(changed.contains("The plan is changed") && changed.contains("Versions of this plan") && changed.contains("Review: Jo works two more hours"), "{changed}");
+    assert!(
+        changed.contains("The plan is changed") && changed.contains("Versions of this plan") && changed.contains("Review: Jo works two more hours"),
+        "{changed}"
+    );
     v.go(&format!("/people/{pid}"), "Bea's record, for staff").await;
     v.follow("a[href$='/review']").await;
     v.check("review").await;
@@ -467,6 +470,7 @@ async fn plan_made_approved_and_money_chosen_in_a_real_browser() {
         "{mine}"
     );
     v.check("my budget, ended").await;
+    assert!(!v.text().await.contains("Your next review is due"), "no review is due once support has ended");
     assert!(v.text().await.contains("of unspent direct payment will be returned to the council after"), "{}", v.text().await);
     v.sign_out().await;
 

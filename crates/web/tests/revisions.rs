@@ -49,8 +49,20 @@ async fn revisions_in_the_pages(store: Store) {
     store.allocate_case(person, Some(&team.to_string()), None).await.unwrap();
     let api = Api::start(store.clone()).await;
 
-    // The social worker: the form starts from the plan in force.
+    // The social worker reviews the support with Rhys: the review decides to revise the
+    // plan, and the revision form follows; the form starts from the plan in force.
     api.sign_in("sam@rev.example", PASSWORD).await;
+    let review = [
+        ("completed_on", "2026-05-01"),
+        ("participants", "person"),
+        ("participants", "worker"),
+        ("outcomes_met", "Live well"),
+        ("working", "Kit is reliable"),
+        ("not_working", "Not enough hours in the evenings"),
+        ("decision", "revise_plan"),
+    ];
+    let (status, _, location) = api.form(&format!("/accounts/{account}/review"), &review).await;
+    assert_eq!((status, location.as_deref()), (StatusCode::SEE_OTHER, Some(format!("/plans/{plan}/revise").as_str())));
     let revise = format!("/plans/{plan}/revise");
     let (status, html) = api.page(&revise).await;
     assert_eq!(status, StatusCode::OK, "{html}");

@@ -156,6 +156,15 @@ async fn complete_review(State(s): State<AppState>, me: SignedIn, Path(account_i
     };
     match s.store.complete_review(account_id, &input, &me.0.user.display_name).await {
         Ok(review) if review.decision == Some(ReviewDecision::EndSupport) => Ok(Redirect::to(&format!("/accounts/{account_id}/ending")).into_response()),
+        // A review that decides to revise the plan goes on to the revision, for whoever may make it.
+        Ok(review) if review.decision == Some(ReviewDecision::RevisePlan) => {
+            let account = s.store.account(account_id).await?;
+            let person = s.store.person(account.person_id).await?;
+            match me.may(selfdirect_domain::access::Action::DecidePlan, person.subject()) {
+                true => Ok(Redirect::to(&format!("/plans/{}/revise", account.plan_id)).into_response()),
+                false => Ok(Redirect::to(&format!("/people/{}?reviewed=1", account.person_id)).into_response()),
+            }
+        }
         Ok(_) => {
             let account = s.store.account(account_id).await?;
             Ok(Redirect::to(&format!("/people/{}?reviewed=1", account.person_id)).into_response())
