@@ -217,6 +217,8 @@ mod tests {
         statement_entries: Vec<(crate::money::ledger::EntryKind, Vec<crate::money::ledger::Posting>)>,
         notices: Vec<ToRecover>,
         past_suspensions: Vec<(Date, Date)>,
+        /// The day the version now in force began, once the plan has been revised.
+        last_revised: Option<Date>,
     }
 
     impl Life {
@@ -251,6 +253,7 @@ mod tests {
                 statement_entries: Vec::new(),
                 notices: Vec::new(),
                 past_suspensions: Vec::new(),
+                last_revised: None,
             };
             life.statement_entries.push((allocation.kind(), allocation.postings().to_vec()));
             life
@@ -275,17 +278,71 @@ mod tests {
         fn held(&self) -> Vec<(FundingStream, Money)> {
             self.book.balances().holding(crate::money::ledger::LedgerAccount::HeldByBudgetHolder)
         }
+
+        /// Revises the plan from `from`: the direct payment costs `annual` a year from then,
+        /// the ISF line carries on. False when the revision rules refuse the date.
+        fn revise(&mut self, from: Date, annual: Money) -> bool {
+            use crate::plan::revision::{commitment_change, line_changes, CurrentLine, InForce, Revision, RevisionLimits};
+            let paid_through = self.book.paid().iter().map(|d| d.last_day).max();
+            let limits = RevisionLimits { plan_start: self.start, plan_end: self.end, paid_through, last_revised_from: self.last_revised };
+            let refused =
+                from <= limits.plan_start || from > limits.plan_end || paid_through.is_some_and(|p| from <= p) || self.last_revised.is_some_and(|l| from <= l);
+            if refused {
+                return false;
+            }
+            let as_plan_line = |l: &FundedLine| crate::plan::PlanLine {
+                description: format!("{:?}", l.deployment),
+                provider: "Harbour".into(),
+                category: crate::plan::ServiceCategory::PersonalAssistant,
+                frequency: crate::plan::Frequency::Yearly,
+                units_per_period: rust_decimal::Decimal::ONE,
+                unit_cost: l.annual_cost,
+                stream: l.stream.clone(),
+                deployment: Some(l.deployment),
+                risk_note: None,
+            };
+            let current: Vec<CurrentLine> = self.lines.iter().map(|l| CurrentLine { id: l.id, line: as_plan_line(l), in_force: l.in_force }).collect();
+            let in_force: Vec<&FundedLine> = self.lines.iter().filter(|l| l.in_force.covers(from, from)).collect();
+            let mut revised: Vec<crate::plan::PlanLine> = in_force.iter().map(|l| as_plan_line(l)).collect();
+            if let Some(dp) = revised.iter_mut().find(|l| l.deployment == Some(DeploymentOption::DirectPayment)) {
+                dp.unit_cost = annual;
+            }
+            let revision = Revision { effective_from: from, reason: "review".into(), lines: revised };
+            let changes = line_changes(&current, &revision);
+            let change = commitment_change(&current, &changes, from, limits.plan_end);
+            let balances = self.book.balances().clone();
+            if let Some(entry) = crate::money::ledger::change_commitment(&change, |s| balances.get(crate::money::ledger::LedgerAccount::Available, s), from) {
+                assert!(self.post(entry), "a revision's commitment was refused by the gate");
+            }
+            let day_before = from.previous_day().expect("after the start");
+            for line in self.lines.iter_mut().filter(|l| changes.ended.contains(&l.id)) {
+                line.in_force.to = Some(day_before);
+            }
+            for added in changes.added {
+                let deployment = added.deployment.expect("revised lines say how they are held");
+                let annual_cost = added.annual_cost();
+                self.lines.push(FundedLine {
+                    id: uuid::Uuid::now_v7(),
+                    stream: added.stream,
+                    deployment,
+                    annual_cost,
+                    in_force: InForce { from: Some(from), to: None },
+                });
+            }
+            self.last_revised = Some(from);
+            true
+        }
     }
 
     proptest::proptest! {
         /// Random lives on several people: runs over random periods, spending, suspensions
-        /// and resumptions, an ending with its notice, and the recovery. No day is paid
+        /// and resumptions, plan revisions, an ending with its notice, and the recovery. No day is paid
         /// twice, nothing is paid after an ending or during a suspension, the days an ending
         /// says were overpaid are those paid after it, a notice never asks for more than is
         /// held, every account's money adds up, and the closing statement is the ledger.
         #[test]
         fn life_histories_pay_each_day_once_and_close_to_the_ledger(
-            ops in proptest::collection::vec((0usize..3, 0u8..6, 0i64..120, 1i64..100_000), 1..60),
+            ops in proptest::collection::vec((0usize..3, 0u8..7, 0i64..120, 1i64..100_000), 1..60),
         ) {
             use crate::money::ledger::{record_spending, LedgerAccount};
             use crate::money::payment_run::{run_account, Period, RunAccount};
@@ -324,6 +381,13 @@ mod tests {
                             None => life.suspended_from = Some(on.max(life.start)),
                         }
                         life.reopen();
+                    }
+                    5 if life.ended_on.is_none() => {
+                        // A revision from `on`: the direct payment's new cost a year.
+                        let before = life.book.paid().len();
+                        if life.revise(on, Money::from_pence(pence * 20)) {
+                            proptest::prop_assert_eq!(life.book.paid().len(), before, "a revision pays nothing itself");
+                        }
                     }
                     4 if life.ended_on.is_none() => {
                         let ended_on = on.clamp(life.start, life.end);
