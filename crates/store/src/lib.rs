@@ -34,6 +34,7 @@ pub use money::bank_details::{BankDetailChange, BankDetailsInput, PendingBankCha
 pub use money::claims::{AcceptedInvoice, ClaimsReport, InvoiceRecord};
 pub use money::payments::{FinancialAssessmentInput, PaymentRunPreview, PaymentRunReport, RunException, RunItem, RunOptions};
 pub use money::payroll::{PersonalAssistant, PersonalAssistantInput, TimesheetInput};
+pub use person::commissioned::CommissionedServiceRecord;
 pub use person::people::Team;
 pub use plan_revisions::PlanRevision;
 pub use ras::{BudgetChange, CalibrationReport, QuestionnaireVersion, RecomputeReport};

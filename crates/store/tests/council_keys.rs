@@ -107,6 +107,11 @@ const STAND_INS: &[(&str, &str)] = &[
     ("paid_days", "CREATE TABLE paid_days (council_id TEXT, budget_account_id TEXT, stream TEXT, payee TEXT, first_day TEXT, last_day TEXT, entry_id TEXT)"),
     ("past_suspensions", "CREATE TABLE past_suspensions (id TEXT, council_id TEXT, budget_account_id TEXT, first_day TEXT, last_day TEXT, reason TEXT)"),
     (
+        "commissioned_services",
+        "CREATE TABLE commissioned_services (id TEXT, council_id TEXT, person_id TEXT, service TEXT, provider TEXT, category TEXT, weekly_cost_pence BIGINT, \
+         start_date TEXT, end_date TEXT, replaced_by_account_id TEXT, recorded_by TEXT, created_at TEXT)",
+    ),
+    (
         "bank_detail_changes",
         "CREATE TABLE bank_detail_changes (id TEXT, council_id TEXT, budget_account_id TEXT, account_name TEXT, sort_code TEXT, account_number TEXT, \
          entered_by_user_id TEXT, entered_by TEXT, entered_at TEXT, confirmed_by_user_id TEXT, confirmed_by TEXT, confirmed_at TEXT)",

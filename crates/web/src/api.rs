@@ -103,6 +103,7 @@ fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(list_reconsiderations, request_reconsideration))
         .routes(routes!(decide_reconsideration))
         .merge(crate::plan::revisions::routes())
+        .merge(crate::commissioned::api_routes())
         .merge(crate::money::api::routes())
         .merge(crate::review::api::routes())
         .merge(crate::learning::api::routes())

@@ -75,6 +75,8 @@ pub const PAGES: &[(&str, &str, Rule)] = {
         ("GET", "/councils/{council_id}/approvals", Decide(ViewCaseload, Council)),
         ("GET", "/people/{person_id}", Decide(ViewPerson, Person)),
         ("GET", "/people/{person_id}/access-log", Decide(ViewAccessLog, Person)),
+        ("GET", "/people/{person_id}/commissioned-services", Decide(ManagePeople, Person)),
+        ("POST", "/people/{person_id}/commissioned-services", Decide(ManagePeople, Person)),
         ("GET", "/plans/{plan_id}", Decide(ViewPerson, Plan)),
         ("POST", "/plans/{plan_id}/approve", Decide(DecidePlan, Plan)),
         ("POST", "/plans/{plan_id}/return", Decide(DecidePlan, Plan)),
@@ -147,6 +149,8 @@ fn api_rule(method: &Method, route: &str) -> Option<(Action, Scope)> {
         "/v1/people/{person_id}/reconsiderations" if get => (ViewPerson, Person),
         "/v1/people/{person_id}/reconsiderations" => (EditPlan, Person),
         "/v1/people/{person_id}/contacts" | "/v1/people/{person_id}/assessments" => (ManagePeople, Person),
+        "/v1/people/{person_id}/commissioned-services" if get => (ViewPerson, Person),
+        "/v1/people/{person_id}/commissioned-services" => (ManagePeople, Person),
         // The person (or whoever helps them plan) chooses their broker.
         "/v1/people/{person_id}/broker" => (EditPlan, Person),
         "/v1/people/{person_id}/case-allocation" => (ManagePeople, Person),

@@ -7,6 +7,7 @@ mod api;
 mod api_access;
 mod pages;
 // The steps with API routes or pages of their own.
+mod commissioned;
 mod learning;
 mod money;
 mod plan;
@@ -49,6 +50,7 @@ pub fn app_behind(store: Store, trusted_proxies: Vec<IpAddr>) -> Router {
     // Every route, page or API, passes the one access gate before its handler.
     Router::new()
         .merge(plan::pages::routes())
+        .merge(commissioned::page_routes())
         .merge(money::pages::routes())
         .merge(learning::pages::routes())
         .merge(review::pages::routes())

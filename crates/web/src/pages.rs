@@ -507,6 +507,9 @@ pub(crate) struct PersonPage {
     may_review: bool,
     may_suspend: bool,
     suspended: Option<String>,
+    /// Services the council commissions for the person, in words.
+    commissioned: Vec<String>,
+    may_record_service: bool,
 }
 
 async fn person(State(s): State<AppState>, me: SignedIn, Path(person_id): Path<PersonId>, Query(q): Query<HashMap<String, String>>) -> PageResult {
@@ -522,6 +525,8 @@ async fn person(State(s): State<AppState>, me: SignedIn, Path(person_id): Path<P
         Some("Payments start again. The days away are not paid.")
     } else if q.contains_key("reviewed") {
         Some("The review is saved. The next review is due in a year.")
+    } else if q.contains_key("commissioned") {
+        Some("The service is recorded. Offer a personal budget at the review: when one starts, the service ends the day before.")
     } else if q.contains_key("ended") {
         Some("Support has ended. Payments stop after the last day, and any notice of recovery has been sent.")
     } else {
@@ -598,6 +603,8 @@ pub(crate) async fn person_page(s: &AppState, me: &SignedIn, person_id: &str, no
         account: o.account.as_ref().map(|a| AccountPageView::new(a, s.store.streams())),
         reviews: o.reviews.iter().map(ReviewView::new).collect(),
         may_review: o.account.as_ref().is_some_and(|a| a.account.ended.is_none()) && me.may(Action::ManagePeople, subject),
+        may_record_service: me.may(Action::ManagePeople, subject),
+        commissioned: s.store.commissioned_services(o.person.id).await?.iter().map(service_words).collect(),
         may_suspend: o.account.as_ref().is_some_and(|a| a.account.ended.is_none()) && me.may(Action::ManageFinance, subject),
         suspended: o.account.as_ref().and_then(|a| a.account.suspended_from).map(|from| format!("Payments are suspended from {}.", long(from))),
         ended: ended.map(|e| format!("Support ended on {}: {}. Decided by {}.", long(e.ended_on), e.reason.label().to_lowercase(), e.ended_by)),
@@ -738,4 +745,14 @@ async fn return_for_changes(State(s): State<AppState>, me: SignedIn, Path(plan_i
         Ok(plan) => Ok(Redirect::to(&format!("/plans/{}?done=returned", plan.id)).into_response()),
         Err(e) => refused(&s, &me, &plan_id.to_string(), e, form).await,
     }
+}
+
+/// A commissioned service in words: what, from whom, the cost, and whether a budget replaced it.
+fn service_words(c: &selfdirect_store::CommissionedServiceRecord) -> String {
+    let running = match (c.end_date, c.replaced_by_account_id) {
+        (Some(end), Some(_)) => format!("until {}, replaced by the personal budget", long(end)),
+        (Some(end), None) => format!("until {}", long(end)),
+        (None, _) => "still arranged by the council".to_string(),
+    };
+    format!("{} from {}, {} a week, since {}, {running}.", c.service, c.provider, c.weekly_cost, long(c.start_date))
 }

@@ -1,5 +1,6 @@
 //! Step 4: how the money is held.
 
+pub mod commissioned;
 pub mod streams;
 
 use crate::codes::coded_enum;

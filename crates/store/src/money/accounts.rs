@@ -256,6 +256,8 @@ impl Store {
                 in_force: InForce::WHOLE_PLAN,
             });
         }
+        // The services the council commissioned until now end the day before the budget.
+        crate::person::commissioned::replace_with_budget(&mut tx, &loaded.council_id, &plan.person_id.to_string(), account_id, start).await?;
         // A person with a personal budget receives long-term support by definition.
         sqlx::query("UPDATE people SET long_term_support = 1 WHERE id = $1").bind(plan.person_id.to_string()).execute(&mut *tx).await?;
         if !final_budget.is_zero() {

@@ -2,4 +2,5 @@
 //! supported self-assessment, recorded once and reused ([`assessments`]).
 
 pub(crate) mod assessments;
+pub(crate) mod commissioned;
 pub(crate) mod people;
