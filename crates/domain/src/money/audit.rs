@@ -43,6 +43,8 @@ pub struct AuditLine {
     pub annual_cost: Money,
     /// Spent on this line so far.
     pub spent: Money,
+    /// The days the line is in force (a revised plan ends some lines and begins others).
+    pub in_force: crate::plan::revision::InForce,
 }
 
 /// A direct-payment account as the audit sees it.
@@ -82,7 +84,8 @@ impl AuditFlag {
 pub fn audit(account: &AuditAccount, as_of: Date, rules: AuditRules) -> Vec<AuditFlag> {
     let mut flags = Vec::new();
     for (stream, held) in &account.held {
-        let annual: Money = account.lines.iter().filter(|l| &l.stream == stream).map(|l| l.annual_cost).sum();
+        // The contingency is weeks of the plan in force now, not of every version.
+        let annual: Money = account.lines.iter().filter(|l| &l.stream == stream && l.in_force.covers(as_of, as_of)).map(|l| l.annual_cost).sum();
         let contingency = Money::from_decimal_rounded(annual.to_decimal() * Decimal::from(rules.contingency_weeks) / Decimal::from(52)).expect("in range");
         if *held > contingency {
             let surplus = *held - contingency;
@@ -111,9 +114,12 @@ pub fn audit(account: &AuditAccount, as_of: Date, rules: AuditRules) -> Vec<Audi
     // Money is paid four weeks ahead, so spending up to the end of the current pay period
     // is on plan.
     let periods_begun = ((as_of - account.start).whole_days().max(0) / 28 + 1).min(13);
+    let paid_to = account.start + time::Duration::days(periods_begun * 28 - 1);
     for line in &account.lines {
+        // Each line for its own days in force up to the end of the current pay period.
+        let days = line.in_force.clip(account.start, paid_to).map_or(0, |(first, last)| (last - first).whole_days() + 1);
         let allowed = Money::from_decimal_rounded(
-            line.annual_cost.to_decimal() * Decimal::from(periods_begun * 28) / Decimal::from(364) * Decimal::from(100 + rules.overspend_tolerance_percent)
+            line.annual_cost.to_decimal() * Decimal::from(days) / Decimal::from(364) * Decimal::from(100 + rules.overspend_tolerance_percent)
                 / Decimal::from(100),
         )
         .expect("in range");
@@ -165,6 +171,7 @@ mod tests {
                 stream: asc.clone(),
                 annual_cost: Money::from_pounds(5_200),
                 spent: Money::from_pounds(spent),
+                in_force: crate::plan::revision::InForce::WHOLE_PLAN,
             }],
             held: vec![(asc, Money::from_pounds(held))],
             last_return,
@@ -187,6 +194,26 @@ mod tests {
         assert!(matches!(&flags[..], [AuditFlag::SpendingAbovePlan { allowed_so_far, .. }] if *allowed_so_far == Money::from_pounds(3_080)), "{flags:?}");
         // Paid four weeks ahead: spending most of the first period in its first days is fine.
         assert!(audit(&account(0, 420, Some(date!(2026 - 04 - 05))), date!(2026 - 04 - 09), rules).is_empty());
+    }
+
+    #[test]
+    fn a_revised_plan_is_audited_at_each_line_s_own_days() {
+        let rules = AuditRules::default();
+        let on = date!(2026 - 10 - 01);
+        // The £5,200 line ended on 28 April; £10,400 a year from 29 April.
+        let mut revised = account(1_700, 400, Some(on));
+        revised.lines[0].in_force.to = Some(date!(2026 - 04 - 28));
+        let mut later = revised.lines[0].clone();
+        later.id = Uuid::from_u128(2);
+        later.annual_cost = Money::from_pounds(10_400);
+        later.spent = Money::from_pounds(4_400);
+        later.in_force = crate::plan::revision::InForce { from: Some(date!(2026 - 04 - 29)), to: None };
+        revised.lines.push(later);
+        // Contingency: 8 weeks of the £200 a week now in force (£1,600), not of both lines.
+        let flags = audit(&revised, on, rules);
+        assert!(matches!(&flags[..], [AuditFlag::SurplusAboveContingency { contingency, .. }] if *contingency == Money::from_pounds(1_600)), "{flags:?}");
+        // The ended line may have its 28 days (£400 + 10%); the new one its 168 (£4,800 + 10%).
+        assert!(flags.iter().all(|f| !matches!(f, AuditFlag::SpendingAbovePlan { .. })), "{flags:?}");
     }
 
     #[test]

@@ -64,7 +64,7 @@ impl Store {
             accounts.insert(r.try_get("id")?, (person, name, AuditAccount { start, lines: Vec::new(), held: Vec::new(), last_return: None }));
         }
         let lines = sqlx::query(&format!(
-            "SELECT a.id AS account_id, l.id, l.description, l.stream, l.annual_cost_pence, \
+            "SELECT a.id AS account_id, l.id, l.description, l.stream, l.annual_cost_pence, l.in_force_from, l.in_force_to, \
                     CAST(COALESCE((SELECT SUM(s.amount_pence) FROM ledger_postings s WHERE s.budget_account_id = a.id AND s.plan_line_id = l.id AND s.account = 'spent'), 0) AS BIGINT) AS spent \
              FROM budget_accounts a JOIN plan_lines l ON l.plan_id = a.plan_id WHERE {active} AND l.deployment = 'direct_payment' ORDER BY l.position"
         ))
@@ -80,6 +80,7 @@ impl Store {
                     stream: FundingStream::new(r.try_get::<String, _>("stream")?),
                     annual_cost: Money::from_pence(r.try_get("annual_cost_pence")?),
                     spent: Money::from_pence(r.try_get("spent")?),
+                    in_force: codec::in_force(&r)?,
                 });
             }
         }
