@@ -71,6 +71,7 @@ pub async fn create(store: &Store, options: Options) -> anyhow::Result<(Council,
                     postcode: &postcode,
                     client_group: group.code(),
                     long_term_support: true,
+                    nhs_number: None,
                 },
             )
             .await?;

@@ -39,6 +39,58 @@ pub struct PersonDetails {
     /// Receiving long-term support from the council, however it is arranged.
     /// The denominator of the uptake measures.
     pub long_term_support: bool,
+    /// The identifier health and social care share, where it is known.
+    pub nhs_number: Option<NhsNumber>,
+}
+
+/// An NHS number: ten digits whose last is the modulus-11 check digit of the first nine
+/// (NHS Data Dictionary). Written in the 3-3-4 form people read it in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(value_type = String, example = "943 476 5919"))]
+#[serde(into = "String")]
+pub struct NhsNumber(String);
+
+impl NhsNumber {
+    /// Reads ten digits, ignoring spaces and hyphens, and checks the check digit.
+    pub fn parse(text: &str) -> Result<NhsNumber, String> {
+        let digits: Vec<u32> = text
+            .chars()
+            .filter(|c| !matches!(c, ' ' | '-'))
+            .map(|c| c.to_digit(10).ok_or(()))
+            .collect::<Result<_, ()>>()
+            .map_err(|_| format!("'{}' is not an NHS number: it has ten digits, such as 943 476 5919", text.trim()))?;
+        if digits.len() != 10 {
+            return Err(format!("'{}' is not an NHS number: it has ten digits, such as 943 476 5919", text.trim()));
+        }
+        let total: u32 = digits[..9].iter().zip((2..=10).rev()).map(|(d, w)| d * w).sum();
+        let check = match 11 - total % 11 {
+            11 => Some(0),
+            10 => None,
+            c => Some(c),
+        };
+        if check != Some(digits[9]) {
+            return Err(format!("'{}' is not a valid NHS number: its check digit does not match; check it was copied correctly", text.trim()));
+        }
+        Ok(NhsNumber(digits.iter().map(|d| char::from_digit(*d, 10).expect("a digit")).collect()))
+    }
+
+    /// The ten digits, as stored.
+    pub fn digits(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for NhsNumber {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {} {}", &self.0[..3], &self.0[3..6], &self.0[6..])
+    }
+}
+
+impl From<NhsNumber> for String {
+    fn from(n: NhsNumber) -> String {
+        n.to_string()
+    }
 }
 
 /// Raw text fields of a new person, as typed into a form or sent to the API.
@@ -51,6 +103,8 @@ pub struct NewPersonInput<'a> {
     pub postcode: &'a str,
     pub client_group: &'a str,
     pub long_term_support: bool,
+    /// Optional: blank when it is not known yet.
+    pub nhs_number: Option<&'a str>,
 }
 
 /// Checks a new person record; `today` bounds the date of birth.
@@ -75,6 +129,14 @@ pub fn validate_new_person(input: &NewPersonInput<'_>, today: Date) -> Result<Pe
         }
     };
     let client_group = ClientGroup::parse(&mut p, "client_group", input.client_group);
+    let nhs_number = match input.nhs_number.map(str::trim).filter(|n| !n.is_empty()).map(NhsNumber::parse) {
+        Some(Ok(n)) => Some(n),
+        Some(Err(why)) => {
+            p.add("nhs_number", why);
+            None
+        }
+        None => None,
+    };
     if !p.is_empty() {
         return Err(p);
     }
@@ -86,6 +148,7 @@ pub fn validate_new_person(input: &NewPersonInput<'_>, today: Date) -> Result<Pe
         postcode: postcode.expect("checked"),
         client_group: client_group.expect("checked"),
         long_term_support: input.long_term_support,
+        nhs_number,
     })
 }
 
@@ -134,6 +197,7 @@ mod tests {
             postcode: "ab1 2cd",
             client_group: "older_person",
             long_term_support: true,
+            nhs_number: None,
         }
     }
 
@@ -150,6 +214,36 @@ mod tests {
         let problems = validate_new_person(&bad, date!(2026 - 11 - 24)).unwrap_err();
         let fields: Vec<_> = problems.as_slice().iter().map(|e| e.field.clone()).collect();
         assert_eq!(fields, ["date_of_birth", "postcode", "client_group"]);
+    }
+
+    #[test]
+    fn nhs_numbers_carry_their_check_digit() {
+        assert_eq!(NhsNumber::parse("943 476 5919").unwrap().to_string(), "943 476 5919");
+        assert_eq!(NhsNumber::parse("4010232137").unwrap().digits(), "4010232137");
+        assert!(NhsNumber::parse("943 476 5918").unwrap_err().contains("check digit"));
+        assert!(NhsNumber::parse("94347659").unwrap_err().contains("ten digits"));
+        assert!(NhsNumber::parse("943476591X").is_err());
+        let with = NewPersonInput { nhs_number: Some("943-476-5919"), ..input() };
+        assert_eq!(validate_new_person(&with, date!(2026 - 11 - 24)).unwrap().nhs_number.map(|n| n.to_string()).as_deref(), Some("943 476 5919"));
+        let bad = NewPersonInput { nhs_number: Some("123 456 7890"), ..input() };
+        assert_eq!(validate_new_person(&bad, date!(2026 - 11 - 24)).unwrap_err().as_slice()[0].field, "nhs_number");
+    }
+
+    proptest::proptest! {
+        /// Modulus 11 catches every single mistyped digit.
+        #[test]
+        fn a_mistyped_digit_is_always_caught(first in 0u32..1_000_000_000, at in 0usize..10, by in 1u32..10) {
+            let nine: Vec<u32> = format!("{first:09}").chars().map(|c| c.to_digit(10).unwrap()).collect();
+            let total: u32 = nine.iter().zip((2..=10).rev()).map(|(d, w)| d * w).sum();
+            let check = match 11 - total % 11 { 11 => 0, 10 => return Ok(()), c => c };
+            let mut digits = nine.clone();
+            digits.push(check);
+            let text: String = digits.iter().map(|d| char::from_digit(*d, 10).unwrap()).collect();
+            proptest::prop_assert!(NhsNumber::parse(&text).is_ok());
+            digits[at] = (digits[at] + by) % 10;
+            let typo: String = digits.iter().map(|d| char::from_digit(*d, 10).unwrap()).collect();
+            proptest::prop_assert!(NhsNumber::parse(&typo).is_err(), "{} accepted", typo);
+        }
     }
 
     #[test]

@@ -118,6 +118,7 @@ pub async fn submitted_test_plan(store: &Store, council: CouncilId, name: &str, 
                 postcode: "AB1 2CD",
                 client_group: "physical_disability",
                 long_term_support: true,
+                nhs_number: None,
             },
         )
         .await

@@ -33,6 +33,7 @@ async fn chain(store: Store) {
                 postcode: "ab1 2cd",
                 client_group: "older_person",
                 long_term_support: false,
+                nhs_number: None,
             },
         )
         .await

@@ -31,6 +31,7 @@ async fn moved_to_a_personal_budget(store: Store) {
         postcode: "AB1 2CD",
         client_group: "physical_disability",
         long_term_support: false,
+        nhs_number: None,
     };
     let person = store.create_person(cid, &input).await.unwrap().id;
     let uptake_on = |on| {

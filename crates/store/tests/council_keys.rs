@@ -100,6 +100,7 @@ const STAND_IN_COLUMNS: &[(&str, &str)] = &[
     ("reviews", "decision"),
     ("plan_lines", "in_force_from"),
     ("plan_lines", "in_force_to"),
+    ("people", "nhs_number"),
 ];
 
 /// Tables of migrations after 000018 that today's code writes, as plain stand-ins.

@@ -46,6 +46,7 @@ async fn statutory_return(store: Store) {
         postcode: "AB1 2CD",
         client_group: "learning_disability",
         long_term_support: true,
+        nhs_number: None,
     };
     store.create_person(cid, &waiting).await.unwrap();
     let groups = store.uptake_by_group(cid, Some(time::macros::date!(2026 - 06 - 01))).await.unwrap();

@@ -27,6 +27,7 @@ async fn person(store: &Store, council: CouncilId, name: &str, group: &str) -> P
                 postcode: "AB1 2CD",
                 client_group: group,
                 long_term_support: true,
+                nhs_number: None,
             },
         )
         .await

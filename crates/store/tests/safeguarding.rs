@@ -49,6 +49,7 @@ async fn safeguarding(store: Store) {
                 postcode: "AB1 2CD",
                 client_group: "older_person",
                 long_term_support: true,
+                nhs_number: None,
             },
         )
         .await

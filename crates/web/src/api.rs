@@ -178,6 +178,9 @@ pub struct NewPerson {
     /// Receiving long-term support now, however arranged (default false).
     #[serde(default)]
     long_term_support: bool,
+    /// Ten digits (spaces allowed), checked by its modulus-11 check digit; leave out if not known.
+    #[serde(default)]
+    nhs_number: Option<String>,
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -313,6 +316,7 @@ async fn create_person(State(s): State<AppState>, Path(council_id): Path<Council
         postcode: &b.postcode,
         client_group: &b.client_group,
         long_term_support: b.long_term_support,
+        nhs_number: b.nhs_number.as_deref(),
     };
     Ok((StatusCode::CREATED, Json(s.store.create_person(council_id, &input).await?)))
 }

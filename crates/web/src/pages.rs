@@ -484,6 +484,7 @@ pub(crate) struct PersonPage {
     name: String,
     client_group: &'static str,
     date_of_birth: String,
+    nhs_number: Option<String>,
     address: String,
     postcode: String,
     contacts: Vec<ContactView>,
@@ -574,6 +575,7 @@ pub(crate) async fn person_page(s: &AppState, me: &SignedIn, person_id: &str, no
         name: o.person.full_name(),
         client_group: o.person.details.client_group.label(),
         date_of_birth: long(o.person.details.date_of_birth),
+        nhs_number: o.person.details.nhs_number.as_ref().map(ToString::to_string),
         address: o.person.details.address.clone(),
         postcode: o.person.details.postcode.clone(),
         contacts: o

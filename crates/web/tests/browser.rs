@@ -177,6 +177,7 @@ async fn plan_made_approved_and_money_chosen_in_a_real_browser() {
         postcode: "AB1 2CD",
         client_group: "physical_disability",
         long_term_support: true,
+        nhs_number: None,
     };
     let person = store.create_person(cid, &bea).await.unwrap();
     let pid = person.id;

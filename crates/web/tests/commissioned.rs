@@ -1,6 +1,7 @@
 //! Existing users in the pages and the API, signed in, on SQLite and PostgreSQL: a team
 //! manager records the home care the council commissions for a person (a mistake first,
-//! nothing written), the person sees it, and may not record one.
+//! nothing written), the person sees it, and may not record one; and a person registered
+//! through the API with their NHS number, checked by its check digit.
 
 mod common;
 
@@ -21,6 +22,7 @@ async fn commissioned_services(store: Store) {
         postcode: "AB1 2CD",
         client_group: "physical_disability",
         long_term_support: false,
+        nhs_number: None,
     };
     let person = store.create_person(cid, &iris).await.unwrap().id;
     let api = Api::start(store.clone()).await;
@@ -51,6 +53,16 @@ async fn commissioned_services(store: Store) {
     assert_eq!((status, list.as_array().map(Vec::len)), (StatusCode::OK, Some(1)), "{list}");
     let bad = json!({"service": "Day centre", "provider": "Riverside", "category": "day_service", "weekly_cost": "90", "start_date": "2099-01-01"});
     common::assert_refused(&api.post(&format!("/api/v1/people/{person}/commissioned-services"), bad).await, StatusCode::UNPROCESSABLE_ENTITY, "start_date");
+
+    // Registering someone through the API: the NHS number is checked and shown as read.
+    let someone = |nhs: &str| {
+        json!({"given_name": "Ola", "family_name": "New", "date_of_birth": "1970-01-01", "address": "5 Hill Road", "postcode": "AB1 2CD",
+        "client_group": "older_person", "nhs_number": nhs})
+    };
+    let people = format!("/api/v1/councils/{cid}/people");
+    common::assert_refused(&api.post(&people, someone("943 476 5918")).await, StatusCode::UNPROCESSABLE_ENTITY, "nhs_number");
+    let (status, ola) = api.post(&people, someone("9434765919")).await;
+    assert_eq!((status, ola["nhs_number"].as_str()), (StatusCode::CREATED, Some("943 476 5919")), "{ola}");
 
     // The person sees it, and may not record one.
     api.sign_in_as(&cid.to_string(), "budget_holder", Some(&person.to_string())).await;

@@ -7,7 +7,7 @@ use selfdirect_domain::access::Role;
 use selfdirect_domain::assessment::Questionnaire;
 use selfdirect_domain::dates::iso;
 use selfdirect_domain::ids::{CouncilId, PersonId, TeamId, UserId};
-use selfdirect_domain::person::{validate_new_person, ClientGroup, ContactRole, NewPersonInput, PersonDetails};
+use selfdirect_domain::person::{validate_new_person, ClientGroup, ContactRole, NewPersonInput, NhsNumber, PersonDetails};
 use selfdirect_domain::Problems;
 use sqlx::Row;
 
@@ -24,10 +24,11 @@ pub(crate) struct PersonRow {
     long_term_support: i64,
     allocated_team_id: Option<String>,
     allocated_worker_id: Option<String>,
+    nhs_number: Option<String>,
 }
 
 pub(crate) const PERSON_COLUMNS: &str =
-    "id, council_id, given_name, family_name, date_of_birth, address, postcode, client_group, long_term_support, allocated_team_id, allocated_worker_id";
+    "id, council_id, given_name, family_name, date_of_birth, address, postcode, client_group, long_term_support, allocated_team_id, allocated_worker_id, nhs_number";
 
 impl PersonRow {
     pub(crate) fn into_person(self) -> Result<Person> {
@@ -42,6 +43,11 @@ impl PersonRow {
                 postcode: self.postcode,
                 client_group: codec::code("people.client_group", &self.client_group, ClientGroup::from_code)?,
                 long_term_support: self.long_term_support != 0,
+                nhs_number: self
+                    .nhs_number
+                    .as_deref()
+                    .map(|n| NhsNumber::parse(n).map_err(|_| StoreError::Corrupt(format!("people.nhs_number holds '{n}'"))))
+                    .transpose()?,
             },
             allocated_team_id: self.allocated_team_id.as_deref().map(|t| codec::uuid("people.allocated_team_id", t)).transpose()?,
             allocated_worker_id: self.allocated_worker_id.as_deref().map(|w| codec::uuid("people.allocated_worker_id", w)).transpose()?,
@@ -124,8 +130,8 @@ impl Store {
         let person = validate_new_person(input, today())?;
         let id: PersonId = fresh_id();
         sqlx::query(
-            "INSERT INTO people (id, council_id, given_name, family_name, date_of_birth, address, postcode, client_group, long_term_support, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            "INSERT INTO people (id, council_id, given_name, family_name, date_of_birth, address, postcode, client_group, long_term_support, created_at, nhs_number) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
         )
         .bind(id.to_string())
         .bind(council.id.to_string())
@@ -137,8 +143,15 @@ impl Store {
         .bind(person.client_group.code())
         .bind(i64::from(person.long_term_support))
         .bind(now())
+        .bind(person.nhs_number.as_ref().map(NhsNumber::digits))
         .execute(&self.pool)
-        .await?;
+        .await
+        .map_err(|e| match StoreError::from(e) {
+            StoreError::Conflict(_) if person.nhs_number.is_some() => {
+                invalid("nhs_number", "is already the NHS number of someone the council knows; find their record instead of registering them again")
+            }
+            other => other,
+        })?;
         self.person(id).await
     }
 
