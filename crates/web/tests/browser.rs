@@ -436,6 +436,23 @@ async fn plan_made_approved_and_money_chosen_in_a_real_browser() {
         changed.contains("The plan is changed") && changed.contains("Versions of this plan") && changed.contains("Review: Jo works two more hours"),
         "{changed}"
     );
+    v.sign_out().await;
+    // Bea sees the new version beside the old; the run for the period it begins pays it once.
+    v.sign_in("bea@example.org").await;
+    v.go(&format!("/plans/{}", plan.id), "my plan, revised").await;
+    let mine = v.text().await;
+    assert!(mine.contains("Versions of this plan") && mine.contains("From ") && mine.contains("Until "), "{mine}");
+    v.sign_out().await;
+    v.sign_in("fay@example.org").await;
+    v.go(&format!("/councils/{cid}/finance?period_start={}", day(28)), "finance, the period the new version begins").await;
+    v.follow("form[action$='/payment-runs'] button").await;
+    v.check("payment run at the new version").await;
+    assert!(v.text().await.contains("£720.00"), "four weeks at £180 a week: {}", v.text().await);
+    v.go(&format!("/councils/{cid}/finance?period_start={}", day(28)), "finance, the same period again").await;
+    v.follow("form[action$='/payment-runs'] button").await;
+    assert!(v.text().await.contains("£720.00"), "running it again pays nobody twice: {}", v.text().await);
+    v.sign_out().await;
+    v.sign_in("tess@example.org").await;
     v.go(&format!("/people/{pid}"), "Bea's record, for staff").await;
     v.follow("a[href$='/review']").await;
     v.check("review").await;
