@@ -23,9 +23,9 @@ async fn statutory_return(store: Store) {
     let row = &r.rows[0];
     assert_eq!(row.person_id, person);
     assert_eq!((row.reporting_period_start.as_str(), row.reporting_period_end.as_str()), ("2026-07-01", "2026-09-30"));
-    assert_eq!(row.primary_support_reason, "Physical Support");
-    assert_eq!(row.service_type, "Long Term Support: Community: Home Support");
-    assert_eq!(row.delivery_mechanism, "Direct Payment");
+    assert_eq!(row.primary_support_reason, "Physical Support: Personal care support");
+    assert_eq!((row.service_type, row.service_component), ("Long term support: Community", "Direct payment"));
+    assert_eq!(row.delivery_mechanism, "Direct payment");
     assert_eq!((row.event_start.as_str(), row.event_end.as_str()), ("2026-04-01", "2027-03-31"));
     // The line's annual cost pro rata: 92 days of 365, to the nearest penny.
     let expected = Money::from_pence((line.annual_cost.pence() * 92 * 2 + 365) / 730);

@@ -179,7 +179,7 @@ async fn money_work(store: Store) {
     let csv = api.authorised(api.http.get(format!("{}/api/v1/councils/{cid}/returns/cld?quarter=2026-04-01&format=csv", api.base))).send().await.unwrap();
     assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
     let text = csv.text().await.unwrap();
-    assert!(text.starts_with("person_id,reporting_period_start,") && text.lines().count() == 3, "{text}");
+    assert!(text.starts_with("LA Person Unique Identifier,Reporting Period Start Date,") && text.lines().count() == 3, "{text}");
     assert_refused(&api.get(&format!("/api/v1/councils/{cid}/returns/cld?quarter=2026-05-01")).await, StatusCode::UNPROCESSABLE_ENTITY, "quarter");
 
     // Every route is in the OpenAPI document.

@@ -63,6 +63,7 @@ pub struct ReturnRow {
     pub reporting_period_end: String,
     pub primary_support_reason: &'static str,
     pub service_type: &'static str,
+    pub service_component: &'static str,
     pub delivery_mechanism: &'static str,
     pub event_start: String,
     pub event_end: String,
@@ -90,35 +91,48 @@ pub struct StatutoryReturn {
     pub total_actual: Money,
 }
 
-/// The CLD-style words for why a person needs support.
+/// The CLD primary support reason for a client group (the list in
+/// `data/cld-code-lists.toml`). A group that names no one reason says "Unknown" rather
+/// than guess: sensory impairment does not say whether sight or hearing, nor autism
+/// whether a learning disability.
 pub fn primary_support_reason(group: ClientGroup) -> &'static str {
     match group {
-        ClientGroup::OlderPerson | ClientGroup::PhysicalDisability => "Physical Support",
-        ClientGroup::SensoryImpairment => "Sensory Support",
-        ClientGroup::LearningDisability | ClientGroup::Autism => "Learning Disability Support",
-        ClientGroup::MentalHealth => "Mental Health Support",
-        ClientGroup::Carer => "Support for Carer",
+        ClientGroup::OlderPerson | ClientGroup::PhysicalDisability => "Physical Support: Personal care support",
+        ClientGroup::LearningDisability => "Learning disability support",
+        ClientGroup::MentalHealth => "Mental health support",
+        ClientGroup::Carer => "Social support: Support to unpaid carer",
+        ClientGroup::SensoryImpairment | ClientGroup::Autism => "Unknown",
     }
 }
 
-/// The CLD-style service type.
-pub fn service_type(category: ServiceCategory) -> &'static str {
+/// The CLD service type: every plan line is long-term support in the community (a
+/// personal budget; residential and short-term support are not bought through plans).
+pub fn service_type(_category: ServiceCategory) -> &'static str {
+    "Long term support: Community"
+}
+
+/// The CLD service component, separate from the type. A line held as a direct payment is
+/// the component "Direct payment", whatever it buys.
+pub fn service_component(category: ServiceCategory, deployment: DeploymentOption) -> &'static str {
+    if deployment == DeploymentOption::DirectPayment {
+        return "Direct payment";
+    }
     match category {
-        ServiceCategory::PersonalCare | ServiceCategory::PersonalAssistant => "Long Term Support: Community: Home Support",
-        ServiceCategory::DayService => "Long Term Support: Community: Day Services",
-        ServiceCategory::RespiteAndShortBreaks => "Short Term Support: Respite",
-        ServiceCategory::HousingSupport => "Long Term Support: Community: Supported Living",
-        ServiceCategory::Equipment => "Long Term Support: Community: Equipment",
-        _ => "Long Term Support: Community: Other",
+        ServiceCategory::PersonalCare | ServiceCategory::PersonalAssistant => "Home support or domiciliary care",
+        ServiceCategory::DayService => "Day support",
+        ServiceCategory::Equipment => "Equipment",
+        ServiceCategory::Transport => "Transport",
+        ServiceCategory::HousingSupport => "Community supported living",
+        ServiceCategory::Education | ServiceCategory::Employment => "Learning, education or employment support",
+        ServiceCategory::RespiteAndShortBreaks | ServiceCategory::Leisure | ServiceCategory::Other => "Other long term support",
     }
 }
 
-/// The CLD-style delivery mechanism.
+/// The CLD delivery mechanism: an individual service fund is a managed personal budget.
 pub fn delivery_mechanism(deployment: DeploymentOption) -> &'static str {
     match deployment {
-        DeploymentOption::DirectPayment => "Direct Payment",
-        DeploymentOption::CouncilManaged => "CASSR Managed Personal Budget",
-        DeploymentOption::IndividualServiceFund => "Individual Service Fund",
+        DeploymentOption::DirectPayment => "Direct payment",
+        DeploymentOption::CouncilManaged | DeploymentOption::IndividualServiceFund => "CASSR managed personal budget",
     }
 }
 
@@ -155,6 +169,7 @@ pub fn build_return(events: &[ServiceEvent], quarter: Quarter) -> StatutoryRetur
             reporting_period_end: crate::dates::iso(quarter.end),
             primary_support_reason: primary_support_reason(e.client_group),
             service_type: service_type(e.category),
+            service_component: service_component(e.category, deployment),
             delivery_mechanism: delivery_mechanism(deployment),
             event_start: crate::dates::iso(e.start),
             event_end: crate::dates::iso(e.end),
@@ -172,15 +187,20 @@ pub fn build_return(events: &[ServiceEvent], quarter: Quarter) -> StatutoryRetur
 /// The return as CSV, header first.
 pub fn return_csv(r: &StatutoryReturn) -> String {
     let mut out = crate::export::csv_in_memory();
+    // The specification's headers for the items held; the two costs in the period are the
+    // council's own figures, after them.
     let header = [
-        "person_id",
-        "reporting_period_start",
-        "reporting_period_end",
-        "primary_support_reason",
-        "service_type",
-        "delivery_mechanism",
-        "event_start",
-        "event_end",
+        "LA Person Unique Identifier",
+        "Reporting Period Start Date",
+        "Reporting Period End Date",
+        "Client Type",
+        "Primary Support Reason",
+        "Event Type",
+        "Event Start Date",
+        "Event End Date",
+        "Service Type",
+        "Service Component",
+        "Delivery Mechanism",
         "planned_cost_in_period",
         "actual_cost_in_period",
     ];
@@ -190,11 +210,14 @@ pub fn return_csv(r: &StatutoryReturn) -> String {
             row.person_id.to_string(),
             row.reporting_period_start.clone(),
             row.reporting_period_end.clone(),
+            "Service user".to_string(),
             row.primary_support_reason.to_string(),
-            row.service_type.to_string(),
-            row.delivery_mechanism.to_string(),
+            "Service".to_string(),
             row.event_start.clone(),
             row.event_end.clone(),
+            row.service_type.to_string(),
+            row.service_component.to_string(),
+            row.delivery_mechanism.to_string(),
             row.planned_cost_in_period.to_plain_string(),
             row.actual_cost_in_period.to_plain_string(),
         ])
@@ -255,14 +278,14 @@ mod tests {
         let first = &r.rows[0];
         assert_eq!(first.person_id, Uuid::from_u128(1));
         assert_eq!((first.reporting_period_start.as_str(), first.reporting_period_end.as_str()), ("2026-07-01", "2026-09-30"));
-        assert_eq!(first.primary_support_reason, "Learning Disability Support");
-        assert_eq!(first.service_type, "Long Term Support: Community: Day Services");
-        assert_eq!(first.delivery_mechanism, "Direct Payment");
+        assert_eq!(first.primary_support_reason, "Learning disability support");
+        assert_eq!((first.service_type, first.service_component), ("Long term support: Community", "Direct payment"));
+        assert_eq!(first.delivery_mechanism, "Direct payment");
         assert_eq!((first.event_start.as_str(), first.event_end.as_str()), ("2026-04-01", "2027-03-31"));
         assert_eq!(first.planned_cost_in_period, Money::from_pounds(920));
         assert_eq!(first.actual_cost_in_period, Money::from_pounds(100));
         let second = &r.rows[1];
-        assert_eq!((second.service_type, second.delivery_mechanism), ("Long Term Support: Community: Home Support", "CASSR Managed Personal Budget"));
+        assert_eq!((second.service_component, second.delivery_mechanism), ("Home support or domiciliary care", "CASSR managed personal budget"));
         assert_eq!(second.planned_cost_in_period, Money::from_pounds(600));
         assert_eq!(r.problems.len(), 1);
         assert!(r.problems[0].problem.contains("no delivery mechanism"));
@@ -270,9 +293,28 @@ mod tests {
         let csv = return_csv(&r);
         let lines: Vec<&str> = csv.lines().collect();
         assert_eq!(lines.len(), 3);
+        assert!(lines[0].starts_with("LA Person Unique Identifier,Reporting Period Start Date,Reporting Period End Date,Client Type,"), "{}", lines[0]);
         assert_eq!(
             lines[1],
-            "00000000-0000-0000-0000-000000000001,2026-07-01,2026-09-30,Learning Disability Support,Long Term Support: Community: Day Services,Direct Payment,2026-04-01,2027-03-31,920.00,100.00"
+            "00000000-0000-0000-0000-000000000001,2026-07-01,2026-09-30,Service user,Learning disability support,Service,2026-04-01,2027-03-31,\
+             Long term support: Community,Direct payment,Direct payment,920.00,100.00"
         );
+    }
+
+    /// Every value the return can write is in the vendored code list for its item.
+    #[test]
+    fn every_code_written_is_in_its_list() {
+        use crate::learning::cld_lists::is_listed;
+        for group in ClientGroup::ALL {
+            assert!(is_listed("primary_support_reason", primary_support_reason(*group)), "{group:?}");
+        }
+        for category in ServiceCategory::ALL {
+            assert!(is_listed("service_type", service_type(*category)), "{category:?}");
+            for deployment in DeploymentOption::ALL {
+                assert!(is_listed("service_component", service_component(*category, *deployment)), "{category:?} {deployment:?}");
+                assert!(is_listed("delivery_mechanism", delivery_mechanism(*deployment)), "{deployment:?}");
+            }
+        }
+        assert!(is_listed("client_type", "Service user") && is_listed("event_type", "Service"));
     }
 }
