@@ -104,6 +104,7 @@ async fn money_pages(store: Store) {
     let (status, html) = api.page(&location).await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("DEE PAYEE") || html.contains("Budget holder"), "{html}");
+    assert!(html.contains("Send the Bacs file by") && html.contains("the money arrives on"), "the run says when its file must be sent: {html}");
     let (status, file) = api.page(&format!("{location}/file/standard18")).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(check_standard18(&file).unwrap().total, Money::from_pounds(520));

@@ -213,6 +213,8 @@ struct RunPage {
     run: PaymentRunReport,
     items: Vec<RunItem>,
     formats: Vec<Choice>,
+    /// When the Bacs file must be sent for the pay date, or why it no longer can be.
+    deadline: String,
 }
 
 async fn run_page(State(s): State<AppState>, me: SignedIn, Path(run_id): Path<PaymentRunId>) -> PageResult {
@@ -220,7 +222,16 @@ async fn run_page(State(s): State<AppState>, me: SignedIn, Path(run_id): Path<Pa
     let items = s.store.payment_run_items(run_id).await?;
     let run = s.store.payment_run_by_id(run_id).await?;
     let formats = BankFileFormat::ALL.iter().map(|f| Choice { code: f.code(), label: f.label() }).collect();
-    Ok(render(StatusCode::OK, &RunPage { nav: me.nav(), council_id: council_id.to_string(), run, items, formats }))
+    let deadline = match pay_dates::bacs_cycle(WorkingDays::england_and_wales(), run.pay_date, today()) {
+        Ok(c) => format!(
+            "Send the Bacs file by {}: Bacs processes it on {} and the money arrives on {}.",
+            selfdirect_domain::dates::long(c.input_day),
+            selfdirect_domain::dates::long(c.processing_day),
+            selfdirect_domain::dates::long(c.pay_day)
+        ),
+        Err(why) => format!("A Bacs file sent today can no longer meet this run's pay date: {why}."),
+    };
+    Ok(render(StatusCode::OK, &RunPage { nav: me.nav(), council_id: council_id.to_string(), run, items, formats, deadline }))
 }
 
 async fn run_file(State(s): State<AppState>, _me: SignedIn, Path((run_id, format)): Path<(String, String)>) -> PageResult {
