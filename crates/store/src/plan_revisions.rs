@@ -13,6 +13,7 @@ use selfdirect_domain::access::Role;
 use selfdirect_domain::dates::iso;
 use selfdirect_domain::ids::{AccountId, PlanId, RevisionId};
 use selfdirect_domain::money::ledger::change_commitment;
+use selfdirect_domain::money::ledger::AccountBook;
 use selfdirect_domain::plan::revision::{commitment_change, line_changes, validate_revision, CurrentLine, Revision, RevisionInput, RevisionLimits};
 use selfdirect_domain::plan::PlanStatus;
 use selfdirect_domain::review::safeguarding::{check_approver, ApprovalFlags, ApprovalPolicy};
@@ -47,7 +48,8 @@ struct Context {
     council_id: String,
     plan_id: PlanId,
     person_id: String,
-    account_id: Option<AccountId>,
+    /// The plan's budget account, locked for the transaction, with its money gate's book.
+    account: Option<(AccountId, AccountBook)>,
     current: Vec<CurrentLine>,
     limits: RevisionLimits,
     annual_cost_now: Money,
@@ -68,7 +70,7 @@ impl Store {
             .fetch_optional(&mut *tx)
             .await?;
         if waiting.is_some() {
-            return Err(one_waiting(StoreError::Conflict(String::new())));
+            return Err(StoreError::Conflict(ONE_WAITING.into()));
         }
         let revision = validate_revision(input, &self.streams, context.limits)?;
         let approvable = check_revision_approver(&mut tx, &context, &revision, role).await?;
@@ -181,16 +183,17 @@ impl Store {
             .transpose()?;
         let account_id: Option<AccountId> = account.map(|a| codec::uuid("budget_accounts.id", &a)).transpose()?;
         // Locking the account queues concurrent payments and revisions behind this one.
-        let paid_through = match account_id {
+        let account = match account_id {
             Some(id) => {
                 let locked = lock_account(tx, id).await?;
                 if let Some(ended) = &locked.account.ended {
                     return Err(StoreError::Conflict(format!("support ended on {}; an ended budget is not revised", iso(ended.ended_on))));
                 }
-                locked.book.paid().iter().map(|d| d.last_day).max()
+                Some((id, locked.book))
             }
             None => None,
         };
+        let paid_through = account.as_ref().and_then(|(_, book)| book.paid().iter().map(|d| d.last_day).max());
         let last_revised_from: Option<String> =
             sqlx::query("SELECT MAX(effective_from) AS d FROM plan_revisions WHERE plan_id = $1 AND council_id = $2 AND status = 'approved'")
                 .bind(plan_id.to_string())
@@ -207,7 +210,7 @@ impl Store {
         let current: Vec<CurrentLine> = loaded.plan.lines.iter().map(|l| CurrentLine { id: l.id, line: l.line.clone(), in_force: l.in_force }).collect();
         let today = crate::today().clamp(limits.plan_start, limits.plan_end);
         let annual_cost_now = current.iter().filter(|c| c.in_force.covers(today, today)).map(|c| c.line.annual_cost()).sum();
-        Ok(Context { council_id: loaded.council_id, plan_id, person_id: loaded.plan.person_id.to_string(), account_id, current, limits, annual_cost_now })
+        Ok(Context { council_id: loaded.council_id, plan_id, person_id: loaded.plan.person_id.to_string(), account, current, limits, annual_cost_now })
     }
 }
 
@@ -230,10 +233,12 @@ fn revision_from_row(r: &sqlx::any::AnyRow) -> Result<PlanRevision> {
     })
 }
 
+const ONE_WAITING: &str = "a revision of this plan is already waiting for a team manager; decide it first";
+
 /// A second waiting revision breaks the one-waiting index: say so plainly.
 fn one_waiting(e: StoreError) -> StoreError {
     match e {
-        StoreError::Conflict(_) => StoreError::Conflict("a revision of this plan is already waiting for a team manager; decide it first".into()),
+        StoreError::Conflict(_) => StoreError::Conflict(ONE_WAITING.into()),
         other => other,
     }
 }
@@ -278,13 +283,12 @@ async fn apply_revision(tx: &mut Transaction<'_, Any>, context: &Context, revisi
         .bind(&context.council_id)
         .execute(&mut **tx)
         .await?;
-    let Some(account_id) = context.account_id else { return Ok(()) };
+    // The account was locked when the context was read; its book is the money gate's view.
+    let Some((account_id, book)) = &context.account else { return Ok(()) };
     let change = commitment_change(&context.current, &changes, revision.effective_from, context.limits.plan_end);
-    let locked = lock_account(tx, account_id).await?;
-    let available =
-        |stream: &selfdirect_domain::plan::FundingStream| locked.book.balances().get(selfdirect_domain::money::ledger::LedgerAccount::Available, stream);
+    let available = |stream: &selfdirect_domain::plan::FundingStream| book.balances().get(selfdirect_domain::money::ledger::LedgerAccount::Available, stream);
     if let Some(entry) = change_commitment(&change, available, revision.effective_from) {
-        let mut books = BTreeMap::from([(account_id.to_string(), locked.book.clone())]);
+        let mut books = BTreeMap::from([(account_id.to_string(), book.clone())]);
         post_one(tx, &context.council_id, &mut books, &account_id.to_string(), &entry, EntryDetails::default()).await?;
     }
     Ok(())
