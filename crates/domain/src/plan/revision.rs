@@ -138,7 +138,9 @@ pub fn validate_revision(input: &RevisionInput, streams: &FundingStreams, limits
     Ok(Revision { effective_from: from.expect("checked"), reason: reason.expect("checked"), lines })
 }
 
-fn check_revision_date(p: &mut Problems, day: Date, limits: RevisionLimits) {
+/// The rules for a revision's first day, adding a problem under `effective_from` for each
+/// broken: inside the plan, after the days paid, after the last version began.
+pub fn check_revision_date(p: &mut Problems, day: Date, limits: RevisionLimits) {
     let RevisionLimits { plan_start, plan_end, paid_through, last_revised_from } = limits;
     if day <= plan_start || day > plan_end {
         p.add("effective_from", format!("must be after the plan starts ({plan_start}) and no later than it ends ({plan_end})"));

@@ -282,12 +282,13 @@ mod tests {
         /// Revises the plan from `from`: the direct payment costs `annual` a year from then,
         /// the ISF line carries on. False when the revision rules refuse the date.
         fn revise(&mut self, from: Date, annual: Money) -> bool {
-            use crate::plan::revision::{commitment_change, line_changes, CurrentLine, InForce, Revision, RevisionLimits};
+            use crate::plan::revision::{check_revision_date, commitment_change, line_changes, CurrentLine, InForce, Revision, RevisionLimits};
             let paid_through = self.book.paid().iter().map(|d| d.last_day).max();
             let limits = RevisionLimits { plan_start: self.start, plan_end: self.end, paid_through, last_revised_from: self.last_revised };
-            let refused =
-                from <= limits.plan_start || from > limits.plan_end || paid_through.is_some_and(|p| from <= p) || self.last_revised.is_some_and(|l| from <= l);
-            if refused {
+            // The rules the service applies, not a copy of them.
+            let mut refused = crate::validation::Problems::new();
+            check_revision_date(&mut refused, from, limits);
+            if !refused.is_empty() {
                 return false;
             }
             let as_plan_line = |l: &FundedLine| crate::plan::PlanLine {
