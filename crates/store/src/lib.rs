@@ -41,6 +41,7 @@ pub use ras::{BudgetChange, CalibrationReport, QuestionnaireVersion, RecomputeRe
 pub use records::*;
 pub use review::ending::{EndingInput, NoticeRecoveryInput, WaitingNotice};
 pub use review::safeguarding::{Concern, DbsAlertRow, DbsInput};
+pub use review::transfer::{TransferInput, TransferRecord, TransferReport};
 pub use review::{reviews_due_csv, ReviewInput};
 
 use selfdirect_domain::deployment::streams::FundingStreams;

@@ -74,6 +74,9 @@ pub struct Assessment {
     pub scores: Scores,
     /// The indicative budget and its explanation.
     pub allocation: Allocation,
+    /// Set when another council made this assessment and gave it on a move (tell us
+    /// once): the receiving council has still to make its own.
+    pub carried_from_council_id: Option<CouncilId>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -367,4 +370,6 @@ pub struct PersonOverview {
     pub plan: Option<Plan>,
     pub account: Option<AccountView>,
     pub reviews: Vec<Review>,
+    /// Moves from or to another council, as this council holds them.
+    pub transfers: Vec<crate::TransferRecord>,
 }

@@ -204,8 +204,7 @@ mod tests {
     }
 
     /// One person's account through a random life: runs, spending, hospital stays and
-    /// returns home,
-    /// an ending, the recovery after its notice.
+    /// returns home, an ending or a move to another council, the recovery after its notice.
     struct Life {
         lines: Vec<FundedLine>,
         start: Date,
@@ -239,8 +238,12 @@ mod tests {
                     in_force: crate::plan::revision::InForce::WHOLE_PLAN,
                 },
             ];
-            let allocation = crate::money::ledger::allocate_budget(&lines, date!(2026 - 04 - 01)).unwrap();
-            let (start, end) = (date!(2026 - 04 - 01), date!(2027 - 03 - 31));
+            Life::with_lines(lines, date!(2026 - 04 - 01), date!(2027 - 03 - 31))
+        }
+
+        /// A budget of `lines` from `start` to `end`: the council commits their cost.
+        fn with_lines(lines: Vec<FundedLine>, start: Date, end: Date) -> Life {
+            let allocation = crate::money::ledger::allocate_budget(&lines, start).unwrap();
             let balances = crate::money::ledger::Balances::from_postings(allocation.postings());
             let mut life = Life {
                 book: crate::money::ledger::AccountBook::new(start, end, None, balances, Vec::new()),
@@ -277,6 +280,15 @@ mod tests {
 
         fn held(&self) -> Vec<(FundingStream, Money)> {
             self.book.balances().holding(crate::money::ledger::LedgerAccount::HeldByBudgetHolder)
+        }
+
+        /// Ends support on `ended_on` by the service's own rules (days overpaid recovered).
+        fn end_support(&mut self, ended_on: Date, reason: EndingReason, notice_on: Date) -> Ending {
+            let account = EndingAccount { start: self.start, end: self.end, lines: &self.lines, paid: self.book.paid(), held_by_budget_holder: self.held() };
+            let ending = plan_ending(&account, ended_on, reason, Some(OverpaidDays::Recover), notice_on).unwrap();
+            self.ended_on = Some(ended_on);
+            self.reopen();
+            ending
         }
 
         /// Revises the plan from `from`: the direct payment costs `annual` a year from then,
@@ -337,17 +349,20 @@ mod tests {
 
     proptest::proptest! {
         /// Random lives on several people: runs over random periods, spending, suspensions
-        /// and resumptions, plan revisions, an ending with its notice, and the recovery. No day is paid
-        /// twice, nothing is paid after an ending or during a suspension, the days an ending
+        /// and resumptions, plan revisions, an ending with its notice, the recovery, and moves
+        /// to another council that carries the plan on. No day of a person is paid twice (in
+        /// any council), nothing is paid after an ending or during a suspension, the days an ending
         /// says were overpaid are those paid after it, a notice never asks for more than is
         /// held, every account's money adds up, and the closing statement is the ledger.
         #[test]
         fn life_histories_pay_each_day_once_and_close_to_the_ledger(
-            ops in proptest::collection::vec((0usize..3, 0u8..7, 0i64..120, 1i64..100_000), 1..60),
+            ops in proptest::collection::vec((0usize..3, 0u8..8, 0i64..120, 1i64..100_000), 1..60),
         ) {
             use crate::money::ledger::{record_spending, LedgerAccount};
             use crate::money::payment_run::{run_account, Period, RunAccount};
             let mut lives: Vec<Life> = (0..3).map(|i| Life::new(5_000 + 3_000 * i as i64)).collect();
+            // The accounts people left behind when they moved, with whose they were.
+            let mut moved_away: Vec<(usize, Life)> = Vec::new();
             for (who, op, offset, pence) in ops {
                 let life = &mut lives[who];
                 let on = date!(2026 - 03 - 20) + Duration::days(offset * 3);
@@ -392,16 +407,33 @@ mod tests {
                     }
                     4 if life.ended_on.is_none() => {
                         let ended_on = on.clamp(life.start, life.end);
-                        let account = EndingAccount { start: life.start, end: life.end, lines: &life.lines, paid: life.book.paid(), held_by_budget_holder: life.held() };
                         let after: i64 = life.book.paid().iter().filter(|d| d.payee != "contribution").map(|d| days_after(d, ended_on)).sum();
-                        let ending = plan_ending(&account, ended_on, EndingReason::Died, Some(OverpaidDays::Recover), on).unwrap();
+                        let ending = life.end_support(ended_on, EndingReason::Died, on);
                         proptest::prop_assert_eq!(ending.overpaid_days, after);
                         for r in &ending.to_recover {
                             proptest::prop_assert!(r.amount <= life.book.balances().get(LedgerAccount::HeldByBudgetHolder, &r.stream));
                         }
                         life.notices = ending.to_recover;
-                        life.ended_on = Some(ended_on);
-                        life.reopen();
+                    }
+                    7 if life.ended_on.is_none() => {
+                        // A move to another council on `on`: support here ends the day before,
+                        // and the receiving council carries on the lines in force that day.
+                        use crate::review::transfer::{lines_carried, plan_transfer, Sending, TransferRequest};
+                        let council = |n: u128| crate::ids::CouncilId::from_uuid(uuid::Uuid::from_u128(n));
+                        let moves_on = crate::dates::iso(on);
+                        let request = TransferRequest { to_council: Some(council(99)), moves_on: &moves_on, address: "1 New Road, Leeds", postcode: "LS1 4AP" };
+                        let paid_through = life.book.paid().iter().filter(|d| d.payee != "contribution").map(|d| d.last_day).max();
+                        if let Ok(t) = plan_transfer(Sending { council: council(who as u128), start: life.start, end: life.end, paid_through }, &request) {
+                            let ending = life.end_support(t.last_day_here, EndingReason::MovedAway, on);
+                            life.notices = ending.to_recover;
+                            proptest::prop_assert_eq!(ending.overpaid_days, 0, "a move leaves no paid day past the last day here");
+                            let carried = lines_carried(&life.lines, t.carried_from)
+                                .into_iter()
+                                .map(|l| FundedLine { id: uuid::Uuid::now_v7(), in_force: crate::plan::revision::InForce::WHOLE_PLAN, ..l.clone() })
+                                .collect();
+                            let arrived = Life::with_lines(carried, t.carried_from, life.end);
+                            moved_away.push((who, std::mem::replace(life, arrived)));
+                        }
                     }
                     _ => {
                         for notice in std::mem::take(&mut life.notices) {
@@ -415,15 +447,18 @@ mod tests {
                     }
                 }
             }
-            for life in &lives {
-                let mut seen = std::collections::BTreeSet::new();
+            // Each day of a person's support is paid once, across every council they lived in.
+            let mut seen = std::collections::BTreeSet::new();
+            for (who, life) in lives.iter().enumerate().chain(moved_away.iter().map(|(who, life)| (*who, life))) {
                 for d in life.book.paid() {
                     let mut day = d.first_day;
                     while day <= d.last_day {
-                        proptest::prop_assert!(seen.insert((d.stream.clone(), d.payee.clone(), day)), "a day paid twice");
+                        proptest::prop_assert!(seen.insert((who, d.stream.clone(), d.payee.clone(), day)), "a day paid twice");
                         day = day.next_day().unwrap();
                     }
                 }
+            }
+            for life in lives.iter().chain(moved_away.iter().map(|(_, life)| life)) {
                 proptest::prop_assert_eq!(life.postings.iter().map(|p| p.amount).sum::<Money>(), Money::ZERO);
                 proptest::prop_assert_eq!(&crate::money::ledger::Balances::from_postings(&life.postings), life.book.balances());
                 let closing = crate::money::statement::statement(

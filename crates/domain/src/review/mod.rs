@@ -2,6 +2,7 @@
 
 pub mod ending;
 pub mod safeguarding;
+pub mod transfer;
 
 use crate::codes::coded_enum;
 use crate::dates::add_months;

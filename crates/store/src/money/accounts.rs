@@ -2,14 +2,14 @@
 
 use crate::bulk::{insert_rows, Cell};
 use crate::codec;
-use crate::plan::load_plan;
+use crate::plan::{load_plan, LoadedPlan};
 use crate::records::{
     AccountView, BudgetAccount, CouncilUptake, EntriesPage, LedgerEntryRecord, SpendingRecorded, StreamBalance, SupportEnded, TrialBalance, TrialBalanceLine,
     MOST_ENTRIES_A_PAGE,
 };
 use crate::{fresh_id, invalid, new_id, now, today, Result, Store, StoreError};
 use selfdirect_domain::dates::iso;
-use selfdirect_domain::deployment::streams::SpendingPurpose;
+use selfdirect_domain::deployment::streams::{FundingStreams, SpendingPurpose};
 use selfdirect_domain::deployment::{overall, AccountDeployment, DeploymentOption};
 use selfdirect_domain::ids::{AccountId, CouncilId, PersonId, PlanId};
 use selfdirect_domain::learning::uptake::{uptake, UptakeCounts};
@@ -173,98 +173,7 @@ impl Store {
     pub async fn open_account(&self, plan_id: PlanId, input: &OpenAccountInput) -> Result<BudgetAccount> {
         let mut tx = self.pool.begin().await?;
         let loaded = load_plan(&mut tx, plan_id).await?;
-        let plan = &loaded.plan;
-        if plan.status != PlanStatus::Approved {
-            return Err(StoreError::Conflict(format!("the plan is {}; only an approved plan can have a budget account", plan.status.label().to_lowercase())));
-        }
-        let mut p = Problems::new();
-        let whole = input.deployment.as_deref().and_then(|d| DeploymentOption::parse(&mut p, "deployment", d));
-        let mut per_line = BTreeMap::new();
-        for (line_id, option) in &input.line_deployments {
-            let field = format!("line_deployments.{line_id}");
-            match plan.lines.iter().find(|l| l.id.to_string() == *line_id) {
-                None => p.add(&field, "is not a line of this plan"),
-                Some(l) => {
-                    if let Some(o) = DeploymentOption::parse(&mut p, &field, option) {
-                        per_line.insert(l.id, o);
-                    }
-                }
-            }
-        }
-        let mut chosen = Vec::with_capacity(plan.lines.len());
-        for (i, line) in plan.lines.iter().enumerate() {
-            match per_line.get(&line.id).copied().or(whole) {
-                Some(o) => chosen.push(o),
-                None if input.deployment.is_none() => {
-                    p.add(format!("line_deployments.{}", line.id), format!("choose how the money for line {} ({}) is held", i + 1, line.line.description))
-                }
-                None => {}
-            }
-        }
-        for (line, option) in plan.lines.iter().zip(&chosen) {
-            let field = if per_line.contains_key(&line.id) { format!("line_deployments.{}", line.id) } else { "deployment".to_string() };
-            self.streams.check_deployment(&mut p, &field, &line.line.stream, *option);
-        }
-        let start = match input.start_date.as_deref() {
-            Some(s) => p.date("start_date", s),
-            None => Some(plan.start_date),
-        };
-        if let Some(s) = start {
-            if s < plan.start_date || s > plan.end_date {
-                p.add("start_date", format!("must be within the plan period, {} to {}", iso(plan.start_date), iso(plan.end_date)));
-            }
-        }
-        if !p.is_empty() {
-            return Err(p.into());
-        }
-        let start = start.expect("checked");
-        let exists = sqlx::query("SELECT id FROM budget_accounts WHERE plan_id = $1").bind(plan.id.to_string()).fetch_optional(&mut *tx).await?;
-        if exists.is_some() {
-            return Err(StoreError::Conflict("this plan already has a budget account".into()));
-        }
-        check_one_live_budget(&mut tx, &loaded.council_id, &plan.person_id.to_string(), &plan.id.to_string(), (start, plan.end_date)).await?;
-        let deployment = overall(chosen.iter().copied()).ok_or_else(|| invalid("deployment", "the plan has no lines to hold money for"))?;
-        let includes_direct_payment = chosen.contains(&DeploymentOption::DirectPayment);
-        let account_id: AccountId = fresh_id();
-        let next_review = first_review_due(start, includes_direct_payment);
-        let final_budget = plan.final_budget.unwrap_or(plan.total);
-        sqlx::query(
-            "INSERT INTO budget_accounts (id, council_id, person_id, plan_id, deployment, includes_direct_payment, final_budget_pence, start_date, end_date, next_review_due, lock_version, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, $11)",
-        )
-        .bind(account_id.to_string())
-        .bind(&loaded.council_id)
-        .bind(plan.person_id.to_string())
-        .bind(plan.id.to_string())
-        .bind(deployment.code())
-        .bind(i64::from(includes_direct_payment))
-        .bind(final_budget.pence())
-        .bind(iso(start))
-        .bind(iso(plan.end_date))
-        .bind(iso(next_review))
-        .bind(now())
-        .execute(&mut *tx)
-        .await?;
-        let mut funded = Vec::with_capacity(plan.lines.len());
-        for (line, option) in plan.lines.iter().zip(&chosen) {
-            sqlx::query("UPDATE plan_lines SET deployment = $1 WHERE id = $2").bind(option.code()).bind(line.id.to_string()).execute(&mut *tx).await?;
-            funded.push(FundedLine {
-                id: line.id,
-                stream: line.line.stream.clone(),
-                deployment: *option,
-                annual_cost: line.annual_cost,
-                in_force: InForce::WHOLE_PLAN,
-            });
-        }
-        // The services the council commissioned until now end the day before the budget.
-        crate::person::commissioned::replace_with_budget(&mut tx, &loaded.council_id, &plan.person_id.to_string(), account_id, start).await?;
-        // A person with a personal budget receives long-term support by definition.
-        sqlx::query("UPDATE people SET long_term_support = 1 WHERE id = $1").bind(plan.person_id.to_string()).execute(&mut *tx).await?;
-        if !final_budget.is_zero() {
-            let entry = ledger::allocate_budget(&funded, start).map_err(|e| invalid("plan", e.to_string()))?;
-            let mut books = BTreeMap::from([(account_id.to_string(), AccountBook::new(start, plan.end_date, None, Balances::default(), Vec::new()))]);
-            post_one(&mut tx, &loaded.council_id, &mut books, &account_id.to_string(), &entry, EntryDetails::default()).await?;
-        }
+        let account_id = open_account_in(&mut tx, &loaded, input, &self.streams).await?;
         tx.commit().await?;
         self.account(account_id).await
     }
@@ -843,6 +752,109 @@ pub(crate) async fn post_one(
     let id = new_id();
     post(tx, council_id, books, &[NewEntry { id: id.clone(), account_id, entry, details }]).await?;
     Ok(id)
+}
+
+/// Opens the budget account for the approved plan `loaded` inside `tx` (see
+/// [`Store::open_account`]); a transfer opens the receiving council's this way.
+pub(crate) async fn open_account_in(
+    tx: &mut Transaction<'_, Any>,
+    loaded: &LoadedPlan,
+    input: &OpenAccountInput,
+    streams: &FundingStreams,
+) -> Result<AccountId> {
+    let plan = &loaded.plan;
+    if plan.status != PlanStatus::Approved {
+        return Err(StoreError::Conflict(format!("the plan is {}; only an approved plan can have a budget account", plan.status.label().to_lowercase())));
+    }
+    let mut p = Problems::new();
+    let whole = input.deployment.as_deref().and_then(|d| DeploymentOption::parse(&mut p, "deployment", d));
+    let mut per_line = BTreeMap::new();
+    for (line_id, option) in &input.line_deployments {
+        let field = format!("line_deployments.{line_id}");
+        match plan.lines.iter().find(|l| l.id.to_string() == *line_id) {
+            None => p.add(&field, "is not a line of this plan"),
+            Some(l) => {
+                if let Some(o) = DeploymentOption::parse(&mut p, &field, option) {
+                    per_line.insert(l.id, o);
+                }
+            }
+        }
+    }
+    let mut chosen = Vec::with_capacity(plan.lines.len());
+    for (i, line) in plan.lines.iter().enumerate() {
+        match per_line.get(&line.id).copied().or(whole) {
+            Some(o) => chosen.push(o),
+            None if input.deployment.is_none() => {
+                p.add(format!("line_deployments.{}", line.id), format!("choose how the money for line {} ({}) is held", i + 1, line.line.description))
+            }
+            None => {}
+        }
+    }
+    for (line, option) in plan.lines.iter().zip(&chosen) {
+        let field = if per_line.contains_key(&line.id) { format!("line_deployments.{}", line.id) } else { "deployment".to_string() };
+        streams.check_deployment(&mut p, &field, &line.line.stream, *option);
+    }
+    let start = match input.start_date.as_deref() {
+        Some(s) => p.date("start_date", s),
+        None => Some(plan.start_date),
+    };
+    if let Some(s) = start {
+        if s < plan.start_date || s > plan.end_date {
+            p.add("start_date", format!("must be within the plan period, {} to {}", iso(plan.start_date), iso(plan.end_date)));
+        }
+    }
+    if !p.is_empty() {
+        return Err(p.into());
+    }
+    let start = start.expect("checked");
+    let exists = sqlx::query("SELECT id FROM budget_accounts WHERE plan_id = $1").bind(plan.id.to_string()).fetch_optional(&mut **tx).await?;
+    if exists.is_some() {
+        return Err(StoreError::Conflict("this plan already has a budget account".into()));
+    }
+    check_one_live_budget(tx, &loaded.council_id, &plan.person_id.to_string(), &plan.id.to_string(), (start, plan.end_date)).await?;
+    let deployment = overall(chosen.iter().copied()).ok_or_else(|| invalid("deployment", "the plan has no lines to hold money for"))?;
+    let includes_direct_payment = chosen.contains(&DeploymentOption::DirectPayment);
+    let account_id: AccountId = fresh_id();
+    let next_review = first_review_due(start, includes_direct_payment);
+    let final_budget = plan.final_budget.unwrap_or(plan.total);
+    sqlx::query(
+            "INSERT INTO budget_accounts (id, council_id, person_id, plan_id, deployment, includes_direct_payment, final_budget_pence, start_date, end_date, next_review_due, lock_version, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, $11)",
+        )
+        .bind(account_id.to_string())
+        .bind(&loaded.council_id)
+        .bind(plan.person_id.to_string())
+        .bind(plan.id.to_string())
+        .bind(deployment.code())
+        .bind(i64::from(includes_direct_payment))
+        .bind(final_budget.pence())
+        .bind(iso(start))
+        .bind(iso(plan.end_date))
+        .bind(iso(next_review))
+        .bind(now())
+        .execute(&mut **tx)
+        .await?;
+    let mut funded = Vec::with_capacity(plan.lines.len());
+    for (line, option) in plan.lines.iter().zip(&chosen) {
+        sqlx::query("UPDATE plan_lines SET deployment = $1 WHERE id = $2").bind(option.code()).bind(line.id.to_string()).execute(&mut **tx).await?;
+        funded.push(FundedLine {
+            id: line.id,
+            stream: line.line.stream.clone(),
+            deployment: *option,
+            annual_cost: line.annual_cost,
+            in_force: InForce::WHOLE_PLAN,
+        });
+    }
+    // The services the council commissioned until now end the day before the budget.
+    crate::person::commissioned::replace_with_budget(tx, &loaded.council_id, &plan.person_id.to_string(), account_id, start).await?;
+    // A person with a personal budget receives long-term support by definition.
+    sqlx::query("UPDATE people SET long_term_support = 1 WHERE id = $1").bind(plan.person_id.to_string()).execute(&mut **tx).await?;
+    if !final_budget.is_zero() {
+        let entry = ledger::allocate_budget(&funded, start).map_err(|e| invalid("plan", e.to_string()))?;
+        let mut books = BTreeMap::from([(account_id.to_string(), AccountBook::new(start, plan.end_date, None, Balances::default(), Vec::new()))]);
+        post_one(tx, &loaded.council_id, &mut books, &account_id.to_string(), &entry, EntryDetails::default()).await?;
+    }
+    Ok(account_id)
 }
 
 /// One live budget per person: refuses a plan or account for `start`..=`end` whose days

@@ -21,9 +21,10 @@ struct AssessmentRow {
     answers: String,
     scores: String,
     allocation: String,
+    carried_from_council_id: Option<String>,
 }
 
-const COLUMNS: &str = "id, person_id, questionnaire_id, questionnaire_version, completed_on, assessor, answers, scores, allocation";
+const COLUMNS: &str = "id, person_id, questionnaire_id, questionnaire_version, completed_on, assessor, answers, scores, allocation, carried_from_council_id";
 
 impl AssessmentRow {
     fn into_assessment(self) -> Result<Assessment> {
@@ -37,6 +38,7 @@ impl AssessmentRow {
             answers: codec::json("assessments.answers", &self.answers)?,
             scores: codec::json("assessments.scores", &self.scores)?,
             allocation: codec::json("assessments.allocation", &self.allocation)?,
+            carried_from_council_id: self.carried_from_council_id.as_deref().map(|c| codec::uuid("assessments.carried_from_council_id", c)).transpose()?,
         })
     }
 }

@@ -1,7 +1,7 @@
 //! Ending support, and recovering unspent direct-payment money after the notice.
 
 use crate::codec;
-use crate::money::accounts::{lock_account, post_one, EntryDetails};
+use crate::money::accounts::{lock_account, post_one, EntryDetails, LockedAccount};
 use crate::records::{EndingReport, RecoveryNotice};
 use crate::{new_id, today, Result, Store, StoreError};
 use selfdirect_domain::dates::{iso, long};
@@ -12,7 +12,8 @@ use selfdirect_domain::plan::FundingStream;
 use selfdirect_domain::review::ending::{may_recover, plan_ending, EndingAccount, EndingReason, OverpaidDays};
 use selfdirect_domain::{Money, Problems};
 use serde::Deserialize;
-use sqlx::Row;
+use sqlx::{Any, Row, Transaction};
+use time::Date;
 use uuid::Uuid;
 
 /// An ending, as typed.
@@ -63,6 +64,56 @@ fn notice_from_row(r: &sqlx::any::AnyRow) -> Result<RecoveryNotice> {
     })
 }
 
+/// Writes an ending of the locked account inside `tx`: its live days end on `ended_on`,
+/// and unspent direct-payment money gets its notice. The caller has checked the input.
+pub(crate) async fn write_ending(
+    tx: &mut Transaction<'_, Any>,
+    locked: &LockedAccount,
+    ended_on: Date,
+    reason: EndingReason,
+    overpaid: Option<OverpaidDays>,
+    decided_by: &str,
+) -> Result<()> {
+    let account_id = locked.account.id;
+    let balances = locked.book.balances();
+    let held = balances.holding(LedgerAccount::HeldByBudgetHolder);
+    let account = EndingAccount {
+        start: locked.account.start_date,
+        end: locked.account.end_date,
+        lines: &locked.lines,
+        paid: locked.book.paid(),
+        held_by_budget_holder: held,
+    };
+    let ending = plan_ending(&account, ended_on, reason, overpaid, today())?;
+    sqlx::query(
+        "UPDATE budget_accounts SET planned_end_date = end_date, end_date = $1, ended_on = $1, end_reason = $2, ended_by = $3, overpaid_days = $4 \
+             WHERE id = $5 AND council_id = $6",
+    )
+    .bind(iso(ending.ended_on))
+    .bind(ending.reason.code())
+    .bind(decided_by)
+    .bind(ending.overpaid.map(OverpaidDays::code))
+    .bind(account_id.to_string())
+    .bind(&locked.council_id)
+    .execute(&mut **tx)
+    .await?;
+    for r in &ending.to_recover {
+        sqlx::query(
+            "INSERT INTO recovery_notices (id, council_id, budget_account_id, stream, amount_pence, noticed_on, reply_by) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(new_id())
+        .bind(&locked.council_id)
+        .bind(account_id.to_string())
+        .bind(r.stream.code())
+        .bind(r.amount.pence())
+        .bind(iso(today()))
+        .bind(iso(ending.reply_by))
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
 /// A code that may be left out; a problem when given and unknown.
 fn optional_code<T>(p: &mut Problems, field: &str, text: Option<&str>, parse: fn(&mut Problems, &str, &str) -> Option<T>) -> Option<T> {
     text.map(str::trim).filter(|t| !t.is_empty()).and_then(|code| parse(p, field, code))
@@ -90,42 +141,7 @@ impl Store {
             return Err(StoreError::Conflict(format!("Support already ended on {} ({}).", long(ended.ended_on), ended.reason.label().to_lowercase())));
         }
         p.into_result(())?;
-        let balances = locked.book.balances();
-        let held = balances.holding(LedgerAccount::HeldByBudgetHolder);
-        let account = EndingAccount {
-            start: locked.account.start_date,
-            end: locked.account.end_date,
-            lines: &locked.lines,
-            paid: locked.book.paid(),
-            held_by_budget_holder: held,
-        };
-        let ending = plan_ending(&account, ended_on.expect("checked"), reason.expect("checked"), overpaid, today())?;
-        sqlx::query(
-            "UPDATE budget_accounts SET planned_end_date = end_date, end_date = $1, ended_on = $1, end_reason = $2, ended_by = $3, overpaid_days = $4 \
-             WHERE id = $5 AND council_id = $6",
-        )
-        .bind(iso(ending.ended_on))
-        .bind(ending.reason.code())
-        .bind(decided_by)
-        .bind(ending.overpaid.map(OverpaidDays::code))
-        .bind(account_id.to_string())
-        .bind(&locked.council_id)
-        .execute(&mut *tx)
-        .await?;
-        for r in &ending.to_recover {
-            sqlx::query(
-                "INSERT INTO recovery_notices (id, council_id, budget_account_id, stream, amount_pence, noticed_on, reply_by) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            )
-            .bind(new_id())
-            .bind(&locked.council_id)
-            .bind(account_id.to_string())
-            .bind(r.stream.code())
-            .bind(r.amount.pence())
-            .bind(iso(today()))
-            .bind(iso(ending.reply_by))
-            .execute(&mut *tx)
-            .await?;
-        }
+        write_ending(&mut tx, &locked, ended_on.expect("checked"), reason.expect("checked"), overpaid, decided_by).await?;
         tx.commit().await?;
         let view = self.account_view(account_id).await?;
         Ok(EndingReport { account: view.account, notices: self.recovery_notices(account_id).await?, closing_statement: view.statements })

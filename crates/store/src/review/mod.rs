@@ -2,6 +2,7 @@
 
 pub(crate) mod ending;
 pub(crate) mod safeguarding;
+pub(crate) mod transfer;
 
 use crate::codec;
 use crate::records::{PersonOverview, Review, ReviewDue};
@@ -210,7 +211,8 @@ impl Store {
             None => None,
         };
         let reviews = self.reviews(person_id).await?;
-        Ok(PersonOverview { person, contacts, assessment, allocation, reconsiderations, plan, account, reviews })
+        let transfers = self.transfers(person_id).await?;
+        Ok(PersonOverview { person, contacts, assessment, allocation, reconsiderations, plan, account, reviews, transfers })
     }
 }
 
