@@ -106,6 +106,8 @@ pub const PAGES: &[(&str, &str, Rule)] = {
         ("POST", "/accounts/{account_id}/review", Decide(ManagePeople, Account)),
         ("GET", "/accounts/{account_id}/ending", Decide(DecidePlan, Account)),
         ("POST", "/accounts/{account_id}/ending", Decide(DecidePlan, Account)),
+        ("GET", "/accounts/{account_id}/transfer", Decide(DecidePlan, Account)),
+        ("POST", "/accounts/{account_id}/transfer", Decide(DecidePlan, Account)),
         ("GET", "/service/councils", Decide(CreateCouncil, OwnCouncil)),
         ("POST", "/service/councils", Decide(CreateCouncil, OwnCouncil)),
     ]
@@ -176,8 +178,9 @@ fn api_rule(method: &Method, route: &str) -> Option<(Action, Scope)> {
         "/v1/accounts/{account_id}/bank-details" => (ChangeBankDetails, Account),
         "/v1/accounts/{account_id}/bank-details/{change_id}/confirm" => (ConfirmBankDetails, Account),
         "/v1/accounts/{account_id}/reviews" => (ManagePeople, Account),
-        // Ending support is a decision on the plan: a social worker's or team manager's.
-        "/v1/accounts/{account_id}/ending" => (DecidePlan, Account),
+        // Ending support, or moving it to another council, is a decision on the plan: a
+        // social worker's or team manager's.
+        "/v1/accounts/{account_id}/ending" | "/v1/accounts/{account_id}/transfer" => (DecidePlan, Account),
         "/v1/accounts/{account_id}/recovery-notices" => (ViewPerson, Account),
         "/v1/accounts/{account_id}/recovery-notices/{notice_id}/recover" => (ManageFinance, Account),
         "/v1/accounts/{account_id}/outcome-surveys" => (RecordSpending, Account),

@@ -505,6 +505,8 @@ pub(crate) struct PersonPage {
     ended: Option<String>,
     notices: Vec<String>,
     may_end_support: bool,
+    /// Moves from or to another council, in words.
+    moves: Vec<String>,
     may_review: bool,
     may_suspend: bool,
     suspended: Option<String>,
@@ -513,27 +515,46 @@ pub(crate) struct PersonPage {
     may_record_service: bool,
 }
 
+/// What the person page says after a change, by the query key the change redirects with.
+const PERSON_NOTICES: [(&str, &str); 9] = [
+    ("sent", "The plan has been sent to the council for approval."),
+    ("money", "The budget account is open. Money will be paid as chosen."),
+    ("spent", "Your spending is recorded."),
+    ("suspended", "Payments are suspended. Nothing is paid for the days until they start again."),
+    ("resumed", "Payments start again. The days away are not paid."),
+    ("reviewed", "The review is saved. The next review is due in a year."),
+    ("commissioned", "The service is recorded. Offer a personal budget at the review: when one starts, the service ends the day before."),
+    ("ended", "Support has ended. Payments stop after the last day, and any notice of recovery has been sent."),
+    (
+        "moved",
+        "Support has moved to the new council. It has been given the assessment and the plan, and its money starts the day after the last day paid here.",
+    ),
+];
+
 async fn person(State(s): State<AppState>, me: SignedIn, Path(person_id): Path<PersonId>, Query(q): Query<HashMap<String, String>>) -> PageResult {
-    let notice = if q.contains_key("sent") {
-        Some("The plan has been sent to the council for approval.")
-    } else if q.contains_key("money") {
-        Some("The budget account is open. Money will be paid as chosen.")
-    } else if q.contains_key("spent") {
-        Some("Your spending is recorded.")
-    } else if q.contains_key("suspended") {
-        Some("Payments are suspended. Nothing is paid for the days until they start again.")
-    } else if q.contains_key("resumed") {
-        Some("Payments start again. The days away are not paid.")
-    } else if q.contains_key("reviewed") {
-        Some("The review is saved. The next review is due in a year.")
-    } else if q.contains_key("commissioned") {
-        Some("The service is recorded. Offer a personal budget at the review: when one starts, the service ends the day before.")
-    } else if q.contains_key("ended") {
-        Some("Support has ended. Payments stop after the last day, and any notice of recovery has been sent.")
-    } else {
-        None
-    };
+    let notice = PERSON_NOTICES.iter().find(|(key, _)| q.contains_key(*key)).map(|(_, words)| *words);
     person_page(&s, &me, &person_id.to_string(), notice).await
+}
+
+/// One side of a move, as the council holding it says it.
+fn move_words(t: &selfdirect_store::TransferRecord) -> String {
+    use selfdirect_domain::review::transfer::TransferDirection;
+    match t.direction {
+        TransferDirection::Out => format!(
+            "Moved to {} on {}. Support here ended the day before {}; {} carries the plan on from then.",
+            t.other_council,
+            long(t.moves_on),
+            long(t.carried_from),
+            t.other_council
+        ),
+        TransferDirection::In => format!(
+            "Moved here from {} on {}. This council carries on {}'s plan from {} until it has made its own assessment (Care Act 2014, section 38).",
+            t.other_council,
+            long(t.moves_on),
+            t.other_council,
+            long(t.carried_from)
+        ),
+    }
 }
 
 /// A person's record: for them, "my budget"; for staff, their case.
@@ -612,6 +633,7 @@ pub(crate) async fn person_page(s: &AppState, me: &SignedIn, person_id: &str, no
         ended: ended.map(|e| format!("Support ended on {}: {}. Decided by {}.", long(e.ended_on), e.reason.label().to_lowercase(), e.ended_by)),
         notices,
         may_end_support,
+        moves: o.transfers.iter().map(move_words).collect(),
     };
     Ok(render(StatusCode::OK, &page))
 }

@@ -179,6 +179,16 @@ impl Store {
         Ok(Arrival { person_id, account_id })
     }
 
+    /// The last day an account's payments cover, to anyone but the council itself (a
+    /// contribution): where a move would start the receiving council's money.
+    pub async fn paid_through(&self, account_id: AccountId) -> Result<Option<Date>> {
+        let row = sqlx::query("SELECT MAX(last_day) AS last_day FROM paid_days WHERE budget_account_id = $1 AND payee <> 'contribution'")
+            .bind(account_id.to_string())
+            .fetch_one(&self.pool)
+            .await?;
+        row.try_get::<Option<String>, _>("last_day")?.map(|d| codec::date("paid_days.last_day", &d)).transpose()
+    }
+
     /// The moves a person's record has been part of, in this council, oldest first.
     pub async fn transfers(&self, person_id: PersonId) -> Result<Vec<TransferRecord>> {
         let person = self.person(person_id).await?;

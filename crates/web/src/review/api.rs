@@ -9,7 +9,9 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::{Extension, Json};
 use selfdirect_domain::ids::{AccountId, AssistantId, CouncilId, PersonId};
-use selfdirect_store::{Concern, DbsAlertRow, DbsInput, EndingInput, EndingReport, NoticeRecoveryInput, RecoveryNotice, SurveyResults};
+use selfdirect_store::{
+    Concern, DbsAlertRow, DbsInput, EndingInput, EndingReport, NoticeRecoveryInput, RecoveryNotice, SurveyResults, TransferInput, TransferReport,
+};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -27,6 +29,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(survey_results))
         .routes(routes!(set_approval_limit))
         .routes(routes!(end_support))
+        .routes(routes!(transfer_support))
         .routes(routes!(recovery_notices))
         .routes(routes!(recover_after_notice))
 }
@@ -41,6 +44,18 @@ async fn end_support(
     ApiJson(b): ApiJson<EndingInput>,
 ) -> ApiResult<Json<EndingReport>> {
     Ok(Json(s.store.end_support(account_id, &b, &user.display_name).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/accounts/{account_id}/transfer", tag = "reviews", request_body = TransferInput,
+    responses((status = 200, description = "Support moved: it ended here on the last day paid for (or the day before the move), and the receiving council carries the plan on from the next day", body = TransferReport),
+        (status = 409, description = "Support has already ended", body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn transfer_support(
+    State(s): State<AppState>,
+    Extension(ApiUser(user)): Extension<ApiUser>,
+    Path(account_id): Path<AccountId>,
+    ApiJson(b): ApiJson<TransferInput>,
+) -> ApiResult<Json<TransferReport>> {
+    Ok(Json(s.store.transfer_support(account_id, &b, &user.display_name).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/accounts/{account_id}/recovery-notices", tag = "reviews", responses((status = 200, body = Vec<RecoveryNotice>)))]

@@ -15,7 +15,7 @@ use selfdirect_domain::dates::{iso, long};
 use selfdirect_domain::ids::AccountId;
 use selfdirect_domain::review::ending::{EndingReason, OverpaidDays, NOTICE_DAYS};
 use selfdirect_domain::review::{ReviewDecision, ReviewParticipant};
-use selfdirect_store::{EndingInput, ReviewInput, StoreError};
+use selfdirect_store::{EndingInput, ReviewInput, StoreError, TransferInput};
 use std::collections::HashMap;
 
 /// What was typed into a form, to show it again: everything but its CSRF token.
@@ -26,13 +26,20 @@ fn as_typed(form: HashMap<String, String>) -> HashMap<String, String> {
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/accounts/{account_id}/ending", get(ending_form).post(end_support))
+        .route("/accounts/{account_id}/transfer", get(transfer_form).post(transfer_support))
         .route("/accounts/{account_id}/review", get(review_form).post(complete_review))
         .route("/accounts/{account_id}/suspension", get(suspension_form).post(change_suspension))
 }
 
 struct Choice {
-    code: &'static str,
-    label: &'static str,
+    code: String,
+    label: String,
+}
+
+impl Choice {
+    fn of(code: &str, label: &str) -> Choice {
+        Choice { code: code.to_string(), label: label.to_string() }
+    }
 }
 
 #[derive(Template)]
@@ -63,8 +70,8 @@ async fn ending_page(s: &AppState, me: &SignedIn, account_id: AccountId, form: F
         own_record: false,
         name: person.full_name(),
         period: format!("{} to {}", long(account.start_date), long(account.end_date)),
-        reasons: EndingReason::ALL.iter().map(|r| Choice { code: r.code(), label: r.label() }).collect(),
-        overpaid_choices: OverpaidDays::ALL.iter().map(|o| Choice { code: o.code(), label: o.label() }).collect(),
+        reasons: EndingReason::ALL.iter().map(|r| Choice::of(r.code(), r.label())).collect(),
+        overpaid_choices: OverpaidDays::ALL.iter().map(|o| Choice::of(o.code(), o.label())).collect(),
         notice_days: NOTICE_DAYS,
         form,
     })
@@ -84,6 +91,62 @@ async fn end_support(State(s): State<AppState>, me: SignedIn, Path(account_id): 
             let when_missing = [("ended_on", "Enter the last day of support"), ("reason", "Choose why support is ending")];
             let refused = FormState::refused_saying(as_typed(form), problems, &when_missing);
             Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &ending_page(&s, &me, account_id, refused).await?))
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "transfer.html")]
+struct TransferPage {
+    nav: Option<Nav>,
+    account_id: String,
+    person_id: String,
+    own_record: bool,
+    name: String,
+    period: String,
+    /// The last day already paid for, when there is one.
+    paid_through: Option<String>,
+    /// The other councils on the service, by code.
+    councils: Vec<Choice>,
+    form: FormState,
+}
+
+async fn transfer_page(s: &AppState, me: &SignedIn, account_id: AccountId, form: FormState) -> Result<TransferPage, PageError> {
+    let account = s.store.account(account_id).await?;
+    let person = s.store.person(account.person_id).await?;
+    if let Some(ended) = &account.ended {
+        return Err(StoreError::Conflict(format!("Support ended on {}: there is no support to move.", long(ended.ended_on))).into());
+    }
+    let paid_through = s.store.paid_through(account_id).await?.map(long);
+    let councils = s.store.councils().await?.into_iter().filter(|c| c.id != person.council_id).map(|c| Choice { code: c.code, label: c.name }).collect();
+    Ok(TransferPage {
+        nav: me.nav(),
+        account_id: account_id.to_string(),
+        person_id: person.id.to_string(),
+        own_record: false,
+        name: person.full_name(),
+        period: format!("{} to {}", long(account.start_date), long(account.end_date)),
+        paid_through,
+        councils,
+        form,
+    })
+}
+
+async fn transfer_form(State(s): State<AppState>, me: SignedIn, Path(account_id): Path<AccountId>) -> PageResult {
+    Ok(render(StatusCode::OK, &transfer_page(&s, &me, account_id, FormState::default()).await?))
+}
+
+async fn transfer_support(State(s): State<AppState>, me: SignedIn, Path(account_id): Path<AccountId>, Form(form): Form<HashMap<String, String>>) -> PageResult {
+    me.check_csrf(&form)?;
+    let field = |name: &str| form.get(name).cloned().unwrap_or_default();
+    let input = TransferInput { to_council: field("to_council"), moves_on: field("moves_on"), address: field("address"), postcode: field("postcode") };
+    match s.store.transfer_support(account_id, &input, &me.0.user.display_name).await {
+        Ok(report) => Ok(Redirect::to(&format!("/people/{}?moved=1", report.ended.account.person_id)).into_response()),
+        Err(StoreError::Invalid(problems)) => {
+            let when_missing = [("moves_on", "Enter the day of the move"), ("address", "Enter the new address"), ("postcode", "Enter the new postcode")];
+            let refused = FormState::refused_saying(as_typed(form), problems, &when_missing);
+            Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &transfer_page(&s, &me, account_id, refused).await?))
         }
         Err(other) => Err(other.into()),
     }
@@ -124,9 +187,9 @@ async fn review_page(s: &AppState, me: &SignedIn, account_id: AccountId, ticked:
         person_id: person.id.to_string(),
         own_record: false,
         name: person.full_name(),
-        participants: ReviewParticipant::ALL.iter().map(|r| Choice { code: r.code(), label: r.label() }).collect(),
+        participants: ReviewParticipant::ALL.iter().map(|r| Choice::of(r.code(), r.label())).collect(),
         outcomes: plan.outcomes,
-        decisions: ReviewDecision::ALL.iter().map(|d| Choice { code: d.code(), label: d.label() }).collect(),
+        decisions: ReviewDecision::ALL.iter().map(|d| Choice::of(d.code(), d.label())).collect(),
         ticked,
         form,
     })
