@@ -101,6 +101,7 @@ const STAND_IN_COLUMNS: &[(&str, &str)] = &[
     ("plan_lines", "in_force_from"),
     ("plan_lines", "in_force_to"),
     ("people", "nhs_number"),
+    ("assessments", "carried_from_council_id"),
 ];
 
 /// Tables of migrations after 000018 that today's code writes, as plain stand-ins.
