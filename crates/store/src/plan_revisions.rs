@@ -7,6 +7,7 @@
 //! Otherwise the revision waits for a team manager; the plan in force carries on.
 
 use crate::money::accounts::{lock_account, post_one, EntryDetails};
+use crate::person::assessments::own_latest_assessment;
 use crate::plan::load_plan;
 use crate::{codec, new_id, now, Result, Store, StoreError};
 use selfdirect_domain::access::Role;
@@ -41,6 +42,9 @@ pub struct PlanRevision {
     pub requested_by: String,
     pub decided_by: Option<String>,
     pub decision_note: Option<String>,
+    /// The indicative budget of the newer assessment this version follows (after a
+    /// re-assessment); none for a change on the same assessment.
+    pub new_indicative_budget: Option<Money>,
 }
 
 /// What a revision is checked against, read inside the transaction.
@@ -53,6 +57,9 @@ struct Context {
     current: Vec<CurrentLine>,
     limits: RevisionLimits,
     annual_cost_now: Money,
+    /// The person's own assessment when it is newer than the plan's (after a re-assessment,
+    /// or by the council a person moved to): the version follows it.
+    follows: Option<(String, Money)>,
 }
 
 impl Store {
@@ -85,8 +92,9 @@ impl Store {
         let status = if approvable.is_ok() { "approved" } else { "submitted" };
         let who = requested_by.expect("checked");
         sqlx::query(
-            "INSERT INTO plan_revisions (id, council_id, plan_id, number, effective_from, reason, status, lines, annual_cost_before_pence, annual_cost_after_pence, requested_by, requested_at, decided_by, decided_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+            "INSERT INTO plan_revisions (id, council_id, plan_id, number, effective_from, reason, status, lines, annual_cost_before_pence, annual_cost_after_pence, \
+             requested_by, requested_at, decided_by, decided_at, assessment_id, indicative_budget_pence) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
         )
         .bind(&id)
         .bind(&context.council_id)
@@ -102,6 +110,8 @@ impl Store {
         .bind(now())
         .bind(approvable.is_ok().then_some(who.as_str()))
         .bind(approvable.is_ok().then(now))
+        .bind(context.follows.as_ref().map(|(id, _)| id.clone()))
+        .bind(context.follows.as_ref().map(|(_, indicative)| indicative.pence()))
         .execute(&mut *tx)
         .await
         .map_err(|e| one_waiting(e.into()))?;
@@ -210,12 +220,17 @@ impl Store {
         let current: Vec<CurrentLine> = loaded.plan.lines.iter().map(|l| CurrentLine { id: l.id, line: l.line.clone(), in_force: l.in_force }).collect();
         let today = crate::today().clamp(limits.plan_start, limits.plan_end);
         let annual_cost_now = current.iter().filter(|c| c.in_force.covers(today, today)).map(|c| c.line.annual_cost()).sum();
-        Ok(Context { council_id: loaded.council_id, plan_id, person_id: loaded.plan.person_id.to_string(), account, current, limits, annual_cost_now })
+        let person_id = loaded.plan.person_id.to_string();
+        let follows = own_latest_assessment(&mut **tx, &loaded.council_id, &person_id)
+            .await?
+            .filter(|(id, _, _)| *id != loaded.plan.assessment_id.to_string())
+            .map(|(id, _, indicative)| (id, indicative));
+        Ok(Context { council_id: loaded.council_id, plan_id, person_id, account, current, limits, annual_cost_now, follows })
     }
 }
 
 const REVISION_COLUMNS: &str =
-    "id, plan_id, number, effective_from, reason, status, annual_cost_before_pence, annual_cost_after_pence, requested_by, decided_by, decision_note";
+    "id, plan_id, number, effective_from, reason, status, annual_cost_before_pence, annual_cost_after_pence, requested_by, decided_by, decision_note, indicative_budget_pence";
 
 fn revision_from_row(r: &sqlx::any::AnyRow) -> Result<PlanRevision> {
     Ok(PlanRevision {
@@ -230,6 +245,7 @@ fn revision_from_row(r: &sqlx::any::AnyRow) -> Result<PlanRevision> {
         requested_by: r.try_get("requested_by")?,
         decided_by: r.try_get("decided_by")?,
         decision_note: r.try_get("decision_note")?,
+        new_indicative_budget: r.try_get::<Option<i64>, _>("indicative_budget_pence")?.map(Money::from_pence),
     })
 }
 
@@ -276,6 +292,15 @@ async fn apply_revision(tx: &mut Transaction<'_, Any>, context: &Context, revisi
         .await?
         .try_get("n")?;
     crate::plan::insert_lines(tx, &context.council_id, &context.plan_id.to_string(), &changes.added, next, Some(revision.effective_from)).await?;
+    if let Some((assessment_id, indicative)) = &context.follows {
+        sqlx::query("UPDATE plans SET assessment_id = $1, indicative_budget_pence = $2 WHERE id = $3 AND council_id = $4")
+            .bind(assessment_id)
+            .bind(indicative.pence())
+            .bind(context.plan_id.to_string())
+            .bind(&context.council_id)
+            .execute(&mut **tx)
+            .await?;
+    }
     sqlx::query("UPDATE plans SET total_pence = $1, final_budget_pence = $1, updated_at = $2 WHERE id = $3 AND council_id = $4")
         .bind(revision.annual_cost().pence())
         .bind(now())

@@ -103,6 +103,19 @@ pub fn weekly_line(description: &str, provider: &str, category: &str, pounds_per
     }
 }
 
+/// The lowest answer to every other question of the standard questionnaire, the highest to
+/// the rest: fewer points than `highest_answers`, as a re-assessment might find.
+pub fn fewer_needs_answers() -> std::collections::BTreeMap<String, String> {
+    use selfdirect_domain::assessment::{highest_answers, Questionnaire};
+    let questionnaire = Questionnaire::standard();
+    let mut answers = highest_answers(&questionnaire);
+    for (_, question) in questionnaire.questions().step_by(2) {
+        let lowest = question.options.iter().min_by_key(|o| o.points).expect("validated: at least two options");
+        answers.insert(question.id.clone(), lowest.id.clone());
+    }
+    answers
+}
+
 /// A person (given name `name`) with a self-assessment and a support plan for 2026-04-01
 /// to 2027-03-31 sent for approval; returns (person id, plan id).
 pub async fn submitted_test_plan(store: &Store, council: CouncilId, name: &str, lines: Vec<selfdirect_domain::plan::PlanLineInput>) -> (PersonId, PlanId) {

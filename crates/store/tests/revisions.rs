@@ -5,7 +5,7 @@
 use selfdirect_domain::access::Role;
 use selfdirect_domain::plan::revision::{RevisedLineInput, RevisionInput};
 use selfdirect_domain::Money;
-use selfdirect_store::testing::{open_test_account, postgres_store, sqlite_store, weekly_line};
+use selfdirect_store::testing::{fewer_needs_answers, open_test_account, postgres_store, sqlite_store, weekly_line};
 use selfdirect_store::{BankDetailsInput, RunOptions, Store, StoreError};
 use time::macros::date;
 
@@ -87,6 +87,62 @@ async fn revisions_on_sqlite() {
 async fn revisions_on_postgres() {
     if let Some((store, _db)) = postgres_store("revisions_on_postgres").await {
         revisions(store.clone()).await;
+        store.close().await;
+    }
+}
+
+/// A review decides to re-assess: the person is on the list to assess until a new
+/// assessment is made, and the next version of the plan follows its indicative budget.
+async fn reassessment_at_review(store: Store) {
+    use selfdirect_domain::review::Reassessment;
+    let cid = store.create_council("RAR", "Re-assess Council").await.unwrap().id;
+    let account = open_test_account(&store, cid, "Ria", vec![weekly_line("Personal assistant", "Sam", "personal_assistant", "260")], "direct_payment").await;
+    let opened = store.account(account).await.unwrap();
+    let (person, plan) = (opened.person_id, opened.plan_id);
+    let first_assessment = store.plan(plan).await.unwrap().assessment_id;
+    assert_eq!(store.reassessment(person).await.unwrap(), None);
+    assert!(store.people_awaiting_assessment(cid, 10).await.unwrap().is_empty());
+
+    let review = selfdirect_store::ReviewInput {
+        completed_on: "2026-06-01".into(),
+        participants: vec!["person".into(), "worker".into()],
+        decision: "reassess".into(),
+        ..Default::default()
+    };
+    store.complete_review(account, &review, "Sol Worker").await.unwrap();
+    assert_eq!(store.reassessment(person).await.unwrap(), Some(Reassessment::Due { decided_on: date!(2026 - 06 - 01) }));
+    assert_eq!(store.people_awaiting_assessment(cid, 10).await.unwrap().iter().map(|p| p.id).collect::<Vec<_>>(), [person]);
+
+    let again = store.record_assessment(person, &fewer_needs_answers(), "2026-06-10", "Sol Worker").await.unwrap();
+    assert!(again.allocation.total < store.plan(plan).await.unwrap().indicative_budget, "fewer needs, a smaller indicative budget");
+    assert_eq!(
+        store.reassessment(person).await.unwrap(),
+        Some(Reassessment::ToFollow { assessed_on: date!(2026 - 06 - 10), indicative: again.allocation.total })
+    );
+    assert!(store.people_awaiting_assessment(cid, 10).await.unwrap().is_empty(), "re-assessed");
+
+    let followed = store.revise_plan(plan, &revision("2026-07-01", "200"), "Sol Worker", Role::SocialWorker).await.unwrap();
+    assert_eq!(followed.new_indicative_budget, Some(again.allocation.total));
+    let revised = store.plan(plan).await.unwrap();
+    assert_eq!((revised.assessment_id, revised.indicative_budget, revised.total), (again.id, again.allocation.total, Money::from_pounds(10_400)));
+    assert_ne!(revised.assessment_id, first_assessment);
+    assert_eq!(store.reassessment(person).await.unwrap(), None, "the plan follows the new assessment");
+    let plain = store.revise_plan(plan, &revision("2026-08-01", "210"), "Sol Worker", Role::SocialWorker).await.unwrap();
+    assert_eq!(plain.new_indicative_budget, None, "a change on the same assessment");
+    let trial = store.trial_balance(cid).await.unwrap();
+    assert_eq!((trial.sum_of_postings, trial.unbalanced_entries), (Money::ZERO, 0));
+}
+
+#[tokio::test]
+async fn reassessment_at_review_on_sqlite() {
+    let (store, _dir) = sqlite_store().await;
+    reassessment_at_review(store).await;
+}
+
+#[tokio::test]
+async fn reassessment_at_review_on_postgres() {
+    if let Some((store, _db)) = postgres_store("reassessment_at_review_on_postgres").await {
+        reassessment_at_review(store.clone()).await;
         store.close().await;
     }
 }

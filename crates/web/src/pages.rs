@@ -17,6 +17,7 @@ use selfdirect_domain::money::ledger::EntryKind;
 use selfdirect_domain::money::statement::StreamStatement;
 use selfdirect_domain::plan::PlanStatus;
 use selfdirect_domain::ras::{weekly, Allocation};
+use selfdirect_domain::review::Reassessment;
 use selfdirect_domain::Money;
 use selfdirect_store::{AccountView, Council, Plan, StoreError};
 use serde::Deserialize;
@@ -285,7 +286,10 @@ impl RevisionView {
             id: r.id.to_string(),
             number: r.number,
             from: long(r.effective_from),
-            reason: r.reason.clone(),
+            reason: match r.new_indicative_budget {
+                Some(indicative) => format!("{} (follows a new assessment: an indicative budget of {indicative} a year)", r.reason),
+                None => r.reason.clone(),
+            },
             before: r.annual_cost_before,
             after: r.annual_cost_after,
             status,
@@ -507,6 +511,10 @@ pub(crate) struct PersonPage {
     may_end_support: bool,
     /// Moves from or to another council, in words.
     moves: Vec<String>,
+    /// A re-assessment due or to be followed, in words; and the plan to change to follow
+    /// it, for those who may.
+    reassessment: Option<String>,
+    follow_plan: Option<String>,
     may_review: bool,
     may_suspend: bool,
     suspended: Option<String>,
@@ -516,13 +524,17 @@ pub(crate) struct PersonPage {
 }
 
 /// What the person page says after a change, by the query key the change redirects with.
-const PERSON_NOTICES: [(&str, &str); 9] = [
+const PERSON_NOTICES: [(&str, &str); 10] = [
     ("sent", "The plan has been sent to the council for approval."),
     ("money", "The budget account is open. Money will be paid as chosen."),
     ("spent", "Your spending is recorded."),
     ("suspended", "Payments are suspended. Nothing is paid for the days until they start again."),
     ("resumed", "Payments start again. The days away are not paid."),
     ("reviewed", "The review is saved. The next review is due in a year."),
+    (
+        "reassess",
+        "The review is saved. A new assessment is due: the person is on the council's list to assess. Once it is made, change the plan from a date to follow its indicative budget.",
+    ),
     ("commissioned", "The service is recorded. Offer a personal budget at the review: when one starts, the service ends the day before."),
     ("ended", "Support has ended. Payments stop after the last day, and any notice of recovery has been sent."),
     (
@@ -574,6 +586,12 @@ pub(crate) async fn person_page(s: &AppState, me: &SignedIn, person_id: &str, no
         None => Vec::new(),
     };
     let may_end_support = o.account.is_some() && ended.is_none() && me.may(Action::DecidePlan, subject);
+    let own_record = me.0.user.person_id == Some(o.person.id);
+    let reassessment = s.store.reassessment(o.person.id).await?;
+    let follow_plan = match (reassessment, &o.account) {
+        (Some(Reassessment::ToFollow { .. }), Some(a)) if me.may(Action::DecidePlan, subject) => Some(a.account.plan_id.to_string()),
+        _ => None,
+    };
     let final_budget = o.plan.as_ref().and_then(|p| p.final_budget);
     let indicative = o.plan.as_ref().filter(|p| p.final_budget.is_some()).map(|p| p.indicative_budget).or(o.allocation.as_ref().map(|a| a.allocation.total));
     let (budget_headline, budget_caption) = match (indicative, final_budget) {
@@ -588,7 +606,7 @@ pub(crate) async fn person_page(s: &AppState, me: &SignedIn, person_id: &str, no
         notice: notice.map(String::from),
         council_id: o.person.council_id.to_string(),
         person_id: o.person.id.to_string(),
-        own_record: me.0.user.person_id == Some(o.person.id),
+        own_record,
         may_edit_plan: editable && me.may(Action::EditPlan, subject),
         may_choose_deployment: choosable && me.may(Action::ChooseDeployment, subject),
         may_record_spending: spendable && me.may(Action::RecordSpending, subject),
@@ -634,8 +652,27 @@ pub(crate) async fn person_page(s: &AppState, me: &SignedIn, person_id: &str, no
         notices,
         may_end_support,
         moves: o.transfers.iter().map(move_words).collect(),
+        reassessment: reassessment.map(|r| reassessment_words(r, own_record)),
+        follow_plan,
     };
     Ok(render(StatusCode::OK, &page))
+}
+
+/// Where a re-assessment stands, for the person or for staff.
+fn reassessment_words(r: Reassessment, own_record: bool) -> String {
+    match (r, own_record) {
+        (Reassessment::Due { decided_on }, true) => {
+            format!("Your review on {} decided to look at your needs again: a social worker will make a new assessment with you.", long(decided_on))
+        }
+        (Reassessment::Due { decided_on }, false) => format!("The review on {} decided to re-assess: a new assessment is due.", long(decided_on)),
+        (Reassessment::ToFollow { assessed_on, indicative }, true) => format!(
+            "Your new assessment on {} gives an indicative budget of {indicative} a year. Your plan will be changed to it from a date agreed with you.",
+            long(assessed_on)
+        ),
+        (Reassessment::ToFollow { assessed_on, indicative }, false) => {
+            format!("The assessment on {} gives an indicative budget of {indicative} a year; the plan does not follow it yet.", long(assessed_on))
+        }
+    }
 }
 
 /// A notice of recovery, as the person reads it.

@@ -8,7 +8,7 @@ mod common;
 use common::Api;
 use reqwest::StatusCode;
 use selfdirect_domain::Money;
-use selfdirect_store::testing::{open_test_account, postgres_store, sqlite_store, weekly_line};
+use selfdirect_store::testing::{fewer_needs_answers, open_test_account, postgres_store, sqlite_store, weekly_line};
 use selfdirect_store::{BankDetailsInput, NewUser, RunOptions, Store};
 use serde_json::json;
 
@@ -122,6 +122,75 @@ async fn revisions_in_the_pages_on_sqlite() {
 async fn revisions_in_the_pages_on_postgres() {
     if let Some((store, _db)) = postgres_store("revisions_in_the_pages_on_postgres").await {
         revisions_in_the_pages(store.clone()).await;
+        store.close().await;
+    }
+}
+
+/// A review decides to re-assess: the person page and the council's list say a new
+/// assessment is due; once it is made, staff are offered the change that follows it, the
+/// person is told, and the new version names the new indicative budget.
+async fn reassessment_in_the_pages(store: Store) {
+    let cid = store.create_council("RAP", "Re-assess Pages Council").await.unwrap().id;
+    let account = open_test_account(&store, cid, "Rae", vec![weekly_line("Personal assistant", "Kit", "personal_assistant", "260")], "direct_payment").await;
+    let budget = store.account(account).await.unwrap();
+    let (plan, person) = (budget.plan_id, budget.person_id);
+    let sam = store.create_user(cid, &user("sam@rap.example", "Sam Worker", "social_worker", None)).await.unwrap().id.to_string();
+    store.create_user(cid, &user("rae@rap.example", "Rae Payee", "budget_holder", Some(&person.to_string()))).await.unwrap();
+    let team = store.create_team(cid, "North", std::slice::from_ref(&sam)).await.unwrap().id;
+    store.allocate_case(person, Some(&team.to_string()), Some(&sam)).await.unwrap();
+    let api = Api::start(store.clone()).await;
+
+    api.sign_in("sam@rap.example", PASSWORD).await;
+    let review = [("completed_on", "2026-06-01"), ("participants", "person"), ("participants", "worker"), ("decision", "reassess")];
+    let (status, _, location) = api.form(&format!("/accounts/{account}/review"), &review).await;
+    assert_eq!((status, location.as_deref()), (StatusCode::SEE_OTHER, Some(format!("/people/{person}?reassess=1").as_str())));
+    let (_, html) = api.page(&format!("/people/{person}?reassess=1")).await;
+    assert!(html.contains("A new assessment is due") && html.contains("The review on 1 June 2026 decided to re-assess"), "{html}");
+    let (_, html) = api.page(&format!("/councils/{cid}")).await;
+    let listed = html.split("Assessments to complete").nth(1).and_then(|rest| rest.split("Reviews due").next()).unwrap_or_default().to_string();
+    assert!(listed.contains("Rae Payee"), "{listed}");
+
+    api.bearer_sign_in("sam@rap.example", PASSWORD).await;
+    let (status, assessed) = api
+        .post(
+            &format!("/api/v1/people/{person}/assessments"),
+            json!({"answers": fewer_needs_answers(), "completed_on": "2026-06-10", "assessor": "Sam Worker"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{assessed}");
+    let indicative = store.latest_assessment(person).await.unwrap().unwrap().allocation.total;
+    api.sign_in("sam@rap.example", PASSWORD).await;
+    let (_, html) = api.page(&format!("/people/{person}")).await;
+    assert!(
+        html.contains(&format!("The assessment on 10 June 2026 gives an indicative budget of {indicative} a year"))
+            && html.contains(&format!("href=\"/plans/{plan}/revise\">Change the plan to follow the new assessment")),
+        "{html}"
+    );
+    let (status, _, _) = api.form(&format!("/plans/{plan}/revise"), &revision_form("2026-07-01", "200")).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, html) = api.page(&format!("/plans/{plan}")).await;
+    assert!(html.contains(&format!("follows a new assessment: an indicative budget of {indicative} a year")), "{html}");
+    let (_, html) = api.page(&format!("/people/{person}")).await;
+    assert!(!html.contains("id=\"reassessment\""), "the plan follows it now: {html}");
+
+    // Rae is told in her own words at each step, and may not change the plan herself.
+    let review = [("completed_on", "2026-08-01"), ("participants", "person"), ("decision", "reassess")];
+    api.form(&format!("/accounts/{account}/review"), &review).await;
+    api.sign_in("rae@rap.example", PASSWORD).await;
+    let (_, html) = api.page(&format!("/people/{person}")).await;
+    assert!(html.contains("Your review on 1 August 2026 decided to look at your needs again") && !html.contains("Change the plan to follow"), "{html}");
+}
+
+#[tokio::test]
+async fn reassessment_in_the_pages_on_sqlite() {
+    let (store, _dir) = sqlite_store().await;
+    reassessment_in_the_pages(store).await;
+}
+
+#[tokio::test]
+async fn reassessment_in_the_pages_on_postgres() {
+    if let Some((store, _db)) = postgres_store("reassessment_in_the_pages_on_postgres").await {
+        reassessment_in_the_pages(store.clone()).await;
         store.close().await;
     }
 }

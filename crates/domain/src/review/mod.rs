@@ -7,6 +7,7 @@ pub mod transfer;
 use crate::codes::coded_enum;
 use crate::dates::add_months;
 use crate::validation::Problems;
+use crate::Money;
 use serde::{Deserialize, Serialize};
 use time::Date;
 
@@ -87,6 +88,41 @@ pub fn is_overdue(due: Date, today: Date) -> bool {
     due < today
 }
 
+/// The person's newest assessment by this council (not one carried from another).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OwnAssessment {
+    pub completed_on: Date,
+    /// Its indicative budget, as allocated now (it may have been reconsidered).
+    pub indicative: Money,
+    /// Whether the plan in force already follows it.
+    pub plan_follows_it: bool,
+}
+
+/// Where a re-assessment stands for live support.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reassessment {
+    /// A review decided to re-assess, and no assessment has been made since.
+    Due { decided_on: Date },
+    /// A newer assessment than the plan's (after a review, or by the council a person moved
+    /// to): the plan is to be changed from a date to follow its indicative budget.
+    ToFollow { assessed_on: Date, indicative: Money },
+}
+
+/// Where a re-assessment stands: due after a review decided on one (`reassess_decided_on`,
+/// the latest such review) until an assessment is made that day or later; then to be
+/// followed until the plan is changed to it. Ended support has none.
+pub fn reassessment(live: bool, reassess_decided_on: Option<Date>, own: Option<OwnAssessment>) -> Option<Reassessment> {
+    if !live {
+        return None;
+    }
+    match (reassess_decided_on, own) {
+        (Some(decided_on), None) => Some(Reassessment::Due { decided_on }),
+        (Some(decided_on), Some(a)) if a.completed_on < decided_on => Some(Reassessment::Due { decided_on }),
+        (_, Some(a)) if !a.plan_follows_it => Some(Reassessment::ToFollow { assessed_on: a.completed_on, indicative: a.indicative }),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -115,5 +151,21 @@ mod tests {
         assert_eq!(next_review_due(date!(2026 - 10 - 03)), date!(2027 - 10 - 03));
         assert!(is_overdue(date!(2026 - 10 - 01), date!(2026 - 10 - 02)));
         assert!(!is_overdue(date!(2026 - 10 - 01), date!(2026 - 10 - 01)));
+    }
+
+    #[test]
+    fn a_reassessment_is_due_then_followed_then_done() {
+        let (review, before, after) = (date!(2026 - 10 - 01), date!(2026 - 01 - 01), date!(2026 - 10 - 20));
+        let own = |completed_on, plan_follows_it| Some(OwnAssessment { completed_on, indicative: Money::from_pounds(9_000), plan_follows_it });
+        assert_eq!(reassessment(true, Some(review), own(before, true)), Some(Reassessment::Due { decided_on: review }));
+        assert_eq!(reassessment(true, Some(review), None), Some(Reassessment::Due { decided_on: review }), "a carried assessment is not the council's own");
+        assert_eq!(
+            reassessment(true, Some(review), own(after, false)),
+            Some(Reassessment::ToFollow { assessed_on: after, indicative: Money::from_pounds(9_000) })
+        );
+        assert!(matches!(reassessment(true, Some(review), own(review, false)), Some(Reassessment::ToFollow { .. })), "the same day counts");
+        assert_eq!(reassessment(true, Some(review), own(after, true)), None, "the plan follows it");
+        assert!(reassessment(true, None, own(after, false)).is_some(), "a receiving council's own assessment is followed too");
+        assert_eq!(reassessment(false, Some(review), own(before, true)), None, "ended support has none");
     }
 }

@@ -115,3 +115,34 @@ impl Store {
         row.map(AssessmentRow::into_assessment).transpose()
     }
 }
+
+/// The person's newest assessment by their own council (not one carried from another),
+/// with its indicative budget as allocated now: (assessment id, completed on, indicative).
+pub(crate) async fn own_latest_assessment<'e, E>(
+    executor: E,
+    council_id: &str,
+    person_id: &str,
+) -> Result<Option<(String, time::Date, selfdirect_domain::Money)>>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    use sqlx::Row;
+    let row = sqlx::query(
+        "SELECT a.id, a.completed_on, (SELECT l.total_pence FROM allocations l WHERE l.assessment_id = a.id AND l.council_id = a.council_id \
+         ORDER BY l.created_at DESC, l.id DESC LIMIT 1) AS indicative \
+         FROM assessments a WHERE a.person_id = $1 AND a.council_id = $2 AND a.carried_from_council_id IS NULL ORDER BY a.completed_on DESC, a.created_at DESC LIMIT 1",
+    )
+    .bind(person_id)
+    .bind(council_id)
+    .fetch_optional(executor)
+    .await?;
+    row.map(|r| {
+        let indicative: i64 = r.try_get("indicative")?;
+        Ok((
+            r.try_get("id")?,
+            codec::date("assessments.completed_on", &r.try_get::<String, _>("completed_on")?)?,
+            selfdirect_domain::Money::from_pence(indicative),
+        ))
+    })
+    .transpose()
+}

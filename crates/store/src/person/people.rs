@@ -178,13 +178,18 @@ impl Store {
     }
 
     /// People receiving long-term support who have no assessment of this council's own yet
-    /// (one given by another council on a move does not count): a social worker's next
-    /// visits, oldest record first.
+    /// (one given by another council on a move does not count), or whose review decided to
+    /// re-assess and who have not been since: a social worker's next visits, oldest record first.
     pub async fn people_awaiting_assessment(&self, council_id: CouncilId, limit: i64) -> Result<Vec<Person>> {
         let council = self.council(council_id).await?;
         let rows: Vec<PersonRow> = sqlx::query_as(&format!(
             "SELECT {PERSON_COLUMNS} FROM people p WHERE council_id = $1 AND long_term_support = 1 \
-             AND NOT EXISTS (SELECT 1 FROM assessments a WHERE a.person_id = p.id AND a.council_id = p.council_id AND a.carried_from_council_id IS NULL) ORDER BY created_at LIMIT $2"
+             AND (NOT EXISTS (SELECT 1 FROM assessments a WHERE a.person_id = p.id AND a.council_id = p.council_id AND a.carried_from_council_id IS NULL) \
+              OR EXISTS (SELECT 1 FROM reviews r JOIN budget_accounts b ON b.id = r.budget_account_id AND b.council_id = r.council_id \
+               WHERE r.person_id = p.id AND r.council_id = p.council_id AND r.decision = 'reassess' AND b.ended_on IS NULL \
+               AND NOT EXISTS (SELECT 1 FROM assessments a WHERE a.person_id = p.id AND a.council_id = p.council_id \
+                AND a.carried_from_council_id IS NULL AND a.completed_on >= r.completed_on))) \
+             ORDER BY created_at LIMIT $2"
         ))
         .bind(council.id.to_string())
         .bind(limit)

@@ -5,11 +5,12 @@ pub(crate) mod safeguarding;
 pub(crate) mod transfer;
 
 use crate::codec;
+use crate::person::assessments::own_latest_assessment;
 use crate::records::{PersonOverview, Review, ReviewDue};
 use crate::{invalid, new_id, now, today, Result, Store, StoreError};
 use selfdirect_domain::dates::iso;
 use selfdirect_domain::ids::{AccountId, CouncilId, PersonId};
-use selfdirect_domain::review::{check_findings, is_overdue, next_review_due, ReviewDecision, ReviewParticipant};
+use selfdirect_domain::review::{check_findings, is_overdue, next_review_due, reassessment, OwnAssessment, Reassessment, ReviewDecision, ReviewParticipant};
 use selfdirect_domain::Problems;
 use serde::Deserialize;
 use sqlx::Row;
@@ -196,6 +197,31 @@ impl Store {
                 })
             })
             .collect()
+    }
+
+    /// Where a re-assessment stands for the person's live support: due after a review
+    /// decided on one, then to be followed by a revision of the plan.
+    pub async fn reassessment(&self, person_id: PersonId) -> Result<Option<Reassessment>> {
+        let person = self.person(person_id).await?;
+        let Some(account) = self.account_for_person(person_id).await? else { return Ok(None) };
+        let (council, person) = (person.council_id.to_string(), person.id.to_string());
+        let decided: Option<String> = sqlx::query(
+            "SELECT MAX(completed_on) AS d FROM reviews WHERE person_id = $1 AND council_id = $2 AND budget_account_id = $3 AND decision = 'reassess'",
+        )
+        .bind(&person)
+        .bind(&council)
+        .bind(account.id.to_string())
+        .fetch_one(&self.pool)
+        .await?
+        .try_get("d")?;
+        let decided_on = decided.map(|d| codec::date("reviews.completed_on", &d)).transpose()?;
+        let plan_assessment = self.plan(account.plan_id).await?.assessment_id.to_string();
+        let own = own_latest_assessment(&self.pool, &council, &person).await?.map(|(id, completed_on, indicative)| OwnAssessment {
+            completed_on,
+            indicative,
+            plan_follows_it: id == plan_assessment,
+        });
+        Ok(reassessment(account.ended.is_none(), decided_on, own))
     }
 
     /// Everything about a person for their page, in one call.

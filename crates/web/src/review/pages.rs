@@ -228,9 +228,10 @@ async fn complete_review(State(s): State<AppState>, me: SignedIn, Path(account_i
                 false => Ok(Redirect::to(&format!("/people/{}?reviewed=1", account.person_id)).into_response()),
             }
         }
-        Ok(_) => {
+        Ok(review) => {
             let account = s.store.account(account_id).await?;
-            Ok(Redirect::to(&format!("/people/{}?reviewed=1", account.person_id)).into_response())
+            let notice = if review.decision == Some(ReviewDecision::Reassess) { "reassess" } else { "reviewed" };
+            Ok(Redirect::to(&format!("/people/{}?{notice}=1", account.person_id)).into_response())
         }
         Err(StoreError::Invalid(problems)) => {
             let when_missing = [("participants", "Choose who took part in the review"), ("decision", "Choose what the review decided")];
