@@ -185,6 +185,8 @@ async fn plan_made_approved_and_money_chosen_in_a_real_browser() {
     // Someone not yet assessed: on the social work caseload's list of assessments to do.
     let waiting = NewPersonInput { given_name: "Cal", family_name: "Waiting", ..bea.clone() };
     let cal = store.create_person(cid, &waiting).await.unwrap().id;
+    // Dan comes in late, for his review and his move.
+    let dan_details = bea.clone();
     store.raise_concern(cal, "Sam Worker", "Left alone without food for two days", "2026-05-02").await.unwrap();
     // Dates relative to today, so the plan is current whenever the test runs.
     let day = |offset: i64| (time::OffsetDateTime::now_utc().date() + time::Duration::days(offset)).to_string();
@@ -518,6 +520,48 @@ async fn plan_made_approved_and_money_chosen_in_a_real_browser() {
     v.check("the council set up").await;
     let councils = v.text().await;
     assert!(councils.contains("Council E06000099 is set up") && councils.contains("Newtown Borough Council"), "{councils}");
+    v.sign_out().await;
+
+    // Dan's day service is paid by the council. At his review the team manager decides to
+    // re-assess; then he moves to Newtown, which carries his plan on.
+    let dan = store.create_person(cid, &NewPersonInput { given_name: "Dan", family_name: "Mover", ..dan_details }).await.unwrap().id;
+    store.record_assessment(dan, &highest_answers(&Questionnaire::standard()), &day(-90), "Sam Worker").await.unwrap();
+    let dans = PlanInput {
+        outcomes: vec!["Get out and about".into()],
+        lines: vec![weekly_line("Day service", "Riverside Day Centre", "day_service", "120")],
+        start_date: day(-60),
+        end_date: day(300),
+        over_budget_reason: None,
+    };
+    let dan_plan = store.create_plan(dan, None, &dans).await.unwrap().id;
+    store.submit_plan(dan_plan).await.unwrap();
+    store.approve_plan(dan_plan, "Tess Manager", None).await.unwrap();
+    let managed = selfdirect_store::OpenAccountInput { deployment: Some("council_managed".into()), ..Default::default() };
+    store.open_account(dan_plan, &managed).await.unwrap();
+    v.sign_in("tess@example.org").await;
+    v.go(&format!("/people/{dan}"), "Dan's record, for staff").await;
+    v.follow("a[href$='/review']").await;
+    v.click("#participants").await;
+    v.click("#decision-reassess").await;
+    v.follow("form[action$='/review'] button").await;
+    v.check("review decided to re-assess").await;
+    let reviewed = v.text().await;
+    assert!(reviewed.contains("A new assessment is due") && reviewed.contains("decided to re-assess"), "{reviewed}");
+    v.follow("a[href$='/transfer']").await;
+    v.check("move to another council").await;
+    v.follow("form[action$='/transfer'] button").await;
+    v.check("move to another council, with errors").await;
+    assert!(v.text().await.contains("There is a problem"), "{}", v.text().await);
+    v.click("#to_council").await;
+    v.fill("moves_on", &day(14)).await;
+    v.fill("address", "9 New Street, Newtown").await;
+    v.fill("postcode", "NT1 1AA").await;
+    v.follow("form[action$='/transfer'] button").await;
+    v.check("support moved to another council").await;
+    let moved = v.text().await;
+    assert!(moved.contains("Support has moved to the new council") && moved.contains("Moved to Newtown Borough Council"), "{moved}");
+    let newtown = store.councils().await.unwrap().into_iter().find(|c| c.code == "E06000099").unwrap();
+    assert!(store.people(newtown.id, 10).await.unwrap().iter().any(|p| p.details.given_name == "Dan"), "Newtown has Dan");
     v.client.clone().close().await.unwrap();
-    assert!(v.pages_checked >= 25, "axe-core checked {} pages", v.pages_checked);
+    assert!(v.pages_checked >= 29, "axe-core checked {} pages", v.pages_checked);
 }
